@@ -1,0 +1,1 @@
+"""Printed layout -> tidy, typed tables; one module per table family."""

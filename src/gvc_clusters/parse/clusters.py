@@ -1,0 +1,194 @@
+"""The 40-cluster dataset of chapters 1 and 10: Tables 10-1, 10-2, 10-4, 10-5, 10-6 (+ 1-2, 1-3).
+
+The cluster key (data/raw/clusters/cluster_key.csv, an editorial file) names each of the 40
+clusters once and says on which printed row of Table 10-2 and of its upgrading table (10-4/5/6) it
+stands; the parser checks the printed row labels against it, so a shifted row cannot slip through.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..decisions import DEFAULT, cell_values
+from ..errors import InputError, InputErrors
+from .common import PrintedTable, load_printed_table
+
+SECTOR_GROUPS = ["traditional_manufacturing", "natural_resource_based", "complex_products",
+                 "specialized_suppliers"]
+CE_DEGREES = ["Low", "Medium", "High"]
+UPGRADING_TYPES = {"Product upgrading": "product", "Process upgrading": "process",
+                   "Functional upgrading": "functional", "Intersectoral upgrading": "intersectoral"}
+CHAIN_TYPES = {"Market": "market", "Network": "network", "Quasi-hierarchy": "quasi_hierarchy",
+               "Hierarchy": "hierarchy"}
+UPGRADING_FILES = {"10-4": "clusters/table_10_4.csv", "10-5": "clusters/table_10_5.csv",
+                   "10-6": "clusters/table_10_6.csv"}
+SUM_COLUMN = "Sum of upgrading"
+CE_COLUMN = "Degree of collective efficiency"
+KEY_COLUMNS = ["cluster_id", "sector_group", "product", "location", "country", "governance_row",
+               "governance_label", "upgrading_table", "upgrading_row", "upgrading_label"]
+SECTOR_ROWS_10_1 = {"Traditional manufacturing": "traditional_manufacturing",
+                    "Natural-resource-based": "natural_resource_based",
+                    "Complex products": "complex_products", "Specialized suppliers": "specialized_suppliers"}
+CE_INDEX_COLUMNS = {"External economies (EE)": "external_economies", "Joint actions (JA)": "joint_actions",
+                    "Collective Efficiency Index": "collective_efficiency"}
+
+
+def read_cluster_key(path: str | Path) -> pd.DataFrame:
+    if not Path(path).exists():
+        raise InputError(path, "cluster key is missing")
+    key = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    if list(key.columns) != KEY_COLUMNS:
+        raise InputError(path, "cluster key header differs", row=1, value=list(key.columns), expected=KEY_COLUMNS)
+    key.index = pd.RangeIndex(2, len(key) + 2, name="line")  # file line numbers, for error messages
+    errors = []
+    for row, rec in key.iterrows():
+        if rec["sector_group"] not in SECTOR_GROUPS:
+            errors.append(InputError(path, "unknown sector group", row=row, column="sector_group",
+                                     value=rec["sector_group"], expected=SECTOR_GROUPS))
+    dup = key[key["cluster_id"].duplicated(keep=False)]
+    for row, rec in dup.iterrows():
+        errors.append(InputError(path, "duplicate cluster key", row=row, column="cluster_id", value=rec["cluster_id"],
+                                 expected="each cluster once"))
+    if errors:
+        raise InputErrors(errors)
+    return key
+
+
+def _label(raw: pd.DataFrame, table: str, row: int) -> str:
+    # Tables 10-5/10-6 print the product and the location in two columns; the key stores the location.
+    return raw.at[row, "Location"] if table in ("10-5", "10-6") else raw.at[row, raw.columns[0]]
+
+
+def _check_labels(key: pd.DataFrame, tables: dict[str, PrintedTable], key_path) -> None:
+    errors = []
+    for krow, rec in key.iterrows():
+        checks = [("10-2", int(rec["governance_row"]), rec["governance_label"], "governance")]
+        if rec["upgrading_table"]:
+            checks.append((rec["upgrading_table"], int(rec["upgrading_row"]), rec["upgrading_label"], "upgrading"))
+        for table, row, label, what in checks:
+            printed = tables[table].raw
+            if row not in printed.index or _label(printed, table, row) != label:
+                got = _label(printed, table, row) if row in printed.index else None
+                errors.append(InputError(key_path, f"{what} row does not carry this cluster's printed label "
+                                         f"in Table {table}", row=krow, column=f"{what}_label", value=got,
+                                         expected=repr(label)))
+    if errors:
+        raise InputErrors(errors)
+
+
+def load_chapter10(raw_dir: str | Path, manifest: list[dict], log: pd.DataFrame,
+                   reading: str = DEFAULT) -> dict[str, PrintedTable]:
+    gov_cols = list(CHAIN_TYPES)
+    up_cols = [*UPGRADING_TYPES, SUM_COLUMN]
+    tables = {"10-1": load_printed_table(raw_dir, "clusters/table_10_1.csv", manifest, log,
+                                         list(CE_INDEX_COLUMNS), reading=reading),
+              "10-2": load_printed_table(raw_dir, "clusters/table_10_2.csv", manifest, log, gov_cols,
+                                         reading=reading)}
+    for table, file in UPGRADING_FILES.items():
+        tables[table] = load_printed_table(raw_dir, file, manifest, log, up_cols, reading=reading)
+    return tables
+
+
+def _header_rows_must_be_empty(key: pd.DataFrame, t: PrintedTable, log: pd.DataFrame) -> None:
+    """Rows of Table 10-2 that are not clusters (sector and product headers) carry no codes.
+
+    The misaligned complex-products block prints codes on product headers; each such row must be
+    disowned by a structural decision (value NA), otherwise the parser refuses to guess.
+    """
+    cluster_rows = set(key["governance_row"].astype(int))
+    decided = cell_values(log, "10-2")
+    whole_row = set(log[(log["table"] == "10-2") & (log["column"] == "*")]["row"])
+    errors = []
+    for row in t.raw.index.difference(sorted(cluster_rows)):
+        for col in CHAIN_TYPES:
+            if t.raw.at[row, col] != "" and (row, col) not in decided and str(row) not in whole_row:
+                errors.append(InputError(t.path, "a header row carries a code; log a structural decision",
+                                         row=row, column=col, value=t.raw.at[row, col],
+                                         expected="empty, or a decision-log entry"))
+    if errors:
+        raise InputErrors(errors)
+
+
+def tidy_chapter10(tables: dict[str, PrintedTable], key: pd.DataFrame, log: pd.DataFrame,
+                   key_path="data/raw/clusters/cluster_key.csv") -> dict[str, pd.DataFrame]:
+    """Tidy tables: clusters, upgrading (long), governance (long), sector CE index, printed aggregates."""
+    _check_labels(key, tables, key_path)
+    _header_rows_must_be_empty(key, tables["10-2"], log)
+    clusters, upgrading, governance = [], [], []
+    for _, rec in key.iterrows():
+        cid = rec["cluster_id"]
+        ce = pd.NA
+        if rec["upgrading_table"]:
+            t = tables[rec["upgrading_table"]]
+            row = int(rec["upgrading_row"])
+            ce = t.raw.at[row, CE_COLUMN]
+            if ce not in CE_DEGREES:
+                raise InputError(t.path, "unknown degree of collective efficiency", row=row, column=CE_COLUMN,
+                                 value=ce, expected=CE_DEGREES)
+            for col, utype in UPGRADING_TYPES.items():
+                upgrading.append({"cluster_id": cid, "upgrading_type": utype,
+                                  "score_0to3": t.numbers.at[row, col],
+                                  "source_table": rec["upgrading_table"], "source_row": row})
+        g = tables["10-2"]
+        grow = int(rec["governance_row"])
+        for col, chain in CHAIN_TYPES.items():
+            governance.append({"cluster_id": cid, "chain_type": chain, "code_0to3": g.numbers.at[grow, col],
+                               "source_table": "10-2", "source_row": grow})
+        clusters.append({"cluster_id": cid, "sector_group": rec["sector_group"], "product": rec["product"],
+                         "location": rec["location"], "country": rec["country"], "ce_degree": ce,
+                         "has_upgrading_data": bool(rec["upgrading_table"])})
+    clusters = pd.DataFrame(clusters)
+    clusters["sector_group"] = pd.Categorical(clusters["sector_group"], SECTOR_GROUPS)
+    clusters["ce_degree"] = pd.Categorical(clusters["ce_degree"], CE_DEGREES, ordered=True)
+    upgrading = pd.DataFrame(upgrading)
+    upgrading["upgrading_type"] = pd.Categorical(upgrading["upgrading_type"], list(UPGRADING_TYPES.values()))
+    governance = pd.DataFrame(governance)
+    governance["chain_type"] = pd.Categorical(governance["chain_type"], list(CHAIN_TYPES.values()))
+    governance["code_0to3"] = governance["code_0to3"].astype("Int64")
+
+    t101 = tables["10-1"]
+    ce_index = []
+    for row in t101.raw.index:
+        sector = SECTOR_ROWS_10_1.get(t101.raw.at[row, "Sector"])
+        if sector is None:
+            raise InputError(t101.path, "unknown sector row", row=row, column="Sector",
+                             value=t101.raw.at[row, "Sector"], expected=list(SECTOR_ROWS_10_1))
+        for col, index in CE_INDEX_COLUMNS.items():
+            ce_index.append({"sector_group": sector, "index": index, "average_points": t101.numbers.at[row, col]})
+    ce_index = pd.DataFrame(ce_index)
+    ce_index["sector_group"] = pd.Categorical(ce_index["sector_group"], SECTOR_GROUPS)
+
+    printed = []
+    sum_by_cluster = []
+    for table in UPGRADING_FILES:
+        t = tables[table]
+        label_col = t.raw.columns[0]
+        for row in t.raw.index:
+            label = t.raw.at[row, label_col]
+            if label in ("Total", "Average"):
+                for col in [*UPGRADING_TYPES, SUM_COLUMN]:
+                    value = t.numbers.at[row, col]
+                    if pd.notna(value):
+                        printed.append({"table": table, "statistic": label.lower(),
+                                        "column": UPGRADING_TYPES.get(col, "sum"), "printed_value": value})
+        for _, rec in key[key["upgrading_table"] == table].iterrows():
+            row = int(rec["upgrading_row"])
+            sum_by_cluster.append({"cluster_id": rec["cluster_id"], "table": table, "statistic": "row_sum",
+                                   "column": "sum", "printed_value": t.numbers.at[row, SUM_COLUMN]})
+    aggregates = pd.DataFrame(printed)
+    row_sums = pd.DataFrame(sum_by_cluster)
+    return {"clusters": clusters, "upgrading": upgrading, "governance": governance,
+            "sector_ce_index": ce_index, "printed_aggregates": aggregates, "printed_row_sums": row_sums}
+
+
+def model_dataset(tidy: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per cluster: CE degree, the four upgrading scores and the four governance codes."""
+    up = tidy["upgrading"].pivot(index="cluster_id", columns="upgrading_type", values="score_0to3")
+    up.columns = [f"{c}_upgrading_0to3" for c in up.columns]
+    gov = tidy["governance"].pivot(index="cluster_id", columns="chain_type", values="code_0to3")
+    gov.columns = [f"{c}_chain_0to3" for c in gov.columns]
+    wide = tidy["clusters"].set_index("cluster_id").join(up).join(gov)
+    wide = wide.reindex(tidy["clusters"]["cluster_id"]).reset_index()
+    return wide
