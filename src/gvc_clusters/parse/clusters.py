@@ -156,7 +156,7 @@ def tidy_chapter10(tables: dict[str, PrintedTable], key: pd.DataFrame, log: pd.D
             raise InputError(t101.path, "unknown sector row", row=row, column="Sector",
                              value=t101.raw.at[row, "Sector"], expected=list(SECTOR_ROWS_10_1))
         for col, index in CE_INDEX_COLUMNS.items():
-            ce_index.append({"sector_group": sector, "index": index, "average_points": t101.numbers.at[row, col]})
+            ce_index.append({"sector_group": sector, "component": index, "average_points": t101.numbers.at[row, col]})
     ce_index = pd.DataFrame(ce_index)
     ce_index["sector_group"] = pd.Categorical(ce_index["sector_group"], SECTOR_GROUPS)
 
