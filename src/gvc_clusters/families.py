@@ -54,3 +54,12 @@ def build_family(family: str, raw_dir: str | Path = "data/raw") -> FamilyResult:
     checks = [p.check_results for p in printed if len(p.check_results)]
     check_frame = pd.concat(checks, ignore_index=True) if checks else pd.DataFrame(columns=CHECK_COLUMNS)
     return FamilyResult(family, tables, check_frame)
+
+
+def validation_summary(result: FamilyResult) -> dict:
+    """What the validation step found: table shapes and checksum outcomes (no timestamps)."""
+    status = result.checks["status"].value_counts().sort_index() if len(result.checks) else {}
+    return {"family": result.family,
+            "tables": {name: {"rows": int(len(frame)), "columns": list(frame.columns)}
+                       for name, frame in sorted(result.tables.items())},
+            "checksums": {str(k): int(v) for k, v in dict(status).items()}}

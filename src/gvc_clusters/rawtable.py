@@ -30,6 +30,29 @@ def parse_number(text: str) -> float | None:
     return float(text.rstrip("%").replace(",", ""))
 
 
+# A printed range: two plain numbers joined by a hyphen, en dash or em dash ("60-90", "10–15").
+_RANGE = re.compile(r"^(?P<low>[^-–—]+?)\s*[-–—]\s*(?P<high>[^-–—]+)$")
+
+
+def parse_range(text: str, *, file: str | Path = "<text>", row=None, column=None) -> tuple[float, float]:
+    """Parse a printed range ("60-90", "10–15", "70–100") or a single plain number ("1,200").
+
+    Returns ``(low, high)``; a single number gives ``(value, value)``. Anything else, or a range
+    with low > high, raises InputError naming ``file``, ``row`` and ``column``.
+    """
+    text = text.strip()
+    single = parse_number(text)
+    if single is not None:
+        return single, single
+    match = _RANGE.match(text)
+    if match:
+        low, high = parse_number(match["low"]), parse_number(match["high"])
+        if low is not None and high is not None and low <= high:
+            return low, high
+    raise InputError(file, "cell is not a plain number or a printed range", row=row, column=column, value=text,
+                     expected="a plain number, or 'low-high' / 'low–high' with low <= high")
+
+
 def read_raw_table(path: str | Path, expected_columns: list[str] | None = None) -> pd.DataFrame:
     """Return the table as a DataFrame of strings indexed by the printed ``row`` number.
 

@@ -27,7 +27,17 @@ UPGRADING_FILES = {"10-4": "clusters/table_10_4.csv", "10-5": "clusters/table_10
 SUM_COLUMN = "Sum of upgrading"
 CE_COLUMN = "Degree of collective efficiency"
 KEY_COLUMNS = ["cluster_id", "sector_group", "product", "location", "country", "governance_row",
-               "governance_label", "upgrading_table", "upgrading_row", "upgrading_label"]
+               "governance_label", "upgrading_table", "upgrading_row", "upgrading_label", "case_list_row",
+               "field_study_rows"]
+KEY_FILE = "clusters/cluster_key.csv"
+FIELD_STUDY_NUMERIC = ["Number of firms", "Production 1995", "Production 2002", "Exports 1996", "Exports 2002",
+                       "Direct jobs", "Indirect jobs"]
+FIELD_STUDY_COLUMNS = {"Number of firms": "firms_count", "Production 1995": "production_1995_usd_million",
+                       "Production 2002": "production_2002_usd_million", "Exports 1996": "exports_1996_usd_million",
+                       "Exports 2002": "exports_2002_usd_million", "Direct jobs": "direct_jobs_count",
+                       "Indirect jobs": "indirect_jobs_count"}
+FILES = ["clusters/table_1_2.csv", "clusters/table_1_3.csv", "clusters/table_10_1.csv", "clusters/table_10_2.csv",
+         "clusters/table_10_4.csv", "clusters/table_10_5.csv", "clusters/table_10_6.csv", KEY_FILE]
 SECTOR_ROWS_10_1 = {"Traditional manufacturing": "traditional_manufacturing",
                     "Natural-resource-based": "natural_resource_based",
                     "Complex products": "complex_products", "Specialized suppliers": "specialized_suppliers"}
@@ -192,3 +202,87 @@ def model_dataset(tidy: dict[str, pd.DataFrame]) -> pd.DataFrame:
     wide = tidy["clusters"].set_index("cluster_id").join(up).join(gov)
     wide = wide.reindex(tidy["clusters"]["cluster_id"]).reset_index()
     return wide
+
+
+def tidy_case_list(raw: pd.DataFrame, key: pd.DataFrame, path) -> pd.DataFrame:
+    """Table 1-3: one row per printed case study, with its sector group and cluster id."""
+    by_row = {int(r): cid for cid, r in zip(key["cluster_id"], key["case_list_row"]) if r}
+    group_headers = {"Traditional manufacturing sector": "traditional_manufacturing",
+                     "Natural-resource-based sector": "natural_resource_based",
+                     "Complex products industries sector": "complex_products",
+                     "Specialized services sector (software)": "specialized_suppliers"}
+    rows, group = [], None
+    for row, rec in raw.iterrows():
+        if rec["Case study"] in group_headers:
+            group = group_headers[rec["Case study"]]
+            continue
+        if row not in by_row:
+            raise InputError(path, "case study has no cluster in the cluster key", row=row, column="Case study",
+                             value=rec["Case study"], expected=f"a case_list_row entry in {KEY_FILE}")
+        rows.append({"cluster_id": by_row[row], "sector_group": group, "case_study": rec["Case study"],
+                     "country": rec["Country"], "sources": rec["Source"], "source_row": row})
+    out = pd.DataFrame(rows)
+    out["sector_group"] = pd.Categorical(out["sector_group"], SECTOR_GROUPS)
+    return out
+
+
+def tidy_field_studies(t: PrintedTable, key: pd.DataFrame) -> pd.DataFrame:
+    """Table 1-2: the 12 new field studies, one row each; numbers as decided, labels as printed."""
+    cluster_of = {}
+    for cid, rows in zip(key["cluster_id"], key["field_study_rows"]):
+        for r in filter(None, rows.split(";")):
+            cluster_of[int(r)] = cid
+    out = pd.DataFrame({"field_study_row": t.raw.index.astype(int),
+                        "cluster_id": [cluster_of.get(r) for r in t.raw.index],
+                        "printed_label": t.raw["Cluster"].to_numpy(),
+                        "country": t.raw["Country"].to_numpy(),
+                        "date_of_creation": t.raw["Date of creation"].to_numpy()})
+    for col, name in FIELD_STUDY_COLUMNS.items():
+        out[name] = t.numbers[col].to_numpy()
+    missing = out[out["cluster_id"].isna()]
+    if len(missing):
+        raise InputError(t.path, "field study has no cluster in the cluster key", row=int(missing.iloc[0, 0]),
+                         column="Cluster", value=missing.iloc[0]["printed_label"],
+                         expected=f"a field_study_rows entry in {KEY_FILE}")
+    return out
+
+
+def build_reading(raw_dir, manifest, log, reading: str = DEFAULT):
+    """Everything of the cluster family under one reading of the decision log."""
+    raw_dir = Path(raw_dir)
+    key = read_cluster_key(raw_dir / KEY_FILE)
+    tables = load_chapter10(raw_dir, manifest, log, reading)
+    tidy = tidy_chapter10(tables, key, log, raw_dir / KEY_FILE)
+    t12 = load_printed_table(raw_dir, "clusters/table_1_2.csv", manifest, log, FIELD_STUDY_NUMERIC, reading=reading)
+    t13 = load_printed_table(raw_dir, "clusters/table_1_3.csv", manifest, log, [], reading=reading)
+    tidy["field_studies"] = tidy_field_studies(t12, key)
+    tidy["case_list"] = tidy_case_list(t13.raw, key, t13.path)
+    tidy["model_dataset"] = model_dataset(tidy)
+    return tidy, [t12, t13, *tables.values()]
+
+
+def alternative_readings(raw_dir, manifest, log, default_dataset: pd.DataFrame) -> pd.DataFrame:
+    """Cells of the model dataset that an alternative reading changes (long: reading, cluster, variable)."""
+    from ..decisions import readings
+
+    changed = []
+    base = default_dataset.set_index("cluster_id")
+    for reading in readings(log):
+        tidy, _ = build_reading(raw_dir, manifest, log, reading)
+        alt = tidy["model_dataset"].set_index("cluster_id")
+        for variable in base.columns:
+            a, b = base[variable], alt[variable]
+            differs = ~((a == b).fillna(False) | (a.isna() & b.isna()))
+            for cid in base.index[differs.to_numpy()]:
+                changed.append({"reading": reading, "cluster_id": cid, "variable": variable,
+                                "default_value": float(a[cid]), "reading_value": float(b[cid])})
+        if not any(c["reading"] == reading for c in changed):
+            changed.append({"reading": reading, "cluster_id": None, "variable": None,
+                            "default_value": float("nan"), "reading_value": float("nan")})
+    return pd.DataFrame(changed, columns=["reading", "cluster_id", "variable", "default_value", "reading_value"])
+
+
+def build(raw_dir, manifest, log):
+    tidy, printed = build_reading(raw_dir, manifest, log)
+    tidy["model_dataset_readings"] = alternative_readings(raw_dir, manifest, log, tidy["model_dataset"])
+    return tidy, printed

@@ -50,4 +50,77 @@ SCHEMAS = {
         },
         unique=["sector_group", "component"], strict=True, ordered=True,
     ),
+    "field_studies": DataFrameSchema(
+        {
+            "field_study_row": Column(int, Check.in_range(1, 12)),
+            "cluster_id": CLUSTER_ID,
+            "printed_label": Column(str),
+            "country": Column(str),
+            "date_of_creation": Column(str),
+            "firms_count": Column(float, Check.ge(0), nullable=True),
+            "production_1995_usd_million": Column(float, Check.ge(0), nullable=True),
+            "production_2002_usd_million": Column(float, Check.ge(0), nullable=True),
+            "exports_1996_usd_million": Column(float, Check.ge(0), nullable=True),
+            "exports_2002_usd_million": Column(float, Check.ge(0), nullable=True),
+            "direct_jobs_count": Column(float, Check.ge(0), nullable=True),
+            "indirect_jobs_count": Column(float, Check.ge(0), nullable=True),
+        },
+        unique=["field_study_row"], strict=True, ordered=True,
+    ),
+    "case_list": DataFrameSchema(
+        {
+            "cluster_id": CLUSTER_ID,
+            "sector_group": Column(pa.Category, Check.isin(SECTOR_GROUPS)),
+            "case_study": Column(str),
+            "country": Column(str),
+            "sources": Column(str),
+            "source_row": Column(int, Check.gt(0)),
+        },
+        unique=["cluster_id"], strict=True, ordered=True,
+    ),
+    "model_dataset": DataFrameSchema(
+        {
+            "cluster_id": CLUSTER_ID,
+            "sector_group": Column(pa.Category, Check.isin(SECTOR_GROUPS)),
+            "product": Column(str),
+            "location": Column(str),
+            "country": Column(str),
+            "ce_degree": Column(pa.Category, Check.isin(CE_DEGREES), nullable=True),
+            "has_upgrading_data": Column(bool),
+            **{f"{u}_upgrading_0to3": Column(float, Check.isin(HALF_STEPS_0_TO_3), nullable=True)
+               for u in ["product", "process", "functional", "intersectoral"]},
+            **{f"{c}_chain_0to3": Column("Int64", Check.isin([0, 1, 2, 3]), nullable=True)
+               for c in ["market", "network", "quasi_hierarchy", "hierarchy"]},
+        },
+        unique=["cluster_id"], strict=True, ordered=True,
+    ),
+    "model_dataset_readings": DataFrameSchema(
+        {
+            "reading": Column(str),
+            "cluster_id": Column(str, nullable=True),
+            "variable": Column(str, nullable=True),
+            "default_value": Column(float, nullable=True),
+            "reading_value": Column(float, nullable=True),
+        },
+        unique=["reading", "cluster_id", "variable"], strict=True, ordered=True,
+    ),
+    "printed_aggregates": DataFrameSchema(
+        {
+            "table": Column(str, Check.isin(["10-4", "10-5", "10-6"])),
+            "statistic": Column(str, Check.isin(["total", "average"])),
+            "column": Column(str, Check.isin(["product", "process", "functional", "intersectoral", "sum"])),
+            "printed_value": Column(float, Check.ge(0)),
+        },
+        unique=["table", "statistic", "column"], strict=True, ordered=True,
+    ),
+    "printed_row_sums": DataFrameSchema(
+        {
+            "cluster_id": CLUSTER_ID,
+            "table": Column(str, Check.isin(["10-4", "10-5", "10-6"])),
+            "statistic": Column(str, Check.eq("row_sum")),
+            "column": Column(str, Check.eq("sum")),
+            "printed_value": Column(float, Check.in_range(0, 12)),
+        },
+        unique=["cluster_id"], strict=True, ordered=True,
+    ),
 }

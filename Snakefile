@@ -1,0 +1,20 @@
+# Replication pipeline for "Upgrading to Compete" (Pietrobelli & Rabellotti, eds., IDB 2006).
+# Everything is built by `snakemake --cores 8` (see README.md); the rules live in workflow/rules.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/clean.smk"
+include: "workflow/rules/replicate.smk"
+
+
+rule all:
+    input:
+        processed_outputs(),
+        replication_outputs(),
+    default_target: True

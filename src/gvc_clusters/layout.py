@@ -1,0 +1,30 @@
+"""Where everything lives: the raw files each family reads and the tables it writes.
+
+Imported by the Snakefile, so it must stay light (no pandas): the workflow needs these names to
+build its DAG before any job runs. tests/test_layout.py checks them against what the families
+actually build.
+"""
+
+FAMILY_FILES = {
+    "clusters": ["clusters/table_1_2.csv", "clusters/table_1_3.csv", "clusters/table_10_1.csv",
+                 "clusters/table_10_2.csv", "clusters/table_10_4.csv", "clusters/table_10_5.csv",
+                 "clusters/table_10_6.csv", "clusters/cluster_key.csv"],
+    "dairy": ["dairy/table_2_1.csv", "dairy/table_2_2.csv"],
+    "salmon": ["salmon/table_4_1.csv", "salmon/table_4_3.csv"],
+    "furniture": ["furniture/table_5_1.csv", "furniture/table_5_2.csv", "furniture/table_5_3.csv",
+                  "furniture/table_5_5.csv", "furniture/table_5_6.csv"],
+    "trade": ["trade/table_9_1.csv", "trade/table_9_2.csv", "trade/table_9_4.csv", "trade/chapter9_verdicts.csv"],
+}
+
+FAMILY_TABLES = {
+    "clusters": ["clusters", "upgrading", "governance", "sector_ce_index", "printed_aggregates",
+                 "printed_row_sums", "field_studies", "case_list", "model_dataset", "model_dataset_readings"],
+    "dairy": [],
+    "salmon": [],
+    "furniture": [],
+    "trade": [],
+}
+
+REPLICATION_OUTPUTS = ["table_10_1.csv", "table_10_2.csv", "table_10_4.csv", "table_10_5.csv", "table_10_6.csv",
+                       "governance_patterns.csv", "replication_check.csv", "replication_summary.csv",
+                       "decision_log_summary.csv", "replication_check.md"]

@@ -1,0 +1,109 @@
+"""The dairy cluster of Boaco and Chontales, Nicaragua (chapter 2): Tables 2-1 and 2-2.
+
+Tidy outputs
+- ``dairy_chain_2000`` (Table 2-1, year 2000): one row per printed column, i.e. per territory and
+  firm group (Nicaragua / all firms; Boaco-Chontales / SMEs; Boaco-Chontales / large companies).
+  Columns: territory, firm_group, livestock_companies_count, production_million_gallons_low/_high,
+  industrial_enterprises_count_low/_high, processing_million_gallons_low/_high, exports_usd_million.
+  The book prints some cells as ranges ("60-90", "10–15"): they are split into ``_low``/``_high``;
+  a single printed number gives low == high.
+- ``dairy_milk`` (Table 2-2): one row per year 1995-2001. Columns: year, production_million_gallons,
+  collection_million_gallons, pasteurization_million_gallons, exports_usd_million (2001 printed
+  "n.a." -> missing).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..decisions import cell_values
+from ..errors import InputError
+from ..rawtable import parse_range
+from .common import PrintedTable, load_printed_table
+
+FILES = ["dairy/table_2_1.csv", "dairy/table_2_2.csv"]
+
+# Table 2-1: printed row label -> (tidy variable, may the book print a range here?)
+ITEMS_2_1 = {
+    "Number of livestock companies": ("livestock_companies_count", False),
+    "Total production (millions of gallons/yr)": ("production_million_gallons", True),
+    "Number of industrial enterprises": ("industrial_enterprises_count", True),
+    "Total processing (millions of gallons/yr)": ("processing_million_gallons", True),
+    "Exports (US\\$ millions)": ("exports_usd_million", False),
+}
+GROUPS_2_1 = {
+    "Nicaragua": ("Nicaragua", "all"),
+    "SMEs in Boaco-Chontales": ("Boaco-Chontales", "smes"),
+    "Large companies in Boaco-Chontales": ("Boaco-Chontales", "large_companies"),
+}
+COUNTS_2_1 = ["livestock_companies_count", "industrial_enterprises_count_low", "industrial_enterprises_count_high"]
+
+YEARS_2_2 = [str(y) for y in range(1995, 2002)]
+ITEMS_2_2 = {
+    "Production": "production_million_gallons",
+    "Collection": "collection_million_gallons",
+    "Pasteurization": "pasteurization_million_gallons",
+    "Export (US\\$ millions)": "exports_usd_million",
+}
+
+
+def rows_by_label(t: PrintedTable, items: dict) -> dict[str, int]:
+    """Printed row label -> row number; every label must be known and every item printed once."""
+    label_col = t.raw.columns[0]
+    found = {}
+    for row, label in t.raw[label_col].items():
+        if label not in items or label in found:
+            problem = "unknown row label" if label not in items else "row label printed twice"
+            raise InputError(t.path, problem, row=row, column=label_col, value=label, expected=list(items))
+        found[label] = row
+    missing = [label for label in items if label not in found]
+    if missing:
+        raise InputError(t.path, "printed row is missing", column=label_col, value=missing[0], expected=list(items))
+    return found
+
+
+def _low_high(t: PrintedTable, decided: dict, row: int, col: str, may_range: bool) -> tuple[float, float]:
+    if (row, col) in decided:
+        value = decided[(row, col)]
+        return value, value
+    low, high = parse_range(t.raw.at[row, col], file=t.path, row=row, column=col)
+    if low != high and not may_range:
+        raise InputError(t.path, "a range where the book prints a single number", row=row, column=col,
+                         value=t.raw.at[row, col], expected="a plain number")
+    return low, high
+
+
+def tidy_chain(t: PrintedTable, log: pd.DataFrame) -> pd.DataFrame:
+    rows = rows_by_label(t, ITEMS_2_1)
+    decided = cell_values(log, t.table)
+    records = []
+    for col, (territory, group) in GROUPS_2_1.items():
+        rec = {"territory": territory, "firm_group": group}
+        for label, (name, may_range) in ITEMS_2_1.items():
+            low, high = _low_high(t, decided, rows[label], col, may_range)
+            if may_range:
+                rec[f"{name}_low"], rec[f"{name}_high"] = low, high
+            else:
+                rec[name] = low
+        records.append(rec)
+    out = pd.DataFrame(records)
+    out = out[["territory", "firm_group", "livestock_companies_count",
+               *[f"{n}_{end}" for n, r in ITEMS_2_1.values() if r for end in ("low", "high")],
+               "exports_usd_million"]]
+    return out.astype({c: "Int64" for c in COUNTS_2_1})
+
+
+def tidy_milk(t: PrintedTable) -> pd.DataFrame:
+    rows = rows_by_label(t, ITEMS_2_2)
+    records = [{"year": int(year), **{name: t.numbers.at[rows[label], year] for label, name in ITEMS_2_2.items()}}
+               for year in YEARS_2_2]
+    return pd.DataFrame(records)
+
+
+def build(raw_dir: str | Path, manifest: list[dict], log: pd.DataFrame):
+    chain = load_printed_table(raw_dir, FILES[0], manifest, log, [], expected_columns=["Item", *GROUPS_2_1])
+    milk = load_printed_table(raw_dir, FILES[1], manifest, log, YEARS_2_2, expected_columns=["Item", *YEARS_2_2])
+    tables = {"dairy_chain_2000": tidy_chain(chain, log), "dairy_milk": tidy_milk(milk)}
+    return tables, [chain, milk]

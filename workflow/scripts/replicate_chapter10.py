@@ -1,0 +1,12 @@
+"""Rebuild Tables 10-1, 10-2, 10-4, 10-5, 10-6 and write the replication check."""
+from gvc_clusters.jobs import run_job
+from gvc_clusters.replicate import write_replication
+
+
+def main():
+    write_replication(dict(snakemake.input.items()), snakemake.input.checksums,
+                      snakemake.params.raw_dir, snakemake.params.out_dir,
+                      snakemake.input.template)
+
+
+run_job(snakemake.log[0], main)
