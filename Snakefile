@@ -14,7 +14,7 @@ include: "workflow/rules/replicate.smk"
 
 
 rule all:
+    default_target: True
     input:
         processed_outputs(),
         replication_outputs(),
-    default_target: True

@@ -10,14 +10,14 @@ rule validate_raw:
     output:
         summary=f"{RESULTS}/validation/{{family}}.json",
         checksums=f"{RESULTS}/validation/{{family}}_checksums.csv",
-    params:
-        raw_dir=RAW,
     log:
         "logs/validate_raw/{family}.log",
     benchmark:
         "benchmarks/validate_raw/{family}.tsv"
     conda:
         "../envs/pipeline.yaml"
+    params:
+        raw_dir=lambda wc, input: os.path.dirname(input.manifest),
     script:
         "../scripts/validate_raw.py"
 
@@ -30,17 +30,19 @@ for _family in FAMILY_TABLES:
         input:
             validated=f"{RESULTS}/validation/{_family}.json",
             tables=raw_files(_family),
+            manifest=f"{RAW}/sources.yaml",
+            decisions=f"{RAW}/decision_log.csv",
         output:
             parquet=processed_tables(_family, "parquet"),
             csv=processed_tables(_family, "csv"),
-        params:
-            family=_family,
-            raw_dir=RAW,
         log:
             f"logs/clean/{_family}.log",
         benchmark:
             f"benchmarks/clean/{_family}.tsv"
         conda:
             "../envs/pipeline.yaml"
+        params:
+            family=_family,
+            raw_dir=lambda wc, input: os.path.dirname(input.manifest),
         script:
             "../scripts/clean_family.py"

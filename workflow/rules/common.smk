@@ -7,13 +7,10 @@ from snakemake.utils import validate
 
 validate(config, schema="../schemas/config.schema.yaml")
 
-# The library lives in src/; jobs (local, or re-executed on a cluster node) find it through
-# PYTHONPATH, so the workflow runs from a plain checkout without installing the package.
-SRC = str(Path(workflow.basedir) / "src")
-sys.path.insert(0, SRC)
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    p for p in [SRC, os.environ.get("PYTHONPATH", "")] if p
-)
+# The library lives in src/. The Snakefile reads the layout from it, and every script puts
+# src/ on its own path (first lines), so the workflow runs from a plain checkout, in any
+# environment that has the dependencies (venv, conda env of `conda:`, a cluster node).
+sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from gvc_clusters.layout import FAMILY_FILES, FAMILY_TABLES, REPLICATION_OUTPUTS
 

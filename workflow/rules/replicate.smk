@@ -9,19 +9,22 @@ rule replicate_chapter10:
         sector_ce_index=f"{PROCESSED}/clusters/sector_ce_index.parquet",
         printed_aggregates=f"{PROCESSED}/clusters/printed_aggregates.parquet",
         printed_row_sums=f"{PROCESSED}/clusters/printed_row_sums.parquet",
-        checksums=expand(f"{RESULTS}/validation/{{family}}_checksums.csv", family=FAMILIES),
+        checksums=expand(
+            f"{RESULTS}/validation/{{family}}_checksums.csv", family=FAMILIES
+        ),
         decisions=f"{RAW}/decision_log.csv",
+        printed_tables=expand(f"{RAW}/clusters/table_10_{{n}}.csv", n=[1, 2, 4, 5, 6]),
         template="workflow/templates/replication_check.md.j2",
     output:
         [f"{RESULTS}/replication/{name}" for name in REPLICATION_OUTPUTS],
-    params:
-        raw_dir=RAW,
-        out_dir=f"{RESULTS}/replication",
     log:
         "logs/replicate_chapter10.log",
     benchmark:
         "benchmarks/replicate_chapter10.tsv"
     conda:
         "../envs/pipeline.yaml"
+    params:
+        raw_dir=lambda wc, input: os.path.dirname(input.decisions),
+        out_dir=lambda wc, output: os.path.dirname(output[0]),
     script:
         "../scripts/replicate_chapter10.py"

@@ -1,4 +1,8 @@
 """Write one family's tidy tables (Parquet for the pipeline, CSV for people)."""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # the gvc_clusters package
 import logging
 
 from gvc_clusters.families import build_family

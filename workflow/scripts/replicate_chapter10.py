@@ -1,4 +1,8 @@
 """Rebuild Tables 10-1, 10-2, 10-4, 10-5, 10-6 and write the replication check."""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # the gvc_clusters package
 from gvc_clusters.jobs import run_job
 from gvc_clusters.replicate import write_replication
 

@@ -1,4 +1,8 @@
 """Verify one family's raw files (checksums, decisions, parsing, schemas) without writing data."""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # the gvc_clusters package
 import logging
 
 from gvc_clusters.io import write_csv, write_json
