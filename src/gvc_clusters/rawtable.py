@@ -80,7 +80,10 @@ def read_raw_table(path: str | Path, expected_columns: list[str] | None = None) 
         records = [r for r in reader]
     except csv.Error as err:
         raise InputError(path, f"malformed CSV: {err}", row=reader.line_num) from None
-    header = records[0]
+    header = records[0] if records else []
+    if not header:
+        raise InputError(path, "the first line (the header) is empty", row=1,
+                         expected="comma-separated columns starting with 'row'")
     if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
         raise InputError(path, "header is not comma-separated", row=1, value=header[0][:60],
                          expected="comma-separated columns starting with 'row'")

@@ -1,0 +1,36 @@
+"""Shared fixtures: the repository's raw data, and a writable copy of it for bad-input tests."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from gvc_clusters.sources import update_checksums
+
+ROOT = Path(__file__).resolve().parents[1]
+RAW = ROOT / "data" / "raw"
+
+
+@pytest.fixture
+def raw_copy(tmp_path) -> Path:
+    """A private copy of data/raw; after editing a file call ``refresh(raw)`` to re-sign it."""
+    target = tmp_path / "raw"
+    shutil.copytree(RAW, target, ignore=shutil.ignore_patterns("_fragments"))
+    return target
+
+
+def refresh(raw: Path) -> None:
+    """Recompute the manifest hashes, so a test reaches the check it means to exercise."""
+    update_checksums(raw / "sources.yaml")
+
+
+def edit_cell(path: Path, row: int, column: str, new_text: str) -> None:
+    """Replace one cell of a raw table (row = printed row number)."""
+    import csv
+
+    with open(path, encoding="utf-8", newline="") as fh:
+        records = list(csv.reader(fh))
+    col = records[0].index(column)
+    records[row][col] = new_text
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(records)
