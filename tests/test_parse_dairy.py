@@ -1,31 +1,21 @@
 """Dairy family (Tables 2-1, 2-2): printed numbers, ranges, n.a., and located errors on bad input."""
 
-import csv
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import RAW, edit_cell, refresh
 
 from gvc_clusters.errors import InputError
 from gvc_clusters.families import build_family
 from gvc_clusters.rawtable import parse_range
-from gvc_clusters.sources import update_checksums
-
-RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 
 
-def corrupt(tmp_path: Path, file: str, index: int, column: str, text: str) -> Path:
-    """Copy data/raw, set one cell (``index`` = record number, header = 0), refresh the sha256s."""
-    raw = tmp_path / "raw"
-    shutil.copytree(RAW, raw)
-    path = raw / file
-    with path.open(newline="", encoding="utf-8") as fh:
-        records = list(csv.reader(fh))
-    records[index][records[0].index(column)] = text
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh, lineterminator="\n").writerows(records)
-    update_checksums(raw / "sources.yaml")
+
+def corrupt(raw: Path, file: str, row: int, column: str, text: str) -> Path:
+    """Set one cell of the copied raw file (row = printed row, or data line - 1) and re-sign the manifest."""
+    edit_cell(raw / file, row, column, text)
+    refresh(raw)
     return raw
 
 
@@ -85,8 +75,8 @@ def test_parse_range():
         parse_range("n.a.", file="f.csv", row=3, column="c")
 
 
-def test_bad_range_cell_is_located(tmp_path):
-    raw = corrupt(tmp_path, "dairy/table_2_1.csv", 2, "SMEs in Boaco-Chontales", "20-2S")
+def test_bad_range_cell_is_located(raw_copy):
+    raw = corrupt(raw_copy, "dairy/table_2_1.csv", 2, "SMEs in Boaco-Chontales", "20-2S")
     with pytest.raises(InputError) as err:
         build_family("dairy", raw)
     message = str(err.value)
@@ -94,15 +84,15 @@ def test_bad_range_cell_is_located(tmp_path):
     assert "row 2" in message and "column 'SMEs in Boaco-Chontales'" in message and "'20-2S'" in message
 
 
-def test_range_where_a_single_number_is_printed(tmp_path):
-    raw = corrupt(tmp_path, "dairy/table_2_1.csv", 1, "Large companies in Boaco-Chontales", "500-600")
+def test_range_where_a_single_number_is_printed(raw_copy):
+    raw = corrupt(raw_copy, "dairy/table_2_1.csv", 1, "Large companies in Boaco-Chontales", "500-600")
     with pytest.raises(InputError, match=r"table_2_1\.csv, row 1, column 'Large companies in Boaco-Chontales'.*"
                                          r"single number.*'500-600'"):
         build_family("dairy", raw)
 
 
-def test_bad_number_cell_is_located(tmp_path):
-    raw = corrupt(tmp_path, "dairy/table_2_2.csv", 1, "2001", "63.2m")
+def test_bad_number_cell_is_located(raw_copy):
+    raw = corrupt(raw_copy, "dairy/table_2_2.csv", 1, "2001", "63.2m")
     with pytest.raises(InputError) as err:
         build_family("dairy", raw)
     message = str(err.value)

@@ -1,32 +1,22 @@
 """Furniture family (Tables 5-1, 5-2, 5-3, 5-5, 5-6): printed numbers, decisions, checksums, bad input."""
 
-import csv
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import RAW, edit_cell, refresh
 
 from gvc_clusters.errors import InputError
 from gvc_clusters.families import build_family
-from gvc_clusters.sources import update_checksums
 
-RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 E1992, E2001 = "1992 Exports to the U.S. (US$ millions)", "2001 Exports to the U.S. (US$ millions)"
 CHANGE = "1992-2001 change in exports (US$ millions)"
 
 
-def corrupt(tmp_path: Path, file: str, index: int, column: str, text: str) -> Path:
-    """Copy data/raw, set one cell (``index`` = record number, header = 0), refresh the sha256s."""
-    raw = tmp_path / "raw"
-    shutil.copytree(RAW, raw)
-    path = raw / file
-    with path.open(newline="", encoding="utf-8") as fh:
-        records = list(csv.reader(fh))
-    records[index][records[0].index(column)] = text
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh, lineterminator="\n").writerows(records)
-    update_checksums(raw / "sources.yaml")
+def corrupt(raw: Path, file: str, row: int, column: str, text: str) -> Path:
+    """Set one cell of the copied raw file (row = printed row, or data line - 1) and re-sign the manifest."""
+    edit_cell(raw / file, row, column, text)
+    refresh(raw)
     return raw
 
 
@@ -120,8 +110,8 @@ def test_the_5_6_leverage_failure(furniture):
     assert row["recomputed"] == pytest.approx(7.16 / 9.77)
 
 
-def test_bad_export_cell_is_located(tmp_path):
-    raw = corrupt(tmp_path, "furniture/table_5_3.csv", 3, E2001, "45a")
+def test_bad_export_cell_is_located(raw_copy):
+    raw = corrupt(raw_copy, "furniture/table_5_3.csv", 3, E2001, "45a")
     with pytest.raises(InputError) as err:
         build_family("furniture", raw)
     message = str(err.value)
@@ -129,14 +119,14 @@ def test_bad_export_cell_is_located(tmp_path):
     assert f"column {E2001!r}" in message and "'45a'" in message
 
 
-def test_country_label_without_rank_is_located(tmp_path):
-    raw = corrupt(tmp_path, "furniture/table_5_3.csv", 3, "Country", "Italy")
+def test_country_label_without_rank_is_located(raw_copy):
+    raw = corrupt(raw_copy, "furniture/table_5_3.csv", 3, "Country", "Italy")
     # row 3 carries no decision, so the changed label reaches the parser
     with pytest.raises(InputError, match=r"table_5_3\.csv, row 3, column 'Country': .*rank prefix.*'Italy'"):
         build_family("furniture", raw)
 
 
-def test_bad_date_label_is_located(tmp_path):
-    raw = corrupt(tmp_path, "furniture/table_5_5.csv", 2, "Date", "Nov. 1997")
+def test_bad_date_label_is_located(raw_copy):
+    raw = corrupt(raw_copy, "furniture/table_5_5.csv", 2, "Date", "Nov. 1997")
     with pytest.raises(InputError, match=r"table_5_5\.csv, row 2, column 'Date'.*'Nov\. 1997'"):
         build_family("furniture", raw)

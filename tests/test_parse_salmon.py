@@ -1,31 +1,21 @@
 """Salmon family (Tables 4-1, 4-3): printed numbers, fill-down, empty cells, checksums, bad input."""
 
-import csv
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import RAW, edit_cell, refresh
 
 from gvc_clusters.errors import InputError
 from gvc_clusters.families import build_family
-from gvc_clusters.sources import update_checksums
 
-RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 JOBS = "Jobs (estimated, December 2001)"
 
 
-def corrupt(tmp_path: Path, file: str, index: int, column: str, text: str) -> Path:
-    """Copy data/raw, set one cell (``index`` = record number, header = 0), refresh the sha256s."""
-    raw = tmp_path / "raw"
-    shutil.copytree(RAW, raw)
-    path = raw / file
-    with path.open(newline="", encoding="utf-8") as fh:
-        records = list(csv.reader(fh))
-    records[index][records[0].index(column)] = text
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh, lineterminator="\n").writerows(records)
-    update_checksums(raw / "sources.yaml")
+def corrupt(raw: Path, file: str, row: int, column: str, text: str) -> Path:
+    """Set one cell of the copied raw file (row = printed row, or data line - 1) and re-sign the manifest."""
+    edit_cell(raw / file, row, column, text)
+    refresh(raw)
     return raw
 
 
@@ -76,9 +66,9 @@ def test_table_4_3_checksums_all_match(salmon):
     assert (jobs["printed"], jobs["recomputed"]) == (28_500, 28_500)
 
 
-def test_bad_production_cell_is_located(tmp_path):
+def test_bad_production_cell_is_located(raw_copy):
     column = "Production of farmed salmon and trout in Chile (thousands of tons)"
-    raw = corrupt(tmp_path, "salmon/table_4_1.csv", 6, column, "4O5")
+    raw = corrupt(raw_copy, "salmon/table_4_1.csv", 6, column, "4O5")
     with pytest.raises(InputError) as err:
         build_family("salmon", raw)
     message = str(err.value)
@@ -86,14 +76,14 @@ def test_bad_production_cell_is_located(tmp_path):
     assert f"column {column!r}" in message and "'4O5'" in message
 
 
-def test_bad_year_is_located(tmp_path):
-    raw = corrupt(tmp_path, "salmon/table_4_1.csv", 2, "Year", "199O")
+def test_bad_year_is_located(raw_copy):
+    raw = corrupt(raw_copy, "salmon/table_4_1.csv", 2, "Year", "199O")
     with pytest.raises(InputError, match=r"table_4_1\.csv, row 2, column 'Year': not a printed year.*'199O'"):
         build_family("salmon", raw)
 
 
-def test_bad_jobs_cell_is_located(tmp_path):
-    raw = corrupt(tmp_path, "salmon/table_4_3.csv", 10, JOBS, "1.000,0")
+def test_bad_jobs_cell_is_located(raw_copy):
+    raw = corrupt(raw_copy, "salmon/table_4_3.csv", 10, JOBS, "1.000,0")
     with pytest.raises(InputError) as err:
         build_family("salmon", raw)
     message = str(err.value)

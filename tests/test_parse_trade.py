@@ -1,31 +1,21 @@
 """Trade family (Tables 9-1, 9-2, 9-4 and the chapter 9 verdicts): values, n.a., products, bad input."""
 
-import csv
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import RAW, edit_cell, refresh
 
 from gvc_clusters.errors import InputError
 from gvc_clusters.families import build_family
-from gvc_clusters.sources import update_checksums
 
-RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 SHARE_2000 = "Competitiveness: market share 2000"
 
 
-def corrupt(tmp_path: Path, file: str, index: int, column: str, text: str) -> Path:
-    """Copy data/raw, set one cell (``index`` = record number, header = 0), refresh the sha256s."""
-    raw = tmp_path / "raw"
-    shutil.copytree(RAW, raw)
-    path = raw / file
-    with path.open(newline="", encoding="utf-8") as fh:
-        records = list(csv.reader(fh))
-    records[index][records[0].index(column)] = text
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh, lineterminator="\n").writerows(records)
-    update_checksums(raw / "sources.yaml")
+def corrupt(raw: Path, file: str, row: int, column: str, text: str) -> Path:
+    """Set one cell of the copied raw file (row = printed row, or data line - 1) and re-sign the manifest."""
+    edit_cell(raw / file, row, column, text)
+    refresh(raw)
     return raw
 
 
@@ -98,8 +88,8 @@ def test_trade_declares_no_checksums(trade):
     assert trade.checks.empty
 
 
-def test_bad_share_cell_is_located(tmp_path):
-    raw = corrupt(tmp_path, "trade/table_9_2.csv", 2, SHARE_2000, "2.4A%")
+def test_bad_share_cell_is_located(raw_copy):
+    raw = corrupt(raw_copy, "trade/table_9_2.csv", 2, SHARE_2000, "2.4A%")
     with pytest.raises(InputError) as err:
         build_family("trade", raw)
     message = str(err.value)
@@ -107,13 +97,13 @@ def test_bad_share_cell_is_located(tmp_path):
     assert f"column {SHARE_2000!r}" in message and "'2.4A%'" in message
 
 
-def test_world_demand_on_a_country_row_is_refused(tmp_path):
-    raw = corrupt(tmp_path, "trade/table_9_4.csv", 2, "External market conditions ^a", "16%")
+def test_world_demand_on_a_country_row_is_refused(raw_copy):
+    raw = corrupt(raw_copy, "trade/table_9_4.csv", 2, "External market conditions ^a", "16%")
     with pytest.raises(InputError, match=r"table_9_4\.csv, row 2, column 'External market conditions \^a'.*'16%'"):
         build_family("trade", raw)
 
 
-def test_verdict_on_an_unprinted_country_is_located(tmp_path):
-    raw = corrupt(tmp_path, "trade/chapter9_verdicts.csv", 1, "country", "Chili")
+def test_verdict_on_an_unprinted_country_is_located(raw_copy):
+    raw = corrupt(raw_copy, "trade/chapter9_verdicts.csv", 1, "country", "Chili")
     with pytest.raises(InputError, match=r"chapter9_verdicts\.csv, row 2, column 'country'.*'Chili'"):
         build_family("trade", raw)

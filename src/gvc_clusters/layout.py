@@ -19,10 +19,11 @@ FAMILY_FILES = {
 FAMILY_TABLES = {
     "clusters": ["clusters", "upgrading", "governance", "sector_ce_index", "printed_aggregates",
                  "printed_row_sums", "field_studies", "case_list", "model_dataset", "model_dataset_readings"],
-    "dairy": [],
-    "salmon": [],
-    "furniture": [],
-    "trade": [],
+    "dairy": ["dairy_chain_2000", "dairy_milk"],
+    "salmon": ["salmon_production", "salmon_firms_jobs"],
+    "furniture": ["mexico_furniture_exports", "puebla_furniture_exports", "us_furniture_imports",
+                  "puebla_furniture_employment", "segusino_balance_sheet"],
+    "trade": ["export_performance", "product_upgrading_conditions", "chapter9_verdicts"],
 }
 
 REPLICATION_OUTPUTS = ["table_10_1.csv", "table_10_2.csv", "table_10_4.csv", "table_10_5.csv", "table_10_6.csv",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from .. import checks
+from ..errors import InputError
 from ..decisions import DEFAULT, numeric_table, verify_against_raw
 from ..rawtable import read_raw_table
 from ..sources import entry_for
@@ -37,3 +40,11 @@ def load_printed_table(raw_dir: str | Path, file: str, manifest: list[dict], log
     numbers = numeric_table(raw, numeric_columns, log, entry["table"], path, reading)
     results = checks.evaluate(entry["table"], entry.get("checks", []), numbers)
     return PrintedTable(entry["table"], path, entry, raw, numbers, results)
+
+
+def year_of(t: PrintedTable, row: int, column: str) -> int:
+    text = t.raw.at[row, column]
+    if not re.fullmatch(r"(19|20)\d\d", text):
+        raise InputError(t.path, "not a printed year", row=row, column=column, value=text,
+                         expected="a year such as 1987")
+    return int(text)

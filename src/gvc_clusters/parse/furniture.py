@@ -23,8 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
-from .common import PrintedTable, load_printed_table
-from .salmon import year_of
+from .common import PrintedTable, load_printed_table, year_of
 
 FILES = ["furniture/table_5_1.csv", "furniture/table_5_2.csv", "furniture/table_5_3.csv",
          "furniture/table_5_5.csv", "furniture/table_5_6.csv"]

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
-from .common import PrintedTable, load_printed_table
+from .common import PrintedTable, load_printed_table, year_of
 
 FILES = ["salmon/table_4_1.csv", "salmon/table_4_3.csv"]
 
@@ -35,13 +35,6 @@ COLUMNS_4_3 = {
     "Jobs (estimated, December 2001)": "jobs_count",
 }
 SUBTOTAL = "Subtotal"
-
-
-def year_of(t: PrintedTable, row: int, column: str) -> int:
-    text = t.raw.at[row, column]
-    if not re.fullmatch(r"(19|20)\d\d", text):
-        raise InputError(t.path, "not a printed year", row=row, column=column, value=text, expected="a year such as 1987")
-    return int(text)
 
 
 def tidy_production(t: PrintedTable) -> pd.DataFrame:

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The project's commands. A newcomer needs two of them (see README.md):
+#   ./pipeline.sh build   create .venv from requirements.lock, then run `snakemake --cores 8`
+#   ./pipeline.sh test    create .venv from requirements.lock, then run the test suite
+# Others: lint (snakemake --lint, snakefmt --check), bench (benchmark figures), lock (refresh the lock).
+set -euo pipefail
+cd "$(dirname "$0")"
+VENV="${VENV:-.venv}"
+
+ensure_env() {
+    # Rebuild the environment whenever requirements.lock changed since it was made.
+    local want have=""
+    want=$(python3 -c 'import hashlib,sys;print(hashlib.sha256(open("requirements.lock","rb").read()).hexdigest())')
+    [ -f "$VENV/.lock-sha256" ] && have=$(cat "$VENV/.lock-sha256")
+    if [ "$want" != "$have" ] || [ ! -x "$VENV/bin/python" ]; then
+        echo ">> creating $VENV from requirements.lock"
+        rm -rf "$VENV"
+        if ! python3 -m venv "$VENV" 2>/dev/null; then
+            # Debian without python3-venv: fall back to virtualenv from PyPI.
+            python3 -m pip install --quiet --user virtualenv
+            python3 -m virtualenv --quiet "$VENV"
+        fi
+        "$VENV/bin/python" -m pip install --quiet --upgrade pip
+        "$VENV/bin/python" -m pip install --quiet -r requirements.lock
+        "$VENV/bin/python" -m pip install --quiet --no-deps -e .
+        echo "$want" > "$VENV/.lock-sha256"
+    fi
+}
+
+case "${1:-}" in
+    build)
+        ensure_env
+        "$VENV/bin/snakemake" --cores 8 "${@:2}"
+        ;;
+    test)
+        ensure_env
+        "$VENV/bin/pytest" "${@:2}"
+        ;;
+    lint)
+        ensure_env
+        "$VENV/bin/snakemake" --lint
+        "$VENV/bin/snakefmt" --check Snakefile workflow/
+        ;;
+    bench)
+        ensure_env
+        "$VENV/bin/python" workflow/benchmarks/rebuild.py "${@:2}"
+        ;;
+    lock)
+        ensure_env
+        "$VENV/bin/python" -m pip freeze --exclude-editable | grep -v '^gvc-clusters' > requirements.lock
+        ;;
+    *)
+        echo "usage: ./pipeline.sh {build|test|lint|bench|lock} [extra arguments]" >&2
+        exit 2
+        ;;
+esac

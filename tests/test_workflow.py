@@ -1,0 +1,92 @@
+"""End to end: the Snakemake workflow in a scratch copy of the repository (marked slow)."""
+
+import hashlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, edit_cell, refresh
+
+pytestmark = pytest.mark.slow
+SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
+COPIED = ["Snakefile", "workflow", "config", "profiles", "src", "data/raw"]
+
+
+def make_workspace(target: Path) -> Path:
+    for item in COPIED:
+        src = ROOT / item
+        if src.is_dir():
+            shutil.copytree(src, target / item, ignore=shutil.ignore_patterns("_fragments", "__pycache__"))
+        else:
+            shutil.copy2(src, target / item)
+    return target
+
+
+def snakemake(workspace: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    return subprocess.run([SNAKEMAKE, "--cores", "2", *args], cwd=workspace, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def hashes(workspace: Path) -> dict[str, str]:
+    out = {}
+    for folder in ("data/processed", "results"):
+        for path in sorted((workspace / folder).rglob("*")):
+            if path.is_file():
+                out[str(path.relative_to(workspace))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    workspace = make_workspace(tmp_path_factory.mktemp("built"))
+    run = snakemake(workspace)
+    assert run.returncode == 0, run.stderr[-3000:]
+    return workspace
+
+
+def test_build_produces_every_output_and_a_rerun_does_nothing(built):
+    files = hashes(built)
+    assert "results/replication/replication_check.csv" in files
+    assert "data/processed/clusters/model_dataset.parquet" in files
+    assert sum(f.startswith("data/processed/") and f.endswith(".parquet") for f in files) >= 10
+    dry = snakemake(built, "--dry-run")
+    assert dry.returncode == 0
+    assert "Nothing to be done" in dry.stdout + dry.stderr
+
+
+def test_two_clean_builds_are_byte_identical(built, tmp_path):
+    second = make_workspace(tmp_path)
+    run = snakemake(second, "--cores", "1")
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert hashes(second) == hashes(built)
+
+
+def test_bad_raw_input_stops_before_anything_is_overwritten(built):
+    before = hashes(built)
+    table = built / "data/raw/clusters/table_10_4.csv"
+    original = table.read_bytes()
+    manifest = built / "data/raw/sources.yaml"
+    original_manifest = manifest.read_bytes()
+    try:
+        edit_cell(table, 14, "Product upgrading", "4")
+        run = snakemake(built)
+        assert run.returncode != 0
+        assert "table_10_4.csv, column 'sha256': checksum mismatch" in run.stderr
+        assert "validate_raw" in run.stderr
+        refresh(built / "data/raw")
+        run = snakemake(built)
+        assert run.returncode != 0
+        assert "score_0to3" in run.stderr and "got 4" in run.stderr
+        assert {k: v for k, v in hashes(built).items() if k.startswith("data/processed")} == \
+               {k: v for k, v in before.items() if k.startswith("data/processed")}
+    finally:
+        table.write_bytes(original)
+        manifest.write_bytes(original_manifest)
+
+
+def test_lint_is_clean(built):
+    run = subprocess.run([SNAKEMAKE, "--lint"], cwd=built, capture_output=True, text=True, timeout=300)
+    assert "Congratulations, your workflow is in a good condition!" in run.stdout + run.stderr
