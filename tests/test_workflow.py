@@ -75,7 +75,7 @@ def test_bad_raw_input_stops_before_anything_is_overwritten(built):
         run = snakemake(built)
         assert run.returncode != 0
         assert "table_10_4.csv, column 'sha256': checksum mismatch" in run.stderr
-        assert "validate_raw" in run.stderr
+        assert "clean_clusters" in run.stderr
         refresh(built / "data/raw")
         run = snakemake(built)
         assert run.returncode != 0

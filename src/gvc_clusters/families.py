@@ -13,6 +13,7 @@ file already built untouched.
 from __future__ import annotations
 
 import importlib
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,3 +64,20 @@ def validation_summary(result: FamilyResult) -> dict:
             "tables": {name: {"rows": int(len(frame)), "columns": list(frame.columns)}
                        for name, frame in sorted(result.tables.items())},
             "checksums": {str(k): int(v) for k, v in dict(status).items()}}
+
+
+def write_family(result: FamilyResult, output) -> None:
+    """Write the tables (Parquet + CSV), the checksum results and the validation summary.
+
+    ``output`` has ``parquet`` and ``csv`` lists (one file per table, named after it), plus
+    ``checksums`` and ``summary`` paths, as the workflow's clean rules declare them.
+    """
+    from .io import write_csv, write_json, write_parquet
+
+    for parquet, csv in zip(output.parquet, output.csv):
+        name = Path(parquet).stem
+        write_parquet(result.tables[name], parquet)
+        write_csv(result.tables[name], csv)
+        logging.info("wrote %s (%d rows)", name, len(result.tables[name]))
+    write_csv(result.checks, output.checksums)
+    write_json(validation_summary(result), output.summary)

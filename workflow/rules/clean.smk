@@ -1,26 +1,9 @@
-# Raw printed tables -> validated, tidy tables. Two steps per family, so that bad input is
-# reported (and the run stops) before any file in data/processed is touched.
-
-
-rule validate_raw:
-    input:
-        tables=lambda wc: raw_files(wc.family),
-        manifest=f"{RAW}/sources.yaml",
-        decisions=f"{RAW}/decision_log.csv",
-    output:
-        summary=f"{RESULTS}/validation/{{family}}.json",
-        checksums=f"{RESULTS}/validation/{{family}}_checksums.csv",
-    log:
-        "logs/validate_raw/{family}.log",
-    benchmark:
-        "benchmarks/validate_raw/{family}.tsv"
-    conda:
-        "../envs/pipeline.yaml"
-    params:
-        raw_dir=lambda wc, input: os.path.dirname(input.manifest),
-    script:
-        "../scripts/validate_raw.py"
-
+# Raw printed tables -> validated, tidy tables, in two steps per family:
+#   clean_<family>    verify checksums, apply decisions, parse, validate; write to data/interim/
+#   publish_<family>  copy the validated tables into data/processed/
+# Snakemake deletes a job's old outputs when the job starts, so cleaning straight into
+# data/processed would lose the last good tables on bad input. Staging keeps them: a failing
+# clean stops the run before publish touches anything.
 
 for _family in FAMILY_TABLES:
 
@@ -28,13 +11,14 @@ for _family in FAMILY_TABLES:
         name:
             f"clean_{_family}"
         input:
-            validated=f"{RESULTS}/validation/{_family}.json",
             tables=raw_files(_family),
             manifest=f"{RAW}/sources.yaml",
             decisions=f"{RAW}/decision_log.csv",
         output:
-            parquet=processed_tables(_family, "parquet"),
-            csv=processed_tables(_family, "csv"),
+            parquet=interim_tables(_family, "parquet"),
+            csv=interim_tables(_family, "csv"),
+            summary=f"{RESULTS}/validation/{_family}.json",
+            checksums=f"{RESULTS}/validation/{_family}_checksums.csv",
         log:
             f"logs/clean/{_family}.log",
         benchmark:
@@ -46,3 +30,20 @@ for _family in FAMILY_TABLES:
             raw_dir=lambda wc, input: os.path.dirname(input.manifest),
         script:
             "../scripts/clean_family.py"
+
+    rule:
+        name:
+            f"publish_{_family}"
+        input:
+            interim_tables(_family, "parquet") + interim_tables(_family, "csv"),
+        output:
+            processed_tables(_family, "parquet") + processed_tables(_family, "csv"),
+        log:
+            f"logs/publish/{_family}.log",
+        benchmark:
+            f"benchmarks/publish/{_family}.tsv"
+        conda:
+            "../envs/pipeline.yaml"
+        shell:
+            # inputs and outputs are listed in the same order: copy each to its partner
+            "(set -- {output}; for f in {input}; do cp -v $f $1; shift; done) > {log} 2>&1"

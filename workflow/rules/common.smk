@@ -16,12 +16,17 @@ from gvc_clusters.layout import FAMILY_FILES, FAMILY_TABLES, REPLICATION_OUTPUTS
 
 RAW = config["raw_dir"]
 PROCESSED = config["processed_dir"]
+INTERIM = config["interim_dir"]
 RESULTS = config["results_dir"]
 FAMILIES = config["families"]
 
 
 def raw_files(family):
     return [f"{RAW}/{f}" for f in FAMILY_FILES[family]]
+
+
+def interim_tables(family, ext):
+    return [f"{INTERIM}/{family}/{name}.{ext}" for name in FAMILY_TABLES[family]]
 
 
 def processed_tables(family, ext):
