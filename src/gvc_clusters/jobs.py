@@ -1,27 +1,49 @@
 """What every workflow script shares: log to the rule's log file, turn bad input into a clear exit.
 
-A script calls ``run_job(snakemake.log[0], main)``. Progress goes to the log; an InputError is
-written to the log *and* to stderr as one readable message (file, row, column, value, expected),
-and the job exits with status 1 instead of printing a traceback.
+A script ends with ``run_job(snakemake, main)``. Progress goes to the rule's log; the log's first
+lines record the rule and, on a cluster, the scheduler's job id (so a test can prove every job ran
+under SLURM). An InputError is written to the log *and* to stderr as one readable message (file,
+row, column, value, expected) and the job exits with status 1 instead of printing a traceback.
+
+Fault injection: a rule named in config ``fail_rules`` fails on purpose before doing any work. It is
+a config switch, not a code edit, so the reliability and cluster tests can break a run and then
+repair it by changing the config back.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Callable
 
 from .errors import InputError
 
+SCHEDULER_VARIABLES = ("SLURM_JOB_ID", "SLURM_JOB_NAME", "SLURMD_NODENAME")
 
-def run_job(log_path: str, main: Callable[[], None]) -> None:
+
+class InjectedFailure(RuntimeError):
+    """Raised by a rule listed in config ``fail_rules``."""
+
+
+def run_job(smk, main: Callable[[], None]) -> None:
+    """Run ``main`` as the Snakemake job described by ``smk`` (the ``snakemake`` script object)."""
+    log_path = smk.log[0]
     Path(log_path).parent.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(filename=log_path, filemode="w", level=logging.INFO,
                         format="%(levelname)s %(name)s: %(message)s", force=True)
+    log = logging.getLogger("job")
+    log.info("rule %s", smk.rule)
+    for name in SCHEDULER_VARIABLES:
+        if name in os.environ:
+            log.info("%s=%s", name, os.environ[name])
     try:
+        if smk.rule in smk.config.get("fail_rules", []):
+            raise InjectedFailure(f"rule {smk.rule} failed on purpose: it is listed in config 'fail_rules'")
         main()
-    except InputError as err:
-        logging.error("%s", err)
-        print(f"ERROR (bad input): {err}", file=sys.stderr)
+    except (InputError, InjectedFailure) as err:
+        kind = "bad input" if isinstance(err, InputError) else "injected failure"
+        log.error("%s", err)
+        print(f"ERROR ({kind}) in rule {smk.rule}: {err}\n(log: {log_path})", file=sys.stderr)
         sys.exit(1)

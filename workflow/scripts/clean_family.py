@@ -12,4 +12,4 @@ def main():
     write_family(result, snakemake.output)
 
 
-run_job(snakemake.log[0], main)
+run_job(snakemake, main)

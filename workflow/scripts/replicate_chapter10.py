@@ -13,4 +13,4 @@ def main():
                       snakemake.input.template)
 
 
-run_job(snakemake.log[0], main)
+run_job(snakemake, main)
