@@ -29,3 +29,14 @@ FAMILY_TABLES = {
 REPLICATION_OUTPUTS = ["table_10_1.csv", "table_10_2.csv", "table_10_4.csv", "table_10_5.csv", "table_10_6.csv",
                        "governance_patterns.csv", "replication_check.csv", "replication_summary.csv",
                        "decision_log_summary.csv", "replication_check.md"]
+
+# Outcomes and regressors a model spec in config may name (gvc_clusters.coding builds them;
+# tests/test_coding.py checks the lists agree). Checked when the workflow starts, before any job.
+MODEL_OUTCOMES = ["product", "process", "functional", "intersectoral"]
+MODEL_REGRESSORS = [
+    "ce_level", "ce_low", "ce_high",
+    *[f"{chain}_{scope}" for chain in ("market", "network", "quasi_hierarchy", "hierarchy")
+      for scope in ("global", "domestic", "any")],
+    "any_global_chain", "sector_natural_resource", "sector_complex_products", "sector_software",
+    "ce_x_complex", "quasi_hierarchy_global_x_complex",
+]
