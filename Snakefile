@@ -11,6 +11,7 @@ configfile: "config/config.yaml"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/clean.smk"
 include: "workflow/rules/replicate.smk"
+include: "workflow/rules/models.smk"
 
 
 rule all:
@@ -18,3 +19,4 @@ rule all:
     input:
         processed_outputs(),
         replication_outputs(),
+        model_outputs(),

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from .errors import InputError
+from .models.errors import ModelError
 
 SCHEDULER_VARIABLES = ("SLURM_JOB_ID", "SLURM_JOB_NAME", "SLURMD_NODENAME")
 
@@ -42,8 +43,9 @@ def run_job(smk, main: Callable[[], None]) -> None:
         if smk.rule in smk.config.get("fail_rules", []):
             raise InjectedFailure(f"rule {smk.rule} failed on purpose: it is listed in config 'fail_rules'")
         main()
-    except (InputError, InjectedFailure) as err:
-        kind = "bad input" if isinstance(err, InputError) else "injected failure"
+    except (InputError, ModelError, InjectedFailure) as err:
+        kind = ("bad input" if isinstance(err, InputError)
+                else "model cannot be estimated" if isinstance(err, ModelError) else "injected failure")
         log.error("%s", err)
         print(f"ERROR ({kind}) in rule {smk.rule}: {err}\n(log: {log_path})", file=sys.stderr)
         sys.exit(1)

@@ -92,3 +92,25 @@ def _clean(value):
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+def estimates_table(results: list[ModelResult]) -> pd.DataFrame:
+    """Every estimate of several models in one long table, in a stable order."""
+    frames = [r.estimates_frame() for r in results]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["model_id", "kind", "outcome", *ESTIMATE_COLUMNS])
+
+
+def summaries(results: list[ModelResult]) -> dict:
+    """Model-level facts keyed by model id (JSON-ready)."""
+    return {r.model_id: r.summary() for r in results}
+
+
+def load_results(estimates: pd.DataFrame, summary: dict) -> list[ModelResult]:
+    """The inverse of estimates_table + summaries: rebuild the records a renderer reads."""
+    out = []
+    for model_id, facts in summary.items():
+        rows = estimates[estimates["model_id"] == model_id][ESTIMATE_COLUMNS].copy()
+        rows["category"] = rows["category"].fillna("").astype(str)
+        out.append(ModelResult(estimates=rows, **facts))
+    return out

@@ -26,6 +26,7 @@ for _family in FAMILY_TABLES:
         conda:
             "../envs/pipeline.yaml"
         params:
+            code=CODE,
             family=_family,
             raw_dir=lambda wc, input: os.path.dirname(input.manifest),
         script:

@@ -12,8 +12,22 @@ validate(config, schema="../schemas/config.schema.yaml")
 # environment that has the dependencies (venv, conda env of `conda:`, a cluster node).
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
+import hashlib
+
 from gvc_clusters.layout import FAMILY_FILES, FAMILY_TABLES, REPLICATION_OUTPUTS
 
+
+
+def package_fingerprint():
+    """Hash of the package source. Every script rule takes it as a param, so editing the
+    library reruns the rules that use it (Snakemake itself only tracks the rule's own script)."""
+    digest = hashlib.sha256()
+    for path in sorted((Path(workflow.basedir) / "src" / "gvc_clusters").rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+CODE = package_fingerprint()
 RAW = config["raw_dir"]
 PROCESSED = config["processed_dir"]
 INTERIM = config["interim_dir"]
@@ -46,3 +60,49 @@ def replication_outputs():
     if "clusters" not in FAMILIES:
         return []
     return [f"{RESULTS}/replication/{name}" for name in REPLICATION_OUTPUTS]
+
+
+# ---- models ---------------------------------------------------------------------------------
+MODEL_FILES = {
+    "estimates": "estimates.csv",  # every coefficient, cutpoint, AME: the renderers' input
+    "models": "models.json",  # N, log-likelihood, SE type, convergence, notes per model
+    "readings": "readings.csv",  # key estimates under each alternative OCR reading
+    "reading_ranges": "reading_ranges.csv",  # their range per term
+}
+# Built-in panels and the processed tables they read.
+PANEL_TABLES = {
+    "upgrading": {"model_dataset": "clusters/model_dataset.parquet"},
+    "trade_share_change": {"export_performance": "trade/export_performance.parquet"},
+    "us_imports": {"us_furniture_imports": "furniture/us_furniture_imports.parquet"},
+}
+
+
+def model_files(kind):
+    return {key: f"{RESULTS}/models/{kind}/{{spec}}/{name}" for key, name in MODEL_FILES.items()}
+
+
+def panel_inputs(wildcards):
+    spec = config["panel"]["specs"][wildcards.spec]
+    if "table" in spec:
+        return {"user": spec["table"]}
+    tables = {k: f"{PROCESSED}/{v}" for k, v in PANEL_TABLES[spec["panel"]].items()}
+    if spec.get("readings"):
+        tables["readings"] = f"{PROCESSED}/clusters/model_dataset_readings.parquet"
+    return tables
+
+
+def model_outputs():
+    """Every model spec whose data the configured families provide."""
+    needs = {"upgrading": "clusters", "trade_share_change": "trade", "us_imports": "furniture"}
+    ordinal = config["ordinal"]["specs"] if "clusters" in FAMILIES else {}
+    panel = [
+        name
+        for name, spec in config["panel"]["specs"].items()
+        if "table" in spec or needs[spec["panel"]] in FAMILIES
+    ]
+    return [
+        path
+        for kind, specs in (("ordinal", ordinal), ("panel", panel))
+        for spec in specs
+        for path in expand(list(model_files(kind).values()), spec=spec)
+    ]

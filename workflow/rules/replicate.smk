@@ -24,6 +24,7 @@ rule replicate_chapter10:
     conda:
         "../envs/pipeline.yaml"
     params:
+        code=CODE,
         raw_dir=lambda wc, input: os.path.dirname(input.decisions),
         out_dir=lambda wc, output: os.path.dirname(output[0]),
     script:

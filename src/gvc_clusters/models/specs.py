@@ -1,0 +1,160 @@
+"""From a model spec in config to fitted ModelResults: the one place that reads a spec.
+
+A rule gives this module one spec (a dict from config/config.yaml) and the processed tables; it
+returns every fitted model of that spec (each outcome, each link, the FE/RE pair, ...) and, where
+the spec asks for it, the key estimates re-done under every combination of the decision log's
+alternative OCR readings (``readings_frame``), so a reader sees whether a conclusion hinges on one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..coding import estimation_sample, model_variables, reading_datasets
+from ..errors import InputError
+from ..results import ModelResult
+from . import panel, panel_data
+
+READING_COLUMNS = ["model_id", "reading", "term", "estimate", "std_error", "p_value", "n_obs"]
+
+
+# ----------------------------------------------------------------------------------------------
+# Panel specs
+# ----------------------------------------------------------------------------------------------
+
+def panel_build(spec: dict, tables: dict[str, pd.DataFrame]) -> panel_data.PanelBuild:
+    """The long table of a built-in panel (``panel:``) from the processed tables it needs."""
+    kind = spec["panel"]
+    if kind == "upgrading":
+        # Default: *global* quasi-hierarchical chains (codes 2-3), the book's hypothesis (ch. 1).
+        return panel_data.upgrading_panel(tables["model_dataset"], chains=tuple(spec.get("chains", ["quasi_hierarchy"])),
+                                          threshold=spec.get("chain_threshold", 1))
+    if kind == "trade_share_change":
+        return panel_data.trade_share_change(tables["export_performance"])
+    if kind == "us_imports":
+        return panel_data.us_imports_panel(tables["us_furniture_imports"])
+    raise InputError("config", "unknown built-in panel", column="panel", value=kind,
+                     expected="upgrading | trade_share_change | us_imports")
+
+
+def read_user_table(path: str | Path) -> pd.DataFrame:
+    """A user's long table: Parquet, or CSV for small data."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, "the panel table named in config does not exist", column="table")
+    return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+
+
+def run_panel_spec(name: str, spec: dict, tables: dict[str, pd.DataFrame]) -> list[ModelResult]:
+    """Fit one panel spec: a built-in panel of the book or a user's table."""
+    se_type = spec.get("se_type", "cluster_entity")
+    if "table" in spec:
+        frame = tables.get("user") if "user" in tables else read_user_table(spec["table"])
+        return [panel.fit_panel(frame, entity=spec["entity"], time=spec["time"], outcome=spec["outcome"],
+                                regressors=spec["regressors"], estimator=spec.get("estimator", "panel_ols"),
+                                entity_effects=spec.get("entity_effects", False),
+                                time_effects=spec.get("time_effects", False), se_type=se_type,
+                                bandwidth=spec.get("bandwidth"), model_id=name, sample=str(spec["table"]))]
+    build = panel_build(spec, tables)
+    if spec["panel"] == "upgrading":
+        fits = panel.fit_upgrading_governance(build, model_id=name, se_type=se_type)
+        return [fits["fe"], fits["re"]]
+    if spec["panel"] == "trade_share_change":
+        return [panel.fit_trade_share_change(build, model_id=name, se_type=se_type)]
+    return [panel.fit_us_furniture_imports(build, model_id=name, se_type=se_type)]
+
+
+def panel_readings(name: str, spec: dict, tables: dict[str, pd.DataFrame], readings: pd.DataFrame, *,
+                   cap: int, seed: int) -> pd.DataFrame:
+    """Key panel estimates under every reading of the cluster dataset (upgrading panel only)."""
+    if not spec.get("readings") or spec.get("panel") != "upgrading":
+        return pd.DataFrame(columns=READING_COLUMNS)
+    rows = []
+    for reading, dataset in reading_datasets(tables["model_dataset"], readings, cap=cap, seed=seed).items():
+        fits = run_panel_spec(name, spec, {**tables, "model_dataset": dataset})
+        rows += _reading_rows(fits, reading)
+    return _readings_frame(rows)
+
+
+# ----------------------------------------------------------------------------------------------
+# Ordered probit / logit specs
+# ----------------------------------------------------------------------------------------------
+
+def run_ordinal_spec(name: str, spec: dict, dataset: pd.DataFrame, *, halves: str, n_permutations: int,
+                     seed: int, permutations: bool = True) -> list[ModelResult]:
+    """Fit every outcome × link of one ordered-model spec on the clusters with upgrading data."""
+    from . import ordinal  # statsmodels import is heavy; panel-only jobs need not pay it
+
+    variables = model_variables(dataset, halves=spec.get("halves", halves))
+    regressors = list(spec["regressors"])
+    results = []
+    for outcome in spec["outcomes"]:
+        sample, excluded = estimation_sample(variables, outcome, regressors)
+        for link in spec.get("links", ["probit"]):
+            model_id = f"{name}__{outcome}__{link}"
+            groups = sample[spec["cluster_by"]] if spec.get("se_type") == "cluster" else None
+            result = ordinal.fit_ordered(
+                sample[outcome], sample[regressors], distr=link, model_id=model_id, outcome=outcome,
+                cov_type=_ordinal_cov_type(spec), groups=groups,
+                permutation_terms=spec.get("permutation_terms", []) if permutations else [],
+                n_permutations=n_permutations if permutations else 0, seed=seed)
+            result.n_excluded = sum(len(v) for v in excluded.values())
+            result.sample = "clusters with upgrading data and every variable of the spec"
+            result.extra["excluded_clusters"] = excluded
+            result.extra["halves"] = spec.get("halves", halves)
+            results.append(result)
+    return results
+
+
+def ordinal_readings(name: str, spec: dict, dataset: pd.DataFrame, readings: pd.DataFrame, *, halves: str,
+                     cap: int, seed: int) -> pd.DataFrame:
+    """The spec's coefficients under every combination of alternative readings (no permutations:
+    the range of estimates and model p-values is what shows whether a reading matters)."""
+    if not spec.get("readings"):
+        return pd.DataFrame(columns=READING_COLUMNS)
+    rows = []
+    for reading, data in reading_datasets(dataset, readings, cap=cap, seed=seed).items():
+        fits = run_ordinal_spec(name, spec, data, halves=halves, n_permutations=0, seed=seed, permutations=False)
+        rows += _reading_rows(fits, reading)
+    return _readings_frame(rows)
+
+
+def _ordinal_cov_type(spec: dict) -> str:
+    return {"nonrobust": "nonrobust", "robust": "HC0", "cluster": "cluster"}[spec.get("se_type", "robust")]
+
+
+# ----------------------------------------------------------------------------------------------
+# helpers
+# ----------------------------------------------------------------------------------------------
+
+def _reading_rows(fits: list[ModelResult], reading: str) -> list[dict]:
+    rows = []
+    for fit in fits:
+        coefs = fit.estimates[fit.estimates["role"] == "coef"]
+        for est in coefs.itertuples():
+            rows.append({"model_id": fit.model_id, "reading": reading, "term": est.term,
+                         "estimate": est.estimate, "std_error": est.std_error, "p_value": est.p_value,
+                         "n_obs": fit.n_obs})
+    return rows
+
+
+def _readings_frame(rows: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=READING_COLUMNS)
+    return frame.sort_values(["model_id", "term", "reading"], kind="stable").reset_index(drop=True)
+
+
+def reading_ranges(readings: pd.DataFrame) -> pd.DataFrame:
+    """Per model and term: min/max estimate and p-value across readings, and whether the sign or
+    the 5 % significance verdict changes (the question a reader asks of an OCR ambiguity)."""
+    if readings.empty:
+        return pd.DataFrame(columns=["model_id", "term", "n_readings", "estimate_min", "estimate_max",
+                                     "p_value_min", "p_value_max", "sign_changes", "significance_changes"])
+    grouped = readings.groupby(["model_id", "term"], sort=True)
+    out = grouped.agg(n_readings=("reading", "nunique"), estimate_min=("estimate", "min"),
+                      estimate_max=("estimate", "max"), p_value_min=("p_value", "min"),
+                      p_value_max=("p_value", "max")).reset_index()
+    out["sign_changes"] = (out["estimate_min"] < 0) & (out["estimate_max"] > 0)
+    out["significance_changes"] = (out["p_value_min"] < 0.05) & (out["p_value_max"] >= 0.05)
+    return out

@@ -1,0 +1,46 @@
+# Models: one job per spec in config (ordinal.specs, panel.specs), so adding a spec adds a job.
+
+
+wildcard_constraints:
+    spec="[a-z][a-z0-9_]*",
+
+
+rule fit_ordinal:
+    input:
+        dataset=f"{PROCESSED}/clusters/model_dataset.parquet",
+        readings=f"{PROCESSED}/clusters/model_dataset_readings.parquet",
+    output:
+        **model_files("ordinal"),
+    log:
+        "logs/models/ordinal/{spec}.log",
+    benchmark:
+        "benchmarks/models/ordinal/{spec}.tsv"
+    conda:
+        "../envs/pipeline.yaml"
+    params:
+        code=CODE,
+        spec=lambda wc: config["ordinal"]["specs"][wc.spec],
+        settings=lambda wc: {k: v for k, v in config["ordinal"].items() if k != "specs"},
+        seed=config["seed"],
+    script:
+        "../scripts/fit_ordinal.py"
+
+
+rule fit_panel:
+    input:
+        unpack(panel_inputs),
+    output:
+        **model_files("panel"),
+    log:
+        "logs/models/panel/{spec}.log",
+    benchmark:
+        "benchmarks/models/panel/{spec}.tsv"
+    conda:
+        "../envs/pipeline.yaml"
+    params:
+        code=CODE,
+        spec=lambda wc: config["panel"]["specs"][wc.spec],
+        max_readings=config["ordinal"]["max_readings"],
+        seed=config["seed"],
+    script:
+        "../scripts/fit_panel.py"

@@ -1,0 +1,22 @@
+"""Fit one ordered-probit/logit spec from config; write its estimates, model facts and reading ranges."""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # the gvc_clusters package
+import pandas as pd
+from gvc_clusters.jobs import run_job
+from gvc_clusters.models.output import write_model_outputs
+from gvc_clusters.models.specs import ordinal_readings, run_ordinal_spec
+
+
+def main():
+    name, spec, settings = snakemake.wildcards.spec, snakemake.params.spec, snakemake.params.settings
+    dataset = pd.read_parquet(snakemake.input.dataset)
+    fits = run_ordinal_spec(name, spec, dataset, halves=settings["halves"],
+                            n_permutations=settings["n_permutations"], seed=snakemake.params.seed)
+    readings = ordinal_readings(name, spec, dataset, pd.read_parquet(snakemake.input.readings),
+                                halves=settings["halves"], cap=settings["max_readings"], seed=snakemake.params.seed)
+    write_model_outputs(fits, readings, snakemake.output)
+
+
+run_job(snakemake, main)
