@@ -12,11 +12,11 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/clean.smk"
 include: "workflow/rules/replicate.smk"
 include: "workflow/rules/models.smk"
+include: "workflow/rules/manifest.smk"
 
 
 rule all:
     default_target: True
     input:
-        processed_outputs(),
-        replication_outputs(),
-        model_outputs(),
+        final_outputs(),
+        f"{RESULTS}/MANIFEST.sha256",

@@ -45,6 +45,9 @@ for _family in FAMILY_TABLES:
             f"benchmarks/publish/{_family}.tsv"
         conda:
             "../envs/pipeline.yaml"
+        params:
+            family=_family,
         shell:
             # inputs and outputs are listed in the same order: copy each to its partner
-            "(set -- {output}; for f in {input}; do cp -v $f $1; shift; done) > {log} 2>&1"
+            "(echo rule publish_{params.family} SLURM_JOB_ID=${{SLURM_JOB_ID:-none}};"
+            " set -- {output}; for f in {input}; do cp -v $f $1; shift; done) > {log} 2>&1"

@@ -17,10 +17,10 @@ import hashlib
 from gvc_clusters.layout import FAMILY_FILES, FAMILY_TABLES, REPLICATION_OUTPUTS
 
 
-
 def package_fingerprint():
     """Hash of the package source. Every script rule takes it as a param, so editing the
-    library reruns the rules that use it (Snakemake itself only tracks the rule's own script)."""
+    library reruns the rules that use it (Snakemake itself only tracks the rule's own script).
+    """
     digest = hashlib.sha256()
     for path in sorted((Path(workflow.basedir) / "src" / "gvc_clusters").rglob("*.py")):
         digest.update(path.read_bytes())
@@ -78,7 +78,10 @@ PANEL_TABLES = {
 
 
 def model_files(kind):
-    return {key: f"{RESULTS}/models/{kind}/{{spec}}/{name}" for key, name in MODEL_FILES.items()}
+    return {
+        key: f"{RESULTS}/models/{kind}/{{spec}}/{name}"
+        for key, name in MODEL_FILES.items()
+    }
 
 
 def panel_inputs(wildcards):
@@ -93,7 +96,11 @@ def panel_inputs(wildcards):
 
 def model_outputs():
     """Every model spec whose data the configured families provide."""
-    needs = {"upgrading": "clusters", "trade_share_change": "trade", "us_imports": "furniture"}
+    needs = {
+        "upgrading": "clusters",
+        "trade_share_change": "trade",
+        "us_imports": "furniture",
+    }
     ordinal = config["ordinal"]["specs"] if "clusters" in FAMILIES else {}
     panel = [
         name
@@ -106,3 +113,14 @@ def model_outputs():
         for spec in specs
         for path in expand(list(model_files(kind).values()), spec=spec)
     ]
+
+
+def final_outputs():
+    """Everything `rule all` builds except the manifest of them."""
+    return (
+        processed_outputs() + replication_outputs() + model_outputs() + report_outputs()
+    )
+
+
+def report_outputs():
+    return []
