@@ -11,6 +11,7 @@ configfile: "config/config.yaml"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/clean.smk"
 include: "workflow/rules/replicate.smk"
+include: "workflow/rules/classify.smk"
 include: "workflow/rules/models.smk"
 include: "workflow/rules/manifest.smk"
 

@@ -115,10 +115,31 @@ def model_outputs():
     ]
 
 
+# ---- chapter 9 ---------------------------------------------------------------------------------
+CLASSIFICATION_FILES = {
+    "classified": "classification.csv",  # one row per country-product x rule variant
+    "agreement": "verdict_agreement.csv",  # each chapter verdict beside each variant's outcome
+    "agreement_summary": "verdict_agreement_summary.csv",  # agree / disagree / not comparable
+    "decomposition": "decomposition.csv",  # equations (9.1)/(9.2): what the printed data allow
+}
+
+
+def classification_files():
+    return {k: f"{RESULTS}/classification/{v}" for k, v in CLASSIFICATION_FILES.items()}
+
+
+def classification_outputs():
+    return list(classification_files().values()) if "trade" in FAMILIES else []
+
+
 def final_outputs():
     """Everything `rule all` builds except the manifest of them."""
     return (
-        processed_outputs() + replication_outputs() + model_outputs() + report_outputs()
+        processed_outputs()
+        + replication_outputs()
+        + classification_outputs()
+        + model_outputs()
+        + report_outputs()
     )
 
 
