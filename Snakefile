@@ -13,6 +13,7 @@ include: "workflow/rules/clean.smk"
 include: "workflow/rules/replicate.smk"
 include: "workflow/rules/classify.smk"
 include: "workflow/rules/models.smk"
+include: "workflow/rules/readme.smk"
 include: "workflow/rules/manifest.smk"
 
 
@@ -20,4 +21,5 @@ rule all:
     default_target: True
     input:
         final_outputs(),
+        f"{RESULTS}/README.md",
         f"{RESULTS}/MANIFEST.sha256",

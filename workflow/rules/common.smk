@@ -132,10 +132,19 @@ def classification_outputs():
     return list(classification_files().values()) if "trade" in FAMILIES else []
 
 
+def validation_outputs():
+    return [
+        f"{RESULTS}/validation/{family}{suffix}"
+        for family in FAMILIES
+        for suffix in (".json", "_checksums.csv")
+    ]
+
+
 def final_outputs():
-    """Everything `rule all` builds except the manifest of them."""
+    """Everything `rule all` builds except the replication README and the manifest."""
     return (
         processed_outputs()
+        + validation_outputs()
         + replication_outputs()
         + classification_outputs()
         + model_outputs()
@@ -143,5 +152,57 @@ def final_outputs():
     )
 
 
+# ---- report ------------------------------------------------------------------------------------
+REPORT_PRODUCERS = (
+    {}
+)  # kind of report output -> (rule, script, catalog kind); see report.smk
+
+
+def report_kind(path):
+    return None
+
+
 def report_outputs():
     return []
+
+
+# ---- the catalog of outputs (replication README) ---------------------------------------------
+def output_catalog():
+    """Every output with the rule and script that build it and its kind, for the README's list."""
+    entries = []
+
+    def add(paths, rule, script, kind):
+        entries.extend(
+            {"output": p, "rule": rule, "script": script, "kind": kind} for p in paths
+        )
+
+    for family in FAMILIES:
+        add(
+            processed_tables(family, "parquet") + processed_tables(family, "csv"),
+            f"clean_{family} + publish_{family}",
+            "workflow/scripts/clean_family.py",
+            "data",
+        )
+    add(
+        validation_outputs(),
+        "clean_<family>",
+        "workflow/scripts/clean_family.py",
+        "check",
+    )
+    for path in replication_outputs():
+        kind = "table" if "/table_10_" in path else "check"
+        add(
+            [path],
+            "replicate_chapter10",
+            "workflow/scripts/replicate_chapter10.py",
+            kind,
+        )
+    for path in classification_outputs():
+        kind = "table" if path.endswith("/classification.csv") else "check"
+        add([path], "classify_exports", "workflow/scripts/classify_exports.py", kind)
+    for path in model_outputs():
+        kind = "ordinal" if "/ordinal/" in path else "panel"
+        add([path], f"fit_{kind}", f"workflow/scripts/fit_{kind}.py", "estimates")
+    for path in report_outputs():
+        add([path], *REPORT_PRODUCERS[report_kind(path)])
+    return entries

@@ -5,6 +5,7 @@
 rule results_manifest:
     input:
         final_outputs(),
+        f"{RESULTS}/README.md",
     output:
         f"{RESULTS}/MANIFEST.sha256",
     log:
