@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from gvc_clusters.io import write_csv, write_json
-from gvc_clusters.results import ModelResult, estimate_rows, estimates_table, load_results, summaries
+from gvc_clusters.results import ModelResult, estimate_rows, estimates_table, load_results, read_estimates, summaries
 
 
 def _result(model_id="m1"):
@@ -26,7 +26,7 @@ def test_round_trip_through_files(tmp_path):
     results = [_result("m1"), _result("m2")]
     write_csv(estimates_table(results), tmp_path / "estimates.csv")
     write_json(summaries(results), tmp_path / "models.json")
-    back = load_results(pd.read_csv(tmp_path / "estimates.csv", keep_default_na=True),
+    back = load_results(read_estimates(tmp_path / "estimates.csv"),
                         json.loads((tmp_path / "models.json").read_text()))
     assert [r.model_id for r in back] == ["m1", "m2"]
     first = back[0]

@@ -111,6 +111,13 @@ def load_results(estimates: pd.DataFrame, summary: dict) -> list[ModelResult]:
     out = []
     for model_id, facts in summary.items():
         rows = estimates[estimates["model_id"] == model_id][ESTIMATE_COLUMNS].copy()
-        rows["category"] = rows["category"].fillna("").astype(str)
+        rows["category"] = rows["category"].map(lambda v: "" if pd.isna(v) else str(v))
         out.append(ModelResult(estimates=rows, **facts))
     return out
+
+
+def read_estimates(path) -> pd.DataFrame:
+    """An estimates.csv as written by ``estimates_table``: categories stay text ("1" is not 1.0)."""
+    frame = pd.read_csv(path, dtype={"category": str, "term": str, "model_id": str})
+    frame["category"] = frame["category"].fillna("")
+    return frame

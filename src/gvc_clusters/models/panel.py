@@ -486,7 +486,7 @@ def fit_upgrading_governance(build: PanelBuild, *, model_id: str = "upgrading_go
         result.extra["build_counts"] = dict(build.counts)
         result.notes.extend(build.notes)
     fe.fixed_effects = {"Cluster": True, "Type": True}
-    re_.fixed_effects = {"Cluster": False, "Type": False}
+    re_.fixed_effects = {"Cluster": False, "Type": True}  # type effects as dummies; cluster effects random
     re_.notes.append("type effects enter as dummies; cluster effects are random")
     return {"fe": fe, "re": re_}
 

@@ -92,14 +92,17 @@ def run_ordinal_spec(name: str, spec: dict, dataset: pd.DataFrame, *, halves: st
     results = []
     for outcome in spec["outcomes"]:
         sample, excluded = estimation_sample(variables, outcome, regressors)
-        for link in spec.get("links", ["probit"]):
+        for i, link in enumerate(spec.get("links", ["probit"])):
             model_id = f"{name}__{outcome}__{link}"
+            # Randomization inference for the main link (the first) only: the others are
+            # robustness columns, and each permutation draw is a full refit.
+            permute = permutations and i == 0
             groups = sample[spec["cluster_by"]] if spec.get("se_type") == "cluster" else None
             result = ordinal.fit_ordered(
                 sample[outcome], sample[regressors], distr=link, model_id=model_id, outcome=outcome,
                 cov_type=_ordinal_cov_type(spec), groups=groups,
-                permutation_terms=spec.get("permutation_terms", []) if permutations else [],
-                n_permutations=n_permutations if permutations else 0, seed=seed)
+                permutation_terms=spec.get("permutation_terms", []) if permute else [],
+                n_permutations=n_permutations if permute else 0, seed=seed)
             result.n_excluded = sum(len(v) for v in excluded.values())
             result.sample = "clusters with upgrading data and every variable of the spec"
             result.extra["excluded_clusters"] = excluded
