@@ -8,11 +8,15 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/clean.smk"
 include: "workflow/rules/replicate.smk"
 include: "workflow/rules/classify.smk"
 include: "workflow/rules/models.smk"
+include: "workflow/rules/report.smk"
 include: "workflow/rules/readme.smk"
 include: "workflow/rules/manifest.smk"
 

@@ -40,3 +40,25 @@ MODEL_REGRESSORS = [
     "any_global_chain", "sector_natural_resource", "sector_complex_products", "sector_software",
     "ce_x_complex", "quasi_hierarchy_global_x_complex",
 ]
+
+# The report's figures and tables (gvc_clusters.report writes them; the workflow lists them).
+FIGURES = {
+    "upgrading_by_sector_ce": "Upgrading by sector group and CE degree (Tables 10-4–10-6)",
+    "governance_by_sector": "Value-chain governance by sector (Table 10-2)",
+    "ordinal_ame": "Ordered probit: average marginal effects on the top upgrading category",
+    "panel_interactions": "Panel models: governance × upgrading-type interactions",
+    "export_quadrants": "Chapter 9: market-share change vs unit-value change",
+    "salmon": "Chilean salmon: production and exports (Table 4-1)",
+    "dairy": "Nicaragua: milk production, collection and pasteurization (Table 2-2)",
+    "furniture": "Mexican and Puebla furniture exports (Tables 5-1, 5-2)",
+    "reading_ranges": "Key estimates under each alternative OCR reading",
+}
+BOOK_TABLES = ["table_10_2", "table_10_4", "table_10_5", "table_10_6", "replication_check", "classification"]
+
+
+def table_names(ordinal_specs: list[str], panel_specs: list[str]) -> list[str]:
+    names = [*BOOK_TABLES]
+    for spec in ordinal_specs:
+        names += [f"ordinal_{spec}", f"ordinal_{spec}_ame"]
+    names += [f"panel_{spec}" for spec in panel_specs]
+    return names

@@ -109,7 +109,10 @@ def summaries(results: list[ModelResult]) -> dict:
 def load_results(estimates: pd.DataFrame, summary: dict) -> list[ModelResult]:
     """The inverse of estimates_table + summaries: rebuild the records a renderer reads."""
     out = []
-    for model_id, facts in summary.items():
+    # the estimates keep the order the models were fitted in (the JSON's keys are sorted)
+    order = list(dict.fromkeys(estimates["model_id"])) + sorted(set(summary) - set(estimates["model_id"]))
+    for model_id in order:
+        facts = summary[model_id]
         rows = estimates[estimates["model_id"] == model_id][ESTIMATE_COLUMNS].copy()
         rows["category"] = rows["category"].map(lambda v: "" if pd.isna(v) else str(v))
         out.append(ModelResult(estimates=rows, **facts))

@@ -94,19 +94,27 @@ def panel_inputs(wildcards):
     return tables
 
 
-def model_outputs():
-    """Every model spec whose data the configured families provide."""
+def ordinal_specs():
+    return list(config["ordinal"]["specs"]) if "clusters" in FAMILIES else []
+
+
+def panel_specs():
+    """Panel specs whose data the configured families provide."""
     needs = {
         "upgrading": "clusters",
         "trade_share_change": "trade",
         "us_imports": "furniture",
     }
-    ordinal = config["ordinal"]["specs"] if "clusters" in FAMILIES else {}
-    panel = [
+    return [
         name
         for name, spec in config["panel"]["specs"].items()
         if "table" in spec or needs[spec["panel"]] in FAMILIES
     ]
+
+
+def model_outputs():
+    """Every model spec whose data the configured families provide."""
+    ordinal, panel = ordinal_specs(), panel_specs()
     return [
         path
         for kind, specs in (("ordinal", ordinal), ("panel", panel))
@@ -153,17 +161,56 @@ def final_outputs():
 
 
 # ---- report ------------------------------------------------------------------------------------
-REPORT_PRODUCERS = (
-    {}
-)  # kind of report output -> (rule, script, catalog kind); see report.smk
+from gvc_clusters.layout import FIGURES, table_names
+
+REPORT = f"{RESULTS}/report"
+# kind of report output -> (rule, script, catalog kind)
+REPORT_PRODUCERS = {
+    "table": ("render_tables", "workflow/scripts/render_tables.py", "table"),
+    "figure": ("render_figures", "workflow/scripts/render_figures.py", "figure"),
+    "report": ("render_report", "workflow/scripts/render_report.py", "report"),
+}
+
+
+def report_enabled():
+    return set(FAMILIES) == {"clusters", "dairy", "salmon", "furniture", "trade"}
+
+
+def report_tables():
+    return table_names(ordinal_specs(), panel_specs())
+
+
+def report_table_files():
+    return [
+        f"{REPORT}/tables/{n}.{ext}"
+        for n in report_tables()
+        for ext in ("tex", "html", "csv")
+    ]
+
+
+def report_figure_files(ext):
+    return [f"{REPORT}/figures/{name}.{ext}" for name in FIGURES]
 
 
 def report_kind(path):
-    return None
+    if "/tables/" in path:
+        return "table"
+    return "figure" if "/figures/" in path else "report"
+
+
+def model_files_of(kind, specs, key):
+    return {spec: model_files(kind)[key].replace("{spec}", spec) for spec in specs}
 
 
 def report_outputs():
-    return []
+    if not report_enabled():
+        return []
+    return (
+        report_table_files()
+        + report_figure_files("svg")
+        + report_figure_files("png")
+        + [f"{REPORT}/index.html", f"{REPORT}/paper.tex", f"{REPORT}/numbers.tex"]
+    )
 
 
 # ---- the catalog of outputs (replication README) ---------------------------------------------
@@ -206,3 +253,16 @@ def output_catalog():
     for path in report_outputs():
         add([path], *REPORT_PRODUCERS[report_kind(path)])
     return entries
+
+
+def ordinal_spec_files():
+    """spec -> [estimates.csv, models.json] of every ordinal spec (script params)."""
+    files = model_files_of("ordinal", ordinal_specs(), "estimates")
+    models = model_files_of("ordinal", ordinal_specs(), "models")
+    return {spec: [files[spec], models[spec]] for spec in files}
+
+
+def panel_spec_files():
+    files = model_files_of("panel", panel_specs(), "estimates")
+    models = model_files_of("panel", panel_specs(), "models")
+    return {spec: [files[spec], models[spec]] for spec in files}

@@ -1,0 +1,107 @@
+# The report: tables (LaTeX/HTML/CSV), figures (SVG/PNG), the HTML page and the LaTeX paper.
+
+
+rule render_tables:
+    input:
+        replication=replication_outputs(),
+        classification=classification_files()["classified"],
+        ordinal_estimates=model_files_of(
+            "ordinal", ordinal_specs(), "estimates"
+        ).values(),
+        ordinal_models=model_files_of("ordinal", ordinal_specs(), "models").values(),
+        panel_estimates=model_files_of("panel", panel_specs(), "estimates").values(),
+        panel_models=model_files_of("panel", panel_specs(), "models").values(),
+        templates=[
+            "workflow/templates/tables/table.tex.j2",
+            "workflow/templates/tables/table.html.j2",
+        ],
+    output:
+        report_table_files(),
+    log:
+        "logs/report/render_tables.log",
+    benchmark:
+        "benchmarks/report/render_tables.tsv"
+    conda:
+        "../envs/pipeline.yaml"
+    params:
+        code=CODE,
+        ordinal=lambda wc: ordinal_spec_files(),
+        panel=lambda wc: panel_spec_files(),
+        preset=config["tables"]["style"],
+        out_dir=f"{REPORT}/tables",
+    script:
+        "../scripts/render_tables.py"
+
+
+rule render_figures:
+    input:
+        processed=processed_outputs(),
+        classification=classification_files()["classified"],
+        models=model_outputs(),
+    output:
+        svg=[
+            report(
+                path,
+                caption="../report/figure.rst",
+                category="Figures",
+                labels={"figure": Path(path).stem},
+            )
+            for path in report_figure_files("svg")
+        ],
+        png=report_figure_files("png"),
+    log:
+        "logs/report/render_figures.log",
+    benchmark:
+        "benchmarks/report/render_figures.tsv"
+    conda:
+        "../envs/pipeline.yaml"
+    params:
+        code=CODE,
+        processed_dir=PROCESSED,
+        ordinal=lambda wc: ordinal_spec_files(),
+        panel=lambda wc: panel_spec_files(),
+        readings=lambda wc: [
+            *model_files_of("ordinal", ordinal_specs(), "readings").values(),
+            *model_files_of("panel", panel_specs(), "readings").values(),
+        ],
+        out_dir=f"{REPORT}/figures",
+    script:
+        "../scripts/render_figures.py"
+
+
+rule render_report:
+    input:
+        tables=report_table_files(),
+        figures=report_figure_files("svg") + report_figure_files("png"),
+        dataset=f"{PROCESSED}/clusters/model_dataset.parquet",
+        replication_summary=f"{RESULTS}/replication/replication_summary.csv",
+        agreement_summary=classification_files()["agreement_summary"],
+        models=model_outputs(),
+        manifest=f"{RAW}/sources.yaml",
+        templates=[
+            "workflow/templates/report.html.j2",
+            "workflow/templates/paper.tex.j2",
+            "workflow/templates/numbers.tex.j2",
+        ],
+    output:
+        html=report(
+            f"{REPORT}/index.html",
+            caption="../report/index.rst",
+            category="Report",
+        ),
+        tex=f"{REPORT}/paper.tex",
+        numbers=f"{REPORT}/numbers.tex",
+    log:
+        "logs/report/render_report.log",
+    benchmark:
+        "benchmarks/report/render_report.tsv"
+    conda:
+        "../envs/pipeline.yaml"
+    params:
+        code=CODE,
+        ordinal=lambda wc: ordinal_spec_files(),
+        panel=lambda wc: panel_spec_files(),
+        table_list=report_tables(),
+        template_dir="workflow/templates",
+    script:
+        "../scripts/render_report.py"
