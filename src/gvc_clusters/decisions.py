@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import InputError, InputErrors
-from .rawtable import parse_number
+from .rawtable import not_a_number_hint, parse_number, read_text_table
 
 LOG_COLUMNS = ["table", "row", "row_label", "column", "printed_text", "value_used", "reading", "kind",
                "confidence", "reason"]
@@ -34,15 +34,21 @@ class CellRef:
 def read_decision_log(path: str | Path) -> pd.DataFrame:
     """Load and validate the decision log's own shape (not yet against the raw tables)."""
     path = Path(path)
-    if not path.exists():
-        raise InputError(path, "decision log is missing")
-    log = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    if list(log.columns) != LOG_COLUMNS:
-        raise InputError(path, "decision log header differs", row=1, value=list(log.columns),
-                         expected=str(LOG_COLUMNS))
+    log = read_text_table(path, LOG_COLUMNS, what="decision log")
+    lines = list(log.index)
+    log = log.reset_index(drop=True)  # positional index, as before: record i is on line i + 2
     errors = []
     for i, rec in log.iterrows():
-        line = i + 2
+        line = lines[i]
+        if rec["row"] != "*" and not (rec["row"].isdigit() and int(rec["row"]) >= 1):
+            errors.append(InputError(path, "row is not a printed row number or '*'", row=line, column="row",
+                                     value=rec["row"], expected="a positive integer, or '*' for a whole-table decision"))
+        if not rec["column"]:
+            errors.append(InputError(path, "column is empty", row=line, column="column", value=rec["column"],
+                                     expected="a column header of the table file, or '*'"))
+        if not rec["reading"]:
+            errors.append(InputError(path, "reading is empty", row=line, column="reading", value=rec["reading"],
+                                     expected="'default' or an alternative id such as '10-4.A'"))
         if rec["kind"] not in KINDS:
             errors.append(InputError(path, "unknown decision kind", row=line, column="kind",
                                      value=rec["kind"], expected=sorted(KINDS)))
@@ -126,7 +132,7 @@ def cell_values(log: pd.DataFrame, table: str, reading: str = DEFAULT) -> dict[t
     for wanted in ([DEFAULT] if reading == DEFAULT else [DEFAULT, reading]):
         for _, rec in rows[rows["reading"] == wanted].iterrows():
             v = rec["value_used"]
-            values[(int(rec["row"]), rec["column"])] = math.nan if v == "NA" else float(v.replace(",", ""))
+            values[(int(rec["row"]), rec["column"])] = math.nan if v == "NA" else parse_number(v)
     return values
 
 
@@ -151,9 +157,10 @@ def numeric_table(raw: pd.DataFrame, numeric_columns: list[str], log: pd.DataFra
             else:
                 value = parse_number(text)
                 if value is None:
-                    errors.append(InputError(raw_path, "cell is not a number and has no decision in the decision log",
-                                             row=row, column=col, value=text,
-                                             expected="a plain number, or a decision-log entry for this cell"))
+                    errors.append(InputError(raw_path, f"cell is not a number ({not_a_number_hint(text)}) and has no "
+                                             "decision in the decision log", row=row, column=col, value=text,
+                                             expected="a plain number such as 1,005.0 or 12.5 (decimal point, "
+                                                      "thousands commas), or a decision-log entry for this cell"))
                 else:
                     out.at[row, col] = value
     if errors:

@@ -13,7 +13,8 @@ import pandas as pd
 
 from ..decisions import DEFAULT, cell_values
 from ..errors import InputError, InputErrors
-from .common import PrintedTable, load_printed_table
+from ..rawtable import read_text_table
+from .common import Origin, PrintedTable, Where, cell_map, load_printed_table, where, whole_numbers
 
 SECTOR_GROUPS = ["traditional_manufacturing", "natural_resource_based", "complex_products",
                  "specialized_suppliers"]
@@ -45,22 +46,46 @@ CE_INDEX_COLUMNS = {"External economies (EE)": "external_economies", "Joint acti
                     "Collective Efficiency Index": "collective_efficiency"}
 
 
+UPGRADING_TABLES = ["", *UPGRADING_FILES]
+
+
 def read_cluster_key(path: str | Path) -> pd.DataFrame:
-    if not Path(path).exists():
-        raise InputError(path, "cluster key is missing")
-    key = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    if list(key.columns) != KEY_COLUMNS:
-        raise InputError(path, "cluster key header differs", row=1, value=list(key.columns), expected=KEY_COLUMNS)
-    key.index = pd.RangeIndex(2, len(key) + 2, name="line")  # file line numbers, for error messages
+    """The editorial cluster key, indexed by file line; every field checked before it is used."""
+    key = read_text_table(path, KEY_COLUMNS, what="cluster key")
     errors = []
+
+    def integer(line, column, text, *, optional=False):
+        if (optional and text == "") or (text.isdigit() and int(text) >= 1):
+            return
+        errors.append(InputError(path, f"{column} is not a printed row number", row=line, column=column, value=text,
+                                 expected="a positive integer" + (" or empty" if optional else "")))
+
     for row, rec in key.iterrows():
         if rec["sector_group"] not in SECTOR_GROUPS:
             errors.append(InputError(path, "unknown sector group", row=row, column="sector_group",
                                      value=rec["sector_group"], expected=SECTOR_GROUPS))
+        if not rec["cluster_id"]:
+            errors.append(InputError(path, "empty cluster id", row=row, column="cluster_id", value=rec["cluster_id"],
+                                     expected="a short lower-case id such as 'sinos_valley_shoes'"))
+        integer(row, "governance_row", rec["governance_row"])
+        if rec["upgrading_table"] not in UPGRADING_TABLES:
+            errors.append(InputError(path, "unknown upgrading table", row=row, column="upgrading_table",
+                                     value=rec["upgrading_table"], expected=f"one of {UPGRADING_TABLES[1:]} or empty"))
+        elif rec["upgrading_table"]:
+            integer(row, "upgrading_row", rec["upgrading_row"])
+        integer(row, "case_list_row", rec["case_list_row"], optional=True)
+        for part in filter(None, rec["field_study_rows"].split(";")):
+            integer(row, "field_study_rows", part)
     dup = key[key["cluster_id"].duplicated(keep=False)]
     for row, rec in dup.iterrows():
+        others = [str(r) for r in dup.index[dup["cluster_id"] == rec["cluster_id"]] if r != row]
         errors.append(InputError(path, "duplicate cluster key", row=row, column="cluster_id", value=rec["cluster_id"],
-                                 expected="each cluster once"))
+                                 expected=f"each cluster once (it is also on line {', '.join(others)})"))
+    for column in ("governance_row", "case_list_row"):
+        used = key[(key[column] != "") & key[column].duplicated(keep=False)]
+        for row, rec in used.iterrows():
+            errors.append(InputError(path, f"two clusters claim the same {column}", row=row, column=column,
+                                     value=rec[column], expected="each printed row for one cluster"))
     if errors:
         raise InputErrors(errors)
     return key
@@ -93,11 +118,14 @@ def load_chapter10(raw_dir: str | Path, manifest: list[dict], log: pd.DataFrame,
     gov_cols = list(CHAIN_TYPES)
     up_cols = [*UPGRADING_TYPES, SUM_COLUMN]
     tables = {"10-1": load_printed_table(raw_dir, "clusters/table_10_1.csv", manifest, log,
-                                         list(CE_INDEX_COLUMNS), reading=reading),
+                                         list(CE_INDEX_COLUMNS), expected_columns=["Sector", *CE_INDEX_COLUMNS],
+                                         reading=reading),
               "10-2": load_printed_table(raw_dir, "clusters/table_10_2.csv", manifest, log, gov_cols,
-                                         reading=reading)}
+                                         expected_columns=["Cluster", *gov_cols], reading=reading)}
     for table, file in UPGRADING_FILES.items():
-        tables[table] = load_printed_table(raw_dir, file, manifest, log, up_cols, reading=reading)
+        labels = ["Cluster"] if table == "10-4" else ["Main product", "Location"]
+        tables[table] = load_printed_table(raw_dir, file, manifest, log, up_cols,
+                                           expected_columns=[*labels, CE_COLUMN, *up_cols], reading=reading)
     return tables
 
 
@@ -126,6 +154,7 @@ def tidy_chapter10(tables: dict[str, PrintedTable], key: pd.DataFrame, log: pd.D
     """Tidy tables: clusters, upgrading (long), governance (long), sector CE index, printed aggregates."""
     _check_labels(key, tables, key_path)
     _header_rows_must_be_empty(key, tables["10-2"], log)
+    whole_numbers(tables["10-2"], list(CHAIN_TYPES), rows=sorted(set(key["governance_row"].astype(int))))
     clusters, upgrading, governance = [], [], []
     for _, rec in key.iterrows():
         cid = rec["cluster_id"]
@@ -253,8 +282,11 @@ def build_reading(raw_dir, manifest, log, reading: str = DEFAULT):
     key = read_cluster_key(raw_dir / KEY_FILE)
     tables = load_chapter10(raw_dir, manifest, log, reading)
     tidy = tidy_chapter10(tables, key, log, raw_dir / KEY_FILE)
-    t12 = load_printed_table(raw_dir, "clusters/table_1_2.csv", manifest, log, FIELD_STUDY_NUMERIC, reading=reading)
-    t13 = load_printed_table(raw_dir, "clusters/table_1_3.csv", manifest, log, [], reading=reading)
+    t12 = load_printed_table(raw_dir, "clusters/table_1_2.csv", manifest, log, FIELD_STUDY_NUMERIC,
+                             expected_columns=["Cluster", "Country", "Date of creation", *FIELD_STUDY_NUMERIC],
+                             reading=reading)
+    t13 = load_printed_table(raw_dir, "clusters/table_1_3.csv", manifest, log, [],
+                             expected_columns=["Case study", "Country", "Source"], reading=reading)
     tidy["field_studies"] = tidy_field_studies(t12, key)
     tidy["case_list"] = tidy_case_list(t13.raw, key, t13.path)
     tidy["model_dataset"] = model_dataset(tidy)
@@ -282,7 +314,92 @@ def alternative_readings(raw_dir, manifest, log, default_dataset: pd.DataFrame) 
     return pd.DataFrame(changed, columns=["reading", "cluster_id", "variable", "default_value", "reading_value"])
 
 
+def origins(tidy: dict[str, pd.DataFrame], printed: list[PrintedTable], key: pd.DataFrame,
+            key_path) -> dict[str, Origin]:
+    """Where each processed cell was printed (see ``Origin``): schema failures name the raw cell."""
+    by_table = {t.table: t for t in printed}
+    key_cols = {c: c for c in ["cluster_id", "sector_group", "product", "location", "country"]}
+    key_line = {rec["cluster_id"]: line for line, rec in key.iterrows()}
+    up_col = {v: k for k, v in UPGRADING_TYPES.items()}
+    chain_col = {v: k for k, v in CHAIN_TYPES.items()}
+
+    def key_cells(cid):
+        line = key_line.get(cid)
+        cells = {c: Where(str(key_path), line, c, key.at[line, c] if line is not None else None) for c in key_cols}
+        cells["*"] = Where(str(key_path), line)
+        return cells
+
+    def cluster_cells(cid):
+        cells = key_cells(cid)
+        line = key_line.get(cid)
+        table = key.at[line, "upgrading_table"] if line is not None else ""
+        if table:
+            row = int(key.at[line, "upgrading_row"])
+            cells["ce_degree"] = where(by_table[table], row, CE_COLUMN)
+            for utype, col in up_col.items():
+                cells[f"{utype}_upgrading_0to3"] = where(by_table[table], row, col)
+        if line is not None:
+            grow = int(key.at[line, "governance_row"])
+            for chain, col in chain_col.items():
+                cells[f"{chain}_chain_0to3"] = where(by_table["10-2"], grow, col)
+        return cells
+
+    def long_cells(frame, column_of, value_column, table_of):
+        out = []
+        for rec in frame.itertuples(index=False):
+            t = by_table[table_of(rec)]
+            cells = cell_map(t, int(rec.source_row), {value_column: column_of(rec)})
+            cells["cluster_id"] = key_cells(rec.cluster_id)["cluster_id"]
+            out.append(cells)
+        return Origin(out)
+
+    result = {
+        "clusters": Origin([cluster_cells(cid) for cid in tidy["clusters"]["cluster_id"]]),
+        "model_dataset": Origin([cluster_cells(cid) for cid in tidy["model_dataset"]["cluster_id"]]),
+        "upgrading": long_cells(tidy["upgrading"], lambda r: up_col[r.upgrading_type], "score_0to3",
+                                lambda r: r.source_table),
+        "governance": long_cells(tidy["governance"], lambda r: chain_col[r.chain_type], "code_0to3",
+                                 lambda r: "10-2"),
+    }
+    t101 = by_table["10-1"]
+    sector_row = {SECTOR_ROWS_10_1.get(label): row for row, label in t101.raw["Sector"].items()}
+    component_col = {v: k for k, v in CE_INDEX_COLUMNS.items()}
+    result["sector_ce_index"] = Origin([
+        cell_map(t101, sector_row.get(rec.sector_group), {"sector_group": "Sector",
+                                                          "average_points": component_col[rec.component]})
+        for rec in tidy["sector_ce_index"].itertuples(index=False)])
+    field_cols = {v: k for k, v in FIELD_STUDY_COLUMNS.items()}
+    field_cols.update({"printed_label": "Cluster", "country": "Country", "date_of_creation": "Date of creation",
+                       "field_study_row": "Cluster"})
+    result["field_studies"] = Origin.of_rows(by_table["1-2"], tidy["field_studies"]["field_study_row"], field_cols)
+    result["case_list"] = Origin.of_rows(by_table["1-3"], tidy["case_list"]["source_row"],
+                                         {"case_study": "Case study", "country": "Country", "sources": "Source"})
+    aggregates = []
+    for rec in tidy["printed_aggregates"].itertuples(index=False):
+        t = by_table[rec.table]
+        label = rec.statistic.title()
+        rows = [r for r, v in t.raw[t.raw.columns[0]].items() if v == label]
+        column = up_col.get(rec.column, SUM_COLUMN)
+        aggregates.append(cell_map(t, rows[0] if rows else None, {"printed_value": column}))
+    result["printed_aggregates"] = Origin(aggregates)
+    sums = []
+    for rec in tidy["printed_row_sums"].itertuples(index=False):
+        line = key_line.get(rec.cluster_id)
+        row = int(key.at[line, "upgrading_row"]) if line is not None else None
+        sums.append({**key_cells(rec.cluster_id), **cell_map(by_table[rec.table], row, {"printed_value": SUM_COLUMN})})
+    result["printed_row_sums"] = Origin(sums)
+    return result
+
+
 def build(raw_dir, manifest, log):
     tidy, printed = build_reading(raw_dir, manifest, log)
-    tidy["model_dataset_readings"] = alternative_readings(raw_dir, manifest, log, tidy["model_dataset"])
-    return tidy, printed
+    key_path = Path(raw_dir) / KEY_FILE
+    def where_printed():
+        return origins(tidy, printed, read_cluster_key(key_path), key_path)
+
+    return tidy, printed, where_printed
+
+
+def build_extras(raw_dir, manifest, log, tidy):
+    """Built after the default reading's tables have passed their schemas (see families.build_family)."""
+    return {"model_dataset_readings": alternative_readings(raw_dir, manifest, log, tidy["model_dataset"])}

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import checks
-from ..errors import InputError
+from ..errors import InputError, InputErrors
 from ..decisions import DEFAULT, numeric_table, verify_against_raw
 from ..rawtable import read_raw_table
 from ..sources import entry_for
@@ -28,6 +28,57 @@ class PrintedTable:
     check_results: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
+@dataclass(frozen=True)
+class Where:
+    """A place in an input file: the file, the printed row, the column header and the printed text."""
+
+    file: str
+    row: int | None = None
+    column: str | None = None
+    text: str | None = None
+
+
+class Origin:
+    """Where each cell of a processed table was printed, so that a schema failure names the input cell.
+
+    ``cells`` has one dict per processed row (by position): processed column -> Where, and ``"*"`` for
+    the row as a whole (used when a check spans several columns or a column is not mapped).
+    """
+
+    def __init__(self, cells: list[dict[str, Where]]):
+        self.cells = list(cells)
+
+    def __len__(self) -> int:
+        return len(self.cells)
+
+    def locate(self, position: int | None, column: str | None = None) -> Where | None:
+        if position is None or not 0 <= position < len(self.cells):
+            return None
+        cells = self.cells[position]
+        return cells.get(column) if column in cells else cells.get("*")
+
+    @classmethod
+    def of_rows(cls, t: "PrintedTable", rows, columns: dict[str, str]) -> "Origin":
+        """One processed row per printed row ``rows`` of ``t``; ``columns`` maps processed -> printed."""
+        return cls([cell_map(t, row, columns) for row in rows])
+
+
+def where(t: "PrintedTable", row: int | None, column: str | None) -> Where:
+    """The printed cell ``(row, column)`` of ``t`` (row None: the column header; column None: the row)."""
+    text = None
+    if row is not None and column is not None and row in t.raw.index and column in t.raw.columns:
+        text = t.raw.at[row, column]
+    elif row is None and column is not None:
+        text = column
+    return Where(str(t.path), row, column, text)
+
+
+def cell_map(t: "PrintedTable", row: int | None, columns: dict[str, str]) -> dict[str, Where]:
+    cells = {name: where(t, row, printed) for name, printed in columns.items()}
+    cells["*"] = Where(str(t.path), row)
+    return cells
+
+
 def load_printed_table(raw_dir: str | Path, file: str, manifest: list[dict], log: pd.DataFrame,
                        numeric_columns: list[str], expected_columns: list[str] | None = None,
                        reading: str = DEFAULT) -> PrintedTable:
@@ -36,10 +87,29 @@ def load_printed_table(raw_dir: str | Path, file: str, manifest: list[dict], log
     entry = entry_for(manifest, file)
     path = raw_dir / file
     raw = read_raw_table(path, expected_columns)
+    missing = [c for c in numeric_columns if c not in raw.columns]
+    if missing:
+        raise InputError(path, "missing column(s) in header", row=1, column=missing[0], value=list(raw.columns),
+                         expected=f"the columns {numeric_columns}")
     verify_against_raw(log, entry["table"], raw, path, raw_dir / "decision_log.csv")
     numbers = numeric_table(raw, numeric_columns, log, entry["table"], path, reading)
+    checks.verify_references(entry.get("checks", []), numbers, path, raw_dir / "sources.yaml")
     results = checks.evaluate(entry["table"], entry.get("checks", []), numbers)
     return PrintedTable(entry["table"], path, entry, raw, numbers, results)
+
+
+def whole_numbers(t: PrintedTable, columns: list[str], rows=None) -> None:
+    """Counts and codes must be whole numbers: InputErrors naming every fractional cell (instead of
+    a bare TypeError from ``astype("Int64")`` or a silent truncation by ``int``)."""
+    errors = []
+    for col in columns:
+        for row in (t.numbers.index if rows is None else rows):
+            value = t.numbers.at[row, col]
+            if pd.notna(value) and float(value) != round(float(value)):
+                errors.append(InputError(t.path, "a count or code is not a whole number", row=row, column=col,
+                                         value=t.raw.at[row, col], expected="a whole number"))
+    if errors:
+        raise InputErrors(errors)
 
 
 def year_of(t: PrintedTable, row: int, column: str) -> int:

@@ -21,7 +21,7 @@ import pandas as pd
 from ..decisions import cell_values
 from ..errors import InputError
 from ..rawtable import parse_range
-from .common import PrintedTable, load_printed_table
+from .common import Origin, PrintedTable, Where, load_printed_table, where
 
 FILES = ["dairy/table_2_1.csv", "dairy/table_2_2.csv"]
 
@@ -64,7 +64,8 @@ def rows_by_label(t: PrintedTable, items: dict) -> dict[str, int]:
     return found
 
 
-def _low_high(t: PrintedTable, decided: dict, row: int, col: str, may_range: bool) -> tuple[float, float]:
+def _low_high(t: PrintedTable, decided: dict, row: int, col: str, may_range: bool,
+              whole: bool = False) -> tuple[float, float]:
     if (row, col) in decided:
         value = decided[(row, col)]
         return value, value
@@ -72,6 +73,9 @@ def _low_high(t: PrintedTable, decided: dict, row: int, col: str, may_range: boo
     if low != high and not may_range:
         raise InputError(t.path, "a range where the book prints a single number", row=row, column=col,
                          value=t.raw.at[row, col], expected="a plain number")
+    if whole and (low != round(low) or high != round(high)):
+        raise InputError(t.path, "a count is not a whole number", row=row, column=col, value=t.raw.at[row, col],
+                         expected="a whole number (or a range of whole numbers)")
     return low, high
 
 
@@ -82,7 +86,7 @@ def tidy_chain(t: PrintedTable, log: pd.DataFrame) -> pd.DataFrame:
     for col, (territory, group) in GROUPS_2_1.items():
         rec = {"territory": territory, "firm_group": group}
         for label, (name, may_range) in ITEMS_2_1.items():
-            low, high = _low_high(t, decided, rows[label], col, may_range)
+            low, high = _low_high(t, decided, rows[label], col, may_range, whole=name.endswith("_count"))
             if may_range:
                 rec[f"{name}_low"], rec[f"{name}_high"] = low, high
             else:
@@ -106,4 +110,22 @@ def build(raw_dir: str | Path, manifest: list[dict], log: pd.DataFrame):
     chain = load_printed_table(raw_dir, FILES[0], manifest, log, [], expected_columns=["Item", *GROUPS_2_1])
     milk = load_printed_table(raw_dir, FILES[1], manifest, log, YEARS_2_2, expected_columns=["Item", *YEARS_2_2])
     tables = {"dairy_chain_2000": tidy_chain(chain, log), "dairy_milk": tidy_milk(milk)}
-    return tables, [chain, milk]
+    return tables, [chain, milk], lambda: origins(chain, milk)
+
+
+def origins(chain: PrintedTable, milk: PrintedTable) -> dict[str, Origin]:
+    """Both tables are transposed: a processed row is a printed column, a processed column a printed row."""
+    chain_rows = rows_by_label(chain, ITEMS_2_1)
+    chain_cells = []
+    for col in GROUPS_2_1:
+        cells = {"territory": where(chain, None, col), "firm_group": where(chain, None, col),
+                 "*": Where(str(chain.path), None, col)}
+        for label, (name, may_range) in ITEMS_2_1.items():
+            for out in ([f"{name}_low", f"{name}_high"] if may_range else [name]):
+                cells[out] = where(chain, chain_rows[label], col)
+        chain_cells.append(cells)
+    milk_rows = rows_by_label(milk, ITEMS_2_2)
+    milk_cells = [{"year": where(milk, None, year), "*": Where(str(milk.path), None, year),
+                   **{name: where(milk, milk_rows[label], year) for label, name in ITEMS_2_2.items()}}
+                  for year in YEARS_2_2]
+    return {"dairy_chain_2000": Origin(chain_cells), "dairy_milk": Origin(milk_cells)}

@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
-from .common import PrintedTable, load_printed_table, year_of
+from .common import Origin, PrintedTable, cell_map, load_printed_table, whole_numbers, year_of
 
 FILES = ["furniture/table_5_1.csv", "furniture/table_5_2.csv", "furniture/table_5_3.csv",
          "furniture/table_5_5.csv", "furniture/table_5_6.csv"]
@@ -69,6 +69,7 @@ def split_label(t: PrintedTable, row: int) -> tuple[str, str, int | None]:
 
 
 def us_imports_long(t: PrintedTable) -> pd.DataFrame:
+    whole_numbers(t, [rank for rank, _, _ in YEARS_5_3.values() if rank])
     records = []
     for row in t.raw.index:
         country, row_type, rank_2001 = split_label(t, row)
@@ -95,6 +96,7 @@ def parse_date(t: PrintedTable, row: int) -> tuple[int, int | None]:
 
 def employment(t: PrintedTable) -> pd.DataFrame:
     dates = [parse_date(t, row) for row in t.raw.index]
+    whole_numbers(t, list(COLUMNS_5_5))
     out = pd.DataFrame({"year": [y for y, _ in dates], "month": pd.array([m for _, m in dates], dtype="Int64")})
     out["employees_count"] = t.numbers["Number of employees"].astype("Int64").array
     return out
@@ -114,4 +116,23 @@ def build(raw_dir: str | Path, manifest: list[dict], log: pd.DataFrame):
               "us_furniture_imports": us_imports_long(t53),
               "puebla_furniture_employment": employment(t55),
               "segusino_balance_sheet": by_year(t56, COLUMNS_5_6)}
-    return tables, [t51, t52, t53, t55, t56]
+    return tables, [t51, t52, t53, t55, t56], lambda: origins(t51, t52, t53, t55, t56)
+
+
+def origins(t51, t52, t53, t55, t56) -> dict[str, Origin]:
+    """Where each processed cell was printed (see ``Origin``): schema failures name the raw cell."""
+    def years(t, columns):
+        return Origin.of_rows(t, t.raw.index, {"year": "Year", **{v: k for k, v in columns.items()}})
+
+    imports = []
+    for row in t53.raw.index:
+        for year, (rank_col, exports_col, share_col) in YEARS_5_3.items():
+            imports.append(cell_map(t53, row, {"country": "Country", "row_type": "Country",
+                                               "us_import_rank": rank_col or "Country",
+                                               "exports_usd_million": exports_col, "share_pct": share_col}))
+    return {"mexico_furniture_exports": years(t51, COLUMNS_5_1),
+            "puebla_furniture_exports": years(t52, COLUMNS_5_2),
+            "us_furniture_imports": Origin(imports),
+            "puebla_furniture_employment": Origin.of_rows(t55, t55.raw.index, {"year": "Date", "month": "Date",
+                                                                               "employees_count": "Number of employees"}),
+            "segusino_balance_sheet": years(t56, COLUMNS_5_6)}

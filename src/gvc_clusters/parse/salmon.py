@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
-from .common import PrintedTable, load_printed_table, year_of
+from .common import Origin, PrintedTable, load_printed_table, whole_numbers, year_of
 
 FILES = ["salmon/table_4_1.csv", "salmon/table_4_3.csv"]
 
@@ -59,6 +59,7 @@ def tidy_firms_jobs(t: PrintedTable) -> pd.DataFrame:
     for row, industry in t.raw["Industry"].items():
         if not industry:
             raise InputError(t.path, "industry label is empty", row=row, column="Industry", value=industry)
+    whole_numbers(t, list(COLUMNS_4_3))
     out = pd.DataFrame({"subsystem": subsystems(t), "industry": list(t.raw["Industry"]),
                         "is_subtotal": list(t.raw["Industry"] == SUBTOTAL)})
     counts = t.numbers[list(COLUMNS_4_3)].rename(columns=COLUMNS_4_3).reset_index(drop=True)
@@ -71,4 +72,15 @@ def build(raw_dir: str | Path, manifest: list[dict], log: pd.DataFrame):
     firms = load_printed_table(raw_dir, FILES[1], manifest, log, list(COLUMNS_4_3),
                                expected_columns=["Subsystem", "Industry", *COLUMNS_4_3])
     tables = {"salmon_production": tidy_production(production), "salmon_firms_jobs": tidy_firms_jobs(firms)}
-    return tables, [production, firms]
+    return tables, [production, firms], lambda: origins(production, firms)
+
+
+def origins(production: PrintedTable, firms: PrintedTable) -> dict[str, Origin]:
+    """Where each processed cell was printed (see ``Origin``): schema failures name the raw cell."""
+    return {
+        "salmon_production": Origin.of_rows(production, production.raw.index,
+                                            {"year": "Year", **{v: k for k, v in COLUMNS_4_1.items()}}),
+        "salmon_firms_jobs": Origin.of_rows(firms, firms.raw.index,
+                                            {"subsystem": "Subsystem", "industry": "Industry", "is_subtotal": "Industry",
+                                             **{v: k for k, v in COLUMNS_4_3.items()}}),
+    }

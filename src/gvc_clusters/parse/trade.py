@@ -23,8 +23,9 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
+from ..rawtable import read_text_table
 from ..sources import entry_for
-from .common import PrintedTable, load_printed_table
+from .common import Origin, PrintedTable, Where, cell_map, load_printed_table
 
 FILES = ["trade/table_9_1.csv", "trade/table_9_2.csv", "trade/table_9_4.csv", "trade/chapter9_verdicts.csv"]
 PERFORMANCE_FILES = {"9-2": "trade/table_9_2.csv", "9-4": "trade/table_9_4.csv"}
@@ -102,13 +103,8 @@ def conditions(t: PrintedTable) -> pd.DataFrame:
 
 
 def read_verdicts(path: Path) -> pd.DataFrame:
-    if not path.exists():
-        raise InputError(path, "verdicts file is missing")
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    if list(frame.columns) != VERDICT_COLUMNS:
-        raise InputError(path, "verdicts header differs", row=1, value=list(frame.columns), expected=VERDICT_COLUMNS)
-    frame.index = pd.RangeIndex(2, len(frame) + 2, name="line")  # file line numbers, for error messages
-    return frame
+    """The verdicts file as strings, indexed by file line (for error messages)."""
+    return read_text_table(path, VERDICT_COLUMNS, what="verdicts file")
 
 
 def verdicts(path: Path, entry: dict, performance: pd.DataFrame) -> pd.DataFrame:
@@ -146,4 +142,31 @@ def build(raw_dir: str | Path, manifest: list[dict], log: pd.DataFrame):
     tables = {"export_performance": performance,
               "product_upgrading_conditions": conditions(t91),
               "chapter9_verdicts": verdicts(raw_dir / VERDICTS_FILE, entry_for(manifest, VERDICTS_FILE), performance)}
-    return tables, [t91, *performance_tables]
+    return tables, [t91, *performance_tables], lambda: origins(t91, performance_tables, raw_dir / VERDICTS_FILE)
+
+
+def origins(t91: PrintedTable, performance_tables: list[PrintedTable], verdicts_path: Path) -> dict[str, Origin]:
+    """Where each processed cell was printed (see ``Origin``): schema failures name the raw cell."""
+    columns = {name: col for col, name in PERFORMANCE_COLUMNS.items()}
+    performance = []
+    for t in performance_tables:
+        header_row = None
+        for row in t.raw.index:  # the same walk as ``performance_rows``
+            if t.raw.at[row, "Country"].startswith("("):
+                header_row = row
+                continue
+            cells = cell_map(t, row, {"country": "Country", **columns})
+            cells.update({k: v for k, v in cell_map(t, header_row, {"world_demand_cagr_pct": WORLD_DEMAND,
+                                                                   "product": "Country",
+                                                                   "product_code": "Country"}).items() if k != "*"})
+            performance.append(cells)
+    frame = read_verdicts(verdicts_path)
+    verdict_cols = {"source_table": "table", "product_code": "product", "product": "product", "country": "country",
+                    "verdict": "verdict", "seed_line": "seed_line", "quote": "quote"}
+    verdict_cells = [{**{k: Where(str(verdicts_path), line, c, frame.at[line, c]) for k, c in verdict_cols.items()},
+                      "*": Where(str(verdicts_path), line)} for line in frame.index]
+    return {"export_performance": Origin(performance),
+            "product_upgrading_conditions": Origin.of_rows(t91, t91.raw.index,
+                                                           {"condition_id": "row", **{v: k for k, v in
+                                                                                      CONDITION_COLUMNS.items()}}),
+            "chapter9_verdicts": Origin(verdict_cells)}

@@ -4,19 +4,24 @@ import pandera.pandas as pa
 from pandera.pandas import Check, Column, DataFrameSchema
 
 from ..parse.clusters import CE_DEGREES, SECTOR_GROUPS
-from . import HALF_STEPS_0_TO_3
+from . import CODES_0_TO_3_TEXT, HALF_STEPS_0_TO_3, HALF_STEPS_TEXT, NON_NEGATIVE_TEXT
 
-CLUSTER_ID = Column(str, Check.str_matches(r"^[a-z0-9_]+$"))
+CLUSTER_ID = Column(str, Check.str_matches(r"^[a-z0-9_]+$", error="a lower-case id of letters, digits and '_'"))
+SECTOR = Check.isin(SECTOR_GROUPS, error=f"one of the sector groups {SECTOR_GROUPS}")
+CE = Check.isin(CE_DEGREES, error=f"a degree of collective efficiency {CE_DEGREES}")
+SCORE = Check.isin(HALF_STEPS_0_TO_3, error=HALF_STEPS_TEXT)
+CODE = Check.isin([0, 1, 2, 3], error=CODES_0_TO_3_TEXT)
+COUNT = Check.ge(0, error=NON_NEGATIVE_TEXT)
 
 SCHEMAS = {
     "clusters": DataFrameSchema(
         {
             "cluster_id": CLUSTER_ID,
-            "sector_group": Column(pa.Category, Check.isin(SECTOR_GROUPS)),
+            "sector_group": Column(pa.Category, SECTOR),
             "product": Column(str),
             "location": Column(str),
             "country": Column(str),
-            "ce_degree": Column(pa.Category, Check.isin(CE_DEGREES), nullable=True),
+            "ce_degree": Column(pa.Category, CE, nullable=True),
             "has_upgrading_data": Column(bool),
         },
         unique=["cluster_id"], strict=True, ordered=True,
@@ -25,7 +30,7 @@ SCHEMAS = {
         {
             "cluster_id": CLUSTER_ID,
             "upgrading_type": Column(pa.Category, Check.isin(["product", "process", "functional", "intersectoral"])),
-            "score_0to3": Column(float, Check.isin(HALF_STEPS_0_TO_3), nullable=True),
+            "score_0to3": Column(float, SCORE, nullable=True),
             "source_table": Column(str, Check.isin(["10-4", "10-5", "10-6"])),
             "source_row": Column(int, Check.gt(0)),
         },
@@ -35,7 +40,7 @@ SCHEMAS = {
         {
             "cluster_id": CLUSTER_ID,
             "chain_type": Column(pa.Category, Check.isin(["market", "network", "quasi_hierarchy", "hierarchy"])),
-            "code_0to3": Column("Int64", Check.isin([0, 1, 2, 3]), nullable=True),
+            "code_0to3": Column("Int64", CODE, nullable=True),
             "source_table": Column(str, Check.eq("10-2")),
             "source_row": Column(int, Check.gt(0)),
         },
@@ -43,10 +48,10 @@ SCHEMAS = {
     ),
     "sector_ce_index": DataFrameSchema(
         {
-            "sector_group": Column(pa.Category, Check.isin(SECTOR_GROUPS)),
+            "sector_group": Column(pa.Category, SECTOR),
             "component": Column(str, Check.isin(["external_economies", "joint_actions", "collective_efficiency"])),
             # EE and JA each sum four components rated 0-3 (text, seed line 275): at most 12 points.
-            "average_points": Column(float, Check.in_range(0, 12)),
+            "average_points": Column(float, Check.in_range(0, 12, error="average points between 0 and 12")),
         },
         unique=["sector_group", "component"], strict=True, ordered=True,
     ),
@@ -57,20 +62,20 @@ SCHEMAS = {
             "printed_label": Column(str),
             "country": Column(str),
             "date_of_creation": Column(str),
-            "firms_count": Column(float, Check.ge(0), nullable=True),
-            "production_1995_usd_million": Column(float, Check.ge(0), nullable=True),
-            "production_2002_usd_million": Column(float, Check.ge(0), nullable=True),
-            "exports_1996_usd_million": Column(float, Check.ge(0), nullable=True),
-            "exports_2002_usd_million": Column(float, Check.ge(0), nullable=True),
-            "direct_jobs_count": Column(float, Check.ge(0), nullable=True),
-            "indirect_jobs_count": Column(float, Check.ge(0), nullable=True),
+            "firms_count": Column(float, COUNT, nullable=True),
+            "production_1995_usd_million": Column(float, COUNT, nullable=True),
+            "production_2002_usd_million": Column(float, COUNT, nullable=True),
+            "exports_1996_usd_million": Column(float, COUNT, nullable=True),
+            "exports_2002_usd_million": Column(float, COUNT, nullable=True),
+            "direct_jobs_count": Column(float, COUNT, nullable=True),
+            "indirect_jobs_count": Column(float, COUNT, nullable=True),
         },
         unique=["field_study_row"], strict=True, ordered=True,
     ),
     "case_list": DataFrameSchema(
         {
             "cluster_id": CLUSTER_ID,
-            "sector_group": Column(pa.Category, Check.isin(SECTOR_GROUPS)),
+            "sector_group": Column(pa.Category, SECTOR),
             "case_study": Column(str),
             "country": Column(str),
             "sources": Column(str),
@@ -81,15 +86,15 @@ SCHEMAS = {
     "model_dataset": DataFrameSchema(
         {
             "cluster_id": CLUSTER_ID,
-            "sector_group": Column(pa.Category, Check.isin(SECTOR_GROUPS)),
+            "sector_group": Column(pa.Category, SECTOR),
             "product": Column(str),
             "location": Column(str),
             "country": Column(str),
-            "ce_degree": Column(pa.Category, Check.isin(CE_DEGREES), nullable=True),
+            "ce_degree": Column(pa.Category, CE, nullable=True),
             "has_upgrading_data": Column(bool),
-            **{f"{u}_upgrading_0to3": Column(float, Check.isin(HALF_STEPS_0_TO_3), nullable=True)
+            **{f"{u}_upgrading_0to3": Column(float, SCORE, nullable=True)
                for u in ["product", "process", "functional", "intersectoral"]},
-            **{f"{c}_chain_0to3": Column("Int64", Check.isin([0, 1, 2, 3]), nullable=True)
+            **{f"{c}_chain_0to3": Column("Int64", CODE, nullable=True)
                for c in ["market", "network", "quasi_hierarchy", "hierarchy"]},
         },
         unique=["cluster_id"], strict=True, ordered=True,
@@ -109,7 +114,7 @@ SCHEMAS = {
             "table": Column(str, Check.isin(["10-4", "10-5", "10-6"])),
             "statistic": Column(str, Check.isin(["total", "average"])),
             "column": Column(str, Check.isin(["product", "process", "functional", "intersectoral", "sum"])),
-            "printed_value": Column(float, Check.ge(0)),
+            "printed_value": Column(float, COUNT),
         },
         unique=["table", "statistic", "column"], strict=True, ordered=True,
     ),
@@ -119,7 +124,7 @@ SCHEMAS = {
             "table": Column(str, Check.isin(["10-4", "10-5", "10-6"])),
             "statistic": Column(str, Check.eq("row_sum")),
             "column": Column(str, Check.eq("sum")),
-            "printed_value": Column(float, Check.in_range(0, 12)),
+            "printed_value": Column(float, Check.in_range(0, 12, error="a row sum of four 0–3 scores: 0 to 12")),
         },
         unique=["cluster_id"], strict=True, ordered=True,
     ),

@@ -2,11 +2,14 @@
 
 from pandera.pandas import Check, Column, DataFrameSchema
 
-NON_NEGATIVE = Check.ge(0)
+from . import NON_NEGATIVE_TEXT, year_span
+
+NON_NEGATIVE = Check.ge(0, error=NON_NEGATIVE_TEXT)
 
 
 def _low_le_high(*names: str) -> list[Check]:
-    return [Check(lambda df, n=n: df[f"{n}_low"] <= df[f"{n}_high"], name=f"{n}_low <= {n}_high") for n in names]
+    return [Check(lambda df, n=n: df[f"{n}_low"] <= df[f"{n}_high"], name=f"{n}_low <= {n}_high",
+                  error=f"the low end of a printed range <= its high end ({n})") for n in names]
 
 
 SCHEMAS = {
@@ -29,7 +32,7 @@ SCHEMAS = {
     ),
     "dairy_milk": DataFrameSchema(
         {
-            "year": Column(int, Check.in_range(1995, 2001)),
+            "year": Column(int, Check.in_range(1995, 2001, error=year_span(1995, 2001))),
             "production_million_gallons": Column(float, NON_NEGATIVE),
             "collection_million_gallons": Column(float, NON_NEGATIVE),
             "pasteurization_million_gallons": Column(float, NON_NEGATIVE),

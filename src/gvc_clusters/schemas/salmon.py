@@ -2,20 +2,23 @@
 
 from pandera.pandas import Check, Column, DataFrameSchema
 
-NON_NEGATIVE = Check.ge(0)
+from . import NON_NEGATIVE_TEXT, SHARE_TEXT, year_span
+
+NON_NEGATIVE = Check.ge(0, error=NON_NEGATIVE_TEXT)
 
 SCHEMAS = {
     "salmon_production": DataFrameSchema(
         {
-            "year": Column(int, Check.in_range(1987, 2001)),
+            "year": Column(int, Check.in_range(1987, 2001, error=year_span(1987, 2001))),
             "chile_production_thousand_tons": Column(float, NON_NEGATIVE),
-            "chile_world_share_pct": Column(float, Check.in_range(0, 100)),
+            "chile_world_share_pct": Column(float, Check.in_range(0, 100, error=SHARE_TEXT)),
             "tenth_region_production_thousand_tons": Column(float, NON_NEGATIVE),
             "exports_usd_million_fob": Column(float, NON_NEGATIVE),
         },
         # The Tenth Region is part of Chile.
         checks=[Check(lambda df: df["tenth_region_production_thousand_tons"] <= df["chile_production_thousand_tons"],
-                      name="tenth_region <= chile")],
+                      name="tenth_region <= chile",
+                      error="Tenth Region production <= Chile's production (the region is part of Chile)")],
         unique=["year"], strict=True, ordered=True,
     ),
     "salmon_firms_jobs": DataFrameSchema(

@@ -3,12 +3,13 @@
 from pandera.pandas import Check, Column, DataFrameSchema
 
 from ..parse.trade import PRODUCTS
+from . import SHARE_TEXT
 
 ALL_PRODUCTS = sorted({name for names in PRODUCTS.values() for name in names.values()})
 SIGN_CONDITIONS = [">0", "<0", "≥0", "≤0", "><0"]
-SHARE = Check.in_range(0, 100)
+SHARE = Check.in_range(0, 100, error=SHARE_TEXT)
 # Growth rates and relative changes: a fall cannot exceed 100 percent.
-CHANGE = Check.ge(-100)
+CHANGE = Check.ge(-100, error="a change >= -100 percent (a fall cannot exceed 100 percent)")
 
 SCHEMAS = {
     "export_performance": DataFrameSchema(
