@@ -81,8 +81,9 @@ def readme_context(*, config: dict, manifest: str, decision_log: str, benchmarks
                    catalog: list[dict]) -> dict:
     """Everything the template shows, as plain data (tested without rendering)."""
     seconds = benchmark_seconds(benchmarks)
-    tables = [c for c in catalog if c["kind"] == "table"]
-    figures = [c for c in catalog if c["kind"] == "figure"]
+    # the report's tables and figures, each once whatever its formats (.tex/.html/.csv, .svg/.png)
+    tables = {Path(c["output"]).stem for c in catalog if c["kind"] == "table" and "/report/" in c["output"]}
+    figures = {Path(c["output"]).stem for c in catalog if c["kind"] == "figure"}
     return {
         "config": config,
         "raw_files": raw_files(manifest),

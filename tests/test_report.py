@@ -1,0 +1,180 @@
+"""The report and the replication package, on a full build in a scratch copy (marked slow).
+
+Checks what a data editor checks: every output the generated README lists exists and every result
+file is listed; the HTML report is one self-contained page (nothing fetched) with every table and
+figure; the LaTeX paper compiles where TeX is installed; headless Chromium renders the page
+without a single network request (screenshot kept as a test artifact).
+"""
+
+import re
+import shutil
+import socket
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+
+from gvc_clusters.layout import FIGURES
+from test_workflow import make_workspace, snakemake
+
+pytestmark = pytest.mark.slow
+ARTIFACTS = Path(__file__).resolve().parents[1] / "results" / "test-artifacts"
+NOT_CATALOGUED = ("results/benchmarks/", "results/test-artifacts/")
+NOT_CATALOGUED_FILES = {"results/README.md", "results/MANIFEST.sha256"}
+# Chromium's own services (component updates, account checks, network time) call home even
+# headless with --disable-background-networking; they are the browser's, not the page's (a file://
+# page without scripts cannot cause them), so the proxy log ignores exactly these hosts.
+BROWSER_SERVICE_HOSTS = ("update.googleapis.com", "accounts.google.com", "clients2.google.com",
+                         "clients1.google.com", "redirector.gvt1.com", "safebrowsing.googleapis.com",
+                         "optimizationguide-pa.googleapis.com", "content-autofill.googleapis.com")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    workspace = make_workspace(tmp_path_factory.mktemp("report"))
+    run = snakemake(workspace)
+    assert run.returncode == 0, run.stderr[-3000:]
+    return workspace
+
+
+def catalogued(readme: str) -> list[str]:
+    section = readme.split("## List of tables, figures and programs", 1)[1]
+    return re.findall(r"^\| `([^`]+)` \|", section, flags=re.M)
+
+
+def test_readme_lists_every_result_and_every_listed_output_exists(built):
+    readme = (built / "results/README.md").read_text(encoding="utf-8")
+    listed = catalogued(readme)
+    assert len(listed) > 100
+    missing = [p for p in listed if not (built / p).is_file()]
+    assert missing == []
+    on_disk = {str(p.relative_to(built)) for p in (built / "results").rglob("*") if p.is_file()}
+    unlisted = sorted(p for p in on_disk - set(listed) - NOT_CATALOGUED_FILES if not p.startswith(NOT_CATALOGUED))
+    assert unlisted == []
+
+
+def test_readme_follows_the_data_editors_template(built):
+    readme = (built / "results/README.md").read_text(encoding="utf-8")
+    sections = ["## Overview", "## Data availability and provenance statements", "## Dataset list",
+                "## Computational requirements", "## Description of programs/code",
+                "## Instructions to replicators", "## List of tables, figures and programs"]
+    positions = [readme.index(s) for s in sections]
+    assert positions == sorted(positions)
+    assert "./pipeline.sh build" in readme and "./pipeline.sh test" in readme
+    assert "seed: 20060215" in readme
+    assert "less than 10 minutes" in readme
+    assert "`data/raw/clusters/table_10_4.csv` | 10-4 | 10 |" in readme
+    tables = {Path(p).stem for p in catalogued(readme) if "/report/tables/" in p}
+    overview = readme.split("## Data availability", 1)[0].replace("\n", " ")
+    assert f"produces {len(tables)} tables and {len(FIGURES)} figures" in overview
+
+
+def test_html_report_is_self_contained_with_every_table_and_figure(built):
+    html = (built / "results/report/index.html").read_text(encoding="utf-8")
+    assert not re.search(r"<(script|link|img|iframe)\b[^>]*\b(src|href)=", html)
+    assert "@import" not in html and not re.search(r"url\((?!#)", html)  # SVG's url(#clip) is internal
+    for name in FIGURES:
+        assert f'id="figure-{name}"' in html
+        assert html.count("<svg") >= len(FIGURES)
+    tables = sorted(p.stem for p in (built / "results/report/tables").glob("*.html"))
+    for name in tables:
+        assert f'id="section-{name}"' in html
+    # the provenance table lists every raw file of the manifest
+    assert html.count("<tr><td>clusters/table_") == 7
+    # honest numbers: the chapter 9 agreement quoted in the text is the one computed
+    agreement = (built / "results/classification/verdict_agreement_summary.csv").read_text()
+    text_agree = next(line for line in agreement.splitlines() if line.startswith("text,")).split(",")[1]
+    assert f"{text_agree} /" in html
+
+
+def test_latex_paper_inputs_exist_and_numbers_are_defined(built):
+    report = built / "results/report"
+    paper = (report / "paper.tex").read_text(encoding="utf-8")
+    for path in re.findall(r"\\input\{([^}]+)\}", paper):
+        assert (report / path).is_file(), path
+    for path in re.findall(r"\\includegraphics\[[^]]*\]\{([^}]+)\}", paper):
+        assert (report / path).is_file(), path
+    numbers = (report / "numbers.tex").read_text(encoding="utf-8")
+    defined = set(re.findall(r"\\newcommand\{\\([A-Za-z]+)\}", numbers))
+    used = set(re.findall(r"\\([A-Z][A-Za-z]+)\{\}", paper))
+    assert used and used <= defined
+    assert len(defined) == numbers.count("\\newcommand")  # no macro defined twice
+
+
+@pytest.mark.skipif(shutil.which("latexmk") is None and shutil.which("pdflatex") is None,
+                    reason="TeX is not installed (CI installs it from Debian packages)")
+def test_latex_paper_compiles(built, tmp_path):
+    report = tmp_path / "report"  # compile in a copy: TeX's by-products must not join the results
+    shutil.copytree(built / "results/report", report)
+    cmd = (["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "paper.tex"]
+           if shutil.which("latexmk") else ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "paper.tex"])
+    run = subprocess.run(cmd, cwd=report, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert (report / "paper.pdf").stat().st_size > 10_000
+
+
+class RequestRecorder:
+    """A TCP listener used as the browser's proxy: any request the page makes lands here."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.sock.settimeout(0.2)
+        self.requests: list[str] = []
+        self.running = True
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    @property
+    def port(self) -> int:
+        return self.sock.getsockname()[1]
+
+    def _serve(self):
+        while self.running:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.settimeout(1)
+                try:
+                    self.requests.append(conn.recv(1024).decode("latin-1").split("\r\n")[0])
+                except OSError:
+                    self.requests.append("(connection without request line)")
+
+    def close(self):
+        self.running = False
+        self.thread.join(timeout=2)
+        self.sock.close()
+
+
+def chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+@pytest.mark.skipif(chromium() is None, reason="Chromium is not installed (CI installs it from Debian packages)")
+def test_report_renders_in_headless_chromium_without_network_requests(built, tmp_path):
+    page = (built / "results/report/index.html").as_uri()
+    recorder = RequestRecorder()
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run",
+             f"--proxy-server=http://127.0.0.1:{recorder.port}", "--proxy-bypass-list=<-loopback>",
+             f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,4000", "--disable-component-update",
+             "--disable-sync", "--no-pings", "--disable-features=NetworkTimeServiceQuerying,OptimizationHints"]
+    try:
+        dom = subprocess.run([chromium(), *flags, "--dump-dom", page], capture_output=True, text=True, timeout=120)
+        shot = tmp_path / "report.png"
+        subprocess.run([chromium(), *flags, f"--screenshot={shot}", page], capture_output=True, timeout=120)
+    finally:
+        recorder.close()
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    rendered = dom.stdout
+    for name in FIGURES:
+        assert f'id="figure-{name}"' in rendered
+    assert rendered.count("<table") >= 10
+    page_requests = [r for r in recorder.requests if not any(host in r for host in BROWSER_SERVICE_HOSTS)]
+    assert page_requests == []
+    assert shot.is_file() and shot.stat().st_size > 10_000
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(shot, ARTIFACTS / "report.png")
