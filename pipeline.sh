@@ -2,7 +2,8 @@
 # The project's commands. A newcomer needs two of them (see README.md):
 #   ./pipeline.sh build   create .venv from requirements.lock, then run `snakemake --cores 8`
 #   ./pipeline.sh test    create .venv from requirements.lock, then run the test suite
-# Others: lint (snakemake --lint, snakefmt --check), bench (benchmark figures), lock (refresh the lock).
+# Others: lint (snakemake --lint, snakefmt --check), bench (benchmark figures), lock (refresh the lock),
+# rerun (a scheduled rerun: dated log, compares the new results manifest with the previous one).
 set -euo pipefail
 cd "$(dirname "$0")"
 VENV="${VENV:-.venv}"
@@ -45,12 +46,38 @@ case "${1:-}" in
         ensure_env
         "$VENV/bin/python" workflow/benchmarks/rebuild.py "${@:2}"
         ;;
+    rerun)
+        # For cron/scrontab: ./pipeline.sh rerun [snakemake args, e.g. --profile profiles/slurm].
+        # Forces every job to run again (--forceall), logs to logs/scheduled/<date>.log, and exits
+        # non-zero if the run fails or any result differs from the previous run's manifest.
+        ensure_env
+        mkdir -p logs/scheduled
+        log="logs/scheduled/$(date +%Y-%m-%dT%H%M%S).log"
+        previous=""
+        if [ -f results/MANIFEST.sha256 ]; then
+            previous=$(mktemp)
+            cp results/MANIFEST.sha256 "$previous"
+        fi
+        status=0
+        "$VENV/bin/snakemake" --forceall "${@:2}" > "$log" 2>&1 || status=$?
+        if [ "$status" -eq 0 ] && [ -n "$previous" ]; then
+            if diff -u "$previous" results/MANIFEST.sha256 >> "$log"; then
+                echo "results identical to the previous run" >> "$log"
+            else
+                echo "RESULTS CHANGED since the previous run (diff above)" >> "$log"
+                status=3
+            fi
+        fi
+        [ -n "$previous" ] && rm -f "$previous"
+        echo "rerun finished with status $status; log: $log"
+        exit "$status"
+        ;;
     lock)
         ensure_env
         "$VENV/bin/python" -m pip freeze --exclude-editable | grep -v '^gvc-clusters' > requirements.lock
         ;;
     *)
-        echo "usage: ./pipeline.sh {build|test|lint|bench|lock} [extra arguments]" >&2
+        echo "usage: ./pipeline.sh {build|test|lint|bench|rerun|lock} [extra arguments]" >&2
         exit 2
         ;;
 esac
