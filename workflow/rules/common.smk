@@ -193,9 +193,8 @@ def report_figure_files(ext):
 
 
 def report_kind(path):
-    if "/tables/" in path:
-        return "table"
-    return "figure" if "/figures/" in path else "report"
+    folder = Path(path).parent.name
+    return {"tables": "table", "figures": "figure"}.get(folder, "report")
 
 
 def model_files_of(kind, specs, key):
@@ -237,7 +236,7 @@ def output_catalog():
         "check",
     )
     for path in replication_outputs():
-        kind = "table" if "/table_10_" in path else "check"
+        kind = "table" if Path(path).name.startswith("table_10_") else "check"
         add(
             [path],
             "replicate_chapter10",
@@ -245,10 +244,10 @@ def output_catalog():
             kind,
         )
     for path in classification_outputs():
-        kind = "table" if path.endswith("/classification.csv") else "check"
+        kind = "table" if Path(path).name == "classification.csv" else "check"
         add([path], "classify_exports", "workflow/scripts/classify_exports.py", kind)
     for path in model_outputs():
-        kind = "ordinal" if "/ordinal/" in path else "panel"
+        kind = Path(path).parts[-3]  # results/models/<kind>/<spec>/<file>
         add([path], f"fit_{kind}", f"workflow/scripts/fit_{kind}.py", "estimates")
     for path in report_outputs():
         add([path], *REPORT_PRODUCERS[report_kind(path)])

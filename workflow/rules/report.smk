@@ -28,7 +28,7 @@ rule render_tables:
         ordinal=lambda wc: ordinal_spec_files(),
         panel=lambda wc: panel_spec_files(),
         preset=config["tables"]["style"],
-        out_dir=f"{REPORT}/tables",
+        out_dir=lambda wc, output: os.path.dirname(output[0]),
     script:
         "../scripts/render_tables.py"
 
@@ -57,14 +57,16 @@ rule render_figures:
         "../envs/pipeline.yaml"
     params:
         code=CODE,
-        processed_dir=PROCESSED,
+        processed_dir=lambda wc, input: os.path.dirname(
+            os.path.dirname(input.processed[0])
+        ),
         ordinal=lambda wc: ordinal_spec_files(),
         panel=lambda wc: panel_spec_files(),
         readings=lambda wc: [
             *model_files_of("ordinal", ordinal_specs(), "readings").values(),
             *model_files_of("panel", panel_specs(), "readings").values(),
         ],
-        out_dir=f"{REPORT}/figures",
+        out_dir=lambda wc, output: os.path.dirname(output.svg[0]),
     script:
         "../scripts/render_figures.py"
 
@@ -102,6 +104,6 @@ rule render_report:
         ordinal=lambda wc: ordinal_spec_files(),
         panel=lambda wc: panel_spec_files(),
         table_list=report_tables(),
-        template_dir="workflow/templates",
+        template_dir=lambda wc, input: os.path.dirname(input.templates[0]),
     script:
         "../scripts/render_report.py"
