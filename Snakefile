@@ -16,6 +16,7 @@ include: "workflow/rules/clean.smk"
 include: "workflow/rules/replicate.smk"
 include: "workflow/rules/classify.smk"
 include: "workflow/rules/models.smk"
+include: "workflow/rules/scale.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/readme.smk"
 include: "workflow/rules/manifest.smk"
@@ -25,5 +26,5 @@ rule all:
     default_target: True
     input:
         final_outputs(),
-        f"{RESULTS}/README.md",
+        readme_outputs(),
         f"{RESULTS}/MANIFEST.sha256",

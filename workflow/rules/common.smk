@@ -29,7 +29,9 @@ def package_fingerprint():
 
 CODE = package_fingerprint()
 RAW = config["raw_dir"]
+SIMULATED = "data/simulated"  # the scale profile's generated data (not the book's)
 PROCESSED = config["processed_dir"]
+SCALE_DIR = f"{PROCESSED}/scale"  # the scale profile's cleaned trade panel
 INTERIM = config["interim_dir"]
 RESULTS = config["results_dir"]
 FAMILIES = config["families"]
@@ -94,8 +96,33 @@ def panel_inputs(wildcards):
     return tables
 
 
+SCALE = config["scale"]["enabled"]
+
+
+def is_simulated(spec):
+    return spec.get("dataset", "book") == "simulated"
+
+
 def ordinal_specs():
-    return list(config["ordinal"]["specs"]) if "clusters" in FAMILIES else []
+    """Book specs need the clusters family; under the scale profile only simulated specs run."""
+    specs = config["ordinal"]["specs"]
+    if SCALE:
+        return [name for name, spec in specs.items() if is_simulated(spec)]
+    return (
+        [n for n, s in specs.items() if not is_simulated(s)]
+        if "clusters" in FAMILIES
+        else []
+    )
+
+
+def ordinal_inputs(wildcards):
+    spec = config["ordinal"]["specs"][wildcards.spec]
+    if is_simulated(spec):
+        return {"dataset": f"{SIMULATED}/cluster_cross_section.parquet"}
+    inputs = {"dataset": f"{PROCESSED}/clusters/model_dataset.parquet"}
+    if spec.get("readings"):
+        inputs["readings"] = f"{PROCESSED}/clusters/model_dataset_readings.parquet"
+    return inputs
 
 
 def panel_specs():
@@ -105,10 +132,18 @@ def panel_specs():
         "trade_share_change": "trade",
         "us_imports": "furniture",
     }
+    specs = config["panel"]["specs"].items()
+    if SCALE:
+        return [
+            name for name, spec in specs if spec.get("table", "").startswith(SCALE_DIR)
+        ]
     return [
         name
-        for name, spec in config["panel"]["specs"].items()
-        if "table" in spec or needs[spec["panel"]] in FAMILIES
+        for name, spec in specs
+        if "table" in spec
+        and not spec["table"].startswith(SCALE_DIR)
+        or "panel" in spec
+        and needs[spec["panel"]] in FAMILIES
     ]
 
 
@@ -148,8 +183,18 @@ def validation_outputs():
     ]
 
 
+def scale_outputs():
+    return [
+        f"{SIMULATED}/cluster_cross_section.parquet",
+        f"{SIMULATED}/trade_panel.parquet",
+        f"{SCALE_DIR}/trade_panel.parquet",
+    ]
+
+
 def final_outputs():
     """Everything `rule all` builds except the replication README and the manifest."""
+    if SCALE:
+        return scale_outputs() + model_outputs()
     return (
         processed_outputs()
         + validation_outputs()
@@ -265,3 +310,8 @@ def panel_spec_files():
     files = model_files_of("panel", panel_specs(), "estimates")
     models = model_files_of("panel", panel_specs(), "models")
     return {spec: [files[spec], models[spec]] for spec in files}
+
+
+def readme_outputs():
+    """The replication README describes the book's package; the scale profile has none."""
+    return [] if SCALE else [f"{RESULTS}/README.md"]

@@ -5,7 +5,7 @@
 rule results_manifest:
     input:
         final_outputs(),
-        f"{RESULTS}/README.md",
+        readme_outputs(),
     output:
         f"{RESULTS}/MANIFEST.sha256",
     log:

@@ -7,8 +7,7 @@ wildcard_constraints:
 
 rule fit_ordinal:
     input:
-        dataset=f"{PROCESSED}/clusters/model_dataset.parquet",
-        readings=f"{PROCESSED}/clusters/model_dataset_readings.parquet",
+        unpack(ordinal_inputs),
     output:
         **model_files("ordinal"),
     log:

@@ -14,8 +14,9 @@ def main():
     dataset = pd.read_parquet(snakemake.input.dataset)
     fits = run_ordinal_spec(name, spec, dataset, halves=settings["halves"],
                             n_permutations=settings["n_permutations"], seed=snakemake.params.seed)
-    readings = ordinal_readings(name, spec, dataset, pd.read_parquet(snakemake.input.readings),
-                                halves=settings["halves"], cap=settings["max_readings"], seed=snakemake.params.seed)
+    alternatives = pd.read_parquet(snakemake.input.readings) if "readings" in snakemake.input.keys() else None
+    readings = ordinal_readings(name, spec, dataset, alternatives, halves=settings["halves"],
+                                cap=settings["max_readings"], seed=snakemake.params.seed)
     write_model_outputs(fits, readings, snakemake.output)
 
 

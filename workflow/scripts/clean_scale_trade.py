@@ -1,0 +1,14 @@
+"""Clean the long trade table: unit values and market shares per product-year, streamed."""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # the gvc_clusters package
+from gvc_clusters.jobs import run_job
+from gvc_clusters.scale import clean_trade_table
+
+
+def main():
+    clean_trade_table(snakemake.input[0], snakemake.output[0], engine="arrow")
+
+
+run_job(snakemake, main)
