@@ -62,7 +62,8 @@ QUICK = {"rows": 50_000, "entities": 20_000, "years": 10}
 
 def _paths(workdir: Path) -> dict:
     return {"cross_section": workdir / "cross_section.parquet", "raw": workdir / "trade_raw.parquet",
-            "clean_arrow": workdir / "trade_clean_arrow.parquet", "clean_pandas": workdir / "trade_clean_pandas.parquet"}
+            "clean_arrow": workdir / "trade_clean_arrow.parquet",
+            "clean_pandas": workdir / "trade_clean_pandas.parquet"}
 
 
 def _ordinal_design(path):

@@ -39,19 +39,36 @@ def panel_build(spec: dict, tables: dict[str, pd.DataFrame]) -> panel_data.Panel
                      expected="upgrading | trade_share_change | us_imports")
 
 
-def read_user_table(path: str | Path) -> pd.DataFrame:
-    """A user's long table: Parquet, or CSV for small data."""
+def read_user_table(path: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """A user's long table: Parquet (only ``columns`` are read: at 1e7 rows that is what keeps the
+    panel path under 3 GB), or CSV for small data."""
     path = Path(path)
     if not path.exists():
         raise InputError(path, "the panel table named in config does not exist", column="table")
-    return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    if path.suffix != ".parquet":
+        return pd.read_csv(path, usecols=columns)
+    if columns is not None:
+        import pyarrow.parquet as pq
+
+        missing = sorted(set(columns) - set(pq.read_schema(path).names))
+        if missing:
+            raise InputError(path, "the panel spec names columns the table does not have", column=", ".join(missing),
+                             expected="columns of " + path.name)
+    return pd.read_parquet(path, columns=columns)
+
+
+def spec_columns(spec: dict) -> list[str] | None:
+    """The columns a user-table spec needs (None for the book's panels: read whole)."""
+    if "table" not in spec:
+        return None
+    return list(dict.fromkeys([spec["entity"], spec["time"], spec["outcome"], *spec["regressors"]]))
 
 
 def run_panel_spec(name: str, spec: dict, tables: dict[str, pd.DataFrame]) -> list[ModelResult]:
     """Fit one panel spec: a built-in panel of the book or a user's table."""
     se_type = spec.get("se_type", "cluster_entity")
     if "table" in spec:
-        frame = tables.get("user") if "user" in tables else read_user_table(spec["table"])
+        frame = tables["user"] if "user" in tables else read_user_table(spec["table"], spec_columns(spec))
         return [panel.fit_panel(frame, entity=spec["entity"], time=spec["time"], outcome=spec["outcome"],
                                 regressors=spec["regressors"], estimator=spec.get("estimator", "panel_ols"),
                                 entity_effects=spec.get("entity_effects", False),
