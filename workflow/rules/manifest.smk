@@ -15,4 +15,5 @@ rule results_manifest:
     conda:
         "../envs/pipeline.yaml"
     shell:
-        "(printf '%s\\n' {input} | LC_ALL=C sort | xargs sha256sum > {output}) 2> {log}"
+        "(echo rule results_manifest SLURM_JOB_ID=${{SLURM_JOB_ID:-none}} >&2;"
+        " printf '%s\\n' {input} | LC_ALL=C sort | xargs sha256sum > {output}) 2> {log}"

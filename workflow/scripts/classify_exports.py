@@ -3,7 +3,7 @@ with the chapter's verdicts, and evaluate what equations (9.1)/(9.2) allow."""
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))  # the gvc_clusters package
+sys.path.insert(0, str(Path(snakemake.scriptdir).resolve().parents[1] / "src"))  # the gvc_clusters package
 from gvc_clusters.export_performance import write_classification
 from gvc_clusters.jobs import run_job
 
