@@ -1,6 +1,7 @@
 # Raw printed tables -> validated, tidy tables, in two steps per family:
 #   clean_<family>    verify checksums, apply decisions, parse, validate; write to data/interim/
-#   publish_<family>  copy the validated tables into data/processed/
+#   publish_<family>  copy the validated tables into data/processed/ and the validation
+#                     summary and checksum results into results/validation/
 # Snakemake deletes a job's old outputs when the job starts, so cleaning straight into
 # data/processed would lose the last good tables on bad input. Staging keeps them: a failing
 # clean stops the run before publish touches anything.
@@ -17,8 +18,8 @@ for _family in FAMILY_TABLES:
         output:
             parquet=interim_tables(_family, "parquet"),
             csv=interim_tables(_family, "csv"),
-            summary=f"{RESULTS}/validation/{_family}.json",
-            checksums=f"{RESULTS}/validation/{_family}_checksums.csv",
+            summary=f"{INTERIM}/{_family}/validation.json",
+            checksums=f"{INTERIM}/{_family}/validation_checksums.csv",
         log:
             f"logs/clean/{_family}.log",
         benchmark:
@@ -36,9 +37,19 @@ for _family in FAMILY_TABLES:
         name:
             f"publish_{_family}"
         input:
-            interim_tables(_family, "parquet") + interim_tables(_family, "csv"),
+            interim_tables(_family, "parquet")
+            + interim_tables(_family, "csv")
+            + [
+                f"{INTERIM}/{_family}/validation.json",
+                f"{INTERIM}/{_family}/validation_checksums.csv",
+            ],
         output:
-            processed_tables(_family, "parquet") + processed_tables(_family, "csv"),
+            processed_tables(_family, "parquet")
+            + processed_tables(_family, "csv")
+            + [
+                f"{RESULTS}/validation/{_family}.json",
+                f"{RESULTS}/validation/{_family}_checksums.csv",
+            ],
         log:
             f"logs/publish/{_family}.log",
         benchmark:
