@@ -113,18 +113,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         records = {m: run_child(m, args, Path(tmp)) for m in args.methods.split(",")}
     figures = summarize(records, args)
-    machine = (f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
-               f"{_memory_gb():.0f} GB RAM, Python {platform.python_version()}")
-    out = Path(args.output)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out, "w", newline="") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(["figure", "value", "unit", "machine"])
-        for name, value, unit in figures:
-            writer.writerow([name, _text(value), unit, machine])
-    for name, value, unit in figures:
-        print(f"{name:32s} {_text(value):>14s} {unit}")
-    print(f"machine: {machine}; written to {out}")
+    write_figures(figures, Path(args.output), width=32)
 
 
 def summarize(records: dict, args) -> list[tuple]:
@@ -146,6 +135,26 @@ def summarize(records: dict, args) -> list[tuple]:
         figures.append(("max_abs_se_diff", max(abs(lm["std_errors"][k] - fast["std_errors"][k])
                                                for k in lm["std_errors"]), ""))
     return figures
+
+
+def machine_description() -> str:
+    return (f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
+            f"{_memory_gb():.0f} GB RAM, Python {platform.python_version()}")
+
+
+def write_figures(figures: list[tuple], out: Path, width: int = 32) -> None:
+    """Print each (name, value, unit) and write them to a CSV with the machine they ran on
+    (shared by the scale benchmarks; the replication README reads results/benchmarks/)."""
+    machine = machine_description()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "w", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["figure", "value", "unit", "machine"])
+        for name, value, unit in figures:
+            writer.writerow([name, _text(value), unit, machine])
+    for name, value, unit in figures:
+        print(f"{name:{width}s} {_text(value):>14s} {unit}")
+    print(f"machine: {machine}; written to {out}")
 
 
 def _text(value) -> str:

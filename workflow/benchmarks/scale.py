@@ -47,7 +47,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(ROOT / "src"))
-from panel_scale import _memory_gb, _text  # noqa: E402  (shared benchmark helpers)
+from panel_scale import _text, write_figures  # noqa: E402  (shared benchmark helpers)
 
 PANEL_BUDGET_MB = 3 * 1024          # the ceiling for the panel path at 1e7 rows
 STOCK_STEPS = ("ordinal_stock", "panel_linearmodels")
@@ -290,18 +290,7 @@ def main() -> None:
         Path(args.workdir).mkdir(parents=True, exist_ok=True)
         runs = {step: run_child(step, args, Path(tmp)) for step in STEPS if step in steps}
     figures = summarize(runs, args)
-    machine = (f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
-               f"{_memory_gb():.0f} GB RAM, Python {platform.python_version()}")
-    out = Path(args.output)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out, "w", newline="") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(["figure", "value", "unit", "machine"])
-        for name, value, unit in figures:
-            writer.writerow([name, _text(value), unit, machine])
-    for name, value, unit in figures:
-        print(f"{name:40s} {_text(value):>14s} {unit}")
-    print(f"machine: {machine}; written to {out}")
+    write_figures(figures, Path(args.output), width=40)
 
 
 if __name__ == "__main__":
