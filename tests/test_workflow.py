@@ -1,42 +1,13 @@
 """End to end: the Snakemake workflow in a scratch copy of the repository (marked slow)."""
 
-import hashlib
-import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, edit_cell, refresh
+from conftest import edit_cell, refresh
+from workflow_copy import SNAKEMAKE, hashes, make_workspace, snakemake
 
 pytestmark = pytest.mark.slow
-SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
-COPIED = ["Snakefile", "workflow", "config", "profiles", "src", "data/raw"]
-
-
-def make_workspace(target: Path) -> Path:
-    for item in COPIED:
-        src = ROOT / item
-        if src.is_dir():
-            shutil.copytree(src, target / item, ignore=shutil.ignore_patterns("_fragments", "__pycache__"))
-        else:
-            shutil.copy2(src, target / item)
-    return target
-
-
-def snakemake(workspace: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([SNAKEMAKE, "--cores", "2", *args], cwd=workspace, capture_output=True, text=True,
-                          timeout=timeout)
-
-
-def hashes(workspace: Path) -> dict[str, str]:
-    out = {}
-    for folder in ("data/processed", "results"):
-        for path in sorted((workspace / folder).rglob("*")):
-            if path.is_file():
-                out[str(path.relative_to(workspace))] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return out
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,63 @@
+"""Helpers of the end-to-end tests: copy the workflow into a scratch directory and run snakemake there.
+
+Not a test module (pytest only collects test_*.py); imported by test_workflow.py and
+test_reliability.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
+# What a workspace needs: the workflow, its config and profile, the package and the raw data.
+COPIED = ["Snakefile", "workflow", "config", "profiles", "src", "data/raw"]
+# Where the workflow writes what it builds (hashed by `hashes`).
+BUILT = ("data/processed", "results")
+# Timing files: measured, never compared.
+TIMING = ("results/benchmarks",)
+
+
+def make_workspace(target: Path, source: Path = ROOT) -> Path:
+    """Copy the workflow from ``source`` (the repository, or a snapshot made by this function)."""
+    target.mkdir(parents=True, exist_ok=True)
+    for item in COPIED:
+        src = source / item
+        if src.is_dir():
+            shutil.copytree(src, target / item, ignore=shutil.ignore_patterns("_fragments", "__pycache__"))
+        else:
+            shutil.copy2(src, target / item)
+    return target
+
+
+def isolated_env(workspace: Path) -> dict[str, str]:
+    """Environment that makes every job of the workspace import the workspace's own ``src/``.
+
+    Without it a job may import the package the venv has installed (editable, from the repository),
+    so a concurrent edit of the repository's src/ would leak into a run in the copy.
+    """
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(workspace / "src")] + [p for p in [env.get("PYTHONPATH")] if p])
+    return env
+
+
+def snakemake(workspace: Path, *args: str, timeout: int = 600, env: dict[str, str] | None = None
+              ) -> subprocess.CompletedProcess:
+    return subprocess.run([SNAKEMAKE, "--cores", "2", *args], cwd=workspace, capture_output=True, text=True,
+                          timeout=timeout, env=env)
+
+
+def hashes(workspace: Path, folders=BUILT, exclude=TIMING) -> dict[str, str]:
+    """SHA-256 of every file under ``folders`` (relative path -> hex digest), timing files excluded."""
+    out = {}
+    for folder in folders:
+        for path in sorted((workspace / folder).rglob("*")):
+            rel = path.relative_to(workspace).as_posix()
+            if path.is_file() and not any(rel == e or rel.startswith(e + "/") for e in exclude):
+                out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
