@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from gvc_clusters.layout import FIGURES
-from test_workflow import make_workspace, snakemake
+from workflow_copy import clean_build
 
 pytestmark = pytest.mark.slow
 ARTIFACTS = Path(__file__).resolve().parents[1] / "results" / "test-artifacts"
@@ -32,10 +32,7 @@ BROWSER_SERVICE_HOSTS = ("update.googleapis.com", "accounts.google.com", "client
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    workspace = make_workspace(tmp_path_factory.mktemp("report"))
-    run = snakemake(workspace)
-    assert run.returncode == 0, run.stderr[-3000:]
-    return workspace
+    return clean_build(tmp_path_factory, "report")
 
 
 def catalogued(readme: str) -> list[str]:

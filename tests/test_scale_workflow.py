@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from gvc_clusters.scale import TRUE_ORDINAL, TRUE_PANEL
-from test_workflow import make_workspace, snakemake
+from workflow_copy import make_workspace, snakemake
 
 pytestmark = pytest.mark.slow
 SMALL = "scale:\n  enabled: true\n  cross_section_rows: 20000\n  panel_entities: 3000\n  panel_years: 10\n"

@@ -5,17 +5,14 @@ import subprocess
 import pytest
 
 from conftest import edit_cell, refresh
-from workflow_copy import SNAKEMAKE, hashes, make_workspace, snakemake
+from workflow_copy import SNAKEMAKE, clean_build, hashes, make_workspace, snakemake
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    workspace = make_workspace(tmp_path_factory.mktemp("built"))
-    run = snakemake(workspace)
-    assert run.returncode == 0, run.stderr[-3000:]
-    return workspace
+    return clean_build(tmp_path_factory, "built")
 
 
 def test_build_produces_every_output_and_a_rerun_does_nothing(built):

@@ -61,3 +61,11 @@ def hashes(workspace: Path, folders=BUILT, exclude=TIMING) -> dict[str, str]:
             if path.is_file() and not any(rel == e or rel.startswith(e + "/") for e in exclude):
                 out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
     return out
+
+
+def clean_build(tmp_path_factory, name: str) -> Path:
+    """A fresh copy of the repository, built with the default config (the slow tests' fixture)."""
+    workspace = make_workspace(tmp_path_factory.mktemp(name))
+    run = snakemake(workspace)
+    assert run.returncode == 0, run.stderr[-3000:]
+    return workspace

@@ -13,16 +13,21 @@ SCORE = Check.isin(HALF_STEPS_0_TO_3, error=HALF_STEPS_TEXT)
 CODE = Check.isin([0, 1, 2, 3], error=CODES_0_TO_3_TEXT)
 COUNT = Check.ge(0, error=NON_NEGATIVE_TEXT)
 
+# The cluster identity columns: the clusters table and the model dataset both start with them.
+CLUSTER_COLUMNS = {
+    "cluster_id": CLUSTER_ID,
+    "sector_group": Column(pa.Category, SECTOR),
+    "product": Column(str),
+    "location": Column(str),
+    "country": Column(str),
+    "ce_degree": Column(pa.Category, CE, nullable=True),
+    "has_upgrading_data": Column(bool),
+}
+
 SCHEMAS = {
     "clusters": DataFrameSchema(
         {
-            "cluster_id": CLUSTER_ID,
-            "sector_group": Column(pa.Category, SECTOR),
-            "product": Column(str),
-            "location": Column(str),
-            "country": Column(str),
-            "ce_degree": Column(pa.Category, CE, nullable=True),
-            "has_upgrading_data": Column(bool),
+            **CLUSTER_COLUMNS,
         },
         unique=["cluster_id"], strict=True, ordered=True,
     ),
@@ -85,13 +90,7 @@ SCHEMAS = {
     ),
     "model_dataset": DataFrameSchema(
         {
-            "cluster_id": CLUSTER_ID,
-            "sector_group": Column(pa.Category, SECTOR),
-            "product": Column(str),
-            "location": Column(str),
-            "country": Column(str),
-            "ce_degree": Column(pa.Category, CE, nullable=True),
-            "has_upgrading_data": Column(bool),
+            **CLUSTER_COLUMNS,
             **{f"{u}_upgrading_0to3": Column(float, SCORE, nullable=True)
                for u in ["product", "process", "functional", "intersectoral"]},
             **{f"{c}_chain_0to3": Column("Int64", CODE, nullable=True)
