@@ -29,9 +29,46 @@ def test_shipped_config_is_valid(config):
         (lambda c: c.update(seed=-1), "-1 is less than the minimum of 0"),
         (lambda c: c.update(families=["clusters", "coffee"]), "'coffee' is not one of"),
         (lambda c: c.pop("raw_dir"), "'raw_dir' is a required property"),
+        # model specs: a regressor the data do not have, an unknown option, a bad link or SE type
+        (lambda c: c["ordinal"]["specs"]["ce_governance"]["regressors"].append("ce_levle"),
+         "'ce_levle' is not one of"),
+        (lambda c: c["ordinal"]["specs"]["ce_governance"].update(robust=True), "Additional properties"),
+        (lambda c: c["ordinal"]["specs"]["ce_governance"].update(links=["cloglog"]), "'cloglog' is not one of"),
+        (lambda c: c["ordinal"].update(halves="round"), "'round' is not one of"),
+        (lambda c: c["panel"]["specs"]["upgrading_governance"].update(se_type="hc3"), "'hc3' is not one of"),
+        (lambda c: c["panel"]["specs"]["upgrading_governance"].update(panel="wages"), "'wages' is not one of"),
+        (lambda c: c["panel"]["specs"].update(mine={"table": "x.parquet", "entity": "e"}),
+         "is not valid under any"),
+        (lambda c: c["ordinal"]["specs"].update({"Bad-Name": {"outcomes": ["product"], "regressors": ["ce_level"]}}),
+         "does not match"),
+        (lambda c: c["tables"].update(style="booktabs"), "'booktabs' is not one of"),
     ],
 )
 def test_bad_config_is_rejected_with_the_offending_key(config, change, message):
     change(config)
     with pytest.raises(WorkflowError, match=message):
         validate(config, SCHEMA)
+
+
+def test_scale_profile_config_is_valid(config):
+    """config/scale.yaml read on top of config/config.yaml (snakemake merges nested keys)."""
+    from snakemake.utils import update_config
+
+    update_config(config, yaml.safe_load((ROOT / "config/scale.yaml").read_text()))
+    validate(config, SCHEMA)
+    assert config["scale"]["enabled"] and "scale_ce_governance" in config["ordinal"]["specs"]
+
+
+def test_unknown_regressor_stops_the_workflow_before_any_job(tmp_path):
+    """The same check through snakemake itself: a dry run fails naming the key, nothing runs."""
+    import subprocess
+    import sys
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("ordinal:\n  specs:\n    ce_governance:\n      regressors: [ce_level, gdp]\n")
+    run = subprocess.run([str(ROOT / ".venv/bin/snakemake") if (ROOT / ".venv/bin/snakemake").exists()
+                          else sys.executable.replace("python", "snakemake"), "-n", "--configfile",
+                          str(ROOT / "config/config.yaml"), str(bad)], cwd=ROOT, capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode != 0
+    assert "'gdp' is not one of" in run.stderr + run.stdout
