@@ -175,3 +175,15 @@ def test_report_renders_in_headless_chromium_without_network_requests(built, tmp
     assert shot.is_file() and shot.stat().st_size > 10_000
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shutil.copy(shot, ARTIFACTS / "report.png")
+
+
+def test_snakemake_report_has_every_figure_by_chapter(built, tmp_path):
+    from workflow_copy import snakemake
+
+    out = tmp_path / "snakemake-report.html"
+    run = snakemake(built, "--report", str(out))
+    assert run.returncode == 0, run.stderr[-3000:]
+    text = out.read_text(encoding="utf-8", errors="replace")
+    for chapter in ("Chapter 10: clusters", "Chapter 9: export performance", "Chapter 4: Chilean salmon"):
+        assert chapter in text
+    assert "index.html" in text

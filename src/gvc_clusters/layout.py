@@ -53,6 +53,14 @@ FIGURES = {
     "furniture": "Mexican and Puebla furniture exports (Tables 5-1, 5-2)",
     "reading_ranges": "Key estimates under each alternative OCR reading",
 }
+# snakemake --report groups the figures by the chapter whose evidence they show.
+FIGURE_CHAPTERS = {
+    "upgrading_by_sector_ce": "Chapter 10: clusters", "governance_by_sector": "Chapter 10: clusters",
+    "ordinal_ame": "Chapter 10: clusters", "panel_interactions": "Chapter 10: clusters",
+    "reading_ranges": "Chapter 10: clusters", "export_quadrants": "Chapter 9: export performance",
+    "salmon": "Chapter 4: Chilean salmon", "dairy": "Chapter 2: Nicaraguan dairy",
+    "furniture": "Chapter 5: Mexican furniture",
+}
 BOOK_TABLES = ["table_10_2", "table_10_4", "table_10_5", "table_10_6", "replication_check", "classification"]
 
 

@@ -206,7 +206,7 @@ def final_outputs():
 
 
 # ---- report ------------------------------------------------------------------------------------
-from gvc_clusters.layout import FIGURES, table_names
+from gvc_clusters.layout import FIGURE_CHAPTERS, FIGURES, table_names
 
 REPORT = f"{RESULTS}/report"
 # kind of report output -> (rule, script, catalog kind)

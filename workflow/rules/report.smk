@@ -43,8 +43,8 @@ rule render_figures:
             report(
                 path,
                 caption="../report/figure.rst",
-                category="Figures",
-                labels={"figure": Path(path).stem},
+                category=FIGURE_CHAPTERS[Path(path).stem],
+                labels={"figure": FIGURES[Path(path).stem]},
             )
             for path in report_figure_files("svg")
         ],
