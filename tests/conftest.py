@@ -34,3 +34,22 @@ def edit_cell(path: Path, row: int, column: str, new_text: str) -> None:
     records[row][col] = new_text
     with open(path, "w", encoding="utf-8", newline="") as fh:
         csv.writer(fh, lineterminator="\n").writerows(records)
+
+
+_BUILT = []
+
+
+def ensure_built() -> None:
+    """Build the repository's own outputs once per session if they are missing (a fresh clone runs
+    the tests before any build). Tests on the real processed data call this instead of skipping:
+    a skipped test cannot fail."""
+    if _BUILT or (ROOT / "results/MANIFEST.sha256").exists():
+        _BUILT.append(True)
+        return
+    import subprocess
+    import sys
+
+    snakemake = str(Path(sys.executable).parent / "snakemake")
+    run = subprocess.run([snakemake, "--cores", "2"], cwd=ROOT, capture_output=True, text=True, timeout=1200)
+    assert run.returncode == 0, run.stderr[-3000:]
+    _BUILT.append(True)

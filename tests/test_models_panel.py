@@ -6,6 +6,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
+from conftest import ensure_built
 from linearmodels.datasets import wage_panel
 from linearmodels.panel import PanelOLS, PooledOLS, RandomEffects
 
@@ -222,7 +224,7 @@ def test_fast_engine_refuses_what_it_does_not_cover(wages):
 def _processed(name):
     path = PROCESSED / name
     if not path.exists():
-        pytest.skip(f"{path} not built (run snakemake)")
+        ensure_built()
     return pd.read_parquet(path)
 
 

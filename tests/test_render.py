@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import ensure_built
+
 from gvc_clusters.render import (chapter10_table, classification_table, descriptive_table, figure_coefficients,
                                  figure_dairy, figure_export_quadrants, figure_furniture, figure_governance,
                                  figure_reading_ranges, figure_salmon, figure_upgrading, get_preset,
@@ -245,8 +247,8 @@ def test_descriptive_table_formats_and_panels():
 # Real fits and the book's tables
 # ------------------------------------------------------------------------------------------------
 def test_renders_records_from_real_fits():
-    ordinal = pytest.importorskip("gvc_clusters.models.ordinal")
-    panel = pytest.importorskip("gvc_clusters.models.panel")
+    from gvc_clusters.models import ordinal
+    from gvc_clusters.models import panel
     rng = np.random.default_rng(7)
     x = pd.DataFrame({"x1": rng.normal(size=120), "x2": rng.integers(0, 2, size=120).astype(float)})
     y = pd.Series(np.digitize(0.8 * x["x1"] + 0.5 * x["x2"] + rng.normal(size=120), [-0.5, 0.5]), name="y")
@@ -268,7 +270,7 @@ def test_renders_records_from_real_fits():
 def test_renders_saved_model_outputs():
     folder = ROOT / "results" / "models" / "panel" / "upgrading_governance"
     if not (folder / "models.json").exists():
-        pytest.skip("model outputs not built (run the workflow)")
+        ensure_built()
     from gvc_clusters.results import load_results
     estimates = pd.read_csv(folder / "estimates.csv", dtype={"category": "str"})
     results = load_results(estimates, json.loads((folder / "models.json").read_text()))
@@ -280,7 +282,7 @@ def test_renders_saved_model_outputs():
 def _replication(name: str) -> pd.DataFrame:
     path = REPLICATION / name
     if not path.exists():
-        pytest.skip(f"{path} not built (run the workflow)")
+        ensure_built()
     return pd.read_csv(path)
 
 
@@ -311,7 +313,7 @@ def test_replication_check_table():
 def _processed(relative: str) -> pd.DataFrame:
     path = PROCESSED / relative
     if not path.exists():
-        pytest.skip(f"{path} not built (run the workflow)")
+        ensure_built()
     return pd.read_parquet(path)
 
 
