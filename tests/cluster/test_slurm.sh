@@ -12,7 +12,7 @@
 #   compare   sha256 of every file under data/processed and results: SLURM run == local run
 #   fail      in the SLURM copy, force clean_dairy to rerun with config fail_rules=[clean_dairy]:
 #             the run must fail on SLURM, name the rule, and leave the published dairy tables untouched
-#   rerun     the same copy without the switch: completes on SLURM, results again == local run
+#   rerun     the same command without the switch: completes on SLURM, results again == local run
 #
 # Each copy runs with PYTHONPATH=<copy>/src, so its jobs import the copy's gvc_clusters, not the
 # checkout's that the venv's editable install points to.
@@ -184,7 +184,10 @@ fail_run() {
 }
 
 rerun() {
-    run_snakemake rerun "$T_SHORT" "$WORK/slurm" --profile profiles/slurm
+    # The same command without the switch. (--forcerun again: the failed job's staged outputs are
+    # gone, but the published tables and results it feeds are intact and up to date, so a plain
+    # rerun would rightly have nothing to do.)
+    run_snakemake rerun "$T_SHORT" "$WORK/slurm" --profile profiles/slurm --forcerun "$FAIL_RULE"
     if [ "$RC" != 0 ]; then tail -60 "$WORK/rerun.out"; die "the rerun without fail_rules failed"; fi
     grep -q "^rule $FAIL_RULE:" "$WORK/rerun.out" || die "the rerun did not run $FAIL_RULE again"
     "$PY" "$EVIDENCE" ok "$WORK/slurm" "$WORK/rerun.out"
