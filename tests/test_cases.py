@@ -155,8 +155,10 @@ def test_agreement_on_known_codings():
     assert table.loc["upg_product", "n_coded_by_both"] == 3
     assert table.loc["upg_product", "n_agree_incl_missing"] == 2
     assert table.loc["upg_product", "percent_agree_incl_missing"] == pytest.approx(50.0)
-    # ordinal alpha for these three pairs (Krippendorff 2011 ordinal metric), by hand: 0.6
-    assert table.loc["upg_product", "alpha"] == pytest.approx(0.6, abs=1e-9)
+    # By hand (Krippendorff 2011, ordinal metric): values 0,0,1,1,2,1 -> n0=2, n1=3, n2=1, n=6;
+    # delta2(1,2) = (n1 + n2 - (n1 + n2)/2)^2 = 4, delta2(0,1) = 6.25, delta2(0,2) = 20.25;
+    # Do = (o12 + o21) * 4 / 6 = 4/3; De = 2 (6 * 6.25 + 3 * 4 + 2 * 20.25) / 30 = 6; alpha = 1 - (4/3)/6
+    assert table.loc["upg_product", "alpha"] == pytest.approx(1 - (4 / 3) / 6, abs=1e-12)
     assert pd.isna(table.loc["gov_market", "alpha"])
     assert table.loc["gov_market", "alpha_note"] == "fewer than two cases coded by both"
 

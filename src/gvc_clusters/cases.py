@@ -227,7 +227,8 @@ def agreement(coding_a: dict[str, dict], coding_b: dict[str, dict]) -> pd.DataFr
 
     A ``null`` (missing) is treated as "not coded" by alpha, the usual convention; because saying
     "the source is silent" is itself a coding decision, ``agree_incl_missing`` counts a value
-    against a null as a disagreement. Alpha is undefined (NaN, see ``alpha_note``) when fewer than
+    against a null as a disagreement, and ``alpha_missing_as_category`` is a nominal alpha in which
+    "missing" is one more category. Alpha is undefined (NaN, see ``alpha_note``) when fewer than
     two values occur among the pairable codes, e.g. both coders give every case the same value.
     """
     import krippendorff
@@ -248,11 +249,18 @@ def agreement(coding_a: dict[str, dict], coding_b: dict[str, dict]) -> pd.DataFr
             note = "one value only among the codes: alpha undefined"
         else:
             alpha = float(krippendorff.alpha(reliability_data=np.vstack([a, b]), level_of_measurement=LEVELS[variable]))
+        # "missing" as a category of its own (nominal): agreement on whether and how to code
+        codes_a = np.where(np.isnan(a), -1.0, a)
+        codes_b = np.where(np.isnan(b), -1.0, b)
+        alpha_missing = np.nan
+        if len(common) >= 2 and len(np.unique(np.concatenate([codes_a, codes_b]))) >= 2:
+            alpha_missing = float(krippendorff.alpha(reliability_data=np.vstack([codes_a, codes_b]),
+                                                     level_of_measurement="nominal"))
         rows.append({"variable": variable, "level": LEVELS[variable], "n_cases": len(common),
                      "n_coded_by_both": int(both.sum()), "n_agree_coded": int((a[both] == b[both]).sum()),
                      "n_agree_incl_missing": int(same_incl_missing.sum()),
                      "percent_agree_incl_missing": 100.0 * same_incl_missing.mean() if len(common) else np.nan,
-                     "alpha": alpha, "alpha_note": note})
+                     "alpha": alpha, "alpha_note": note, "alpha_missing_as_category": alpha_missing})
     return pd.DataFrame(rows)
 
 
