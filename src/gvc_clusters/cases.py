@@ -213,6 +213,78 @@ def exclusions_by_variable(cases: dict[str, dict], selected: list[str], spec_nam
 
 
 # ----------------------------------------------------------------------------------------------
+# Estimates with and without the added cases
+# ----------------------------------------------------------------------------------------------
+
+COMPARISON_COLUMNS = ["spec", "outcome", "link", "model_id", "role", "term", "category",
+                      "estimate_book", "std_error_book", "p_value_book",
+                      "estimate_with", "std_error_with", "p_value_with",
+                      "change", "sign_changes", "significance_changes"]
+SAMPLE_COLUMNS = ["spec", "outcome", "link", "model_id", "n_book", "n_with", "n_added", "cases_entered",
+                  "cases_excluded", "converged_book", "converged_with", "loglik_book", "loglik_with",
+                  "pseudo_r2_book", "pseudo_r2_with"]
+
+
+def compare_samples(dataset: pd.DataFrame, cases: dict[str, dict], selected: list[str], specs: dict[str, dict], *,
+                    halves: str, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Every ordered-model spec fitted on the book's clusters and on the book's plus the selected
+    cases, side by side: (estimates, samples, exclusions per variable).
+
+    Estimates are the coefficients and average marginal effects of both fits (asymptotic SEs and
+    p-values: the permutation tests stay with the main models). ``significance_changes`` flags a
+    term whose 5 % verdict differs between the samples.
+    """
+    from .models.specs import run_ordinal_spec
+
+    augmented = with_cases(dataset, cases, selected)
+    est_rows, sample_rows, excl = [], [], []
+    for name, spec in specs.items():
+        fits = {}
+        for label, data in (("book", dataset), ("with", augmented)):
+            fits[label] = run_ordinal_spec(name, spec, data, halves=halves, n_permutations=0, seed=seed,
+                                           permutations=False)
+        excl.append(exclusions_by_variable(cases, selected, name, spec))
+        for book, other in zip(fits["book"], fits["with"]):
+            link = book.model_id.rsplit("__", 1)[-1]
+            keys = ["role", "term", "category"]
+            left = book.estimates[book.estimates["role"].isin(["coef", "ame"])][[*keys, "estimate", "std_error", "p_value"]]
+            right = other.estimates[other.estimates["role"].isin(["coef", "ame"])][[*keys, "estimate", "std_error", "p_value"]]
+            merged = left.merge(right, on=keys, how="outer", suffixes=("_book", "_with"), sort=False)
+            for row in merged.itertuples(index=False):
+                rec = row._asdict()
+                est_rows.append({"spec": name, "outcome": book.outcome, "link": link, "model_id": book.model_id, **rec})
+            entered = [c for c in selected if c not in _excluded_ids(other)]
+            sample_rows.append({"spec": name, "outcome": book.outcome, "link": link, "model_id": book.model_id,
+                                "n_book": book.n_obs, "n_with": other.n_obs, "n_added": other.n_obs - book.n_obs,
+                                "cases_entered": ", ".join(entered),
+                                "cases_excluded": ", ".join(c for c in selected if c not in entered),
+                                "converged_book": book.converged, "converged_with": other.converged,
+                                "loglik_book": book.loglik, "loglik_with": other.loglik,
+                                "pseudo_r2_book": book.pseudo_r2, "pseudo_r2_with": other.pseudo_r2})
+    estimates = pd.DataFrame(est_rows)
+    if estimates.empty:
+        estimates = pd.DataFrame(columns=COMPARISON_COLUMNS)
+    else:
+        # an AME of an outcome category one sample does not have (a case adds category 0) has no
+        # counterpart: NaN change, and it flags nothing
+        both = estimates["estimate_book"].notna() & estimates["estimate_with"].notna()
+        estimates["change"] = estimates["estimate_with"] - estimates["estimate_book"]
+        estimates["sign_changes"] = both & (np.sign(estimates["estimate_with"]) != np.sign(estimates["estimate_book"]))
+        tested = estimates["p_value_book"].notna() & estimates["p_value_with"].notna()
+        estimates["significance_changes"] = tested & (
+            (estimates["p_value_book"] < 0.05) != (estimates["p_value_with"] < 0.05))
+        estimates = estimates[COMPARISON_COLUMNS]
+    exclusions = pd.concat(excl, ignore_index=True) if excl else pd.DataFrame(
+        columns=["spec", "outcome", "case_id", "entered", "missing"])
+    return estimates, pd.DataFrame(sample_rows, columns=SAMPLE_COLUMNS), exclusions
+
+
+def _excluded_ids(result) -> set[str]:
+    excluded = result.extra.get("excluded_clusters", {})
+    return {c for ids in excluded.values() for c in ids}
+
+
+# ----------------------------------------------------------------------------------------------
 # Double coding: agreement and reconciliation
 # ----------------------------------------------------------------------------------------------
 
@@ -409,6 +481,12 @@ def all_evidence_documents(root: str | Path) -> list[dict]:
     if anchors.exists():
         docs.append({"codes": yaml.safe_load(anchors.read_text(encoding="utf-8"))["anchors"]})
     return docs
+
+
+def raise_all(problems: list[InputError]) -> None:
+    """Raise every located problem at once (nothing to do when the list is empty)."""
+    if problems:
+        raise InputErrors(problems)
 
 
 if __name__ == "__main__":

@@ -202,6 +202,7 @@ def final_outputs():
         + classification_outputs()
         + model_outputs()
         + report_outputs()
+        + cases_outputs()  # empty unless config `cases:` names added cases (workflow/rules/cases.smk)
     )
 
 
@@ -296,6 +297,9 @@ def output_catalog():
         add([path], f"fit_{kind}", f"workflow/scripts/fit_{kind}.py", "estimates")
     for path in report_outputs():
         add([path], *REPORT_PRODUCERS[report_kind(path)])
+    if cases_outputs():
+        for rule_name, (script, kind) in CASES_PRODUCERS.items():
+            add(list(getattr(rules, rule_name).output), rule_name, script, kind)
     return entries
 
 
