@@ -163,18 +163,107 @@ def test_agreement_on_known_codings():
     assert table.loc["gov_market", "alpha_note"] == "fewer than two cases coded by both"
 
 
-def test_cases_enter_the_sample_only_when_selected(final):
-    book = pd.read_parquet(ROOT / "data/processed/clusters/model_dataset.parquet") if (
-        ROOT / "data/processed/clusters/model_dataset.parquet").exists() else None
-    if book is None:
-        pytest.skip("processed model dataset not built")
-    same = C.with_cases(book, final, [])
-    assert same is book
-    both = C.with_cases(book, final, ["brickmaking_mexico", "jalisco_mezcal"])
-    assert len(both) == len(book) + 2
-    assert list(both.dtypes.astype(str)) == list(book.dtypes.astype(str))
+@pytest.fixture(scope="module")
+def book_dataset():
+    """The book's model dataset, built from data/raw (a fresh clone has no processed data)."""
+    from gvc_clusters.families import build_family
+
+    return build_family("clusters", ROOT / "data" / "raw").tables["model_dataset"]
+
+
+@pytest.fixture(scope="module")
+def comparison(book_dataset, final):
+    config = yaml.safe_load((ROOT / "config/config.yaml").read_text(encoding="utf-8"))
+    specs = {"ce_governance": config["ordinal"]["specs"]["ce_governance"]}
+    return C.compare_samples(book_dataset, final, CASE_IDS, specs, halves="keep", seed=config["seed"])
+
+
+def test_shipped_config_adds_no_case():
+    config = yaml.safe_load((ROOT / "config/config.yaml").read_text(encoding="utf-8"))
+    assert config["cases"] == []
+
+
+def test_cases_enter_the_sample_only_when_selected(book_dataset, final):
+    same = C.with_cases(book_dataset, final, [])
+    assert same is book_dataset
+    both = C.with_cases(book_dataset, final, ["brickmaking_mexico", "jalisco_mezcal"])
+    assert len(both) == len(book_dataset) + 2
+    assert list(both.dtypes.astype(str)) == list(book_dataset.dtypes.astype(str))
     row = both.set_index("cluster_id").loc["brickmaking_mexico"]
-    assert (row["ce_degree"], row["market_chain_0to3"], row["process_upgrading_0to3"]) == ("Low", 1, 1.0)
+    assert (row["ce_degree"], row["market_chain_0to3"], row["process_upgrading_0to3"]) == ("Low", 1, 0.0)
     assert not both.set_index("cluster_id").loc["jalisco_mezcal", "has_upgrading_data"]
     with pytest.raises(InputError, match="no file in data/cases"):
-        C.with_cases(book, final, ["atlantis_pottery"])
+        C.with_cases(book_dataset, final, ["atlantis_pottery"])
+    twin = {**final, "leon_shoes": final["leon_tanning"]}
+    with pytest.raises(InputError, match="counted twice"):
+        C.with_cases(book_dataset, twin, ["leon_shoes"])
+
+
+def test_main_product_model_with_and_without_the_cases(comparison):
+    """The book's product-upgrading probit (N 34) against the same model with the cases (N 36):
+    brickmaking and Michoacán ceramics enter; León tanning and mezcal miss product upgrading and the
+    quasi-hierarchy code and are counted as excluded."""
+    estimates, samples, exclusions = comparison
+    main = samples.set_index("model_id").loc["ce_governance__product__probit"]
+    assert (main["n_book"], main["n_with"], main["n_added"]) == (34, 36, 2)
+    assert main["cases_entered"] == "brickmaking_mexico, michoacan_ceramics"
+    assert main["cases_excluded"] == "jalisco_mezcal, leon_tanning"
+    coef = estimates[(estimates["model_id"] == "ce_governance__product__probit") & (estimates["role"] == "coef")]
+    ce = coef.set_index("term").loc["ce_level"]
+    assert ce["estimate_book"] == pytest.approx(1.455454, abs=1e-5)
+    assert ce["estimate_with"] == pytest.approx(1.616247, abs=1e-5)
+    assert not ce["sign_changes"] and not ce["significance_changes"]
+    qh = coef.set_index("term").loc["quasi_hierarchy_global"]
+    assert qh["estimate_book"] == pytest.approx(-0.709715, abs=1e-5)
+    assert qh["estimate_with"] == pytest.approx(-0.553436, abs=1e-5)
+    leon = exclusions[(exclusions["outcome"] == "product") & (exclusions["case_id"] == "leon_tanning")].iloc[0]
+    assert (bool(leon["entered"]), leon["missing"]) == (False, "product, quasi_hierarchy_global")
+    process = samples.set_index("model_id").loc["ce_governance__process__probit"]
+    assert process["n_with"] - process["n_book"] == 2
+    # a category only one sample has (brickmaking adds product = 0) flags nothing
+    new = estimates[estimates["estimate_book"].isna() & estimates["estimate_with"].notna()]
+    assert len(new) > 0 and not new["sign_changes"].any() and not new["significance_changes"].any()
+
+
+def test_section_shows_codes_agreement_and_both_samples(tmp_path, final, coder_a, coder_b, comparison):
+    from gvc_clusters.cases_report import exclusion_counts, section_context, write_section
+
+    estimates, samples, exclusions = comparison
+    counts = exclusion_counts(exclusions).set_index(["outcome", "code"])
+    assert counts.loc[("product", "gov_quasi_hierarchy"), "n_cases_missing"] == 2
+    assert counts.loc[("functional", "upg_functional"), "cases"] == "brickmaking_mexico, jalisco_mezcal, leon_tanning"
+    context = section_context(cases=final, selected=CASE_IDS, agreement=C.agreement(coder_a, coder_b),
+                              reconciliation=C.read_reconciliation(CASES / "reconciliation_log.csv"),
+                              comparison=estimates, samples=samples, exclusions=exclusions)
+    write_section(context, template_dir=ROOT / "workflow/templates/cases", out_html=tmp_path / "s.html",
+                  out_tex=tmp_path / "s.tex")
+    html, tex = (tmp_path / "s.html").read_text(encoding="utf-8"), (tmp_path / "s.tex").read_text(encoding="utf-8")
+    assert "<h2>Cases beyond the book</h2>" in html and r"\section{Cases beyond the book}" in tex
+    assert "<td>ce_governance__product__probit</td><td>34</td><td>36</td>" in html
+    assert "<td>Process</td><td>ordinal</td><td>3</td><td>1/4</td><td>25</td><td>-0.25</td>" in html
+    assert "supplies leon_shoes" in html and r"supplies leon\_shoes" in tex
+    assert "construction of sedimentation tanks in some workshops" in html
+    body = "\n".join(line for line in tex.splitlines() if not line.startswith("%")).replace(r"\_", "")
+    assert "_" not in body  # every underscore escaped (comments aside)
+
+
+def test_section_latex_compiles(tmp_path, final, coder_a, coder_b, comparison):
+    import shutil
+    import subprocess
+
+    from gvc_clusters.cases_report import section_context, write_section
+
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex not installed (CI installs TeX)")
+    estimates, samples, exclusions = comparison
+    context = section_context(cases=final, selected=CASE_IDS, agreement=C.agreement(coder_a, coder_b),
+                              reconciliation=C.read_reconciliation(CASES / "reconciliation_log.csv"),
+                              comparison=estimates, samples=samples, exclusions=exclusions)
+    write_section(context, template_dir=ROOT / "workflow/templates/cases", out_html=tmp_path / "s.html",
+                  out_tex=tmp_path / "cases_section.tex")
+    preamble = r"\documentclass[11pt]{article}\usepackage[utf8]{inputenc}\usepackage[T1]{fontenc}\usepackage{graphicx}"
+    (tmp_path / "doc.tex").write_text(preamble + "\n" + r"\begin{document}\input{cases_section.tex}\end{document}" + "\n")
+    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert (tmp_path / "doc.pdf").stat().st_size > 10_000

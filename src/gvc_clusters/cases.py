@@ -77,7 +77,12 @@ def validate_case(doc, path: str | Path) -> None:
 
 def read_cases(directory: str | Path) -> dict[str, dict]:
     """Every ``*.yaml`` case file of a directory, by case id (sorted)."""
-    return {p.stem: read_case(p) for p in sorted(Path(directory).glob("*.yaml"))}
+    return read_case_files(Path(directory).glob("*.yaml"))
+
+
+def read_case_files(paths) -> dict[str, dict]:
+    """The given case files, by case id (sorted)."""
+    return {Path(p).stem: read_case(p) for p in sorted(map(str, paths))}
 
 
 def evidence_items(doc: dict):

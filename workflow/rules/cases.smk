@@ -1,17 +1,14 @@
 # Cases beyond the book (data/cases/, protocol in data/cases/README.md): the coded cases, the
 # agreement of their two independent codings, the models with and without the cases chosen in
-# config `cases:`, and the report fragment. Nothing runs while `cases:` is empty (the default).
-CASES_DIR = "data/cases"
-CASE_FILES = sorted(str(p) for p in Path(CASES_DIR).glob("*.yaml"))
-CODING_DIRS = [f"{CASES_DIR}/coding/coder_a", f"{CASES_DIR}/coding/coder_b"]
-SELECTED_CASES = config.get("cases", [])
-CASES_RESULTS = f"{RESULTS}/cases"
+# config `cases:`, and the report fragment. Nothing runs while `cases:` is empty (the default);
+# the paths and cases_outputs() are in common.smk.
 
 
 rule cases_coding:
     input:
         cases=CASE_FILES,
-        codings=[str(p) for d in CODING_DIRS for p in sorted(Path(d).glob("*.yaml"))],
+        coder_a=coding_files("a"),
+        coder_b=coding_files("b"),
         log=f"{CASES_DIR}/reconciliation_log.csv",
         seed_lines=f"{CASES_DIR}/seed_lines.csv",
     output:
@@ -26,8 +23,6 @@ rule cases_coding:
         "../envs/pipeline.yaml"
     params:
         code=CODE,
-        cases_dir=CASES_DIR,
-        coding_dirs=CODING_DIRS,
     script:
         "../scripts/cases_coding.py"
 
@@ -49,11 +44,8 @@ rule cases_models:
         "../envs/pipeline.yaml"
     params:
         code=CODE,
-        cases_dir=CASES_DIR,
         selected=SELECTED_CASES,
-        specs=lambda wc: {
-            n: config["ordinal"]["specs"][n] for n in ordinal_specs()
-        },
+        specs=lambda wc: {n: config["ordinal"]["specs"][n] for n in ordinal_specs()},
         halves=config["ordinal"]["halves"],
         seed=config["seed"],
     script:
@@ -83,26 +75,7 @@ rule cases_section:
         "../envs/pipeline.yaml"
     params:
         code=CODE,
-        cases_dir=CASES_DIR,
         selected=SELECTED_CASES,
         template_dir=lambda wc, input: os.path.dirname(input.templates[0]),
     script:
         "../scripts/cases_section.py"
-
-
-def cases_outputs():
-    """The cases' outputs, only when config `cases:` names some (the book alone otherwise)."""
-    if not SELECTED_CASES or SCALE or "clusters" not in FAMILIES:
-        return []
-    return [
-        *rules.cases_coding.output,
-        *rules.cases_models.output,
-        *rules.cases_section.output,
-    ]
-
-
-CASES_PRODUCERS = {
-    "cases_coding": ("workflow/scripts/cases_coding.py", "check"),
-    "cases_models": ("workflow/scripts/cases_models.py", "estimates"),
-    "cases_section": ("workflow/scripts/cases_section.py", "report"),
-}

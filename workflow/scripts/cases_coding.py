@@ -10,8 +10,8 @@ from gvc_clusters.jobs import run_job
 
 
 def main():
-    final, coders = C.read_cases(snakemake.params.cases_dir), snakemake.params.coding_dirs
-    coding_a, coding_b = C.read_cases(coders[0]), C.read_cases(coders[1])
+    i = snakemake.input
+    final, coding_a, coding_b = (C.read_case_files(files) for files in (i.cases, i.coder_a, i.coder_b))
     log = C.read_reconciliation(snakemake.input.log)
     with tempfile.TemporaryDirectory() as tmp:
         seeds = C.lines_directory(C.read_seed_lines(snakemake.input.seed_lines), tmp)
