@@ -202,6 +202,7 @@ def final_outputs():
         + classification_outputs()
         + model_outputs()
         + report_outputs()
+        + cases_outputs()  # empty unless config `cases:` names some
     )
 
 
@@ -296,6 +297,9 @@ def output_catalog():
         add([path], f"fit_{kind}", f"workflow/scripts/fit_{kind}.py", "estimates")
     for path in report_outputs():
         add([path], *REPORT_PRODUCERS[report_kind(path)])
+    if cases_outputs():
+        for rule_name, (script, kind, names) in CASES_PRODUCERS.items():
+            add([f"{CASES_RESULTS}/{n}" for n in names], rule_name, script, kind)
     return entries
 
 
@@ -315,3 +319,45 @@ def panel_spec_files():
 def readme_outputs():
     """The replication README describes the book's package; the scale profile has none."""
     return [] if SCALE else [f"{RESULTS}/README.md"]
+
+
+# ---- cases beyond the book (workflow/rules/cases.smk) -------------------------------------------
+CASES_DIR = "data/cases"
+CASE_FILES = sorted(str(p) for p in Path(CASES_DIR).glob("*.yaml"))
+SELECTED_CASES = config.get("cases", [])
+CASES_RESULTS = f"{RESULTS}/cases"
+# rule -> (script, catalog kind, output files)
+CASES_PRODUCERS = {
+    "cases_coding": (
+        "workflow/scripts/cases_coding.py",
+        "check",
+        ["codes.csv", "agreement.csv", "reconciliation.csv"],
+    ),
+    "cases_models": (
+        "workflow/scripts/cases_models.py",
+        "estimates",
+        ["with_without.csv", "samples.csv", "exclusions.csv"],
+    ),
+    "cases_section": (
+        "workflow/scripts/cases_section.py",
+        "report",
+        ["cases_section.html", "cases_section.tex"],
+    ),
+}
+
+
+def coding_files(coder):
+    """One coder's independent codings (data/cases/coding/coder_<coder>/*.yaml)."""
+    folder = Path(f"{CASES_DIR}/coding/coder_{coder}")
+    return sorted(str(p) for p in folder.glob("*.yaml"))
+
+
+def cases_outputs():
+    """The cases' outputs, only when config `cases:` names some (the book alone otherwise)."""
+    if not SELECTED_CASES or config["scale"]["enabled"] or "clusters" not in FAMILIES:
+        return []
+    return [
+        f"{CASES_RESULTS}/{name}"
+        for _, _, names in CASES_PRODUCERS.values()
+        for name in names
+    ]
