@@ -15,6 +15,11 @@ sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 import hashlib
 
 from gvc_clusters.layout import FAMILY_FILES, FAMILY_TABLES, REPLICATION_OUTPUTS
+from gvc_clusters.preflight import preflight
+
+# Before any job: paths, cluster_by, user tables' headers, permutation cost, and the signatures
+# of the decision log and the sources manifest (gvc_clusters/preflight.py).
+preflight(config)
 
 
 def package_fingerprint():
@@ -82,6 +87,14 @@ PANEL_TABLES = {
 def model_files(kind):
     return {
         key: f"{RESULTS}/models/{kind}/{{spec}}/{name}"
+        for key, name in MODEL_FILES.items()
+    }
+
+
+def staged_model_files(kind):
+    """Where fit_<kind> writes; publish_model copies them to model_files(kind) on success."""
+    return {
+        key: f"{INTERIM}/models/{kind}/{{spec}}/{name}"
         for key, name in MODEL_FILES.items()
     }
 
@@ -293,7 +306,12 @@ def output_catalog():
         add([path], "classify_exports", "workflow/scripts/classify_exports.py", kind)
     for path in model_outputs():
         kind = Path(path).parts[-3]  # results/models/<kind>/<spec>/<file>
-        add([path], f"fit_{kind}", f"workflow/scripts/fit_{kind}.py", "estimates")
+        add(
+            [path],
+            f"fit_{kind} + publish_model",
+            f"workflow/scripts/fit_{kind}.py",
+            "estimates",
+        )
     for path in report_outputs():
         add([path], *REPORT_PRODUCERS[report_kind(path)])
     return entries

@@ -1,15 +1,20 @@
 # Models: one job per spec in config (ordinal.specs, panel.specs), so adding a spec adds a job.
+# Staged like the cleaning step: fit_<kind> writes to data/interim/models/, publish_model copies
+# to results/models/ only when the fit succeeded. Snakemake deletes a job's outputs when it starts
+# (and an interrupted job's outputs when it stops), so fitting straight into results/ lost the
+# last good estimates on a failing or SIGTERMed fit while the report still showed them.
 
 
 wildcard_constraints:
     spec="[a-z][a-z0-9_]*",
+    kind="ordinal|panel",
 
 
 rule fit_ordinal:
     input:
         unpack(ordinal_inputs),
     output:
-        **model_files("ordinal"),
+        **staged_model_files("ordinal"),
     log:
         "logs/models/ordinal/{spec}.log",
     benchmark:
@@ -29,7 +34,7 @@ rule fit_panel:
     input:
         unpack(panel_inputs),
     output:
-        **model_files("panel"),
+        **staged_model_files("panel"),
     log:
         "logs/models/panel/{spec}.log",
     benchmark:
@@ -43,3 +48,20 @@ rule fit_panel:
         seed=config["seed"],
     script:
         "../scripts/fit_panel.py"
+
+
+rule publish_model:
+    input:
+        [f"{INTERIM}/models/{{kind}}/{{spec}}/{name}" for name in MODEL_FILES.values()],
+    output:
+        [f"{RESULTS}/models/{{kind}}/{{spec}}/{name}" for name in MODEL_FILES.values()],
+    log:
+        "logs/publish/models/{kind}/{spec}.log",
+    benchmark:
+        "benchmarks/publish/models/{kind}/{spec}.tsv"
+    conda:
+        "../envs/pipeline.yaml"
+    params:
+        code=CODE,
+    script:
+        "../scripts/publish.py"
