@@ -245,4 +245,7 @@ def read_text_table(path: str | Path, columns: list[str], *, what: str = "file")
                              expected=f"{len(header)} cells")
         lines.append(line)
         body.append(rec)
+    if not body:  # named here: otherwise a downstream table fails for want of this file's rows
+        raise InputError(path, f"{what} has a header but no rows", row=1, value=header,
+                         expected="at least one record after the header")
     return pd.DataFrame(body, columns=list(columns), index=pd.Index(lines, name="line"), dtype=object)

@@ -95,9 +95,6 @@ def load_printed_table(raw_dir: str | Path, file: str, manifest: list[dict], log
     numbers = numeric_table(raw, numeric_columns, log, entry["table"], path, reading)
     checks.verify_references(entry.get("checks", []), numbers, path, raw_dir / "sources.yaml")
     results = checks.evaluate(entry["table"], entry.get("checks", []), numbers)
-    if reading == DEFAULT:  # alternative readings are reported beside the default, never alone
-        checks.require_registered(entry["table"], entry.get("checks", []), results, numbers, log, path,
-                                  raw_dir / "decision_log.csv")
     return PrintedTable(entry["table"], path, entry, raw, numbers, results)
 
 
