@@ -64,7 +64,7 @@ def _tokens(text: str) -> list[tuple[str, object, int]]:
                                   "(allowed: `column names`, numbers, + - * / ( ), sum(...), mean(...))")
         kind = match.lastgroup
         value = match.group(kind)
-        start = match.start(kind)
+        start = match.start() + len(match.group(0)) - len(match.group(0).lstrip())
         if kind == "name" and value not in FUNCTIONS:
             raise ExpressionError(f"name {value!r} at position {start + 1} is not allowed (column names go in "
                                   f"backquotes; the only functions are {sorted(FUNCTIONS)})")
