@@ -10,7 +10,6 @@ import hashlib
 import os
 import re
 import shlex
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,8 +17,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import ROOT, edit_cell, refresh
+from workflow_copy import SNAKEMAKE, isolated_env, make_workspace
+
 from gvc_clusters import checks, preflight
 from gvc_clusters.checks import ExpressionError, evaluate_expression, parse_expression
 from gvc_clusters.decisions import read_decision_log
@@ -27,9 +27,14 @@ from gvc_clusters.errors import InputError
 from gvc_clusters.families import build_family
 from gvc_clusters.models.specs import read_user_table
 from gvc_clusters.publish import manifest_lines, publish
-from gvc_clusters.sources import (MAX_RAW_BYTES, RESIGN_COMMAND, load_manifest, verify_checksums,
-                                  verify_inputs, verify_signatures)
-from workflow_copy import SNAKEMAKE, isolated_env, make_workspace
+from gvc_clusters.sources import (
+    MAX_RAW_BYTES,
+    RESIGN_COMMAND,
+    load_manifest,
+    verify_checksums,
+    verify_inputs,
+    verify_signatures,
+)
 
 CONFIG = yaml.safe_load((ROOT / "config/config.yaml").read_text(encoding="utf-8"))
 
@@ -99,12 +104,12 @@ def test_check_reading_a_column_the_table_lacks_is_named():
 def test_paths_with_a_space_or_shell_characters_are_rejected():
     errors = preflight.check_paths(_config(processed_dir="data/pro cessed", results_dir="res$(touch pwned)"))
     assert [str(e) for e in errors] == [
-        "config, column 'processed_dir': path has a space at position 9, which the workflow does not accept "
-        "(paths are passed to Snakemake, logs and sha256sum as plain words) (got 'data/pro cessed'; "
-        "expected letters, digits and . _ - + / only, not starting with '-')",
-        "config, column 'results_dir': path has the character '$' at position 4, which the workflow does not "
-        "accept (paths are passed to Snakemake, logs and sha256sum as plain words) (got 'res$(touch pwned)'; "
-        "expected letters, digits and . _ - + / only, not starting with '-')",
+        ("config, column 'processed_dir': path has a space at position 9, which the workflow does not accept "
+         "(paths are passed to Snakemake, logs and sha256sum as plain words) (got 'data/pro cessed'; "
+         "expected letters, digits and . _ - + / only, not starting with '-')"),
+        ("config, column 'results_dir': path has the character '$' at position 4, which the workflow does not "
+         "accept (paths are passed to Snakemake, logs and sha256sum as plain words) (got 'res$(touch pwned)'; "
+         "expected letters, digits and . _ - + / only, not starting with '-')"),
     ]
     assert preflight.check_paths(CONFIG) == []
 
@@ -118,7 +123,7 @@ def test_shell_metacharacters_in_processed_dir_stop_snakemake_before_any_job(tmp
     env = isolated_env(workspace)
     env["PATH"] = f"{stub.parent}{os.pathsep}{env['PATH']}"
     run = subprocess.run([SNAKEMAKE, "--cores", "1", "--config", "processed_dir=out$(touch pwned)x"],
-                         cwd=workspace, capture_output=True, text=True, timeout=300, env=env)
+                         cwd=workspace, capture_output=True, text=True, check=False, timeout=300, env=env)
     assert run.returncode != 0
     assert "column 'processed_dir': path has the character '$' at position 4" in run.stderr + run.stdout
     assert not (workspace / "pwned").exists() and not (workspace / "logs").exists()
@@ -147,7 +152,7 @@ def test_pipeline_sh_never_removes_a_venv_path_outside_the_repository(tmp_path):
     (victim / "keep.txt").write_text("precious", encoding="utf-8")
     (victim / "pyvenv.cfg").write_text("home = /usr/bin\n", encoding="utf-8")  # looks like a venv
     run = subprocess.run(["bash", str(ROOT / "pipeline.sh"), "test"], env={**os.environ, "VENV": str(victim)},
-                         capture_output=True, text=True, timeout=60)
+                         capture_output=True, text=True, check=False, timeout=60)
     assert run.returncode == 2
     assert f"refusing to remove VENV={victim}" in run.stderr and "not a folder inside the repository" in run.stderr
     assert (victim / "keep.txt").read_text(encoding="utf-8") == "precious"
@@ -155,7 +160,7 @@ def test_pipeline_sh_never_removes_a_venv_path_outside_the_repository(tmp_path):
 
 def test_pipeline_sh_never_removes_a_repository_folder_that_is_not_a_venv():
     run = subprocess.run(["bash", str(ROOT / "pipeline.sh"), "test"], env={**os.environ, "VENV": "src"},
-                         capture_output=True, text=True, timeout=60)
+                         capture_output=True, text=True, check=False, timeout=60)
     assert run.returncode == 2
     assert "refusing to remove VENV=src" in run.stderr and "not a virtual environment (no pyvenv.cfg)" in run.stderr
     assert (ROOT / "src/gvc_clusters/__init__.py").is_file()
@@ -164,7 +169,7 @@ def test_pipeline_sh_never_removes_a_repository_folder_that_is_not_a_venv():
 # ---- 2. signed inputs -----------------------------------------------------------------------------
 def test_shipped_signatures_verify():
     verify_inputs(ROOT / "data/raw")
-    run = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=ROOT / "data/raw", capture_output=True, text=True)
+    run = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=ROOT / "data/raw", capture_output=True, text=True, check=False)
     assert run.returncode == 0 and "decision_log.csv: OK" in run.stdout and "sources.yaml: OK" in run.stdout
 
 
@@ -188,7 +193,7 @@ def test_edited_sources_manifest_stops_the_build(raw_copy):
 
 def test_resign_command_runs_exactly_as_the_readme_prints_it(tmp_path):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    (printed,) = set(re.findall(r"^\s+(\.venv/bin/python -m gvc_clusters\.sources --update \S+)$", readme, re.M))
+    (printed,) = set(re.findall(r"^\s+(\.venv/bin/python -m gvc_clusters\.sources --update \S+)$", readme, re.MULTILINE))
     assert printed == f".venv/bin/python {RESIGN_COMMAND[len('python '):]}"
     assert f"`{RESIGN_COMMAND}`" in (ROOT / "data/raw/README.md").read_text(encoding="utf-8")
     workspace = make_workspace(tmp_path / "ws")
@@ -199,7 +204,7 @@ def test_resign_command_runs_exactly_as_the_readme_prints_it(tmp_path):
     log.write_text(log.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     with pytest.raises(InputError):
         verify_signatures(workspace / "data/raw")
-    run = subprocess.run(shlex.split(printed), cwd=workspace, capture_output=True, text=True, timeout=120,
+    run = subprocess.run(shlex.split(printed), cwd=workspace, capture_output=True, text=True, check=False, timeout=120,
                          env=isolated_env(workspace))
     assert run.returncode == 0, run.stderr
     assert run.stdout == ("1 raw-file checksum(s) updated in data/raw/sources.yaml; signed decision_log.csv, "
@@ -346,7 +351,7 @@ def test_mistyped_key_in_a_profile_is_named(tmp_path):
     assert str(error) == (f"{bad}, row 4, column 'rerun-incomplet': unknown snakemake option in a profile (did you "
                           "mean 'rerun-incomplete'?) (got 'rerun-incomplet'; expected a long option of `snakemake "
                           "--help` without its dashes)")
-    run = subprocess.run([sys.executable, "-m", "gvc_clusters.preflight", str(bad)], capture_output=True, text=True,
+    run = subprocess.run([sys.executable, "-m", "gvc_clusters.preflight", str(bad)], capture_output=True, text=True, check=False,
                          timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
     assert run.returncode == 1 and "did you mean 'rerun-incomplete'?" in run.stderr
 

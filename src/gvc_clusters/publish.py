@@ -13,6 +13,8 @@ import os
 import shutil
 from pathlib import Path
 
+log = logging.getLogger(__name__)
+
 
 def publish(sources: list[str], targets: list[str]) -> None:
     """Copy each staged file to its partner (same order), each one atomically (copy aside, then
@@ -26,7 +28,7 @@ def publish(sources: list[str], targets: list[str]) -> None:
         partial = target.with_name(f".{target.name}.partial")
         shutil.copyfile(source, partial)
         os.replace(partial, target)
-        logging.info("published %s -> %s", source, target)
+        log.info("published %s -> %s", source, target)
 
 
 def manifest_lines(paths: list[str]) -> str:
@@ -40,4 +42,4 @@ def manifest_lines(paths: list[str]) -> str:
 
 def write_manifest(paths: list[str], output: str) -> None:
     Path(output).write_text(manifest_lines(paths), encoding="utf-8", newline="")
-    logging.info("manifest of %d files written to %s", len(paths), output)
+    log.info("manifest of %d files written to %s", len(paths), output)
