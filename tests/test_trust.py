@@ -112,6 +112,11 @@ def test_paths_with_a_space_or_shell_characters_are_rejected():
          "expected letters, digits and . _ - + / only, not starting with '-')"),
     ]
     assert preflight.check_paths(CONFIG) == []
+    import jsonschema
+
+    schema = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text(encoding="utf-8"))
+    with pytest.raises(jsonschema.ValidationError, match="does not match"):
+        jsonschema.validate(_config(processed_dir="data/pro cessed"), schema)
 
 
 def test_shell_metacharacters_in_processed_dir_stop_snakemake_before_any_job(tmp_path):

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from workflow_copy import SNAKEMAKE, hashes, isolated_env, make_workspace
 
 pytestmark = pytest.mark.slow
@@ -107,7 +106,7 @@ def test_sigterm_during_a_model_job_keeps_results_report_and_manifest_consistent
     assert proc.poll() is None, "snakemake ended before a fit_ordinal job started"
     time.sleep(3)  # well inside the fit (199 draws per term)
     proc.send_signal(signal.SIGTERM)
-    out, err = proc.communicate(timeout=300)
+    _out, err = proc.communicate(timeout=300)
     assert proc.returncode != 0, err[-2000:]
     after = hashes(workspace)
     assert after == before, sorted(f for f in set(after) | set(before) if after.get(f) != before.get(f))

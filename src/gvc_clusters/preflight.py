@@ -160,6 +160,13 @@ def check_permutations(config: dict, where: str = "config") -> list[InputError]:
     return errors
 
 
+def preflight_paths(config: dict) -> None:
+    """The path check alone, run before the JSON-schema validation (whose pattern error is terse)."""
+    errors = check_paths(config)
+    if errors:
+        raise InputErrors(errors)
+
+
 def preflight(config: dict, *, verify_raw: bool = True) -> None:
     """Every start-of-workflow check; raises InputErrors listing all problems found."""
     errors = check_paths(config) + check_ordinal_specs(config) + check_permutations(config)

@@ -5,17 +5,20 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
-validate(config, schema="../schemas/config.schema.yaml")
-
 # The library lives in src/. The Snakefile reads the layout from it, and every script puts
 # src/ on its own path (first lines), so the workflow runs from a plain checkout, in any
 # environment that has the dependencies (venv, conda env of `conda:`, a cluster node).
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
+from gvc_clusters.preflight import preflight, preflight_paths
+
+# Paths first, with a clear message (the schema's `pattern` says the same, less readably).
+preflight_paths(config)
+validate(config, schema="../schemas/config.schema.yaml")
+
 import hashlib
 
 from gvc_clusters.layout import FAMILY_FILES, FAMILY_TABLES, REPLICATION_OUTPUTS
-from gvc_clusters.preflight import preflight
 
 # Before any job: paths, cluster_by, user tables' headers, permutation cost, and the signatures
 # of the decision log and the sources manifest (gvc_clusters/preflight.py).
