@@ -2,7 +2,7 @@
 
 Each test copies one light build (19 permutation draws, at most 4 readings) and breaks a model
 rerun: by an injected failure (config ``fail_rules``) or by SIGTERM to snakemake while a fit runs.
-Model outputs are staged (fit_<kind> writes to data/interim/models/, publish_model copies on
+Model outputs are staged (fit_<kind> writes to data/interim/models/, publish_<kind> copies on
 success), so the previous results, the report built from them and results/MANIFEST.sha256 stay
 byte-identical and consistent: ``sha256sum -c`` still verifies.
 """
@@ -80,7 +80,7 @@ def test_injected_model_failure_keeps_the_last_good_results(built, tmp_path):
     proc = run(workspace, override)
     assert proc.returncode != 0
     assert "ERROR (injected failure) in rule fit_panel: rule fit_panel failed on purpose" in proc.stderr
-    assert "rule publish_model:" not in proc.stdout + proc.stderr
+    assert "rule publish_panel:" not in proc.stdout + proc.stderr
     after = hashes(workspace)
     assert after == before, sorted(f for f in set(after) | set(before) if after.get(f) != before.get(f))
     check = manifest_verifies(workspace)

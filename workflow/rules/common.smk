@@ -95,7 +95,7 @@ def model_files(kind):
 
 
 def staged_model_files(kind):
-    """Where fit_<kind> writes; publish_model copies them to model_files(kind) on success."""
+    """Where fit_<kind> writes; publish_<kind> copies them to model_files(kind) on success."""
     return {
         key: f"{INTERIM}/models/{kind}/{{spec}}/{name}"
         for key, name in MODEL_FILES.items()
@@ -311,7 +311,7 @@ def output_catalog():
         kind = Path(path).parts[-3]  # results/models/<kind>/<spec>/<file>
         add(
             [path],
-            f"fit_{kind} + publish_model",
+            f"fit_{kind} + publish_{kind}",
             f"workflow/scripts/fit_{kind}.py",
             "estimates",
         )

@@ -1,5 +1,5 @@
 # Models: one job per spec in config (ordinal.specs, panel.specs), so adding a spec adds a job.
-# Staged like the cleaning step: fit_<kind> writes to data/interim/models/, publish_model copies
+# Staged like the cleaning step: fit_<kind> writes to data/interim/models/, publish_<kind> copies
 # to results/models/ only when the fit succeeded. Snakemake deletes a job's outputs when it starts
 # (and an interrupted job's outputs when it stops), so fitting straight into results/ lost the
 # last good estimates on a failing or SIGTERMed fit while the report still showed them.
@@ -7,7 +7,6 @@
 
 wildcard_constraints:
     spec="[a-z][a-z0-9_]*",
-    kind="ordinal|panel",
 
 
 rule fit_ordinal:
@@ -50,18 +49,22 @@ rule fit_panel:
         "../scripts/fit_panel.py"
 
 
-rule publish_model:
-    input:
-        [f"{INTERIM}/models/{{kind}}/{{spec}}/{name}" for name in MODEL_FILES.values()],
-    output:
-        [f"{RESULTS}/models/{{kind}}/{{spec}}/{name}" for name in MODEL_FILES.values()],
-    log:
-        "logs/publish/models/{kind}/{spec}.log",
-    benchmark:
-        "benchmarks/publish/models/{kind}/{spec}.tsv"
-    conda:
-        "../envs/pipeline.yaml"
-    params:
-        code=CODE,
-    script:
-        "../scripts/publish.py"
+for _kind in ("ordinal", "panel"):
+
+    rule:
+        name:
+            f"publish_{_kind}"
+        input:
+            list(staged_model_files(_kind).values()),
+        output:
+            list(model_files(_kind).values()),
+        log:
+            f"logs/publish/models/{_kind}/{{spec}}.log",
+        benchmark:
+            f"benchmarks/publish/models/{_kind}/{{spec}}.tsv"
+        conda:
+            "../envs/pipeline.yaml"
+        params:
+            code=CODE,
+        script:
+            "../scripts/publish.py"
