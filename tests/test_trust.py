@@ -94,6 +94,15 @@ def test_payload_planted_in_sources_yaml_is_rejected_before_any_table_is_read(ra
     assert not marker.exists()
 
 
+def test_no_code_path_evaluates_text():
+    """Nothing in the package or the workflow calls eval/query/DataFrame.eval or a shell."""
+    pattern = re.compile(r"\.eval\(|\.query\(|(?<![\w.])eval\(|(?<![\w.])exec\(|shell=True|os\.system|^\s*shell:",
+                         re.MULTILINE)
+    offenders = [str(p.relative_to(ROOT)) for folder in ("src", "workflow") for p in (ROOT / folder).rglob("*")
+                 if p.suffix in (".py", ".smk") and pattern.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []
+
+
 def test_check_reading_a_column_the_table_lacks_is_named():
     numbers = pd.DataFrame({"a": [1.0], "t": [1.0]}, index=pd.Index([1], name="row"))
     bad = [{"type": "row_formula", "target": "t", "expr": "`a` + `zzz`", "why": "x"}]
