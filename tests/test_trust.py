@@ -370,6 +370,21 @@ def test_mistyped_key_in_a_profile_is_named(tmp_path):
     assert run.returncode == 1 and "did you mean 'rerun-incomplete'?" in run.stderr
 
 
+def test_mistyped_key_in_the_scale_profile_is_named():
+    schema = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text(encoding="utf-8"))
+    config = _config()
+    config["scale"]["cross_section_row"] = 20_000
+    config["ordinal"]["specs"]["ce_governance"]["se_typ"] = "cluster"
+    assert [str(e) for e in preflight.check_keys(config, schema)] == [
+        ("config, column 'ordinal.specs.ce_governance.se_typ': unknown config key (did you mean 'se_type'?) (got "
+         "'se_typ'; expected one of ['cluster_by', 'dataset', 'halves', 'links', 'outcomes', 'permutation_terms', "
+         "'readings', 'regressors', 'se_type'])"),
+        ("config, column 'scale.cross_section_row': unknown config key (did you mean 'cross_section_rows'?) (got "
+         "'cross_section_row'; expected one of ['cross_section_rows', 'enabled', 'panel_entities', 'panel_years'])"),
+    ]
+    assert preflight.check_keys(_config(), schema) == []
+
+
 def test_shipped_configs_pass_preflight():
     preflight.preflight(CONFIG)
     from snakemake.utils import update_config

@@ -160,9 +160,44 @@ def check_permutations(config: dict, where: str = "config") -> list[InputError]:
     return errors
 
 
-def preflight_paths(config: dict) -> None:
-    """The path check alone, run before the JSON-schema validation (whose pattern error is terse)."""
-    errors = check_paths(config)
+def unknown_keys(value, schema: dict, where: str = "") -> list[tuple[str, list[str]]]:
+    """(dotted key, known keys) of every key the schema does not allow (``additionalProperties: false``)."""
+    out = []
+    if not isinstance(value, dict) or not isinstance(schema, dict):
+        return out
+    known = schema.get("properties", {})
+    extra = schema.get("additionalProperties", True)
+    for key, item in value.items():
+        dotted = f"{where}.{key}" if where else str(key)
+        if key in known:
+            out += unknown_keys(item, known[key], dotted)
+        elif extra is False:
+            out.append((dotted, sorted(known)))
+        elif isinstance(extra, dict):
+            out += unknown_keys(item, extra, dotted)
+    return out
+
+
+def check_keys(config: dict, schema: dict, where: str = "config") -> list[InputError]:
+    """A mistyped key (here, in config/scale.yaml or a --configfile) named with the key meant."""
+    errors = []
+    for dotted, known in unknown_keys(config, schema):
+        name = dotted.rsplit(".", 1)[-1]
+        close = difflib.get_close_matches(name, known, n=1)
+        errors.append(InputError(where, "unknown config key" + (f" (did you mean {close[0]!r}?)" if close else ""),
+                                 column=dotted, value=name, expected=f"one of {known}"))
+    return errors
+
+
+def preflight_paths(config: dict, schema_path: str | Path | None = None) -> None:
+    """Run before the JSON-schema validation (whose messages are terse): mistyped keys (with the
+    key meant) and paths the workflow cannot handle."""
+    errors = []
+    if schema_path is not None:
+        import yaml
+
+        errors += check_keys(config, yaml.safe_load(Path(schema_path).read_text(encoding="utf-8")))
+    errors += check_paths(config)
     if errors:
         raise InputErrors(errors)
 

@@ -12,8 +12,8 @@ sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from gvc_clusters.preflight import preflight, preflight_paths
 
-# Paths first, with a clear message (the schema's `pattern` says the same, less readably).
-preflight_paths(config)
+# Mistyped keys and bad paths first, with a clear message (the schema says the same, less readably).
+preflight_paths(config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
 validate(config, schema="../schemas/config.schema.yaml")
 
 import hashlib
