@@ -8,6 +8,33 @@ set -euo pipefail
 cd "$(dirname "$0")"
 VENV="${VENV:-.venv}"
 
+safe_to_remove_venv() {
+    # VENV may come from the environment: remove it only if it is a virtual environment (has
+    # pyvenv.cfg) strictly inside this repository. Anything else is refused, never deleted.
+    local repo target
+    repo=$(pwd -P)
+    [ -e "$VENV" ] || [ -L "$VENV" ] || return 0
+    if [ -L "$VENV" ]; then
+        echo "pipeline.sh: refusing to remove VENV=$VENV: it is a symbolic link" >&2
+        return 1
+    fi
+    target=$(cd "$VENV" 2>/dev/null && pwd -P) || {
+        echo "pipeline.sh: refusing to remove VENV=$VENV: not a directory" >&2
+        return 1
+    }
+    case "$target/" in
+        "$repo"/?*/) ;;
+        *)
+            echo "pipeline.sh: refusing to remove VENV=$VENV ($target): not a folder inside the repository $repo" >&2
+            return 1
+            ;;
+    esac
+    if [ ! -f "$target/pyvenv.cfg" ]; then
+        echo "pipeline.sh: refusing to remove VENV=$VENV ($target): not a virtual environment (no pyvenv.cfg)" >&2
+        return 1
+    fi
+}
+
 ensure_env() {
     # Rebuild the environment whenever requirements.lock changed since it was made.
     local want have=""
@@ -15,7 +42,8 @@ ensure_env() {
     [ -f "$VENV/.lock-sha256" ] && have=$(cat "$VENV/.lock-sha256")
     if [ "$want" != "$have" ] || [ ! -x "$VENV/bin/python" ]; then
         echo ">> creating $VENV from requirements.lock"
-        rm -rf "$VENV"
+        safe_to_remove_venv || exit 2
+        rm -rf -- "$VENV"
         if ! python3 -m venv "$VENV" 2>/dev/null; then
             # Debian without python3-venv: fall back to virtualenv from PyPI.
             python3 -m pip install --quiet --user virtualenv
@@ -28,9 +56,16 @@ ensure_env() {
     fi
 }
 
+check_profiles() {
+    # A mistyped key in a profile: named with its file and line (snakemake itself prints a usage
+    # text, or for a truncated key a misleading "ignored explicit argument").
+    "$VENV/bin/python" -m gvc_clusters.preflight profiles/*/
+}
+
 case "${1:-}" in
     build)
         ensure_env
+        check_profiles
         "$VENV/bin/snakemake" --cores 8 "${@:2}"
         ;;
     test)
@@ -39,6 +74,7 @@ case "${1:-}" in
         ;;
     lint)
         ensure_env
+        check_profiles
         "$VENV/bin/snakemake" --lint
         "$VENV/bin/snakefmt" --check Snakefile workflow/
         ;;
@@ -60,6 +96,7 @@ case "${1:-}" in
         # Forces every job to run again (--forceall), logs to logs/scheduled/<date>.log, and exits
         # non-zero if the run fails or any result differs from the previous run's manifest.
         ensure_env
+        check_profiles
         mkdir -p logs/scheduled
         log="logs/scheduled/$(date +%Y-%m-%dT%H%M%S).log"
         previous=""

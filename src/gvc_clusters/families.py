@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .checks import CHECK_COLUMNS
+from .checks import CHECK_COLUMNS, require_registered
 from .decisions import read_decision_log
 from .errors import InputError, InputErrors
 from .schemas import all_schemas, validate
@@ -86,6 +86,17 @@ def build_family(family: str, raw_dir: str | Path = "data/raw") -> FamilyResult:
     log = read_decision_log(raw_dir / "decision_log.csv")
     tables, printed, *rest = module.build(raw_dir, manifest, log)
     _validate_all(family, tables, rest[0] if rest else {})
+    # After the schemas (whose errors name the bad cell more precisely): a printed checksum that
+    # fails without a registered contradiction stops the build.
+    errors = []
+    for p in printed:
+        try:
+            require_registered(p.table, p.entry.get("checks", []), p.check_results, p.numbers, log, p.path,
+                               raw_dir / "decision_log.csv")
+        except InputErrors as err:
+            errors += err.errors
+    if errors:
+        raise InputErrors(errors)
     extras = getattr(module, "build_extras", None)
     if extras is not None:
         more = extras(raw_dir, manifest, log, tables)

@@ -33,6 +33,9 @@ _NUMBER = re.compile(r"^-?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?%?$")
 # "12,5": a decimal comma (continental notation), which the book never uses.
 DECIMAL_COMMA = re.compile(r"^-?\d+,(\d{1,2}|\d{4,})%?$")
 BOM = b"\xef\xbb\xbf"
+# Printed tables and editorial files are a few kB; a file this large in their place (a data dump
+# copied over a table) is refused before it is read, instead of minutes of parsing and a huge log.
+MAX_TEXT_BYTES = 2_000_000
 
 
 def parse_number(text: str) -> float | None:
@@ -132,6 +135,11 @@ def read_records(path: str | Path, *, what: str = "file",
         raise InputError(path, f"{what} is missing", expected=f"a file listed in {listed_in}")
     if path.is_dir():
         raise InputError(path, f"{what} is a directory", expected="a CSV file")
+    size = path.stat().st_size
+    if size > MAX_TEXT_BYTES:
+        raise InputError(path, f"{what} is {size:,} bytes, far larger than a printed table (a different file "
+                         "copied in its place?); refused before reading it", value=f"{size:,} bytes",
+                         expected=f"at most {MAX_TEXT_BYTES:,} bytes")
     data = path.read_bytes()
     if not data.strip():
         raise InputError(path, f"{what} is empty", row=1, value=data.decode("latin-1"),
@@ -237,4 +245,7 @@ def read_text_table(path: str | Path, columns: list[str], *, what: str = "file")
                              expected=f"{len(header)} cells")
         lines.append(line)
         body.append(rec)
+    if not body:  # named here: otherwise a downstream table fails for want of this file's rows
+        raise InputError(path, f"{what} has a header but no rows", row=1, value=header,
+                         expected="at least one record after the header")
     return pd.DataFrame(body, columns=list(columns), index=pd.Index(lines, name="line"), dtype=object)

@@ -1,13 +1,20 @@
 """The sources manifest (data/raw/sources.yaml): provenance and SHA-256 of every raw file.
 
 The pipeline verifies every checksum before it reads a table, so an edited raw file is reported
-(file, expected and actual hash) before anything is built from it. After an intentional edit,
-refresh the hashes with ``python -m gvc_clusters.sources --update data/raw/sources.yaml``.
+(file, expected and actual hash) before anything is built from it.
+
+The files that decide numbers but are not raw tables -- the manifest itself and the decision log
+-- are signed in ``data/raw/SHA256SUMS`` (``sha256sum`` format, so ``cd data/raw && sha256sum -c
+SHA256SUMS`` checks them too); the chapter 9 verdicts and the cluster key are manifest entries, so
+they are signed through the signed manifest. The workflow verifies the signatures when it starts,
+before any job. After an intentional edit, re-sign everything with the one command
+``python -m gvc_clusters.sources --update data/raw`` (:data:`RESIGN_COMMAND`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import sys
 from pathlib import Path
 
@@ -15,7 +22,7 @@ import jsonschema
 import yaml
 
 from .errors import InputError, InputErrors
-from .rawtable import decode_utf8
+from .rawtable import MAX_TEXT_BYTES, decode_utf8
 
 CHECK_SCHEMA = {
     "type": "object",
@@ -56,6 +63,13 @@ ENTRY_SCHEMA = {
 }
 
 MANIFEST_SCHEMA = {"type": "array", "items": ENTRY_SCHEMA}
+
+SIGNATURES = "SHA256SUMS"
+SIGNED_FILES = ["decision_log.csv", "sources.yaml"]  # relative to the raw folder
+RESIGN_COMMAND = "python -m gvc_clusters.sources --update data/raw"
+# A printed table is a few kB (the largest raw file is ~9 kB); a file this large in its place is
+# refused before it is hashed or parsed (minutes of parsing and a 100 MB log otherwise).
+MAX_RAW_BYTES = MAX_TEXT_BYTES
 
 # libyaml when available: the same result as yaml.SafeLoader, ten times faster.
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -135,12 +149,34 @@ def _load_manifest(path: str | Path) -> tuple[list[dict], dict[str, int]]:
                          value=err.instance if not isinstance(err.instance, (dict, list)) else None,
                          expected=_describe_schema(err.schema)) from None
     lines = entry_lines(text)
+    _check_expressions(path, entries, lines)
     files = [e["file"] for e in entries]
     dupes = sorted({f for f in files if files.count(f) > 1})
     if dupes:
         raise InputError(path, "file listed twice in the sources manifest", row=lines.get(dupes[0]), column="file",
                          value=dupes[0], expected="one entry per file")
     return entries, lines
+
+
+def _check_expressions(path: Path, entries: list[dict], lines: dict[str, int]) -> None:
+    """Every check expression must parse in the whitelist grammar (nothing of a data file is ever
+    evaluated as code): rejected here, when the manifest is loaded, before any table is read."""
+    from .checks import ExpressionError, parse_expression
+
+    errors = []
+    for e in entries:
+        for i, check in enumerate(e.get("checks", []), start=1):
+            if "expr" not in check:
+                continue
+            try:
+                parse_expression(check["expr"])
+            except ExpressionError as err:
+                errors.append(InputError(path, f"check {check.get('type')}#{i} of entry {e['file']!r}: expression "
+                                         f"rejected: {err}", row=lines.get(e["file"]), column="expr",
+                                         value=check["expr"], expected="`column names`, numbers, + - * / ( ), "
+                                         "sum(...), mean(...) (see gvc_clusters/checks.py)"))
+    if errors:
+        raise InputErrors(errors)
 
 
 def _describe_schema(schema: dict) -> str:
@@ -189,19 +225,84 @@ def verify_checksums(manifest_path: str | Path, files: list[str] | None = None) 
             continue
         if files is not None and e["file"] not in files:
             continue
+        size = path.stat().st_size
+        if size > MAX_RAW_BYTES:
+            errors.append(InputError(path, f"raw table file is {size:,} bytes, far larger than a printed table "
+                                     "(a different file copied in its place?); refused before reading it",
+                                     value=f"{size:,} bytes", expected=f"at most {MAX_RAW_BYTES:,} bytes"))
+            continue
         actual = sha256(path)
         if actual != e["sha256"]:
             errors.append(InputError(path, "checksum mismatch: the raw file changed since its manifest entry "
                                      f"({manifest_path.name} line {lines.get(e['file'])}); after an intentional edit run "
-                                     f"python -m gvc_clusters.sources --update {manifest_path}",
+                                     f"{RESIGN_COMMAND}",
                                      column="sha256", value=actual, expected=e["sha256"]))
     if errors:
         raise InputErrors(errors)
     return entries
 
 
+def _signature_lines(raw_dir: Path) -> list[str]:
+    return [f"{sha256(raw_dir / name)}  {name}\n" for name in SIGNED_FILES]
+
+
+def read_signatures(raw_dir: str | Path) -> dict[str, str]:
+    """file -> recorded SHA-256, from ``<raw_dir>/SHA256SUMS``."""
+    path = Path(raw_dir) / SIGNATURES
+    if not path.is_file():
+        raise InputError(path, "signature file is missing", expected=f"the SHA-256 of {SIGNED_FILES}; "
+                         f"create it with {RESIGN_COMMAND}")
+    out = {}
+    for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        parts = line.split("  ", 1)
+        if len(parts) != 2 or not re.fullmatch(r"[0-9a-f]{64}", parts[0]):
+            raise InputError(path, "line is not '<sha256>  <file>'", row=line_no, value=line,
+                             expected="sha256sum format")
+        out[parts[1]] = parts[0]
+    return out
+
+
+def verify_signatures(raw_dir: str | Path) -> None:
+    """Every signed file (decision log, sources manifest) has the SHA-256 recorded in SHA256SUMS.
+
+    Raises InputErrors naming each file, the recorded and the actual hash, and the re-sign command.
+    """
+    raw_dir = Path(raw_dir)
+    recorded = read_signatures(raw_dir)
+    errors = []
+    for name in SIGNED_FILES:
+        path = raw_dir / name
+        if name not in recorded:
+            errors.append(InputError(raw_dir / SIGNATURES, "a file that decides numbers is not signed", value=name,
+                                     expected=f"a line for {name}; run {RESIGN_COMMAND}"))
+        elif not path.is_file():
+            errors.append(InputError(path, "signed file is missing", expected="the file listed in SHA256SUMS"))
+        elif sha256(path) != recorded[name]:
+            errors.append(InputError(path, "signature mismatch: the file changed since it was signed in "
+                                     f"{raw_dir / SIGNATURES}; after an intentional edit run {RESIGN_COMMAND}",
+                                     column="sha256", value=sha256(path), expected=recorded[name]))
+    if errors:
+        raise InputErrors(errors)
+
+
+def verify_inputs(raw_dir: str | Path) -> list[dict]:
+    """What the workflow checks when it starts, before any job: the signatures, then the manifest
+    (schema, check expressions, every listed file present). Raw table hashes are checked by the
+    cleaning job of their family (so a dry run still plans what an edit reruns)."""
+    verify_signatures(raw_dir)
+    return verify_checksums(Path(raw_dir) / "sources.yaml", files=[])
+
+
+def sign(raw_dir: str | Path) -> Path:
+    """Write ``<raw_dir>/SHA256SUMS`` for the files that decide numbers (after the manifest update)."""
+    path = Path(raw_dir) / SIGNATURES
+    path.write_text("".join(_signature_lines(Path(raw_dir))), encoding="utf-8")
+    return path
+
+
 def update_checksums(manifest_path: str | Path) -> int:
-    """Rewrite the sha256 of every entry (for an intentional edit). Returns how many changed."""
+    """Rewrite the sha256 of every entry (for an intentional edit), then re-sign the manifest and
+    the decision log. Returns how many raw-file hashes changed."""
     manifest_path = Path(manifest_path)
     entries = yaml.load(manifest_path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
     changed = 0
@@ -211,11 +312,26 @@ def update_checksums(manifest_path: str | Path) -> int:
         e["sha256"] = new
     manifest_path.write_text(yaml.safe_dump(entries, sort_keys=False, allow_unicode=True, width=100),
                              encoding="utf-8")
+    sign(manifest_path.parent)
     return changed
 
 
-if __name__ == "__main__":  # pragma: no cover - a maintenance command
-    if len(sys.argv) == 3 and sys.argv[1] == "--update":
-        print(f"{update_checksums(sys.argv[2])} checksum(s) updated")
-    else:
-        sys.exit("usage: python -m gvc_clusters.sources --update data/raw/sources.yaml")
+def main(argv: list[str]) -> int:
+    """``--update data/raw`` (the raw folder, as the README prints it) or ``--update data/raw/sources.yaml``."""
+    if len(argv) != 2 or argv[0] != "--update":
+        print(f"usage: {RESIGN_COMMAND}", file=sys.stderr)
+        return 2
+    target = Path(argv[1])
+    manifest = target / "sources.yaml" if target.is_dir() else target
+    if not manifest.is_file():
+        print(f"{manifest}: no sources manifest there (expected the raw data folder, e.g. data/raw)",
+              file=sys.stderr)
+        return 2
+    changed = update_checksums(manifest)
+    print(f"{changed} raw-file checksum(s) updated in {manifest}; signed {', '.join(SIGNED_FILES)} "
+          f"in {manifest.parent / SIGNATURES}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover - a maintenance command (tested through a subprocess)
+    sys.exit(main(sys.argv[1:]))

@@ -57,8 +57,8 @@ for _family in FAMILY_TABLES:
         conda:
             "../envs/pipeline.yaml"
         params:
-            family=_family,
-        shell:
-            # inputs and outputs are listed in the same order: copy each to its partner
-            "(echo rule publish_{params.family} SLURM_JOB_ID=${{SLURM_JOB_ID:-none}};"
-            " set -- {output}; for f in {input}; do cp -v $f $1; shift; done) > {log} 2>&1"
+            code=CODE,
+        # inputs and outputs are listed in the same order: copy each to its partner (in Python:
+        # no config path is ever a word of a shell command)
+        script:
+            "../scripts/publish.py"

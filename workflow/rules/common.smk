@@ -5,16 +5,24 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
-validate(config, schema="../schemas/config.schema.yaml")
-
 # The library lives in src/. The Snakefile reads the layout from it, and every script puts
 # src/ on its own path (first lines), so the workflow runs from a plain checkout, in any
 # environment that has the dependencies (venv, conda env of `conda:`, a cluster node).
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
+from gvc_clusters.preflight import preflight, preflight_paths
+
+# Mistyped keys and bad paths first, with a clear message (the schema says the same, less readably).
+preflight_paths(config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
+validate(config, schema="../schemas/config.schema.yaml")
+
 import hashlib
 
 from gvc_clusters.layout import FAMILY_FILES, FAMILY_TABLES, REPLICATION_OUTPUTS
+
+# Before any job: paths, cluster_by, user tables' headers, permutation cost, and the signatures
+# of the decision log and the sources manifest (gvc_clusters/preflight.py).
+preflight(config)
 
 
 def package_fingerprint():
@@ -82,6 +90,14 @@ PANEL_TABLES = {
 def model_files(kind):
     return {
         key: f"{RESULTS}/models/{kind}/{{spec}}/{name}"
+        for key, name in MODEL_FILES.items()
+    }
+
+
+def staged_model_files(kind):
+    """Where fit_<kind> writes; publish_<kind> copies them to model_files(kind) on success."""
+    return {
+        key: f"{INTERIM}/models/{kind}/{{spec}}/{name}"
         for key, name in MODEL_FILES.items()
     }
 
@@ -294,7 +310,12 @@ def output_catalog():
         add([path], "classify_exports", "workflow/scripts/classify_exports.py", kind)
     for path in model_outputs():
         kind = Path(path).parts[-3]  # results/models/<kind>/<spec>/<file>
-        add([path], f"fit_{kind}", f"workflow/scripts/fit_{kind}.py", "estimates")
+        add(
+            [path],
+            f"fit_{kind} + publish_{kind}",
+            f"workflow/scripts/fit_{kind}.py",
+            "estimates",
+        )
     for path in report_outputs():
         add([path], *REPORT_PRODUCERS[report_kind(path)])
     if cases_outputs():

@@ -14,6 +14,7 @@ rule results_manifest:
         "benchmarks/results_manifest.tsv"
     conda:
         "../envs/pipeline.yaml"
-    shell:
-        "(echo rule results_manifest SLURM_JOB_ID=${{SLURM_JOB_ID:-none}} >&2;"
-        " printf '%s\\n' {input} | LC_ALL=C sort | xargs sha256sum > {output}) 2> {log}"
+    params:
+        code=CODE,
+    script:
+        "../scripts/results_manifest.py"

@@ -1,4 +1,8 @@
 # Models: one job per spec in config (ordinal.specs, panel.specs), so adding a spec adds a job.
+# Staged like the cleaning step: fit_<kind> writes to data/interim/models/, publish_<kind> copies
+# to results/models/ only when the fit succeeded. Snakemake deletes a job's outputs when it starts
+# (and an interrupted job's outputs when it stops), so fitting straight into results/ lost the
+# last good estimates on a failing or SIGTERMed fit while the report still showed them.
 
 
 wildcard_constraints:
@@ -9,7 +13,7 @@ rule fit_ordinal:
     input:
         unpack(ordinal_inputs),
     output:
-        **model_files("ordinal"),
+        **staged_model_files("ordinal"),
     log:
         "logs/models/ordinal/{spec}.log",
     benchmark:
@@ -29,7 +33,7 @@ rule fit_panel:
     input:
         unpack(panel_inputs),
     output:
-        **model_files("panel"),
+        **staged_model_files("panel"),
     log:
         "logs/models/panel/{spec}.log",
     benchmark:
@@ -43,3 +47,24 @@ rule fit_panel:
         seed=config["seed"],
     script:
         "../scripts/fit_panel.py"
+
+
+for _kind in ("ordinal", "panel"):
+
+    rule:
+        name:
+            f"publish_{_kind}"
+        input:
+            list(staged_model_files(_kind).values()),
+        output:
+            list(model_files(_kind).values()),
+        log:
+            f"logs/publish/models/{_kind}/{{spec}}.log",
+        benchmark:
+            f"benchmarks/publish/models/{_kind}/{{spec}}.tsv"
+        conda:
+            "../envs/pipeline.yaml"
+        params:
+            code=CODE,
+        script:
+            "../scripts/publish.py"

@@ -39,22 +39,57 @@ def panel_build(spec: dict, tables: dict[str, pd.DataFrame]) -> panel_data.Panel
                      expected="upgrading | trade_share_change | us_imports")
 
 
-def read_user_table(path: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
+def read_user_table(path: str | Path, columns: list[str] | None = None,
+                    numeric: list[str] | None = None) -> pd.DataFrame:
     """A user's long table: Parquet (only ``columns`` are read: at 1e7 rows that is what keeps the
-    panel path under 3 GB), or CSV for small data."""
+    panel path under 3 GB), or CSV for small data.
+
+    A table with a header but no rows, or a ``numeric`` column (outcome, regressors) holding text
+    such as "n.a.", raises InputError naming the file, the row (CSV: the file line) and the value.
+    """
     path = Path(path)
     if not path.exists():
         raise InputError(path, "the panel table named in config does not exist", column="table")
     if path.suffix != ".parquet":
-        return pd.read_csv(path, usecols=columns)
-    if columns is not None:
-        import pyarrow.parquet as pq
+        try:
+            frame = pd.read_csv(path, usecols=columns)
+        except pd.errors.EmptyDataError:
+            raise InputError(path, "the panel table is empty", row=1, expected="a header line and rows") from None
+        except ValueError as err:  # usecols naming a column the header lacks
+            raise InputError(path, f"the panel spec names columns the table does not have: {err}",
+                             row=1, expected="columns of " + path.name) from None
+        first_row = 2  # file line of the first record
+    else:
+        if columns is not None:
+            import pyarrow.parquet as pq
 
-        missing = sorted(set(columns) - set(pq.read_schema(path).names))
-        if missing:
-            raise InputError(path, "the panel spec names columns the table does not have", column=", ".join(missing),
-                             expected="columns of " + path.name)
-    return pd.read_parquet(path, columns=columns)
+            missing = sorted(set(columns) - set(pq.read_schema(path).names))
+            if missing:
+                raise InputError(path, "the panel spec names columns the table does not have",
+                                 column=", ".join(missing), expected="columns of " + path.name)
+        frame = pd.read_parquet(path, columns=columns)
+        first_row = 1  # row position, 1-based
+    if numeric is not None and not len(frame):  # a user table (the built-in tables are validated)
+        raise InputError(path, "the panel table has a header but no rows", row=1, value=list(frame.columns),
+                         expected="at least one row of data")
+    _require_numeric(frame, [c for c in (numeric or []) if c in frame.columns], path, first_row)
+    return frame
+
+
+def _require_numeric(frame: pd.DataFrame, columns: list[str], path: Path, first_row: int) -> None:
+    """Every non-empty cell of ``columns`` is a number; else InputError at the first text cell."""
+    for column in columns:
+        values = frame[column]
+        if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            continue
+        as_number = pd.to_numeric(values, errors="coerce")
+        bad = values.notna() & as_number.isna()
+        if bad.any():
+            position = int(bad.to_numpy().nonzero()[0][0])
+            raise InputError(path, f"text in a numeric column of the panel table ({int(bad.sum())} cell(s); "
+                             "missing values must be empty cells)", row=first_row + position, column=column,
+                             value=values.iloc[position], expected="a number, or an empty cell for a missing value")
+        frame[column] = as_number
 
 
 def spec_columns(spec: dict) -> list[str] | None:
@@ -64,11 +99,17 @@ def spec_columns(spec: dict) -> list[str] | None:
     return list(dict.fromkeys([spec["entity"], spec["time"], spec["outcome"], *spec["regressors"]]))
 
 
+def numeric_columns(spec: dict) -> list[str]:
+    """The columns of a user table that must be numbers (outcome and regressors)."""
+    return list(dict.fromkeys([spec["outcome"], *spec["regressors"]])) if "table" in spec else []
+
+
 def run_panel_spec(name: str, spec: dict, tables: dict[str, pd.DataFrame]) -> list[ModelResult]:
     """Fit one panel spec: a built-in panel of the book or a user's table."""
     se_type = spec.get("se_type", "cluster_entity")
     if "table" in spec:
-        frame = tables["user"] if "user" in tables else read_user_table(spec["table"], spec_columns(spec))
+        frame = tables["user"] if "user" in tables else read_user_table(spec["table"], spec_columns(spec),
+                                                                        numeric_columns(spec))
         return [panel.fit_panel(frame, entity=spec["entity"], time=spec["time"], outcome=spec["outcome"],
                                 regressors=spec["regressors"], estimator=spec.get("estimator", "panel_ols"),
                                 entity_effects=spec.get("entity_effects", False),

@@ -1,0 +1,9 @@
+"""Write results/MANIFEST.sha256: the SHA-256 of every result, in `sha256sum` format."""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(snakemake.scriptdir).resolve().parents[1] / "src"))  # the gvc_clusters package
+from gvc_clusters.jobs import run_job
+from gvc_clusters.publish import write_manifest
+
+run_job(snakemake, lambda: write_manifest(list(snakemake.input), snakemake.output[0]))
