@@ -13,8 +13,10 @@ permutes v (optionally within strata), rebuilds every column derived from it (it
 and refits; the statistic is the likelihood-ratio statistic of dropping every column derived from v.
 The restricted model does not contain v, so its log-likelihood is the same in every draw and the
 statistic is the unrestricted maximum log-likelihood itself: p = (1 + #{llf_perm >= llf_obs}) / (1 + B).
-A draw that does not converge (separation in the permuted data) has a supremum at least as large
-as the value reached and is counted as extreme (conservative).
+A permuted sample may be separated (the MLE does not exist): Newton then stops where the Newton
+decrement says less than 1e-10 of log-likelihood is left, i.e. at the supremum, which is the LR
+statistic's value. A draw that still fails (no convergence in PERMUTATION_MAXITER steps, singular
+steps) is counted as extreme (conservative).
 
 ``profile_interval``: the profile-likelihood CI of one coefficient, {b_j : 2 (llf_max - llf_prof(b_j))
 <= chi2_1(1 - alpha)}, as R's ``confint`` on ``polr`` does.
@@ -33,6 +35,7 @@ PROB_FLOOR = 1e-20
 SECONDS_PER_UNIT = 2.0e-8     # calibrated by workflow/benchmarks/permutation.py: s per draw*N*P^2*iteration
 ITERATIONS = 6                # typical Newton iterations from a warm start
 MAX_PERMUTATION_SECONDS = 3600.0
+PERMUTATION_MAXITER = 30      # a draw still moving after 30 Newton steps from the null fit is diverging
 
 
 class _Problem:
@@ -87,10 +90,10 @@ class _Problem:
             h_ba = np.einsum("bn,np,nk->bpk", -(h_uu + h_ul), X, self.upper) + \
                 np.einsum("bn,np,nk->bpk", -(h_ul + h_ll), X, self.lower)
         else:
-            g_b = np.einsum("bn,bnp->bp", g_eta, X)
-            h_bb = np.einsum("bn,bnp,bnq->bpq", h_ee, X, X)
-            h_ba = np.einsum("bnp,bnk->bpk", X, (-(h_uu + h_ul))[..., None] * self.upper[None]) + \
-                np.einsum("bnp,bnk->bpk", X, (-(h_ul + h_ll))[..., None] * self.lower[None])
+            xt = np.transpose(X, (0, 2, 1))
+            g_b = (xt @ g_eta[..., None])[..., 0]
+            h_bb = (xt * h_ee[:, None, :]) @ X
+            h_ba = xt @ ((-(h_uu + h_ul))[..., None] * self.upper[None] + (-(h_ul + h_ll))[..., None] * self.lower[None])
         g_a = a @ self.upper - b @ self.lower
         k = self.k
         diag = h_uu @ self.upper + h_ll @ self.lower
@@ -132,11 +135,17 @@ def batch_newton(link, codes, n_cat, X, start, *, offset=None, maxiter=60, tol=1
             llf[active] = ll
             try:
                 step = np.linalg.solve(-hess, grad[..., None])[..., 0]
-            except np.linalg.LinAlgError:
-                step = np.stack([np.linalg.lstsq(-h, g, rcond=None)[0] for h, g in zip(hess, grad)])
+            except np.linalg.LinAlgError:   # a singular Hessian somewhere (separation): a tiny ridge, batched
+                scale = np.abs(np.diagonal(hess, axis1=1, axis2=2)).max(axis=1)
+                ridge = (1e-10 * np.maximum(scale, 1e-300))[:, None, None] * np.eye(hess.shape[1])[None]
+                step = np.linalg.solve(-hess + ridge, grad[..., None])[..., 0]
             bad = ~np.all(np.isfinite(step), axis=1)
             step[bad] = 0.0
-            done = (np.max(np.abs(step), axis=1) < tol) & ~bad
+            # converged: the step is tiny, or the Newton decrement g'(-H)^-1 g / 2 (the gain still
+            # available in a concave problem) is below 1e-10; a separated draw, whose MLE does not
+            # exist, stops there too, at its supremum to that accuracy
+            decrement = 0.5 * np.einsum("bp,bp->b", grad, step)
+            done = ((np.max(np.abs(step), axis=1) < tol) | (decrement < 1e-10)) & ~bad
             converged[active[done]] = True
             moving = ~done & ~bad
             idx, st, base_ll = active[moving], step[moving], ll[moving]
@@ -206,7 +215,8 @@ def permutation_test(link, codes, n_cat, design: Design, base: np.ndarray, varia
     warm = np.zeros(X.shape[1] + k)                           # the null fit, v's columns at 0
     warm[kept] = rest[0, :len(kept)]
     warm[-k:] = rest[0, len(kept):]
-    _, llf, conv = batch_newton(link, codes, n_cat, Xb, np.repeat(warm[None], n_draws, axis=0))
+    _, llf, conv = batch_newton(link, codes, n_cat, Xb, np.repeat(warm[None], n_draws, axis=0),
+                                maxiter=PERMUTATION_MAXITER)
     tol = 1e-8 * max(1.0, abs(float(llf_obs[0])))
     extreme = (~conv) | (llf >= llf_obs[0] - tol)
     p = (1 + int(extreme.sum())) / (1 + n_draws)

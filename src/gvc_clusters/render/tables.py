@@ -55,7 +55,7 @@ class Table:
     """A rendered-format-neutral table: what to print, not how.
 
     ``cells`` has CELL_COLUMNS, one row per printed cell: ``row_id`` orders the printed rows,
-    ``line`` says what the row is ("estimate", "se", "fe", "stat", "data"), ``text`` is the
+    ``line`` says what the row is ("estimate", "se", "permutation", "fe", "stat", "data"), ``text`` is the
     formatted number without stars, ``stars`` the significance marks, ``value``/``p_value`` the
     numbers behind the text (for machines). ``panels`` lists (panel key, heading) in print order;
     an empty heading prints a rule and no title.
@@ -174,6 +174,10 @@ def _estimate_panel(results, role, terms, labels, preset, digits, p_column, colu
             se_text = format_number(first["std_error"], digits) or "n.a."
             rows.append({**base, "line": "se", "text": f"({se_text})", "stars": "", "value": first["std_error"],
                          "p_value": math.nan})
+            perm = first.get("p_value_permutation", math.nan)
+            if role == "coef" and not _missing(perm):
+                rows.append({**base, "line": "permutation", "text": f"[{format_number(perm, digits)}]", "stars": "",
+                             "value": perm, "p_value": perm})
     return rows
 
 
@@ -285,6 +289,13 @@ def _regression_notes(results, columns, preset, p_column, extra, model_notes) ->
     else:
         se_note = "Standard errors: " + "; ".join(f"{_column_span(c)} {v}" for c, v in groups) + "."
     notes = [first, se_note]
+    corrections = [r.extra.get("small_sample_correction", "") for r in results]
+    if any(corrections):
+        groups = _grouped(columns, corrections)
+        notes.append("Small-sample correction of the SEs: " + ("; ".join(f"{_column_span(c)} {v or 'none'}"
+                                                                         for c, v in groups)
+                                                              if len(groups) > 1 else groups[0][1]) + ".")
+    notes += _permutation_notes(results, columns)
     samples = _grouped(columns, [r.sample for r in results])
     if any(value for _, value in samples):
         notes.append("Sample: " + ("; ".join(f"{_column_span(c)} {v or 'as estimated'}" for c, v in samples)
@@ -294,6 +305,26 @@ def _regression_notes(results, columns, preset, p_column, extra, model_notes) ->
     if model_notes:
         notes += [f"{c}: {note}" for r, c in zip(results, columns) for note in r.notes]
     return notes + list(extra)
+
+
+def _permutation_notes(results, columns) -> list[str]:
+    """What the bracketed randomization-inference p-values are, with their draws and MC SEs."""
+    parts = []
+    for r, column in zip(results, columns):
+        perm = r.extra.get("permutation") or {}
+        coef = r.estimates[(r.estimates["role"] == "coef") & r.estimates["p_value_permutation"].notna()]
+        if coef.empty or not perm:
+            continue
+        draws = int(perm.get("n_permutations", 0))
+        mc = perm.get("mc_se", {})
+        terms = ", ".join(f"{t} p = {p:.3f} (MC SE {mc[t]:.4f})" if t in mc else f"{t} p = {p:.3f}"
+                          for t, p in zip(coef["term"], coef["p_value_permutation"]))
+        parts.append(f"{column}: {draws:,} draws; {terms}")
+    if not parts:
+        return []
+    return ["Randomization-inference p-values in brackets: each permutes the variable (and rebuilds its "
+            "interactions) and refits; the statistic is the likelihood ratio of the variable's columns; "
+            "Monte Carlo SE = sqrt(p(1 − p)/draws). " + "; ".join(parts) + "."]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -535,7 +566,7 @@ def _view(table: Table, cell_text, escape) -> dict:
         for _, group in part.groupby("row_id", sort=True):
             by_column = {r.column: r for r in group.itertuples(index=False)}
             first = group.iloc[0]
-            stub = "" if first["line"] == "se" else escape(first["row"])
+            stub = "" if first["line"] in ("se", "permutation") else escape(first["row"])
             cells = [{"text": cell_text(by_column[c].text, by_column[c].stars) if c in by_column else "",
                       "align": ALIGN_CLASSES.get(align, "wrap")} for c, align in zip(table.columns, table.align)]
             rows.append({"stub": stub, "line": first["line"], "cells": cells})
