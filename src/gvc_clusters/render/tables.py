@@ -150,7 +150,8 @@ def regression_table(results: list[ModelResult], *, preset: str = "aer", role: s
     return Table(title=title, label=label, preset=preset, stub_header="",
                  header_rows=_regression_headers(results, columns, labels, column_labels),
                  columns=columns, align=["c"] * len(columns), panels=_regression_panels(cells, role),
-                 cells=cells, notes=_regression_notes(results, columns, style, p_column, notes, model_notes))
+                 cells=cells, notes=_regression_notes(results, columns, style, p_column, notes, model_notes,
+                                                     labels))
 
 
 def _estimate_panel(results, role, terms, labels, preset, digits, p_column, columns, ids) -> list[dict]:
@@ -277,7 +278,7 @@ def _grouped(columns: list[str], values: list[str]) -> list[tuple[list[str], str
     return groups
 
 
-def _regression_notes(results, columns, preset, p_column, extra, model_notes) -> list[str]:
+def _regression_notes(results, columns, preset, p_column, extra, model_notes, labels=None) -> list[str]:
     """SE type and clusters always; star legend only in a starred preset; failures never hidden."""
     first = "Standard errors in parentheses."
     if preset.stars:
@@ -295,7 +296,7 @@ def _regression_notes(results, columns, preset, p_column, extra, model_notes) ->
         notes.append("Small-sample correction of the SEs: " + ("; ".join(f"{_column_span(c)} {v or 'none'}"
                                                                          for c, v in groups)
                                                               if len(groups) > 1 else groups[0][1]) + ".")
-    notes += _permutation_notes(results, columns)
+    notes += _permutation_notes(results, columns, labels)
     samples = _grouped(columns, [r.sample for r in results])
     if any(value for _, value in samples):
         notes.append("Sample: " + ("; ".join(f"{_column_span(c)} {v or 'as estimated'}" for c, v in samples)
@@ -307,7 +308,7 @@ def _regression_notes(results, columns, preset, p_column, extra, model_notes) ->
     return notes + list(extra)
 
 
-def _permutation_notes(results, columns) -> list[str]:
+def _permutation_notes(results, columns, labels=None) -> list[str]:
     """What the bracketed randomization-inference p-values are, with their draws and MC SEs."""
     parts = []
     for r, column in zip(results, columns):
@@ -317,7 +318,8 @@ def _permutation_notes(results, columns) -> list[str]:
             continue
         draws = int(perm.get("n_permutations", 0))
         mc = perm.get("mc_se", {})
-        terms = ", ".join(f"{t} p = {p:.3f} (MC SE {mc[t]:.4f})" if t in mc else f"{t} p = {p:.3f}"
+        name = (labels or {}).get
+        terms = ", ".join(f"{name(t, t)} p = {p:.3f} (MC SE {mc[t]:.4f})" if t in mc else f"{name(t, t)} p = {p:.3f}"
                           for t, p in zip(coef["term"], coef["p_value_permutation"]))
         parts.append(f"{column}: {draws:,} draws; {terms}")
     if not parts:
