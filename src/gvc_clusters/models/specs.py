@@ -76,7 +76,8 @@ def run_panel_spec(name: str, spec: dict, tables: dict[str, pd.DataFrame]) -> li
                                 bandwidth=spec.get("bandwidth"), model_id=name, sample=str(spec["table"]))]
     build = panel_build(spec, tables)
     if spec["panel"] == "upgrading":
-        fits = panel.fit_upgrading_governance(build, model_id=name, se_type=se_type)
+        fits = panel.fit_upgrading_governance(build, model_id=name, se_type=se_type,
+                                              cluster_convention=spec.get("cluster_convention", "nested_not_counted"))
         return [fits["fe"], fits["re"]]
     if spec["panel"] == "trade_share_change":
         return [panel.fit_trade_share_change(build, model_id=name, se_type=se_type)]

@@ -211,8 +211,8 @@ STATISTICS = [  # (record field, printed label, formatter)
     ("n_obs", "Observations", "count"),
     ("loglik", "Log-likelihood", "number"),
     ("pseudo_r2", "Pseudo R² (McFadden)", "number"),
-    ("r2", "R²", "number"),
-    ("r2_within", "Within R²", "number"),
+    ("r2", "R² (as estimated: within for FE, quasi-demeaned for RE)", "number"),
+    ("r2_within", "R² (within, entity-demeaned)", "number"),
 ]
 
 
@@ -297,6 +297,7 @@ def _regression_notes(results, columns, preset, p_column, extra, model_notes, la
                                                                          for c, v in groups)
                                                               if len(groups) > 1 else groups[0][1]) + ".")
     notes += _permutation_notes(results, columns, labels)
+    notes += _r2_notes(results, columns)
     samples = _grouped(columns, [r.sample for r in results])
     if any(value for _, value in samples):
         notes.append("Sample: " + ("; ".join(f"{_column_span(c)} {v or 'as estimated'}" for c, v in samples)
@@ -306,6 +307,22 @@ def _regression_notes(results, columns, preset, p_column, extra, model_notes, la
     if model_notes:
         notes += [f"{c}: {note}" for r, c in zip(results, columns) for note in r.notes]
     return notes + list(extra)
+
+
+def _r2_notes(results, columns) -> list[str]:
+    """Say which R² each row is, and explain a negative one instead of printing it bare."""
+    if all(_missing(r.r2) and _missing(r.r2_within) for r in results):
+        return []
+    notes = ["R² (as estimated) is 1 − SSR/TSS of the equation the estimator fits: for PanelOLS with fixed effects "
+             "the data net of all effects (fixest's within R²), for RandomEffects the quasi-demeaned data, "
+             "otherwise the usual R². R² (within) is linearmodels' 1 − SSR/TSS of the entity-demeaned data "
+             "predicted by the slopes alone (time effects left out), as Stata's within R² but not a squared "
+             "correlation."]
+    negative = [c for r, c in zip(results, columns) if not _missing(r.r2_within) and r.r2_within < 0]
+    if negative:
+        notes.append(f"Negative within R² in {', '.join(negative)}: the slopes explain less of the within-entity "
+                     "variation than its mean does (the effects, not the slopes, carry the fit).")
+    return notes
 
 
 def _permutation_notes(results, columns, labels=None) -> list[str]:
