@@ -220,8 +220,9 @@ def report_numbers(*, replication_summary: str, agreement_summary: str, ordinal:
         if "count" in values:
             numbers[f"replication {key}"] = str(values["count"])
     for row in pd.read_csv(agreement_summary).itertuples():
-        for status in ("agree", "disagree", "not_comparable"):
-            numbers[f"verdicts {row.rule_variant} {status}"] = str(getattr(row, status))
+        for status in ("agree", "disagree", "not_comparable", "ambiguous", "total"):
+            if hasattr(row, status):
+                numbers[f"verdicts {row.rule_variant} {status}"] = str(getattr(row, status))
     for spec, files in {**ordinal, **panel}.items():
         for r in load_spec_results(*files):
             numbers[f"{r.model_id} N"] = str(r.n_obs)

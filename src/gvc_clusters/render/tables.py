@@ -548,7 +548,8 @@ def classification_table(classified: pd.DataFrame, *, preset: str = "aer",
                              stub_header="Exporter", panel="_panel", digits={"delta_M_pp": 2},
                              notes=["Signs of the change 1990–2000 in export earnings (ΔX), world demand (ΔQw), "
                                     "market share (ΔM, percentage points) and relative unit value (ΔV); "
-                                    "n.a.: a share printed n.a., so the row is not classifiable."])
+                                    "n.a.: a share printed n.a.; such a row is classified where no sign of ΔM would change "
+                                    "the outcome and is 'not classifiable' only where it would."])
 
 
 # ------------------------------------------------------------------------------------------------
