@@ -101,9 +101,12 @@ DESCRIPTIVE_PANELS = {
 def panel_table(spec: str, results: list[ModelResult], preset: str) -> tab.Table:
     labels = [r.kind.replace("_", " ").replace("panel ols", "PanelOLS").replace("random effects", "RandomEffects")
               for r in results]
-    panel_kind = next((r.extra.get("panel") for r in results if r.extra.get("panel")), None)
-    descriptive = DESCRIPTIVE_PANELS.get(panel_kind) or DESCRIPTIVE_PANELS.get(
-        {"trade_share_change": "trade_share_change", "us_furniture_imports": "us_imports"}.get(spec, ""))
+    kind = next((r.model_id for r in results if r.extra.get("interpretation") == "descriptive"), None)
+    descriptive = None
+    if kind is not None:
+        us = any("furniture" in str(r.outcome) or "import" in str(r.outcome) or r.fixed_effects.get("Origin")
+                 for r in results)
+        descriptive = DESCRIPTIVE_PANELS["us_imports" if us else "trade_share_change"]
     title = f"Panel models: {spec.replace('_', ' ')}" + (" (descriptive)" if descriptive else "")
     return tab.regression_table(results, preset=preset, term_labels=TERM_LABELS, column_labels=labels,
                                 title=title, label=f"tab:panel_{spec}", notes=[descriptive] if descriptive else [])

@@ -618,6 +618,9 @@ def fit_trade_share_change(build: PanelBuild, *, model_id: str = "trade_share_ch
                        regressors=build.regressors["fe"], estimator="panel_ols", entity_effects=True,
                        se_type=se_type, model_id=model_id, sample=build.sample, time_labels=build.time_labels)
     result.fixed_effects = {"Product": True}
+    result.extra["interpretation"] = "descriptive"
+    result.notes.append("descriptive association, not a causal effect: share and unit value come from the same "
+                        "trade flows, so part of the relation is mechanical")
     result.extra["build_counts"] = dict(build.counts)
     result.notes.extend(build.notes)
     return result
@@ -630,6 +633,8 @@ def fit_us_furniture_imports(build: PanelBuild, *, model_id: str = "us_furniture
                        regressors=build.regressors["fe"], estimator="panel_ols", entity_effects=True,
                        time_effects=True, se_type=se_type, model_id=model_id, sample=build.sample)
     result.fixed_effects = {"Origin": True, "Year": True}
+    result.extra["interpretation"] = "descriptive"
+    result.notes.append("descriptive: few observations for its parameters, on a top-10 sample selected on the outcome")
     result.extra["build_counts"] = dict(build.counts)
     result.extra.update(build.facts)
     result.notes.extend(build.notes)
