@@ -13,13 +13,13 @@ from scipy import stats
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
 from gvc_clusters.coding import estimation_sample, model_variables
+from gvc_clusters.errors import InputError
 from gvc_clusters.families import build_family
 from gvc_clusters.models import batch
 from gvc_clusters.models.effects import build_design
 from gvc_clusters.models.errors import ModelError
 from gvc_clusters.models.ordinal import LINKS, fit_ordered, permutation_pvalues
 from gvc_clusters.models.specs import check_permutation_budget, run_ordinal_spec
-from gvc_clusters.errors import InputError
 
 TRUE = {"x": 0.6, "d": 0.5, "x:d": -0.7}
 CUTS = [-0.3, 0.6, 1.4]
@@ -81,7 +81,7 @@ def test_design_builds_products_from_components():
 
 
 def test_interaction_effects_equal_finite_differences_of_predicted_probabilities(simulated_fit):
-    y, X, res = simulated_fit
+    _, X, res = simulated_fit
     got, ame = effect_rows(res)
     params = np.array(list(res.extra["params_statsmodels"].values()))
     expected = expected_effects(params, X)
@@ -97,7 +97,7 @@ def test_interaction_effects_equal_finite_differences_of_predicted_probabilities
 
 def test_effects_recover_the_truth_on_simulated_data(simulated_fit):
     """At the true parameters the effects are known; the estimates lie within 4 SEs of them."""
-    y, X, res = simulated_fit
+    _, X, res = simulated_fit
     truth = np.array([TRUE["x"], TRUE["d"], TRUE["x:d"], CUTS[0], np.log(CUTS[1] - CUTS[0]),
                       np.log(CUTS[2] - CUTS[1])])
     true_effects = expected_effects(truth, X)
@@ -112,7 +112,7 @@ def test_effect_ses_are_the_delta_method_with_a_numerical_jacobian(simulated_fit
 
     y, X, res = simulated_fit
     params = np.array(list(res.extra["params_statsmodels"].values()))
-    stacked = lambda v: np.concatenate(list(expected_effects(v, X, h=1e-4).values()))  # noqa: E731
+    stacked = lambda v: np.concatenate(list(expected_effects(v, X, h=1e-4).values()))
     jac = approx_fprime(params, stacked, centered=True, epsilon=1e-6)
     exog = np.column_stack((X["x"], X["d"], X["x"] * X["d"]))
     cov = OrderedModel(y, exog, distr="probit").fit(method="bfgs", disp=0, gtol=1e-10).cov_params()

@@ -15,8 +15,14 @@ from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.tools.numdiff import approx_fprime, approx_hess
 
 from gvc_clusters.models.errors import ModelError
-from gvc_clusters.models.ordinal import (AnalyticOrderedModel, average_marginal_effects, cutpoints_and_jacobian,
-                                         detect_separation, fit_ordered, permutation_pvalues)
+from gvc_clusters.models.ordinal import (
+    AnalyticOrderedModel,
+    average_marginal_effects,
+    cutpoints_and_jacobian,
+    detect_separation,
+    fit_ordered,
+    permutation_pvalues,
+)
 from gvc_clusters.results import ESTIMATE_COLUMNS
 
 UCLA_CSV = Path(statsmodels.__file__).parent / "miscmodels" / "tests" / "results" / "ologit_ucla.csv"
@@ -215,13 +221,13 @@ def test_ame_delta_method_ses_equal_finite_difference_jacobian(ucla, ucla_fits):
     for distr, res in ucla_fits.items():
         stock = OrderedModel(y, X, distr=distr)
         params = params_of(res)
-        numeric = approx_fprime(params, lambda v: np.concatenate(list(_ucla_effects(stock, X, v, h=1e-4).values())),
+        numeric = approx_fprime(params, lambda v, m=stock: np.concatenate(list(_ucla_effects(m, X, v, h=1e-4).values())),
                                 centered=True, epsilon=1e-6)
         cov = AnalyticOrderedModel(y, X, distr=distr).fit().cov_params().to_numpy()
         se_numeric = np.sqrt(np.diag(numeric @ cov @ numeric.T))
         np.testing.assert_allclose(rows(res, "ame")["std_error"], se_numeric, rtol=2e-4)
         # the old derivative-for-everything function is still the derivative holding columns fixed
-        ame, jac = average_marginal_effects(AnalyticOrderedModel(y, X, distr=distr), params)
+        ame, _ = average_marginal_effects(AnalyticOrderedModel(y, X, distr=distr), params)
         np.testing.assert_allclose(ame[2], rows(res, "ame")["estimate"][6:9], rtol=1e-10)
 
 

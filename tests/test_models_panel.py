@@ -6,11 +6,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
-
 from conftest import ensure_built
 from linearmodels.datasets import wage_panel
 from linearmodels.panel import PanelOLS, PooledOLS, RandomEffects
+from scipy import stats
 
 from gvc_clusters.models import fast_fe
 from gvc_clusters.models import panel_data as pdm

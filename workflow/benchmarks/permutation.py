@@ -22,10 +22,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
 
-from gvc_clusters.coding import estimation_sample, model_variables  # noqa: E402
-from gvc_clusters.families import build_family  # noqa: E402
-from gvc_clusters.models.batch import estimated_seconds  # noqa: E402
-from gvc_clusters.models.ordinal import permutation_pvalues  # noqa: E402
+from gvc_clusters.coding import estimation_sample, model_variables
+from gvc_clusters.families import build_family
+from gvc_clusters.models.batch import estimated_seconds
+from gvc_clusters.models.ordinal import permutation_pvalues
 
 BUDGET_SECONDS = 10.0
 

@@ -239,7 +239,6 @@ def _start(codes, n_cat, p) -> np.ndarray:
 def profile_interval(link, codes, n_cat, X: np.ndarray, params: np.ndarray, se: float, j: int, *,
                      alpha: float = 0.05) -> tuple[float, float]:
     """Profile-likelihood CI of coefficient j (NaN on a side where the profile never crosses)."""
-    k = n_cat - 1
     p = X.shape[1]
     others = [m for m in range(p) if m != j]
     Xr = X[:, others]
@@ -249,7 +248,7 @@ def profile_interval(link, codes, n_cat, X: np.ndarray, params: np.ndarray, se: 
 
     def deviance(value: float) -> float:
         offset = (value * X[:, j])[None, :]
-        _, llf, conv = batch_newton(link, codes, n_cat, Xr, rest_start[None], offset=offset)
+        _, llf, _ = batch_newton(link, codes, n_cat, Xr, rest_start[None], offset=offset)
         return 2.0 * (llf_max - float(llf[0])) - crit
 
     bounds = []

@@ -270,8 +270,9 @@ def average_marginal_effects(model: OrderedModel, params) -> tuple[np.ndarray, n
     """AME of every regressor on every category probability, and its Jacobian in (b, t).
 
     dP(y=c|x)/dx_j = b_j [f(a_{c-1} - eta) - f(a_c - eta)] =: b_j D_c(eta), averaged over the
-    sample. Dummies are treated like continuous regressors (derivative, not the discrete 0->1
-    change): one definition for every regressor, and the AMEs sum to zero across categories.
+    sample, for every column holding the others fixed. ``fit_ordered`` reports this only for a
+    regressor that is neither 0/1 nor part of a declared interaction; 0/1 regressors get the
+    discrete change and interacted ones move their product columns (models/effects.py).
 
     Jacobian (analytic; no numerical differentiation), with Dbar_c = mean_i D_c(eta_i):
 
