@@ -108,6 +108,10 @@ def _finish(result, spec, clusters, n_missing, sample, labels, n_time) -> ModelR
     if labels:
         result.extra["time_labels"] = {int(k): str(v) for k, v in sorted(labels.items())}
     result.notes.extend(_notes(n_missing, clusters, se_type, n_time))
+    if "small_sample_correction" not in result.extra and result.extra.get("engine") == "linearmodels":
+        df = result.extra.get("df_resid")
+        result.extra["small_sample_correction"] = (
+            "linearmodels debiased: n/(n - K - counted effects)" + (f", t({df})" if df is not None else ""))
     no_se = result.estimates.loc[result.estimates["std_error"].isna(), "term"].tolist()
     if no_se:
         result.notes.append(f"no standard error for {', '.join(no_se)}: the estimated variance is negative "
