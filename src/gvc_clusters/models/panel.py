@@ -365,6 +365,7 @@ def _result_from_linearmodels(res, spec, options) -> ModelResult:
     extra = {"cov": _cov_dict(res.params.index, np.asarray(res.cov)), "df_resid": int(res.df_resid),
              "df_model": int(res.df_model), "r2_between": _float(res.rsquared_between),
              "r2_overall": _float(res.rsquared_overall), "linearmodels_fit": _jsonable(options),
+             "r2_inclusive": _float(getattr(res, "rsquared_inclusive", None)),
              "debiased": True, "s2": float(res.s2)}
     notes = []
     if spec["se_type"] == "driscoll_kraay":

@@ -213,14 +213,22 @@ STATISTICS = [  # (record field, printed label, formatter)
     ("pseudo_r2", "Pseudo R² (McFadden)", "number"),
     ("r2", "R² (as estimated: within for FE, quasi-demeaned for RE)", "number"),
     ("r2_within", "R² (within, entity-demeaned)", "number"),
+    ("extra.r2_inclusive", "R² (overall, including the fixed effects; fixest's R2)", "number"),
 ]
+
+
+def _statistic_value(result, name):
+    """A record field, or ``extra.<key>`` for a fact kept in ``extra``."""
+    if name.startswith("extra."):
+        return result.extra.get(name.removeprefix("extra."))
+    return getattr(result, name)
 
 
 def _statistic_rows(results, digits, columns, ids) -> list[dict]:
     """Fit statistics; a row appears only when some model reports it."""
     rows = []
     for name, row_label, kind in STATISTICS:
-        values = [getattr(r, name) for r in results]
+        values = [_statistic_value(r, name) for r in results]
         if all(_missing(v) for v in values):
             continue
         for value, column, column_id in zip(values, columns, ids):
