@@ -67,6 +67,11 @@ def test_wage_panel_matches_linearmodels_documentation(wages):
     assert result.r2 == pytest.approx(lm.rsquared, rel=1e-12)
     assert result.r2_within == pytest.approx(lm.rsquared_within, rel=1e-12)
     assert result.loglik == pytest.approx(lm.loglik, rel=1e-12)
+    # overall R2 including the fixed effects (fixest's R2): 1 - SSR/TSS of the full model
+    resid = lm.resids.to_numpy()                       # net of the effects and the slopes
+    y = wages.set_index(["nr", "year"]).sort_index()["lwage"].to_numpy()
+    assert result.extra["r2_inclusive"] == pytest.approx(1 - resid @ resid / ((y - y.mean()) @ (y - y.mean())),
+                                                         rel=1e-10)
 
 
 @pytest.mark.parametrize("se_type", SE_TYPES)
