@@ -90,6 +90,7 @@ case "${1:-}" in
             "$VENV/bin/python" workflow/benchmarks/rebuild.py
             "$VENV/bin/python" workflow/benchmarks/scale.py
         fi
+        "$VENV/bin/python" workflow/benchmarks/permutation.py   # every permutation p-value, budget 10 s
         ;;
     rerun)
         # For cron/scrontab: ./pipeline.sh rerun [snakemake args, e.g. --profile profiles/slurm].

@@ -112,13 +112,17 @@ def test_real_zero_export_growth_italy(perf):
         assert row["outcome"] == ep.SHIFT_TO_HIGHER_QUALITY
 
 
-def test_missing_share_never_classified_and_never_zero():
+def test_missing_share_never_zero_and_classified_only_where_dm_does_not_matter():
     tiny = frame([("A", 5, np.nan, 10, 5, 5), ("B", 5, 10, np.nan, -5, 5), ("C", 5, 10, 10, 5, 5)])
-    for out in (ep.classify_amighini(tiny), ep.classify_amighini(tiny, "printed"), ep.classify_kaplinsky_readman(tiny)):
+    text, printed = ep.classify_amighini(tiny), ep.classify_amighini(tiny, "printed")
+    for out in (text, printed, ep.classify_kaplinsky_readman(tiny)):
         by = out.set_index("country")
-        assert by.loc["A", "outcome"] == by.loc["B", "outcome"] == ep.NOT_CLASSIFIABLE
+        assert by.loc["B", "outcome"] == ep.NOT_CLASSIFIABLE   # falling value: withdrawal or downgrading by ΔM
         assert pd.isna(by.loc["A", "sign_dM"]) and pd.isna(by.loc["A", "delta_M_pp"])
         assert by.loc["C", "sign_dM"] == 0  # equal printed shares are a zero change
+    # A (ΔX, ΔQw, ΔV > 0): the printed rule upgrades whatever ΔM; the text rule and K-R need ΔM >= 0
+    assert printed.set_index("country").loc["A", "outcome"] == ep.PRODUCT_UPGRADING
+    assert text.set_index("country").loc["A", "outcome"] == ep.NOT_CLASSIFIABLE
 
 
 NA_ROWS = {("9-2", "a", "Ireland"), ("9-2", "a", "Norway"), ("9-2", "a", "United Kingdom"),
@@ -132,8 +136,16 @@ def test_rows_with_printed_na_share_are_exactly_the_unclassifiable(perf, classif
     assert set(zip(na["source_table"], na["product_code"], na["country"])) == NA_ROWS
     for variant, rows in classified.groupby("rule_variant"):
         unclassified = rows[rows["outcome"] == ep.NOT_CLASSIFIABLE]
-        assert set(zip(unclassified["source_table"], unclassified["product_code"], unclassified["country"])) == NA_ROWS
+        expected = NA_ROWS - PRINTED_DECIDES_NA if variant == "printed" else NA_ROWS
+        assert set(zip(unclassified["source_table"], unclassified["product_code"], unclassified["country"])) == expected
         assert unclassified["upgrading_condition"].isna().all(), variant
+        assert unclassified["decided_by"].str.contains("depends on it").all(), variant
+
+
+# ΔX, ΔQw, ΔV > 0 with a share printed n.a.: the printed rule's conditions 1 (ΔM <= 0) and 2 (ΔM > 0)
+# together cover every ΔM, so the outcome does not depend on the missing share.
+PRINTED_DECIDES_NA = {("9-2", "a", "Ireland"), ("9-2", "c", "Norway"), ("9-4", "a", "China"),
+                      ("9-4", "b", "China"), ("9-4", "c", "China")}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -187,7 +199,7 @@ def test_classify_frames_columns_sorting_and_variant():
     kr = ep.classify_kaplinsky_readman(tiny)
     assert text["country"].tolist() == ["Alpha", "Beta", "Mid", "Zeta"]
     assert list(text.columns) == [*ep.KEYS, "product", "delta_M_pp", *ep.SIGN_COLUMNS, "rule_variant",
-                                  "upgrading_condition", "outcome"]
+                                  "upgrading_condition", "outcome", "decided_by"]
     assert list(kr.columns) == list(text.columns)
     assert set(text["rule_variant"]) == {"text"} and set(printed["rule_variant"]) == {"printed"}
     assert set(kr["rule_variant"]) == {"kaplinsky_readman"}
@@ -243,7 +255,8 @@ def test_printed_rule_differs_from_text_rule_exactly_where_dm_sign_matters(perf)
     text = ep.classify_amighini(perf, "text").set_index(ep.KEYS)
     printed = ep.classify_amighini(perf, "printed").set_index(ep.KEYS)
     outcome_diff = set(text.index[text["outcome"] != printed["outcome"]])
-    assert outcome_diff == OUTCOME_DIFFERS
+    assert outcome_diff == OUTCOME_DIFFERS | PRINTED_DECIDES_NA
+    assert (text.loc[list(PRINTED_DECIDES_NA), "outcome"] == ep.NOT_CLASSIFIABLE).all()
     assert (text.loc[list(OUTCOME_DIFFERS), "outcome"] == ep.SHIFT_TO_HIGHER_QUALITY).all()
     assert (printed.loc[list(OUTCOME_DIFFERS), "upgrading_condition"] == "1").all()
     both_up = text["outcome"].eq(ep.PRODUCT_UPGRADING) & printed["outcome"].eq(ep.PRODUCT_UPGRADING)
@@ -354,15 +367,36 @@ PRINTED_EXCEPTIONS = {
        for t, c, country in [("9-4", "a", "Germany"), ("9-4", "b", "Denmark"), ("9-4", "b", "Germany"),
                              ("9-4", "b", "Italy"), ("9-4", "c", "Denmark")]},
 }
+PRINTED_EXCEPTIONS.update({
+    ("9-2", "a", "Chile", "decreasing_market_share_increasing_unit_value"):
+        "falling share, rising unit value, growing earnings and demand: printed condition 1 calls it upgrading",
+    **{("9-4", c, "China", "possible_shift_to_higher_quality"):
+       "1990 share n.a., but under the printed rule every sign of ΔM gives product upgrading (ΔX, ΔQw, ΔV > 0), "
+       "not the shift the chapter reads" for c in "abc"},
+})
 EXCEPTIONS = {"text": TEXT_EXCEPTIONS, "printed": PRINTED_EXCEPTIONS, "kaplinsky_readman": TEXT_EXCEPTIONS}
+# Not comparable per variant: the printed rule decides China (ΔM-independent), the text rule also the
+# "not upgrading" statements on the United States (b) and France (d) (shift or footnote 8's residual
+# whatever ΔM), Kaplinsky-Readman none of them (ΔM splits upgrading from a shift).
+NOT_COMPARABLE_BY_VARIANT = {
+    "text": set(NOT_COMPARABLE),
+    "printed": {k for k in NOT_COMPARABLE if k[2] != "China"},
+    "kaplinsky_readman": set(NOT_COMPARABLE) | {("9-2", "b", "United States", "not_clear_upgrading"),
+                                                ("9-2", "d", "France", "not_increasing_share_and_unit_value")},
+}
+AMBIGUOUS = {("9-2", "d", "United Kingdom", "ambiguous_falling_competitiveness_or_not_judged"),
+             ("9-2", "d", "Norway", "ambiguous_falling_competitiveness_or_not_judged"),
+             ("9-4", "a", "Denmark", "ambiguous_exception_withdrawal_or_not_judged"),
+             ("9-4", "a", "Malaysia", "ambiguous_exception_not_upgrading_or_not_judged")}
 
 
 def test_agreement_counts_per_variant(comparison):
     _, summary = comparison
     assert summary.to_dict("records") == [
-        {"rule_variant": "text", "agree": 28, "disagree": 3, "not_comparable": 6, "total": 37},
-        {"rule_variant": "printed", "agree": 22, "disagree": 9, "not_comparable": 6, "total": 37},
-        {"rule_variant": "kaplinsky_readman", "agree": 28, "disagree": 3, "not_comparable": 6, "total": 37},
+        {"rule_variant": "text", "agree": 44, "disagree": 3, "not_comparable": 6, "ambiguous": 4, "total": 57},
+        {"rule_variant": "printed", "agree": 37, "disagree": 13, "not_comparable": 3, "ambiguous": 4, "total": 57},
+        {"rule_variant": "kaplinsky_readman", "agree": 42, "disagree": 3, "not_comparable": 8, "ambiguous": 4,
+         "total": 57},
     ]
 
 
@@ -374,7 +408,41 @@ def test_each_disagreement_is_a_documented_exception(comparison, variant):
     disagree = set(map(tuple, rows.loc[rows["status"] == "disagree", key].to_numpy()))
     assert disagree == set(EXCEPTIONS[variant])
     not_comparable = set(map(tuple, rows.loc[rows["status"] == "not_comparable", key].to_numpy()))
-    assert not_comparable == set(NOT_COMPARABLE)
+    assert not_comparable == NOT_COMPARABLE_BY_VARIANT[variant]
+    ambiguous = rows[rows["status"] == "ambiguous"]
+    assert set(map(tuple, ambiguous[key].to_numpy())) == AMBIGUOUS
+    assert ambiguous["reason"].str.contains("readings: implies .* \\| not judged").all()   # both readings
+
+
+def test_group_statements_cover_every_named_member(trade):
+    """A statement about a group is a verdict on each member it names (issue 11): Denmark 'as in all
+    the other segments' (2937), 'the only country ... clear upgrading' (2935), 'the only two countries'
+    (2941), 'upgrading in frozen and smoked salmon' (2943)."""
+    v = trade["chapter9_verdicts"]
+    keys = set(zip(v["source_table"], v["product_code"], v["country"], v["verdict"]))
+    assert {("9-2", c, "Chile", "upgrading") for c in "bcd"} <= keys
+    assert {("9-2", "b", x, "not_clear_upgrading")
+            for x in ["Russian Federation", "United States", "Canada", "Japan", "Denmark"]} <= keys
+    assert {("9-2", "d", x, "not_increasing_share_and_unit_value")
+            for x in ["Germany", "Netherlands", "Denmark", "United Kingdom", "Norway", "France"]} <= keys
+    assert ("9-2", "d", "Denmark", "decreasing_market_share_and_unit_value") in keys
+
+
+def test_na_share_classified_when_the_decision_does_not_depend_on_it():
+    """China office furniture: 1990 share n.a., ΔX, ΔQw, ΔV > 0. Under the printed rule (ΔM ≤ 0 in
+    condition 1, > 0 in condition 2) every ΔM gives product upgrading; under the text rule a falling
+    share would be a shift, so the row stays not classifiable, with the alternatives named."""
+    china = frame([("China", 19, np.nan, 47.22, 116.84, 16)])
+    printed = ep.classify_amighini(china, market_share_rule="printed").iloc[0]
+    assert printed["outcome"] == ep.PRODUCT_UPGRADING
+    assert printed["upgrading_condition"] == "1 (dM < 0) or 1 (dM = 0) or 2 (dM > 0)"
+    assert printed["decided_by"].startswith("dM unknown (share n.a.) but every sign of dM gives product_upgrading")
+    text = ep.classify_amighini(china).iloc[0]
+    assert text["outcome"] == ep.NOT_CLASSIFIABLE
+    assert "dM < 0: shift_to_higher_quality_segments" in text["decided_by"]
+    assert ep.possible_outcomes(text["decided_by"]) == (ep.SHIFT_TO_HIGHER_QUALITY, ep.PRODUCT_UPGRADING)
+    known = ep.classify_amighini(frame([("A", 5, 1.0, 2.0, 10, 3)])).iloc[0]
+    assert known["decided_by"].startswith("Table 9-1 condition")
 
 
 def test_chile_frozen_atlantic_verdicts_conflict(comparison):
@@ -392,9 +460,10 @@ def test_every_verdict_label_is_mapped(trade):
     labels = set(trade["chapter9_verdicts"]["verdict"])
     assert labels <= set(ep.VERDICT_MAP)
     for meaning in ep.VERDICT_MAP.values():
-        assert meaning.implied in {*ep.COMPARISON_CLASSES, None}
-        assert meaning.basis in {ep.NAMED, ep.SIGNS, ep.NOT_EXPRESSIBLE}
-        assert (meaning.implied is None) == (meaning.basis == ep.NOT_EXPRESSIBLE)
+        assert meaning.implied in {*ep.COMPARISON_CLASSES, ep.NOT_UPGRADING, None}
+        assert meaning.basis in {ep.NAMED, ep.SIGNS, ep.NOT_EXPRESSIBLE, ep.AMBIGUOUS_ATTRIBUTION}
+        assert (meaning.implied is None) == (meaning.basis in (ep.NOT_EXPRESSIBLE, ep.AMBIGUOUS_ATTRIBUTION))
+        assert bool(meaning.readings) == (meaning.basis == ep.AMBIGUOUS_ATTRIBUTION)
     for outcome in [*ep.AMIGHINI_OUTCOMES, *ep.KR_OUTCOMES]:
         assert ep.OUTCOME_CLASS[outcome] in {*ep.COMPARISON_CLASSES, None}
 
@@ -415,7 +484,7 @@ def test_compare_on_tiny_frames_covers_each_status():
                       ("A", "leading_exporter_increasing_unit_value"): "not_comparable"}
     assert list(detail.columns) == ep.DETAIL_COLUMNS
     assert summary.to_dict("records") == [
-        {"rule_variant": "text", "agree": 1, "disagree": 1, "not_comparable": 4, "total": 6}]
+        {"rule_variant": "text", "agree": 1, "disagree": 1, "not_comparable": 4, "ambiguous": 0, "total": 6}]
     assert "footnote 8" in detail.set_index(["country", "verdict"]).loc[("C", "upgrading"), "reason"]
 
 

@@ -6,10 +6,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import ensure_built
 from linearmodels.datasets import wage_panel
 from linearmodels.panel import PanelOLS, PooledOLS, RandomEffects
+from scipy import stats
 
 from gvc_clusters.models import fast_fe
 from gvc_clusters.models import panel_data as pdm
@@ -67,6 +67,11 @@ def test_wage_panel_matches_linearmodels_documentation(wages):
     assert result.r2 == pytest.approx(lm.rsquared, rel=1e-12)
     assert result.r2_within == pytest.approx(lm.rsquared_within, rel=1e-12)
     assert result.loglik == pytest.approx(lm.loglik, rel=1e-12)
+    # overall R2 including the fixed effects (fixest's R2): 1 - SSR/TSS of the full model
+    resid = lm.resids.to_numpy()                       # net of the effects and the slopes
+    y = wages.set_index(["nr", "year"]).sort_index()["lwage"].to_numpy()
+    assert result.extra["r2_inclusive"] == pytest.approx(1 - resid @ resid / ((y - y.mean()) @ (y - y.mean())),
+                                                         rel=1e-10)
 
 
 @pytest.mark.parametrize("se_type", SE_TYPES)
@@ -257,7 +262,16 @@ def test_upgrading_panel_counts_and_interaction_model():
     assert {"ce_low", "ce_high", "sector_complex_products", "type_product"} <= set(_est(re).index)
     test = fe.extra["hausman"]
     assert test["terms"] == ["quasi_hierarchy_x_product", "quasi_hierarchy_x_process"]
-    assert 0 <= test["p_value"] <= 1 and test["df"] >= 1
+    # the interactions' cluster means are quasi_hierarchy_present / 3 (the one cluster with two rows
+    # has no chain): collinear with a regressor of the RE model, so the test has nothing to test
+    frame = build.frame.dropna(subset=build.regressors["re"] + [build.outcome])
+    means = frame.groupby(build.entity)[test["terms"]].transform("mean")
+    np.testing.assert_allclose(means.to_numpy(), np.tile(frame[["quasi_hierarchy_present"]].to_numpy() / 3, 2),
+                               atol=1e-15)
+    assert test["informative"] is False and test["p_value"] is None and test["df"] == 0
+    printed = [n for n in fe.notes if "Hausman" in n or "Mundlak" in n]
+    assert len(printed) == 1 and "not informative" in printed[0]
+    assert fe.extra["small_sample_correction"].startswith("G/(G-1) (N-1)/(N-K) on CR0, t(33)")
 
 
 def test_upgrading_panel_options():
@@ -375,3 +389,65 @@ def test_auto_engine_switches_to_fast_from_the_row_threshold(monkeypatch):
     monkeypatch.setattr(panel, "FAST_MIN_ROWS", 100)
     assert fit_panel(frame, **common).extra["engine"] == "fast"
     assert fit_panel(frame, **{**common, "se_type": "driscoll_kraay"}).extra["engine"] == "linearmodels"
+
+
+# ---------------------------------------------------------------------------- small-sample conventions
+
+def _within_panel(seed=3, n_ent=30, n_time=4):
+    rng = np.random.default_rng(seed)
+    ent = np.repeat(np.arange(n_ent), n_time)
+    tim = np.tile(np.arange(1, n_time + 1), n_ent)
+    x1, x2 = rng.normal(size=ent.size), rng.normal(size=ent.size)
+    y = 0.5 * x1 - 0.3 * x2 + rng.normal(size=n_ent)[ent] + 0.2 * tim + rng.normal(size=ent.size) * (1 + np.abs(x1))
+    return pd.DataFrame({"e": ent, "t": tim, "y": y, "x1": x1, "x2": x2})
+
+
+@pytest.mark.parametrize("convention", ["nested_not_counted", "absorbed_counted"])
+def test_cluster_conventions_equal_their_formula(convention):
+    """Two-way within transformation (balanced panel), OLS, CR0 by entity, then the convention's
+    factor G/(G-1) (N-1)/(N-K[-A]) and t(G-1), all written here."""
+    data = _within_panel()
+    res = fit_panel(data, entity="e", time="t", outcome="y", regressors=["x1", "x2"], entity_effects=True,
+                    time_effects=True, se_type="cluster_entity", model_id="c", cluster_convention=convention)
+
+    def demean(v):
+        s = pd.Series(v)
+        return (s - s.groupby(data["e"]).transform("mean") - s.groupby(data["t"]).transform("mean") + s.mean()).to_numpy()
+
+    X = np.column_stack([demean(data[c]) for c in ("x1", "x2")])
+    yd = demean(data["y"])
+    b = np.linalg.solve(X.T @ X, X.T @ yd)
+    u = yd - X @ b
+    scores = pd.DataFrame(X * u[:, None]).groupby(data["e"].to_numpy()).sum().to_numpy()
+    bread = np.linalg.inv(X.T @ X)
+    crv0 = bread @ scores.T @ scores @ bread
+    n, g, n_time = len(data), 30, 4
+    k = 3 + (n_time - 1) + (g - 1 if convention == "absorbed_counted" else 0)   # x1, x2, const; time dummies
+    se = np.sqrt(np.diag(crv0) * g / (g - 1) * (n - 1) / (n - k))
+    est = res.estimates.set_index("term")
+    np.testing.assert_allclose(est.loc[["x1", "x2"], "estimate"], b, rtol=1e-8)
+    np.testing.assert_allclose(est.loc[["x1", "x2"], "std_error"], se, rtol=1e-8)
+    t = b / se
+    np.testing.assert_allclose(est.loc[["x1", "x2"], "p_value"], 2 * stats.t.sf(np.abs(t), g - 1), rtol=1e-8)
+    assert res.extra["df_inference"] == g - 1
+
+
+def test_mundlak_test_equals_its_regression_and_detects_correlated_effects():
+    from gvc_clusters.models.panel import mundlak_test
+
+    data = _within_panel(seed=9)
+    rng = np.random.default_rng(1)
+    alpha = rng.normal(size=30)
+    data["x1"] = data["x1"] + 2 * alpha[data["e"]]                       # effects correlated with x1
+    data["y"] = 0.5 * data["x1"] + 3 * alpha[data["e"]] + rng.normal(size=len(data))
+    out = mundlak_test(data, entity="e", outcome="y", regressors=["x1", "x2"], terms=["x1", "x2"])
+    X = np.column_stack([np.ones(len(data)), data[["x1", "x2"]], data.groupby("e")[["x1", "x2"]].transform("mean")])
+    beta = np.linalg.lstsq(X, data["y"].to_numpy(), rcond=None)[0]
+    u = data["y"].to_numpy() - X @ beta
+    scores = pd.DataFrame(X * u[:, None]).groupby(data["e"].to_numpy()).sum().to_numpy()
+    bread = np.linalg.inv(X.T @ X)
+    n, k, g = len(data), 5, 30
+    cov = bread @ scores.T @ scores @ bread * g / (g - 1) * (n - 1) / (n - k)
+    wald = beta[3:] @ np.linalg.solve(cov[3:, 3:], beta[3:])
+    assert out["informative"] and out["statistic"] == pytest.approx(wald, rel=1e-10)
+    assert out["p_value"] == pytest.approx(stats.f.sf(wald / 2, 2, g - 1), rel=1e-10) and out["p_value"] < 0.01

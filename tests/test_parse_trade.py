@@ -76,7 +76,7 @@ def test_upgrading_conditions_kept_as_text(trade):
 
 def test_verdicts_link_to_printed_pairs(trade, perf):
     verdicts = trade.tables["chapter9_verdicts"]
-    assert len(verdicts) == 37
+    assert len(verdicts) == 57
     chile_c = verdicts[(verdicts["source_table"] == "9-2") & (verdicts["product_code"] == "c")
                        & (verdicts["country"] == "Chile")]
     assert sorted(chile_c["seed_line"]) == [2937, 2943]

@@ -208,12 +208,42 @@ def amighini_outcome(sx, sq, sm, sv, conditions: dict[int, dict[str, frozenset]]
     conditions 2 and 1. The condition is reported as "1", "2" or "1+2" (under the text rule a rising share
     in an expanding market meets both). Any missing sign -> ``not_classifiable``.
     """
-    if not _known(sx, sq, sm, sv):
-        return NOT_CLASSIFIABLE, None
+    outcome, condition, _ = amighini_decision(sx, sq, sm, sv, conditions)
+    return outcome, condition
+
+
+def _decide_known(sx, sq, sm, sv, conditions) -> tuple[str, str | None, str]:
     met = met_conditions(sx, sq, sm, sv, conditions)
     if met:
-        return PRODUCT_UPGRADING, "+".join(str(c) for c in met)
-    return non_upgrading_outcome(sm, sv), None
+        rules = "; ".join(f"condition {c}: " + ", ".join(f"{n.removeprefix('sign_')} in {sorted(conditions[c][n])}"
+                                                          for n in SIGN_COLUMNS if n in conditions[c]) for c in met)
+        return PRODUCT_UPGRADING, "+".join(str(c) for c in met), f"Table 9-1 {rules}"
+    return non_upgrading_outcome(sm, sv), None, (f"no Table 9-1 condition holds; dM {_mark(sm)}, dV {_mark(sv)} "
+                                                 "name the outcome (footnote 8, lines 2867-2871)")
+
+
+def _mark(value) -> str:
+    return {1: "> 0", 0: "= 0", -1: "< 0"}[int(value)]
+
+
+def amighini_decision(sx, sq, sm, sv, conditions) -> tuple[str, str | None, str]:
+    """(outcome, upgrading condition, what decided it). A market share printed n.a. leaves ΔM unknown:
+    the row is classified if every possible sign of ΔM gives the same outcome, and is
+    ``not_classifiable`` only where the outcome depends on it (the reason names the alternatives)."""
+    if not _known(sx, sq, sv):
+        return NOT_CLASSIFIABLE, None, "a sign other than dM is unknown"
+    if _known(sm):
+        return _decide_known(sx, sq, sm, sv, conditions)
+    options = {m: _decide_known(sx, sq, m, sv, conditions) for m in (-1, 0, 1)}
+    if len({o for o, _, _ in options.values()}) == 1:
+        outcome = options[1][0]
+        conds = list(dict.fromkeys(c for _, c, _ in options.values()))
+        condition = conds[0] if len(conds) == 1 else " or ".join(f"{c} (dM {_mark(m)})" for m, (_, c, _)
+                                                                 in options.items())
+        whys = "; ".join(dict.fromkeys(f"dM {_mark(m)}: {w}" for m, (_, _, w) in options.items()))
+        return outcome, condition, f"dM unknown (share n.a.) but every sign of dM gives {outcome} ({whys})"
+    alternatives = "; ".join(f"dM {_mark(m)}: {o}" for m, (o, _, _) in options.items())
+    return NOT_CLASSIFIABLE, None, f"dM unknown (share n.a.) and the outcome depends on it ({alternatives})"
 
 
 def classify_amighini(perf: pd.DataFrame, market_share_rule: str = TEXT_RULE,
@@ -229,11 +259,12 @@ def classify_amighini(perf: pd.DataFrame, market_share_rule: str = TEXT_RULE,
     table = upgrading_conditions(market_share_rule, conditions)
     rules = _condition_sets(table)
     out = signs(perf)
-    results = [amighini_outcome(r.sign_dX, r.sign_dQw, r.sign_dM, r.sign_dV, rules)
+    results = [amighini_decision(r.sign_dX, r.sign_dQw, r.sign_dM, r.sign_dV, rules)
                for r in out[SIGN_COLUMNS].itertuples(index=False)]
     out["rule_variant"] = market_share_rule
-    out["upgrading_condition"] = pd.Series([c for _, c in results], index=out.index, dtype=object)
-    out["outcome"] = [o for o, _ in results]
+    out["upgrading_condition"] = pd.Series([c for _, c, _ in results], index=out.index, dtype=object)
+    out["outcome"] = [o for o, _, _ in results]
+    out["decided_by"] = [why for _, _, why in results]
     return out
 
 
@@ -272,8 +303,23 @@ def classify_kaplinsky_readman(perf: pd.DataFrame) -> pd.DataFrame:
     out = signs(perf)
     out["rule_variant"] = KR_VARIANT
     out["upgrading_condition"] = pd.Series([None] * len(out), index=out.index, dtype=object)
-    out["outcome"] = [kaplinsky_readman_outcome(sm, sv) for sm, sv in zip(out["sign_dM"], out["sign_dV"])]
+    decisions = [kaplinsky_readman_decision(sm, sv) for sm, sv in zip(out["sign_dM"], out["sign_dV"])]
+    out["outcome"] = [o for o, _ in decisions]
+    out["decided_by"] = [why for _, why in decisions]
     return out
+
+
+def kaplinsky_readman_decision(sm, sv) -> tuple[str, str]:
+    """(outcome, what decided it); with ΔM unknown, classified only if both ΔM sides agree."""
+    if not _known(sv):
+        return NOT_CLASSIFIABLE, "dV unknown"
+    if _known(sm):
+        return kaplinsky_readman_outcome(sm, sv), f"dM {_mark(sm)}, dV {_mark(sv)} (line 2871)"
+    options = {m: kaplinsky_readman_outcome(m, sv) for m in (-1, 0, 1)}
+    if len(set(options.values())) == 1:
+        return options[1], f"dM unknown (share n.a.) but every sign of dM gives {options[1]}"
+    alternatives = "; ".join(f"dM {_mark(m)}: {o}" for m, o in options.items())
+    return NOT_CLASSIFIABLE, f"dM unknown (share n.a.) and the outcome depends on it ({alternatives})"
 
 
 def classify_all(perf: pd.DataFrame, conditions: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -287,12 +333,17 @@ def classify_all(perf: pd.DataFrame, conditions: pd.DataFrame | None = None) -> 
 # The chapter's verdicts
 # ---------------------------------------------------------------------------------------------------
 class VerdictMeaning(NamedTuple):
-    implied: str | None  # a COMPARISON_CLASSES member, or None (not comparable)
-    basis: str           # "named_outcome" | "described_signs" | "not_expressible"
+    implied: str | None  # a COMPARISON_CLASSES member, NOT_UPGRADING, or None (not comparable)
+    basis: str           # "named_outcome" | "described_signs" | "not_expressible" | "ambiguous_attribution"
     note: str
+    readings: tuple = ()  # ambiguous attribution: the implied class under each reading (None = not judged)
 
 
-NAMED, SIGNS, NOT_EXPRESSIBLE = "named_outcome", "described_signs", "not_expressible"
+NAMED, SIGNS, NOT_EXPRESSIBLE, AMBIGUOUS_ATTRIBUTION = ("named_outcome", "described_signs", "not_expressible",
+                                                       "ambiguous_attribution")
+# "Not upgrading": a statement that excludes the upgrading case without naming another (e.g. "Chile is
+# the only country ... that experiences a clear upgrading"): any classified non-upgrading outcome agrees.
+NOT_UPGRADING = "not_upgrading"
 # A verdict that only states the directions of share and unit value implies the outcome the chapter
 # itself gives those directions (line 2871 and the readings at 2937-2943, 3066, 3104-3106).
 VERDICT_MAP: dict[str, VerdictMeaning] = {
@@ -333,6 +384,28 @@ VERDICT_MAP: dict[str, VerdictMeaning] = {
     "increasing_market_share_and_unit_value": VerdictMeaning(
         UPGRADING_CLASS, SIGNS, "'increase both in market share and in export unit value' (2941): the"
         " upgrading case (2871, Table 9-1 row 2)"),
+    "decreasing_market_share_increasing_unit_value": VerdictMeaning(
+        SHIFT_TO_HIGHER_QUALITY, SIGNS, "'a sharp decrease in its market share ... accompanied by an increase in"
+        " export unit value' (2943): the outcome of those signs (2871, 3106)"),
+    "not_clear_upgrading": VerdictMeaning(
+        NOT_UPGRADING, NAMED, "'Chile is the only country in the world that experiences a clear upgrading' (2935):"
+        " a statement about every other exporter of Table 9-2(b)"),
+    "not_increasing_share_and_unit_value": VerdictMeaning(
+        NOT_UPGRADING, SIGNS, "'The only two countries showing an increase both in market share and in export"
+        " unit value ... are Poland and Chile' (2941): every other exporter of Table 9-2(d) lacks the upgrading"
+        " signs (2871, Table 9-1 row 2)"),
+    "ambiguous_falling_competitiveness_or_not_judged": VerdictMeaning(
+        None, AMBIGUOUS_ATTRIBUTION, "'Most traditional exporters of smoked salmon (except Germany) ... falling"
+        " competitiveness ... with decreasing market shares and unit values' (2939): 'most' leaves open whether"
+        " this named major exporter is among them", readings=(WITHDRAWAL, None)),
+    "ambiguous_exception_withdrawal_or_not_judged": VerdictMeaning(
+        None, AMBIGUOUS_ATTRIBUTION, "'with the exception only of office furniture from Denmark' (3106): either"
+        " the exception says its unit value did not rise beside a falling share (the withdrawal signs, 2871) or"
+        " it only leaves Denmark's office furniture out of the statement", readings=(WITHDRAWAL, None)),
+    "ambiguous_exception_not_upgrading_or_not_judged": VerdictMeaning(
+        None, AMBIGUOUS_ATTRIBUTION, "'strong competitiveness in wooden furniture (except office furniture)'"
+        " (3104): either Malaysia's office furniture is not competitive (not upgrading) or it is simply not"
+        " judged", readings=(NOT_UPGRADING, None)),
     "leading_exporter_increasing_unit_value": VerdictMeaning(
         None, NOT_EXPRESSIBLE, "states a share level (world leader) and a rising unit value only (2937); no"
         " direction of market share and no outcome, which the classification needs"),
@@ -340,7 +413,7 @@ VERDICT_MAP: dict[str, VerdictMeaning] = {
 
 DETAIL_COLUMNS = [*KEYS, "product", "verdict", "seed_line", "verdict_basis", "implied_outcome", "rule_variant",
                   "outcome", "upgrading_condition", "outcome_class", "signs", "status", "reason"]
-STATUSES = ["agree", "disagree", "not_comparable"]
+STATUSES = ["agree", "disagree", "not_comparable", "ambiguous"]
 
 
 def _sign_text(row) -> str:
@@ -349,18 +422,47 @@ def _sign_text(row) -> str:
     return "(dX,dQw,dM,dV)=(" + ",".join(parts) + ")"
 
 
-def judge(meaning: VerdictMeaning, outcome: str | None, variant: str, signs_text: str) -> tuple[str, str]:
-    """(status, reason) for one verdict against one classified row."""
+def possible_outcomes(decided_by) -> tuple[str, ...]:
+    """The outcomes a not-classifiable row could have, read from its ``decided_by`` text."""
+    if not isinstance(decided_by, str) or "depends on it (" not in decided_by:
+        return ()
+    inner = decided_by.split("depends on it (", 1)[1].rstrip(")")
+    return tuple(dict.fromkeys(part.split(": ", 1)[1] for part in inner.split("; ") if ": " in part))
+
+
+def judge(meaning: VerdictMeaning, outcome: str | None, variant: str, signs_text: str,
+          alternatives: tuple[str, ...] = ()) -> tuple[str, str]:
+    """(status, reason) for one verdict against one classified row. An ambiguous attribution is
+    "ambiguous", with what each reading would give in the reason (it is never assigned to one)."""
+    if meaning.readings:
+        parts = []
+        for implied in meaning.readings:
+            if implied is None:
+                parts.append("not judged: nothing to compare")
+            else:
+                status, reason = judge(meaning._replace(implied=implied, readings=()), outcome, variant, signs_text,
+                                       alternatives)
+                parts.append(f"implies {implied}: {status} ({reason})")
+        return "ambiguous", "readings: " + " | ".join(parts) + f"; {meaning.note}"
     if meaning.implied is None:
         return "not_comparable", meaning.note
     if outcome is None:
         return "not_comparable", "country-product not in the classified table"
     if outcome == NOT_CLASSIFIABLE:
-        return "not_comparable", f"not classifiable: a market share is printed n.a., ΔM unknown {signs_text}"
+        # the outcome depends on ΔM, but the verdict may not: judge every possible outcome
+        verdicts = {judge(meaning, alt, variant, signs_text)[0] for alt in alternatives} if alternatives else set()
+        if len(verdicts) == 1 and verdicts <= {"agree", "disagree"}:
+            status = verdicts.pop()
+            return status, (f"{variant}: ΔM unknown (share n.a.), but every possible outcome "
+                            f"({', '.join(alternatives)}) {'agrees' if status == 'agree' else 'disagrees'} {signs_text}")
+        return "not_comparable", (f"not classifiable: a market share is printed n.a. and the comparison depends on "
+                                  f"ΔM {signs_text}")
     got = OUTCOME_CLASS[outcome]
+    if got is None and meaning.implied == NOT_UPGRADING and outcome == AMBIGUOUS:
+        return "agree", f"{variant}: {outcome} is 'either downgrading or withdrawal' (footnote 8), not upgrading {signs_text}"
     if got is None:
         return "not_comparable", f"classification leaves the case open ({outcome}, footnote 8, line 2867)"
-    if got == meaning.implied:
+    if got == meaning.implied or (meaning.implied == NOT_UPGRADING and got != UPGRADING_CLASS):
         return "agree", f"{variant}: {outcome} {signs_text}"
     return "disagree", f"chapter implies {meaning.implied}; {variant} gives {outcome} {signs_text}"
 
@@ -400,7 +502,8 @@ def _detail_record(verdict, variant: str, table: pd.DataFrame) -> dict:
     row = table.loc[key] if key in table.index else None
     outcome = None if row is None else row["outcome"]
     signs_text = "" if row is None else _sign_text(row)
-    status, reason = judge(meaning, outcome, variant, signs_text)
+    alternatives = () if row is None else possible_outcomes(row.get("decided_by"))
+    status, reason = judge(meaning, outcome, variant, signs_text, alternatives)
     return {"source_table": key[0], "product_code": key[1], "country": key[2], "product": verdict.product,
             "verdict": verdict.verdict, "seed_line": int(verdict.seed_line), "verdict_basis": meaning.basis,
             "implied_outcome": meaning.implied, "rule_variant": variant, "outcome": outcome,

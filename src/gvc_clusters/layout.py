@@ -45,7 +45,8 @@ MODEL_REGRESSORS = [
 FIGURES = {
     "upgrading_by_sector_ce": "Upgrading by sector group and CE degree (Tables 10-4–10-6)",
     "governance_by_sector": "Value-chain governance by sector (Table 10-2)",
-    "ordinal_ame": "Ordered probit: average marginal effects on the top upgrading category",
+    "ordinal_ame": "Ordered probit: average effects on the top upgrading category (discrete change for 0/1 "
+                   "regressors; derivative for CE degree, moving its interaction, overall and within groups)",
     "panel_interactions": "Panel models: governance × upgrading-type interactions",
     "export_quadrants": "Chapter 9: market-share change vs unit-value change",
     "salmon": "Chilean salmon: production and exports (Table 4-1)",

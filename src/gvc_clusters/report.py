@@ -28,7 +28,10 @@ from .templating import render_template
 TERM_LABELS = {
     "ce_level": "CE degree (1–3)", "quasi_hierarchy_global": "Global quasi-hierarchy",
     "sector_natural_resource": "Natural-resource sector", "sector_complex_products": "Complex products",
-    "ce_x_complex": "CE × complex products", "market_global": "Global market chain",
+    "ce_x_complex": "CE × complex products (precomputed)", "market_global": "Global market chain",
+    "ce_level:sector_complex_products": "CE × complex products",
+    "ce_level | sector_complex_products=1": "CE degree, within complex-products clusters",
+    "ce_level | sector_complex_products=0": "CE degree, within the other clusters",
     "network_any": "Network chain", "hierarchy_any": "Hierarchy chain",
     "quasi_hierarchy_x_product": "Quasi-hierarchy × product", "quasi_hierarchy_x_process": "Quasi-hierarchy × process",
     "dlog_unit_value": "Δ log unit value", "const": "Constant",
@@ -49,19 +52,64 @@ def ordinal_tables(spec: str, results: list[ModelResult], preset: str) -> dict[s
     coef = tab.regression_table(results, preset=preset, term_labels=TERM_LABELS, column_labels=labels,
                                 title=f"Ordered models of upgrading: {spec.replace('_', ' ')}",
                                 label=f"tab:ordinal_{spec}", p_column="p_value")
+    coef.notes += profile_notes(results)
     main = [r for r in results if r.kind == results[0].kind]
     ame = tab.regression_table(main, preset=preset, role="ame", terms=None, term_labels=TERM_LABELS,
                                cutpoints=False,
                                title=f"Average marginal effects on each upgrading category: {spec.replace('_', ' ')}",
-                               label=f"tab:ordinal_{spec}_ame")
+                               label=f"tab:ordinal_{spec}_ame", notes=effect_notes(main))
     return {f"ordinal_{spec}": coef, f"ordinal_{spec}_ame": ame}
+
+
+def effect_notes(results: list[ModelResult]) -> list[str]:
+    """The definition of every effect row (discrete change / derivative, overall / conditional)."""
+    definitions = {}
+    for r in results:
+        ame = r.extra.get("ame")
+        if isinstance(ame, dict):
+            definitions.update(ame)
+    if not definitions:
+        return []
+    text = "; ".join(f"{TERM_LABELS.get(t, t)}: {d}" for t, d in definitions.items())
+    notes = [f"Effects on P(y = c), delta-method SEs. {text}."]
+    if any(r.extra.get("interactions") for r in results):
+        notes.append("A product term has no marginal effect of its own in a nonlinear model (Ai and Norton 2003): "
+                     "it moves with its components, and the effect of CE is reported overall and within each group.")
+    return notes
+
+
+def profile_notes(results: list[ModelResult]) -> list[str]:
+    """Profile-likelihood 95% CIs of the coefficients (the small-sample ML standard)."""
+    parts = []
+    for column, r in enumerate(results, start=1):
+        ci = r.extra.get("profile_ci")
+        if not ci:
+            continue
+        terms = ", ".join(f"{TERM_LABELS.get(t, t)} [{tab.format_number(lo)}, {tab.format_number(hi)}]"
+                          for t, (lo, hi) in ci.items())
+        parts.append(f"({column}) {terms}")
+    return ["Profile-likelihood 95% confidence intervals: " + "; ".join(parts) + "."] if parts else []
+
+
+DESCRIPTIVE_PANELS = {
+    "trade_share_change": "Descriptive association, not a causal effect: share and unit value come from the "
+                          "same trade flows, so part of the relation is mechanical.",
+    "us_imports": "Descriptive: N = 20 with 12 parameters on a top-10 sample selected on the outcome.",
+}
 
 
 def panel_table(spec: str, results: list[ModelResult], preset: str) -> tab.Table:
     labels = [r.kind.replace("_", " ").replace("panel ols", "PanelOLS").replace("random effects", "RandomEffects")
               for r in results]
+    kind = next((r.model_id for r in results if r.extra.get("interpretation") == "descriptive"), None)
+    descriptive = None
+    if kind is not None:
+        us = any("furniture" in str(r.outcome) or "import" in str(r.outcome) or r.fixed_effects.get("Origin")
+                 for r in results)
+        descriptive = DESCRIPTIVE_PANELS["us_imports" if us else "trade_share_change"]
+    title = f"Panel models: {spec.replace('_', ' ')}" + (" (descriptive)" if descriptive else "")
     return tab.regression_table(results, preset=preset, term_labels=TERM_LABELS, column_labels=labels,
-                                title=f"Panel models: {spec.replace('_', ' ')}", label=f"tab:panel_{spec}")
+                                title=title, label=f"tab:panel_{spec}", notes=[descriptive] if descriptive else [])
 
 
 def book_tables(replication_dir: str | Path, classification: str | Path, preset: str) -> dict[str, tab.Table]:
@@ -175,8 +223,9 @@ def report_numbers(*, replication_summary: str, agreement_summary: str, ordinal:
         if "count" in values:
             numbers[f"replication {key}"] = str(values["count"])
     for row in pd.read_csv(agreement_summary).itertuples():
-        for status in ("agree", "disagree", "not_comparable"):
-            numbers[f"verdicts {row.rule_variant} {status}"] = str(getattr(row, status))
+        for status in ("agree", "disagree", "not_comparable", "ambiguous", "total"):
+            if hasattr(row, status):
+                numbers[f"verdicts {row.rule_variant} {status}"] = str(getattr(row, status))
     for spec, files in {**ordinal, **panel}.items():
         for r in load_spec_results(*files):
             numbers[f"{r.model_id} N"] = str(r.n_obs)

@@ -62,7 +62,8 @@ __all__ = ["TRUE_ORDINAL", "TRUE_PANEL", "ORDINAL_REGRESSORS", "PANEL_REGRESSORS
 # Known coefficients
 # ----------------------------------------------------------------------------------------------
 
-# The regressors of the ``ce_governance`` spec (config/config.yaml), in the coding's vocabulary.
+# The regressors of the ``ce_governance`` spec (config/config.yaml), in the coding's vocabulary, with
+# its declared interaction as the precomputed product column (a user-style spec).
 ORDINAL_REGRESSORS = ("ce_level", "quasi_hierarchy_global", "sector_natural_resource",
                       "sector_complex_products", "ce_x_complex")
 

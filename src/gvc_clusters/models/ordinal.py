@@ -26,7 +26,10 @@ What ``fit_ordered`` reports (rows of ``ModelResult.estimates``):
     cutpoint   the real cutpoints a_m, term "lo/hi" (the two category labels it separates),
                delta-method SEs from the covariance of (b, t)
     ame        average marginal effect of each regressor on P(y = c), one row per category c,
-               delta-method SEs with an analytic Jacobian
+               delta-method SEs with an analytic Jacobian: a discrete change for a 0/1 regressor,
+               a derivative otherwise; a regressor in a declared interaction moves its product
+               columns and also gets effects conditional on each group of a binary moderator
+               (terms "v | m=0", "v | m=1"); product columns get none (models/effects.py)
 
 and model-level facts: N, log-likelihoods, McFadden pseudo-R2, the LR test against the
 thresholds-only model, convergence, SE type. Separation (a regressor, or a combination, that
@@ -51,10 +54,12 @@ from scipy import optimize, special, stats
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
 from ..results import ModelResult, estimate_rows
+from . import batch
+from .effects import Design, build_design, effect_definitions, marginal_effects
 from .errors import ModelError
 
 DISTRS = ("probit", "logit")
-COV_TYPES = ("nonrobust", "HC0", "cluster")
+COV_TYPES = ("nonrobust", "HC0", "HC1", "cluster")
 METHODS = ("newton", "bfgs")
 ON_SEPARATION = ("report", "raise")
 SEPARATION_AUTO_MAX_ROWS = 20_000   # the LP check is cheap at N~35, not free at 1e6 rows
@@ -265,8 +270,9 @@ def average_marginal_effects(model: OrderedModel, params) -> tuple[np.ndarray, n
     """AME of every regressor on every category probability, and its Jacobian in (b, t).
 
     dP(y=c|x)/dx_j = b_j [f(a_{c-1} - eta) - f(a_c - eta)] =: b_j D_c(eta), averaged over the
-    sample. Dummies are treated like continuous regressors (derivative, not the discrete 0->1
-    change): one definition for every regressor, and the AMEs sum to zero across categories.
+    sample, for every column holding the others fixed. ``fit_ordered`` reports this only for a
+    regressor that is neither 0/1 nor part of a declared interaction; 0/1 regressors get the
+    discrete change and interacted ones move their product columns (models/effects.py).
 
     Jacobian (analytic; no numerical differentiation), with Dbar_c = mean_i D_c(eta_i):
 
@@ -561,7 +567,7 @@ def _fit_model(model: AnalyticOrderedModel, *, method: str, maxiter: int | None,
     if maxiter is None:
         maxiter = 100 if method == "newton" else 2000
     if not skip_cov and cov_type != "nonrobust":
-        kwargs["cov_type"] = cov_type
+        kwargs["cov_type"] = "HC0" if cov_type == "HC1" else cov_type   # HC1 = HC0 x n/(n-K), scaled later
         if cov_type == "cluster":
             kwargs["cov_kwds"] = {"groups": cluster_codes}
     with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -602,7 +608,8 @@ def fit_ordered(y, X, *, model_id: str, outcome: str | None = None, distr: str =
                 cov_type: str = "nonrobust", groups=None, method: str = "newton", maxiter: int | None = None,
                 permutation_terms: Sequence[str] = (), n_permutations: int = 0, seed: int = 0,
                 on_separation: str = "report", check_separation: bool | None = None,
-                alpha: float = 0.05) -> ModelResult:
+                alpha: float = 0.05, interactions: Sequence[Sequence[str]] = (),
+                permutation_strata=None, profile: bool = False) -> ModelResult:
     """Fit an ordered probit (``distr="probit"``) or logit and return a ``ModelResult``.
 
     ``y``: ordered outcome (numeric: its distinct values are the ordered categories; or an ordered
@@ -611,7 +618,12 @@ def fit_ordered(y, X, *, model_id: str, outcome: str | None = None, distr: str =
     small-sample factor G/(G-1) (N-1)/(N-K), K counting cutpoints too). ``method``: "newton"
     (default) or "bfgs", both with analytic derivatives. ``permutation_terms``: coefficients to
     give a randomization-inference p-value from ``n_permutations`` permutations drawn with
-    ``numpy.random.default_rng(seed)``.
+    ``numpy.random.default_rng(seed)``: each permutes one variable (within ``permutation_strata``
+    if given), rebuilds its interactions and refits in one batch (models/batch.py).
+    ``interactions``: lists of regressor names whose product enters the model (column "a:b");
+    effects then move the product with its components. ``cov_type`` "HC1" is HC0 times
+    n / (n - K), K counting cutpoints. ``profile``: add profile-likelihood CIs of every
+    coefficient to ``extra["profile_ci"]``.
 
     Separation is checked before fitting when ``check_separation`` is True (default: when N <=
     SEPARATION_AUTO_MAX_ROWS). If the MLE does not exist, ``on_separation="raise"`` raises;
@@ -626,7 +638,10 @@ def fit_ordered(y, X, *, model_id: str, outcome: str | None = None, distr: str =
     _check_choice(model_id, "on_separation", on_separation, ON_SEPARATION)
     outcome = outcome or (str(y.name) if isinstance(y, pd.Series) and y.name is not None else "y")
     codes, labels, notes = _outcome_codes(y, model_id)
-    frame = _design(X, model_id)
+    base_frame = _design(X, model_id)
+    frame, design = build_design(base_frame, interactions, model_id)
+    if design.products:
+        frame = _design(frame, model_id)
     n, p, k = len(codes), frame.shape[1], len(labels) - 1
     if frame.shape[0] != n:
         raise ModelError(f"{model_id}: {n} outcome values but {frame.shape[0]} regressor rows")
@@ -660,7 +675,9 @@ def fit_ordered(y, X, *, model_id: str, outcome: str | None = None, distr: str =
     cov = np.asarray(res.cov_params(), dtype=float) if res.normalized_cov_params is not None \
         else np.full((p + k, p + k), np.nan)
 
-    rows, cov_real = _estimate_rows(model, params, cov, labels, alpha)
+    if cov_type == "HC1":
+        cov = cov * n / (n - (p + k))
+    rows, cov_real = _estimate_rows(model, params, cov, labels, alpha, design, base_frame.to_numpy())
     separation += _exploded_estimates(list(frame.columns), params[:p], np.sqrt(np.diag(cov))[:p],
                                       frame.to_numpy(), model.link)
     if diverges:
@@ -685,24 +702,32 @@ def fit_ordered(y, X, *, model_id: str, outcome: str | None = None, distr: str =
              "category_counts": {lab: int(c) for lab, c in zip(labels, np.bincount(codes, minlength=len(labels)))},
              "params_statsmodels": {str(nm): float(v) for nm, v in zip(res.model.exog_names, params)},
              "cutpoint_parameterisation": "a_0 = t_0, a_m = a_{m-1} + exp(t_m); SEs by the delta method",
-             "ame": "derivative dP(y=c)/dx_j averaged over the sample (dummies too); delta-method SEs "
-                    "with an analytic Jacobian",
+             "ame": effect_definitions(design),
+             "interactions": {name: list(comps) for name, comps in design.products.items()},
              "cov": {"terms": list(frame.columns) + [r["term"] for r in rows if r["role"] == "cutpoint"],
                      "matrix": [[float(v) for v in row] for row in cov_real]},
              "separation": separation}
+    extra["small_sample_correction"] = SMALL_SAMPLE[cov_type]
     if cov_type == "cluster":
         extra["cluster_correction"] = "CRV1, G/(G-1) (N-1)/(N-K), K = all parameters (statsmodels default)"
     if permutation_terms and n_permutations > 0:
-        perm = permutation_pvalues(codes, frame, permutation_terms, n_permutations=n_permutations, seed=seed,
-                                   distr=distr, method=method, model_id=model_id,
-                                   observed=dict(zip(frame.columns, params[:p])))
+        perm = permutation_pvalues(codes, base_frame, permutation_terms, n_permutations=n_permutations, seed=seed,
+                                   distr=distr, model_id=model_id, interactions=interactions,
+                                   strata=permutation_strata)
         for row in rows:
             if row["role"] == "coef" and row["term"] in perm:
                 row["p_value_permutation"] = perm[row["term"]]["p_value"]
         extra["permutation"] = {"n_permutations": int(n_permutations), "seed": int(seed),
-                                "permuted": "the regressor of interest (other regressors and y fixed)",
-                                "p_value": "(1 + #{|b_perm| >= |b_obs|}) / (1 + n); failed refits count as extreme",
-                                "n_failed": {t: v["n_failed"] for t, v in perm.items()}}
+                                "permuted": "the variable, with every column derived from it (its interactions)"
+                                            + (f", within strata of {_strata_name(permutation_strata)}"
+                                               if permutation_strata is not None else ""),
+                                "statistic": "likelihood ratio of dropping every column derived from the variable",
+                                "p_value": "(1 + #{LR_perm >= LR_obs}) / (1 + n); failed refits count as extreme",
+                                "n_failed": {t: v["n_failed"] for t, v in perm.items()},
+                                "mc_se": {t: v["mc_se"] for t, v in perm.items()},
+                                "columns": {t: v["columns"] for t, v in perm.items()}}
+    if profile and not diverges:
+        extra["profile_ci"] = _profile_intervals(model, params, codes, len(labels), frame, cov_real, alpha)
 
     llf, llnull = float(res.llf), float(res.llnull)
     lr = 2.0 * (llf - llnull)
@@ -714,7 +739,30 @@ def fit_ordered(y, X, *, model_id: str, outcome: str | None = None, distr: str =
         notes=notes, extra=extra)
 
 
-def _estimate_rows(model, params, cov, labels, alpha) -> tuple[list[dict], np.ndarray]:
+SMALL_SAMPLE = {"nonrobust": "none (inverse observed information)", "HC0": "none (HC0)",
+                "HC1": "n/(n-K), K = coefficients and cutpoints", "cluster": "G/(G-1) (N-1)/(N-K)"}
+
+
+def _strata_name(strata) -> str:
+    return str(strata.name) if isinstance(strata, pd.Series) and strata.name is not None else "strata"
+
+
+def _profile_intervals(model, params, codes, n_cat, frame, cov_real, alpha) -> dict:
+    """Profile-likelihood CIs of every coefficient (R's confint on polr), on the real scale."""
+    p = frame.shape[1]
+    cut, _ = cutpoints_and_jacobian(params[p:])
+    theta = np.concatenate((params[:p], cut))
+    values = frame.to_numpy(dtype=float)
+    out = {}
+    for j, name in enumerate(frame.columns):
+        lo, hi = batch.profile_interval(model.link, codes, n_cat, values, theta, math.sqrt(cov_real[j, j]), j,
+                                        alpha=alpha)
+        out[str(name)] = [_num(lo), _num(hi)]
+    return out
+
+
+def _estimate_rows(model, params, cov, labels, alpha, design: Design | None = None,
+                   base: np.ndarray | None = None) -> tuple[list[dict], np.ndarray]:
     """coef, cutpoint and AME rows; the covariance of (b, a) on the real cutpoint scale.
 
     Delta method throughout: for g(theta), Cov(g) = G Cov(theta) G' with G = dg/dtheta.
@@ -729,10 +777,14 @@ def _estimate_rows(model, params, cov, labels, alpha) -> tuple[list[dict], np.nd
     rows = [_row("coef", nm, "", params[j], se_real[j], alpha) for j, nm in enumerate(names)]
     rows += [_row("cutpoint", f"{labels[m]}/{labels[m + 1]}", "", cut[m], se_real[p + m], alpha)
              for m in range(k)]
-    ame, jac = average_marginal_effects(model, params)
-    se_ame = np.sqrt(np.diag(jac @ cov @ jac.T)).reshape(ame.shape)
-    rows += [_row("ame", nm, labels[c], ame[j, c], se_ame[j, c], alpha)
-             for j, nm in enumerate(names) for c in range(k + 1)]
+    if design is None:
+        design = Design(variables=names, binary={nm: False for nm in names})
+        base = np.asarray(model.exog, dtype=float)
+    for eff in marginal_effects(model.link, design, base, params[:p], cut):
+        jac = eff["jac"]
+        jac_bt = np.hstack((jac[:, :p], jac[:, p:] @ jac_t))
+        se = np.sqrt(np.diag(jac_bt @ cov @ jac_bt.T))
+        rows += [_row("ame", eff["term"], labels[c], eff["effect"][c], se[c], alpha) for c in range(k + 1)]
     return rows, cov_real
 
 
@@ -765,46 +817,44 @@ def _row(role, term, category, estimate, se, alpha) -> dict:
 # ----------------------------------------------------------------------------------------------
 
 def permutation_pvalues(y, X: pd.DataFrame, terms: Sequence[str], *, n_permutations: int, seed: int,
-                        distr: str = "probit", method: str = "newton", model_id: str = "permutation",
-                        observed: dict | None = None) -> dict[str, dict]:
-    """Randomization-inference p-values for named coefficients.
+                        distr: str = "probit", model_id: str = "permutation",
+                        interactions: Sequence[Sequence[str]] = (), strata=None, **_ignored) -> dict[str, dict]:
+    """Randomization-inference p-values of "this variable has no effect" (models/batch.py).
 
-    For each term, its column is permuted ``n_permutations`` times (the other regressors and y
-    stay put) and the model refitted; p = (1 + #{|b_perm| >= |b_obs|}) / (1 + n_permutations).
-    Every term uses a fresh ``numpy.random.default_rng(seed)``, so its p-value does not depend on
-    which other terms are tested or in what order. A permuted refit that fails (e.g. separation
-    in the permuted data) counts as at least as extreme as the observed value (conservative).
+    For each term, the variable is permuted ``n_permutations`` times (within ``strata`` if given;
+    y and the other variables stay put), every column derived from it (its declared interactions)
+    is rebuilt, and all draws are refitted as one batch; the statistic is the likelihood ratio of
+    dropping the variable's columns, p = (1 + #{LR_perm >= LR_obs}) / (1 + n_permutations), with
+    Monte Carlo SE sqrt(p (1 - p) / n_permutations). Every term uses a fresh
+    ``numpy.random.default_rng(seed)``, so its p-value does not depend on which other terms are
+    tested. A permuted refit that does not converge (e.g. separation) counts as extreme.
     """
     codes, labels, _ = _outcome_codes(y, model_id)
-    frame = _design(X, model_id)
-    unknown = [t for t in terms if t not in frame.columns]
+    base_frame = _design(X, model_id)
+    frame, design = build_design(base_frame, interactions, model_id)
+    unknown = [t for t in terms if t not in design.variables]
     if unknown:
-        raise ModelError(f"{model_id}: permutation terms {unknown} are not regressors ({list(frame.columns)})")
-    if observed is None:
-        fit = _fit_model(_build_model(codes, labels, frame, distr, "y"), method=method, maxiter=None,
-                         cov_type="nonrobust", cluster_codes=None, skip_cov=True)
-        if not fit.converged:
-            raise ModelError(f"{model_id}: ordered {distr} did not converge: {fit.problem}")
-        observed = dict(zip(frame.columns, np.asarray(fit.res.params)[:frame.shape[1]]))
-    values = frame.to_numpy(dtype=float)
-    endog = pd.Series(pd.Categorical.from_codes(codes, categories=labels, ordered=True), name="y")
+        raise ModelError(f"{model_id}: permutation terms {unknown} are not regressors ({design.variables}); "
+                         "a product term is tested through its components")
+    strata_codes = None
+    if strata is not None:
+        values = pd.Series(np.asarray(strata))
+        if len(values) != len(codes) or values.isna().any():
+            raise ModelError(f"{model_id}: permutation strata need one non-missing value per observation")
+        strata_codes = pd.factorize(values, sort=True)[0]
+    link = LINKS[distr]
+    base = base_frame.to_numpy(dtype=float)
+    fit = _fit_model(_build_model(codes, labels, frame, distr, "y"), method="newton", maxiter=None,
+                     cov_type="nonrobust", cluster_codes=None, skip_cov=True)
+    start = None
+    if fit.converged:
+        params = np.asarray(fit.res.params, dtype=float)
+        p = frame.shape[1]
+        start = np.concatenate((params[:p], cutpoints_and_jacobian(params[p:])[0]))
     out = {}
-    for term in sorted(set(terms), key=list(frame.columns).index):
-        j = list(frame.columns).index(term)
-        rng = np.random.default_rng(seed)
-        b_obs = abs(float(observed[term]))
-        extreme = failed = 0
-        for _ in range(n_permutations):
-            permuted = values.copy()
-            permuted[:, j] = values[rng.permutation(len(codes)), j]
-            fit = _fit_model(AnalyticOrderedModel(endog, permuted, distr=distr), method=method, maxiter=None,
-                             cov_type="nonrobust", cluster_codes=None, skip_cov=True)
-            if not fit.converged:
-                failed += 1
-                extreme += 1
-            elif abs(float(np.asarray(fit.res.params)[j])) >= b_obs:
-                extreme += 1
-        out[term] = {"p_value": (1 + extreme) / (1 + n_permutations), "n_failed": failed}
+    for term in sorted(set(terms), key=design.variables.index):
+        out[term] = batch.permutation_test(link, codes, len(labels), design, base, term, n_draws=n_permutations,
+                                           seed=seed, strata=strata_codes, start=start)
     return out
 
 
@@ -818,7 +868,8 @@ def _check_choice(model_id, name, value, allowed) -> None:
 
 
 def _se_label(cov_type: str) -> str:
-    return {"nonrobust": "nonrobust", "HC0": "robust (HC0)"}.get(cov_type, cov_type)
+    return {"nonrobust": "model-based (inverse observed information)", "HC0": "robust (HC0)",
+            "HC1": "robust (HC1, n/(n-K))"}.get(cov_type, cov_type)
 
 
 def _separation_text(finding: dict) -> str:

@@ -42,6 +42,14 @@ SE_TYPES = ("unadjusted", "robust", "cluster_entity", "cluster_time", "cluster_t
 ENGINES = ("linearmodels", "fast", "auto")
 FAST_MIN_ROWS = 1_000_000
 FEW_CLUSTERS = 30   # below this, a note says cluster-robust SEs rest on few clusters
+# Small-sample conventions of entity-clustered SEs (all on the CR0 sandwich V0, t with G - 1 df
+# except "linearmodels"):
+#   nested_not_counted  G/(G-1) (N-1)/(N-K) V0, K = coefficients incl. the constant and non-nested
+#                       (time) effect dummies; entity effects nested in the clusters are not counted:
+#                       Stata's xtreg, fe vce(cluster) (and R plm / fixest with nested effects)
+#   absorbed_counted    G/(G-1) (N-1)/(N-K-A) V0, A = absorbed entity effects (Stata's areg)
+#   linearmodels        linearmodels' own default (debiased, auto_df), t with the residual df
+CLUSTER_CONVENTIONS = ("nested_not_counted", "absorbed_counted", "linearmodels")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -52,7 +60,8 @@ def fit_panel(frame: pd.DataFrame, *, entity: str, time: str, outcome: str, regr
               estimator: str = "panel_ols", entity_effects: bool = False, time_effects: bool = False,
               se_type: str = "unadjusted", model_id: str, bandwidth: float | None = None,
               constant: bool = True, engine: str = "auto", min_clusters: int = 10,
-              sample: str = "", time_labels: dict | None = None) -> ModelResult:
+              sample: str = "", time_labels: dict | None = None,
+              cluster_convention: str = "linearmodels") -> ModelResult:
     """Fit one linear panel model on a long table and return a ``ModelResult``.
 
     Rows with a missing key, outcome or regressor are dropped and counted (``n_excluded``). A
@@ -62,6 +71,7 @@ def fit_panel(frame: pd.DataFrame, *, entity: str, time: str, outcome: str, regr
     effects it is PanelOLS's grand-mean constant). ``engine``: "linearmodels", "fast" (PanelOLS on
     flat arrays, same numbers) or "auto" (fast from FAST_MIN_ROWS rows when it covers the model).
     Clustered SEs need ``min_clusters`` clusters in every clustering dimension.
+    ``cluster_convention`` (se_type cluster_entity, linearmodels engine): one of CLUSTER_CONVENTIONS.
     """
     regressors = list(regressors)
     _check_options(model_id, estimator, se_type, engine, entity_effects, time_effects)
@@ -71,9 +81,13 @@ def fit_panel(frame: pd.DataFrame, *, entity: str, time: str, outcome: str, regr
     _check_keys(data, entity, time, ent_codes, n_ent, time_codes, n_time, model_id)
     clusters = _cluster_counts(se_type, entity, time, n_ent, n_time, model_id, min_clusters)
     use_fast = _use_fast(engine, estimator, se_type, len(data), model_id)
+    if cluster_convention not in CLUSTER_CONVENTIONS:
+        raise ModelError(f"{model_id}: unknown cluster_convention {cluster_convention!r}; expected one of "
+                         f"{', '.join(CLUSTER_CONVENTIONS)}")
     spec = dict(model_id=model_id, estimator=estimator, outcome=outcome, regressors=regressors,
                 entity=entity, time=time, entity_effects=entity_effects, time_effects=time_effects,
-                se_type=se_type, constant=constant, bandwidth=bandwidth)
+                se_type=se_type, constant=constant, bandwidth=bandwidth, cluster_convention=cluster_convention,
+                n_entities=n_ent, n_periods=n_time)
     if use_fast:
         result = _fit_fast(data, spec, ent_codes, n_ent, time_codes, n_time)
     else:
@@ -94,6 +108,10 @@ def _finish(result, spec, clusters, n_missing, sample, labels, n_time) -> ModelR
     if labels:
         result.extra["time_labels"] = {int(k): str(v) for k, v in sorted(labels.items())}
     result.notes.extend(_notes(n_missing, clusters, se_type, n_time))
+    if "small_sample_correction" not in result.extra and result.extra.get("engine") == "linearmodels":
+        df = result.extra.get("df_resid")
+        result.extra["small_sample_correction"] = (
+            "linearmodels debiased: n/(n - K - counted effects)" + (f", t({df})" if df is not None else ""))
     no_se = result.estimates.loc[result.estimates["std_error"].isna(), "term"].tolist()
     if no_se:
         result.notes.append(f"no standard error for {', '.join(no_se)}: the estimated variance is negative "
@@ -256,7 +274,53 @@ def _fit_linearmodels(data, spec) -> ModelResult:
         raise _explain_value_error(err, x, spec) from err
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=RuntimeWarning)  # sqrt of a negative variance -> NaN
-        return _result_from_linearmodels(res, spec, options)
+        result = _result_from_linearmodels(res, spec, options)
+        if spec["se_type"] == "cluster_entity" and spec["cluster_convention"] != "linearmodels":
+            crv0 = model.fit(cov_type="clustered", cluster_entity=True, debiased=False, group_debias=False,
+                             **({"auto_df": False, "count_effects": False} if spec["estimator"] == "panel_ols"
+                                else {}))
+            apply_cluster_convention(result, np.asarray(crv0.cov), spec)
+        return result
+
+
+def cluster_scale(convention: str, n_obs: int, n_clusters: int, n_coef: int, n_time_dummies: int,
+                  n_absorbed: int) -> tuple[float, int]:
+    """(factor on the CR0 covariance, df of the t distribution) of a CLUSTER_CONVENTIONS entry."""
+    k = n_coef + n_time_dummies
+    if convention == "absorbed_counted":
+        k += n_absorbed
+    return n_clusters / (n_clusters - 1) * (n_obs - 1) / (n_obs - k), n_clusters - 1
+
+
+def apply_cluster_convention(result: ModelResult, crv0: np.ndarray, spec: dict) -> None:
+    """Replace linearmodels' entity-clustered covariance by the configured convention on CR0."""
+    fe = spec["estimator"] == "panel_ols"
+    n_absorbed = spec["n_entities"] - 1 if fe and spec["entity_effects"] else 0
+    n_time_dummies = spec["n_periods"] - 1 if fe and spec["time_effects"] else 0
+    n_coef = int((result.estimates["role"] == "coef").sum())
+    factor, df = cluster_scale(spec["cluster_convention"], result.n_obs, spec["n_entities"], n_coef, n_time_dummies,
+                               n_absorbed)
+    cov = crv0 * factor
+    se = np.sqrt(np.diag(cov))
+    est = result.estimates
+    coef = est["role"] == "coef"
+    b = est.loc[coef, "estimate"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = b / se
+    q = stats.t.ppf(0.975, df)
+    est.loc[coef, "std_error"] = se
+    est.loc[coef, "statistic"] = t
+    est.loc[coef, "p_value"] = 2 * stats.t.sf(np.abs(t), df)
+    est.loc[coef, "ci_low"] = b - q * se
+    est.loc[coef, "ci_high"] = b + q * se
+    result.extra["cov"] = _cov_dict(result.extra["cov"]["terms"], cov)
+    counted = "counted" if spec["cluster_convention"] == "absorbed_counted" else "not counted"
+    result.extra["cluster_convention"] = spec["cluster_convention"]
+    result.extra["small_sample_correction"] = (
+        f"G/(G-1) (N-1)/(N-K) on CR0, t({df}); absorbed entity effects nested in the clusters {counted} in K"
+        + (" (Stata xtreg, fe vce(cluster))" if counted == "not counted" and fe else "")
+        + f"; factor {factor:.4f}")
+    result.extra["df_inference"] = int(df)
 
 
 def _absorbed_names(message: str) -> str:
@@ -301,6 +365,7 @@ def _result_from_linearmodels(res, spec, options) -> ModelResult:
     extra = {"cov": _cov_dict(res.params.index, np.asarray(res.cov)), "df_resid": int(res.df_resid),
              "df_model": int(res.df_model), "r2_between": _float(res.rsquared_between),
              "r2_overall": _float(res.rsquared_overall), "linearmodels_fit": _jsonable(options),
+             "r2_inclusive": _float(getattr(res, "rsquared_inclusive", None)),
              "debiased": True, "s2": float(res.s2)}
     notes = []
     if spec["se_type"] == "driscoll_kraay":
@@ -416,6 +481,53 @@ def hausman(fe_result: ModelResult, re_result: ModelResult, terms: list[str] | N
             "se_type_re": re_result.se_type, "note": note.strip("; ")}
 
 
+def mundlak_test(frame: pd.DataFrame, *, entity: str, outcome: str, regressors: list[str], terms: list[str],
+                 model_id: str = "mundlak") -> dict:
+    """Regression-based (Mundlak / Wooldridge) test of random against fixed effects.
+
+    Pooled OLS of the outcome on a constant, ``regressors`` (which include ``terms``) and the entity
+    means of ``terms``; H0 (RE consistent) is that the means' coefficients are zero. Wald test with
+    the cluster-robust covariance (CR1: G/(G-1) (N-1)/(N-K), clusters = entities), F(q, G-1). Valid
+    without RE's efficiency assumption, so it is never negative nor built on a near-singular
+    V_fe - V_re. A mean column that is collinear with the regressors (or with another mean) has
+    no between variation left to test. If none is left, the test is "not informative" and no
+    statistic is reported.
+    """
+    data = frame[[entity, outcome, *dict.fromkeys([*regressors, *terms])]].dropna()
+    means = data.groupby(entity)[terms].transform("mean").add_prefix("mean_")
+    x = pd.concat([pd.Series(1.0, index=data.index, name="const"), data[list(dict.fromkeys(regressors))], means],
+                  axis=1).astype(float)
+    dropped = [c for c in collinear_columns(x) if c.startswith("mean_")]
+    tested = [c for c in means.columns if c not in dropped]
+    out = {"method": "Mundlak regression test, pooled OLS, cluster-robust (CR1) Wald", "terms": list(terms),
+           "tested_means": tested, "collinear_means": dropped, "n_clusters": int(data[entity].nunique())}
+    if not tested:
+        out.update(informative=False, statistic=None, df=0, p_value=None,
+                   note="not informative: the entity means of the tested terms are collinear with the regressors, "
+                        "so the data hold no between-entity variation in these terms for RE to add (the Mundlak "
+                        "difference has no variance); FE and RE use the same within information on them, and "
+                        "any gap between their estimates comes from the other terms")
+        return out
+    x = x.drop(columns=dropped)
+    xm, ym = x.to_numpy(), data[outcome].to_numpy(dtype=float)
+    xtx_inv = np.linalg.inv(xm.T @ xm)
+    beta = xtx_inv @ xm.T @ ym
+    resid = ym - xm @ beta
+    groups = pd.factorize(data[entity])[0]
+    scores = np.zeros((groups.max() + 1, xm.shape[1]))
+    np.add.at(scores, groups, xm * resid[:, None])
+    n, k, g = xm.shape[0], xm.shape[1], scores.shape[0]
+    cov = xtx_inv @ scores.T @ scores @ xtx_inv * g / (g - 1) * (n - 1) / (n - k)
+    idx = [list(x.columns).index(c) for c in tested]
+    gamma, v = beta[idx], cov[np.ix_(idx, idx)]
+    wald = float(gamma @ np.linalg.solve(v, gamma))
+    q = len(idx)
+    p_value = float(stats.f.sf(wald / q, q, g - 1))
+    out.update(informative=True, statistic=wald, df=q, f_statistic=wald / q, df_denom=g - 1, p_value=p_value,
+               note="" if not dropped else f"{dropped} collinear with the regressors (no variation to test)")
+    return out
+
+
 def _common_sigma_scale(fe_result, re_result) -> float:
     """s2_re / s2_fe, for unadjusted covariances only (a rescaled sandwich would mean nothing)."""
     for result in (fe_result, re_result):
@@ -457,7 +569,8 @@ def _coef_cov(result: ModelResult, terms) -> tuple[np.ndarray, np.ndarray]:
 # ----------------------------------------------------------------------------------------------
 
 def fit_upgrading_governance(build: PanelBuild, *, model_id: str = "upgrading_governance",
-                             se_type: str = "cluster_entity") -> dict[str, ModelResult]:
+                             se_type: str = "cluster_entity",
+                             cluster_convention: str = "nested_not_counted") -> dict[str, ModelResult]:
     """Cluster x upgrading-type models: PanelOLS with cluster and type effects on the governance x
     type interactions (SEs clustered by cluster), RandomEffects with CE, sector and type dummies
     plus the interactions, and a Hausman test on the interactions from unadjusted fits (the
@@ -466,22 +579,31 @@ def fit_upgrading_governance(build: PanelBuild, *, model_id: str = "upgrading_go
     common = dict(entity=build.entity, time=build.time, outcome=build.outcome, sample=build.sample,
                   time_labels=build.time_labels)
     fe = fit_panel(build.frame, regressors=build.regressors["fe"], estimator="panel_ols", entity_effects=True,
-                   time_effects=True, se_type=se_type, model_id=f"{model_id}_fe", **common)
+                   time_effects=True, se_type=se_type, model_id=f"{model_id}_fe",
+                   cluster_convention=cluster_convention, **common)
     re_ = fit_panel(build.frame, regressors=build.regressors["re"], estimator="random_effects",
-                    se_type=se_type, model_id=f"{model_id}_re", **common)
+                    se_type=se_type, model_id=f"{model_id}_re", cluster_convention=cluster_convention, **common)
     fe_u = fit_panel(build.frame, regressors=build.regressors["fe"], estimator="panel_ols", entity_effects=True,
                      time_effects=True, se_type="unadjusted", model_id=f"{model_id}_fe_unadjusted", **common)
     re_u = fit_panel(build.frame, regressors=build.regressors["re"], estimator="random_effects",
                      se_type="unadjusted", model_id=f"{model_id}_re_unadjusted", **common)
     test = hausman(fe_u, re_u, terms=build.regressors["interactions"], sigma="re")
     classic = hausman(fe_u, re_u, terms=build.regressors["interactions"], sigma="separate")
-    summary = (f"Hausman test on {', '.join(test['terms'])} (unadjusted fits, RE error variance): "
-               f"H = {test['statistic']:.3f}, df = {test['df']}, p = {test['p_value']:.4f}; with each fit's "
-               f"own variance: H = {classic['statistic']:.3f}, df = {classic['df']}, p = {classic['p_value']:.4f}"
-               + (f" ({classic['note']})" if classic["note"] else ""))
+    mundlak = mundlak_test(build.frame, entity=build.entity, outcome=build.outcome,
+                           regressors=build.regressors["re"], terms=build.regressors["interactions"],
+                           model_id=model_id)
+    # One printed verdict: the regression-based test (the classic statistics stay in extra, unprinted:
+    # on this panel V_fe - V_re is near-singular and the two classic forms contradict each other).
+    if mundlak["informative"]:
+        summary = (f"FE vs RE, Mundlak test on {', '.join(mundlak['terms'])} (cluster-robust Wald): "
+                   f"F({mundlak['df']}, {mundlak['df_denom']}) = {mundlak['f_statistic']:.3f}, "
+                   f"p = {mundlak['p_value']:.4f}")
+    else:
+        summary = f"FE vs RE on {', '.join(mundlak['terms'])}: Hausman/Mundlak test {mundlak['note']}"
     for result in (fe, re_):
-        result.extra["hausman"] = test
-        result.extra["hausman_classic"] = classic
+        result.extra["hausman"] = mundlak
+        result.extra["hausman_classic"] = {"sigma_re": test, "separate": classic,
+                                           "printed": False, "why": "superseded by the Mundlak test"}
         result.notes.append(summary)
         result.extra["build_counts"] = dict(build.counts)
         result.notes.extend(build.notes)
@@ -501,6 +623,9 @@ def fit_trade_share_change(build: PanelBuild, *, model_id: str = "trade_share_ch
                        regressors=build.regressors["fe"], estimator="panel_ols", entity_effects=True,
                        se_type=se_type, model_id=model_id, sample=build.sample, time_labels=build.time_labels)
     result.fixed_effects = {"Product": True}
+    result.extra["interpretation"] = "descriptive"
+    result.notes.append("descriptive association, not a causal effect: share and unit value come from the same "
+                        "trade flows, so part of the relation is mechanical")
     result.extra["build_counts"] = dict(build.counts)
     result.notes.extend(build.notes)
     return result
@@ -513,6 +638,8 @@ def fit_us_furniture_imports(build: PanelBuild, *, model_id: str = "us_furniture
                        regressors=build.regressors["fe"], estimator="panel_ols", entity_effects=True,
                        time_effects=True, se_type=se_type, model_id=model_id, sample=build.sample)
     result.fixed_effects = {"Origin": True, "Year": True}
+    result.extra["interpretation"] = "descriptive"
+    result.notes.append("descriptive: few observations for its parameters, on a top-10 sample selected on the outcome")
     result.extra["build_counts"] = dict(build.counts)
     result.extra.update(build.facts)
     result.notes.extend(build.notes)

@@ -117,7 +117,8 @@ def run_panel_spec(name: str, spec: dict, tables: dict[str, pd.DataFrame]) -> li
                                 bandwidth=spec.get("bandwidth"), model_id=name, sample=str(spec["table"]))]
     build = panel_build(spec, tables)
     if spec["panel"] == "upgrading":
-        fits = panel.fit_upgrading_governance(build, model_id=name, se_type=se_type)
+        fits = panel.fit_upgrading_governance(build, model_id=name, se_type=se_type,
+                                              cluster_convention=spec.get("cluster_convention", "nested_not_counted"))
         return [fits["fe"], fits["re"]]
     if spec["panel"] == "trade_share_change":
         return [panel.fit_trade_share_change(build, model_id=name, se_type=se_type)]
@@ -147,6 +148,16 @@ def run_ordinal_spec(name: str, spec: dict, dataset: pd.DataFrame, *, halves: st
 
     variables = model_variables(dataset, halves=spec.get("halves", halves))
     regressors = list(spec["regressors"])
+    interactions = [list(c) for c in spec.get("interactions", [])]
+    strata_column = spec.get("permutation_strata")
+    if strata_column and strata_column not in variables.columns:
+        raise InputError("config", f"ordinal spec {name!r}: permutation_strata names a column the model "
+                         "variables do not have", column="permutation_strata", value=strata_column,
+                         expected="e.g. sector_group")
+    terms = list(spec.get("permutation_terms", [])) if permutations else []
+    if terms and n_permutations > 0:
+        check_permutation_budget(name, spec, variables, n_permutations)
+    precomputed = [r for r in regressors if r in PRECOMPUTED_PRODUCTS]
     results = []
     for outcome in spec["outcomes"]:
         sample, excluded = estimation_sample(variables, outcome, regressors)
@@ -158,9 +169,15 @@ def run_ordinal_spec(name: str, spec: dict, dataset: pd.DataFrame, *, halves: st
             groups = sample[spec["cluster_by"]] if spec.get("se_type") == "cluster" else None
             result = ordinal.fit_ordered(
                 sample[outcome], sample[regressors], distr=link, model_id=model_id, outcome=outcome,
-                cov_type=_ordinal_cov_type(spec), groups=groups,
-                permutation_terms=spec.get("permutation_terms", []) if permute else [],
-                n_permutations=n_permutations if permute else 0, seed=seed)
+                cov_type=_ordinal_cov_type(spec), groups=groups, interactions=interactions,
+                permutation_terms=terms if permute else [],
+                n_permutations=n_permutations if permute else 0, seed=seed,
+                permutation_strata=sample[strata_column] if strata_column else None,
+                profile=permute and len(sample) <= PROFILE_MAX_ROWS)
+            if precomputed:
+                result.notes.append(f"{precomputed} are precomputed product columns: the marginal effects of "
+                                    f"their components hold them fixed (partial effects); declare the interaction "
+                                    f"under `interactions` for effects that move it")
             result.n_excluded = sum(len(v) for v in excluded.values())
             result.sample = "clusters with upgrading data and every variable of the spec"
             result.extra["excluded_clusters"] = excluded
@@ -182,8 +199,31 @@ def ordinal_readings(name: str, spec: dict, dataset: pd.DataFrame, readings: pd.
     return _readings_frame(rows)
 
 
+DEFAULT_ORDINAL_SE = "model_based"
+PROFILE_MAX_ROWS = 20_000          # profile-likelihood CIs refit per evaluation: cheap at N ~ 34
+# Product columns that coding.model_variables precomputes (usable, but their effects are partial).
+PRECOMPUTED_PRODUCTS = {"ce_x_complex": ("ce_level", "sector_complex_products"),
+                        "quasi_hierarchy_global_x_complex": ("quasi_hierarchy_global", "sector_complex_products")}
+
+
 def _ordinal_cov_type(spec: dict) -> str:
-    return {"nonrobust": "nonrobust", "robust": "HC0", "cluster": "cluster"}[spec.get("se_type", "robust")]
+    return {"model_based": "nonrobust", "nonrobust": "nonrobust", "robust": "HC0", "hc0": "HC0", "hc1": "HC1",
+            "cluster": "cluster"}[spec.get("se_type", DEFAULT_ORDINAL_SE)]
+
+
+def check_permutation_budget(name: str, spec: dict, variables: pd.DataFrame, n_permutations: int) -> float:
+    """Refuse a spec whose permutation tests would run for more than an hour, with the estimate."""
+    from .batch import MAX_PERMUTATION_SECONDS, estimated_seconds
+
+    n_obs = int(variables["has_upgrading_data"].sum())
+    n_params = len(spec["regressors"]) + len(spec.get("interactions", [])) + 7   # + at most 7 cutpoints
+    n_tests = len(spec["outcomes"]) * len(spec.get("permutation_terms", []))
+    seconds = estimated_seconds(n_permutations, n_obs, n_params, n_tests)
+    if seconds > MAX_PERMUTATION_SECONDS:
+        raise InputError("config", f"ordinal spec {name!r}: {n_tests} permutation tests x {n_permutations} draws on "
+                         f"{n_obs:,} rows would take about {seconds / 3600:.1f} hours", column="n_permutations",
+                         value=n_permutations, expected="fewer draws, fewer permutation_terms, or 0 at this scale")
+    return seconds
 
 
 # ----------------------------------------------------------------------------------------------

@@ -55,7 +55,7 @@ class Table:
     """A rendered-format-neutral table: what to print, not how.
 
     ``cells`` has CELL_COLUMNS, one row per printed cell: ``row_id`` orders the printed rows,
-    ``line`` says what the row is ("estimate", "se", "fe", "stat", "data"), ``text`` is the
+    ``line`` says what the row is ("estimate", "se", "permutation", "fe", "stat", "data"), ``text`` is the
     formatted number without stars, ``stars`` the significance marks, ``value``/``p_value`` the
     numbers behind the text (for machines). ``panels`` lists (panel key, heading) in print order;
     an empty heading prints a rule and no title.
@@ -150,7 +150,8 @@ def regression_table(results: list[ModelResult], *, preset: str = "aer", role: s
     return Table(title=title, label=label, preset=preset, stub_header="",
                  header_rows=_regression_headers(results, columns, labels, column_labels),
                  columns=columns, align=["c"] * len(columns), panels=_regression_panels(cells, role),
-                 cells=cells, notes=_regression_notes(results, columns, style, p_column, notes, model_notes))
+                 cells=cells, notes=_regression_notes(results, columns, style, p_column, notes, model_notes,
+                                                     labels))
 
 
 def _estimate_panel(results, role, terms, labels, preset, digits, p_column, columns, ids) -> list[dict]:
@@ -174,6 +175,10 @@ def _estimate_panel(results, role, terms, labels, preset, digits, p_column, colu
             se_text = format_number(first["std_error"], digits) or "n.a."
             rows.append({**base, "line": "se", "text": f"({se_text})", "stars": "", "value": first["std_error"],
                          "p_value": math.nan})
+            perm = first.get("p_value_permutation", math.nan)
+            if role == "coef" and not _missing(perm):
+                rows.append({**base, "line": "permutation", "text": f"[{format_number(perm, digits)}]", "stars": "",
+                             "value": perm, "p_value": perm})
     return rows
 
 
@@ -206,16 +211,24 @@ STATISTICS = [  # (record field, printed label, formatter)
     ("n_obs", "Observations", "count"),
     ("loglik", "Log-likelihood", "number"),
     ("pseudo_r2", "Pseudo R² (McFadden)", "number"),
-    ("r2", "R²", "number"),
-    ("r2_within", "Within R²", "number"),
+    ("r2", "R² (as estimated: within for FE, quasi-demeaned for RE)", "number"),
+    ("r2_within", "R² (within, entity-demeaned)", "number"),
+    ("extra.r2_inclusive", "R² (overall, including the fixed effects; fixest's R2)", "number"),
 ]
+
+
+def _statistic_value(result, name):
+    """A record field, or ``extra.<key>`` for a fact kept in ``extra``."""
+    if name.startswith("extra."):
+        return result.extra.get(name.removeprefix("extra."))
+    return getattr(result, name)
 
 
 def _statistic_rows(results, digits, columns, ids) -> list[dict]:
     """Fit statistics; a row appears only when some model reports it."""
     rows = []
     for name, row_label, kind in STATISTICS:
-        values = [getattr(r, name) for r in results]
+        values = [_statistic_value(r, name) for r in results]
         if all(_missing(v) for v in values):
             continue
         for value, column, column_id in zip(values, columns, ids):
@@ -273,7 +286,7 @@ def _grouped(columns: list[str], values: list[str]) -> list[tuple[list[str], str
     return groups
 
 
-def _regression_notes(results, columns, preset, p_column, extra, model_notes) -> list[str]:
+def _regression_notes(results, columns, preset, p_column, extra, model_notes, labels=None) -> list[str]:
     """SE type and clusters always; star legend only in a starred preset; failures never hidden."""
     first = "Standard errors in parentheses."
     if preset.stars:
@@ -285,6 +298,14 @@ def _regression_notes(results, columns, preset, p_column, extra, model_notes) ->
     else:
         se_note = "Standard errors: " + "; ".join(f"{_column_span(c)} {v}" for c, v in groups) + "."
     notes = [first, se_note]
+    corrections = [r.extra.get("small_sample_correction", "") for r in results]
+    if any(corrections):
+        groups = _grouped(columns, corrections)
+        notes.append("Small-sample correction of the SEs: " + ("; ".join(f"{_column_span(c)} {v or 'none'}"
+                                                                         for c, v in groups)
+                                                              if len(groups) > 1 else groups[0][1]) + ".")
+    notes += _permutation_notes(results, columns, labels)
+    notes += _r2_notes(results, columns)
     samples = _grouped(columns, [r.sample for r in results])
     if any(value for _, value in samples):
         notes.append("Sample: " + ("; ".join(f"{_column_span(c)} {v or 'as estimated'}" for c, v in samples)
@@ -294,6 +315,43 @@ def _regression_notes(results, columns, preset, p_column, extra, model_notes) ->
     if model_notes:
         notes += [f"{c}: {note}" for r, c in zip(results, columns) for note in r.notes]
     return notes + list(extra)
+
+
+def _r2_notes(results, columns) -> list[str]:
+    """Say which R² each row is, and explain a negative one instead of printing it bare."""
+    if all(_missing(r.r2) and _missing(r.r2_within) for r in results):
+        return []
+    notes = ["R² (as estimated) is 1 − SSR/TSS of the equation the estimator fits: for PanelOLS with fixed effects "
+             "the data net of all effects (fixest's within R²), for RandomEffects the quasi-demeaned data, "
+             "otherwise the usual R². R² (within) is linearmodels' 1 − SSR/TSS of the entity-demeaned data "
+             "predicted by the slopes alone (time effects left out), as Stata's within R² but not a squared "
+             "correlation."]
+    negative = [c for r, c in zip(results, columns) if not _missing(r.r2_within) and r.r2_within < 0]
+    if negative:
+        notes.append(f"Negative within R² in {', '.join(negative)}: the slopes explain less of the within-entity "
+                     "variation than its mean does (the effects, not the slopes, carry the fit).")
+    return notes
+
+
+def _permutation_notes(results, columns, labels=None) -> list[str]:
+    """What the bracketed randomization-inference p-values are, with their draws and MC SEs."""
+    parts = []
+    for r, column in zip(results, columns):
+        perm = r.extra.get("permutation") or {}
+        coef = r.estimates[(r.estimates["role"] == "coef") & r.estimates["p_value_permutation"].notna()]
+        if coef.empty or not perm:
+            continue
+        draws = int(perm.get("n_permutations", 0))
+        mc = perm.get("mc_se", {})
+        name = (labels or {}).get
+        terms = ", ".join(f"{name(t, t)} p = {p:.3f} (MC SE {mc[t]:.4f})" if t in mc else f"{name(t, t)} p = {p:.3f}"
+                          for t, p in zip(coef["term"], coef["p_value_permutation"]))
+        parts.append(f"{column}: {draws:,} draws; {terms}")
+    if not parts:
+        return []
+    return ["Randomization-inference p-values in brackets: each permutes the variable (and rebuilds its "
+            "interactions) and refits; the statistic is the likelihood ratio of the variable's columns; "
+            "Monte Carlo SE = sqrt(p(1 − p)/draws). " + "; ".join(parts) + "."]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -498,7 +556,8 @@ def classification_table(classified: pd.DataFrame, *, preset: str = "aer",
                              stub_header="Exporter", panel="_panel", digits={"delta_M_pp": 2},
                              notes=["Signs of the change 1990–2000 in export earnings (ΔX), world demand (ΔQw), "
                                     "market share (ΔM, percentage points) and relative unit value (ΔV); "
-                                    "n.a.: a share printed n.a., so the row is not classifiable."])
+                                    "n.a.: a share printed n.a.; such a row is classified where no sign of ΔM would change "
+                                    "the outcome and is 'not classifiable' only where it would."])
 
 
 # ------------------------------------------------------------------------------------------------
@@ -535,7 +594,7 @@ def _view(table: Table, cell_text, escape) -> dict:
         for _, group in part.groupby("row_id", sort=True):
             by_column = {r.column: r for r in group.itertuples(index=False)}
             first = group.iloc[0]
-            stub = "" if first["line"] == "se" else escape(first["row"])
+            stub = "" if first["line"] in ("se", "permutation") else escape(first["row"])
             cells = [{"text": cell_text(by_column[c].text, by_column[c].stars) if c in by_column else "",
                       "align": ALIGN_CLASSES.get(align, "wrap")} for c, align in zip(table.columns, table.align)]
             rows.append({"stub": stub, "line": first["line"], "cells": cells})

@@ -1,0 +1,266 @@
+"""Many small ordered probit/logit fits at once: randomization inference and profile likelihoods.
+
+At N ~ 34 a statsmodels fit costs milliseconds of Python overhead for microseconds of arithmetic.
+``batch_newton`` fits B data sets that share the outcome (B x N x p design, optional B x N offset)
+in one vectorised Newton-Raphson in (b, a), a being the real cutpoints: the ordered probit and logit
+log-likelihoods are concave in (b, a) (Pratt 1981), so Newton with step halving (every accepted step
+raises the log-likelihood and keeps the cutpoints increasing) converges from any warm start where
+the MLE exists. The log-likelihood is statsmodels' (log(P + 1e-20)), so its maximum is the one
+``fit_ordered`` reports.
+
+``permutation_test``: the randomization-inference p-value of "variable v has no effect". Each draw
+permutes v (optionally within strata), rebuilds every column derived from it (its interactions),
+and refits; the statistic is the likelihood-ratio statistic of dropping every column derived from v.
+The restricted model does not contain v, so its log-likelihood is the same in every draw and the
+statistic is the unrestricted maximum log-likelihood itself: p = (1 + #{llf_perm >= llf_obs}) / (1 + B).
+A permuted sample may be separated (the MLE does not exist): Newton then stops where the Newton
+decrement says less than 1e-10 of log-likelihood is left, i.e. at the supremum, which is the LR
+statistic's value. A draw that still fails (no convergence in PERMUTATION_MAXITER steps, singular
+steps) is counted as extreme (conservative).
+
+``profile_interval``: the profile-likelihood CI of one coefficient, {b_j : 2 (llf_max - llf_prof(b_j))
+<= chi2_1(1 - alpha)}, as R's ``confint`` on ``polr`` does.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import optimize, stats
+
+from .effects import Design
+
+PROB_FLOOR = 1e-20
+SECONDS_PER_UNIT = 2.0e-8     # calibrated by workflow/benchmarks/permutation.py: s per draw*N*P^2*iteration
+ITERATIONS = 6                # typical Newton iterations from a warm start
+MAX_PERMUTATION_SECONDS = 3600.0
+PERMUTATION_MAXITER = 30      # a draw still moving after 30 Newton steps from the null fit is diverging
+
+
+class _Problem:
+    """The outcome's category structure, shared by every data set of a batch."""
+
+    def __init__(self, codes: np.ndarray, n_cat: int):
+        self.codes = np.asarray(codes, dtype=np.intp)
+        self.k = n_cat - 1
+        n, k = self.codes.size, self.k
+        self.has_upp = self.codes < k
+        self.has_low = self.codes > 0
+        self.upper = np.zeros((n, k))
+        self.upper[np.flatnonzero(self.has_upp), self.codes[self.has_upp]] = 1.0
+        self.lower = np.zeros((n, k))
+        self.lower[np.flatnonzero(self.has_low), self.codes[self.has_low] - 1] = 1.0
+        inner = (self.codes > 0) & (self.codes < k)
+        self.inner = np.zeros((n, max(k - 1, 0)))   # category c in 1..k-1: both bounds finite
+        self.inner[np.flatnonzero(inner), self.codes[inner] - 1] = 1.0
+
+    def pieces(self, link, X, offset, params):
+        """Per-observation P, A = f(u)/P, Bv = f(l)/P, A' = f'(u)/P, B' = f'(l)/P (B x N)."""
+        p = X.shape[-1]
+        beta, alpha = params[:, :p], params[:, p:]
+        eta = np.einsum("bnp,bp->bn", X, beta) if X.ndim == 3 else beta @ X.T
+        if offset is not None:
+            eta = eta + offset
+        a_up = alpha @ self.upper.T        # B x N: a_c (0 where c = K-1)
+        a_lo = alpha @ self.lower.T        # a_{c-1} (0 where c = 0)
+        cdf_u, sf_u, f_u, fp_u = link.values(a_up - eta)
+        cdf_l, sf_l, f_l, fp_l = link.values(a_lo - eta)
+        hu, hl = self.has_upp[None, :], self.has_low[None, :]
+        cdf_u, sf_u = np.where(hu, cdf_u, 1.0), np.where(hu, sf_u, 0.0)
+        cdf_l, sf_l = np.where(hl, cdf_l, 0.0), np.where(hl, sf_l, 1.0)
+        f_u, fp_u, f_l, fp_l = f_u * hu, fp_u * hu, f_l * hl, fp_l * hl
+        prob = np.where(hl & (a_lo - eta > 0), sf_l - sf_u, cdf_u - cdf_l)
+        prob = np.maximum(prob, 0.0) + PROB_FLOOR
+        return prob, f_u / prob, f_l / prob, fp_u / prob, fp_l / prob
+
+    def loglike(self, link, X, offset, params) -> np.ndarray:
+        return np.log(self.pieces(link, X, offset, params)[0]).sum(axis=1)
+
+    def derivatives(self, link, X, offset, params):
+        """(llf (B,), gradient (B, P), Hessian (B, P, P)) in (b, a)."""
+        prob, a, b, ap, bp = self.pieces(link, X, offset, params)
+        shared = X.ndim == 2
+        g_eta = -(a - b)
+        h_uu, h_ll, h_ul = ap - a * a, -bp - b * b, a * b
+        h_ee = h_uu + 2.0 * h_ul + h_ll
+        if shared:
+            g_b = g_eta @ X
+            h_bb = np.einsum("bn,np,nq->bpq", h_ee, X, X)
+            h_ba = np.einsum("bn,np,nk->bpk", -(h_uu + h_ul), X, self.upper) + \
+                np.einsum("bn,np,nk->bpk", -(h_ul + h_ll), X, self.lower)
+        else:
+            xt = np.transpose(X, (0, 2, 1))
+            g_b = (xt @ g_eta[..., None])[..., 0]
+            h_bb = (xt * h_ee[:, None, :]) @ X
+            h_ba = xt @ ((-(h_uu + h_ul))[..., None] * self.upper[None] + (-(h_ul + h_ll))[..., None] * self.lower[None])
+        g_a = a @ self.upper - b @ self.lower
+        k = self.k
+        diag = h_uu @ self.upper + h_ll @ self.lower
+        h_aa = np.zeros((prob.shape[0], k, k))
+        h_aa[:, np.arange(k), np.arange(k)] = diag
+        if k > 1:
+            off = h_ul @ self.inner                       # (a_c, a_{c-1}) for c = 1..k-1
+            h_aa[:, np.arange(1, k), np.arange(k - 1)] = off
+            h_aa[:, np.arange(k - 1), np.arange(1, k)] = off
+        grad = np.concatenate((g_b, g_a), axis=1)
+        hess = np.concatenate((np.concatenate((h_bb, h_ba), axis=2),
+                               np.concatenate((np.transpose(h_ba, (0, 2, 1)), h_aa), axis=2)), axis=1)
+        return np.log(prob).sum(axis=1), grad, hess
+
+
+def batch_newton(link, codes, n_cat, X, start, *, offset=None, maxiter=60, tol=1e-9):
+    """Maximise B ordered-model log-likelihoods at once.
+
+    ``X``: N x p (shared) or B x N x p; ``start``: B x (p + k) in (b, a); ``offset``: None or B x N.
+    Returns (params B x (p + k), llf (B,), converged (B,) bool).
+    """
+    prob = _Problem(codes, n_cat)
+    params = np.array(start, dtype=float, copy=True)
+    nb, p = params.shape[0], X.shape[-1]
+    llf = np.full(nb, -np.inf)
+    converged = np.zeros(nb, dtype=bool)
+    active = np.arange(nb)
+
+    def take(idx):
+        return (X if X.ndim == 2 else X[idx]), (None if offset is None else offset[idx])
+
+    with np.errstate(all="ignore"):
+        for _ in range(maxiter):
+            if active.size == 0:
+                break
+            Xa, oa = take(active)
+            cur = params[active]
+            ll, grad, hess = prob.derivatives(link, Xa, oa, cur)
+            llf[active] = ll
+            try:
+                step = np.linalg.solve(-hess, grad[..., None])[..., 0]
+            except np.linalg.LinAlgError:   # a singular Hessian somewhere (separation): a tiny ridge, batched
+                scale = np.abs(np.diagonal(hess, axis1=1, axis2=2)).max(axis=1)
+                ridge = (1e-10 * np.maximum(scale, 1e-300))[:, None, None] * np.eye(hess.shape[1])[None]
+                step = np.linalg.solve(-hess + ridge, grad[..., None])[..., 0]
+            bad = ~np.all(np.isfinite(step), axis=1)
+            step[bad] = 0.0
+            # converged: the step is tiny, or the Newton decrement g'(-H)^-1 g / 2 (the gain still
+            # available in a concave problem) is below 1e-10; a separated draw, whose MLE does not
+            # exist, stops there too, at its supremum to that accuracy
+            decrement = 0.5 * np.einsum("bp,bp->b", grad, step)
+            done = ((np.max(np.abs(step), axis=1) < tol) | (decrement < 1e-10)) & ~bad
+            converged[active[done]] = True
+            moving = ~done & ~bad
+            idx, st, base_ll = active[moving], step[moving], ll[moving]
+            scale = np.ones(idx.size)
+            accepted = np.zeros(idx.size, dtype=bool)
+            for _half in range(40):
+                todo = ~accepted
+                if not todo.any():
+                    break
+                cand = params[idx[todo]] + scale[todo, None] * st[todo]
+                ordered = np.all(np.diff(cand[:, p:], axis=1) > 0, axis=1) if n_cat > 2 else np.ones(todo.sum(), bool)
+                Xt, ot = take(idx[todo])
+                new_ll = np.where(ordered, prob.loglike(link, Xt, ot, cand), -np.inf)
+                ok = new_ll >= base_ll[todo] - 1e-10 * np.maximum(1.0, np.abs(base_ll[todo]))
+                sub = np.flatnonzero(todo)
+                params[idx[sub[ok]]] = cand[ok]
+                llf[idx[sub[ok]]] = new_ll[ok]
+                accepted[sub[ok]] = True
+                scale[sub[~ok]] *= 0.5
+            # a draw whose step cannot raise the log-likelihood sits at its maximum (to rounding)
+            if (~accepted).any():
+                converged[idx[~accepted]] = np.max(np.abs(st[~accepted]), axis=1) < 1e-5
+            active = idx[accepted]
+    return params, llf, converged
+
+
+# ----------------------------------------------------------------------------------------------
+# Randomization inference
+# ----------------------------------------------------------------------------------------------
+
+def permutation_indices(rng: np.random.Generator, n_draws: int, strata: np.ndarray | None, n: int) -> np.ndarray:
+    """B x N row indices: draw b gives row i the variable's value of row idx[b, i]; with strata,
+    only rows of the same stratum are exchanged."""
+    codes = np.zeros(n, dtype=np.intp) if strata is None else np.asarray(strata, dtype=np.intp)
+    keys = rng.random((n_draws, n)) + codes[None, :] * 2.0
+    order = np.argsort(keys, axis=1, kind="stable")         # rows by stratum, shuffled within
+    base = np.argsort(codes, kind="stable")                 # rows by stratum, in data order
+    out = np.empty((n_draws, n), dtype=np.intp)
+    out[:, base] = order
+    return out
+
+
+def estimated_seconds(n_draws: int, n_obs: int, n_params: int, n_tests: int) -> float:
+    """Rough wall time of ``n_tests`` permutation tests (calibrated by the benchmark)."""
+    return SECONDS_PER_UNIT * n_draws * n_obs * n_params ** 2 * ITERATIONS * n_tests
+
+
+def permutation_test(link, codes, n_cat, design: Design, base: np.ndarray, variable: str, *, n_draws: int,
+                     seed: int, strata: np.ndarray | None = None, start: np.ndarray | None = None) -> dict:
+    """p-value, MC SE, draws, failures and the observed statistic of "``variable`` has no effect"."""
+    n = base.shape[0]
+    X = design.matrix(base)
+    cols = design.columns
+    moved = [cols.index(c) for c in design.derived(variable)]
+    kept = [j for j in range(len(cols)) if j not in moved]
+    k = n_cat - 1
+    start_full = _start(codes, n_cat, X.shape[1]) if start is None else np.asarray(start, dtype=float)
+    obs, llf_obs, conv_obs = batch_newton(link, codes, n_cat, X, start_full[None])
+    restricted_start = np.concatenate((obs[0, kept], obs[0, -k:]))
+    rest, llf_rest, conv_rest = batch_newton(link, codes, n_cat, X[:, kept], restricted_start[None])
+    rng = np.random.default_rng(seed)
+    idx = permutation_indices(rng, n_draws, strata, n)
+    j = design.variables.index(variable)
+    bases = np.repeat(base[None], n_draws, axis=0)
+    bases[:, :, j] = base[idx, j]
+    Xb = design.matrix(bases)
+    warm = np.zeros(X.shape[1] + k)                           # the null fit, v's columns at 0
+    warm[kept] = rest[0, :len(kept)]
+    warm[-k:] = rest[0, len(kept):]
+    _, llf, conv = batch_newton(link, codes, n_cat, Xb, np.repeat(warm[None], n_draws, axis=0),
+                                maxiter=PERMUTATION_MAXITER)
+    tol = 1e-8 * max(1.0, abs(float(llf_obs[0])))
+    extreme = (~conv) | (llf >= llf_obs[0] - tol)
+    p = (1 + int(extreme.sum())) / (1 + n_draws)
+    return {"p_value": p, "mc_se": math.sqrt(p * (1 - p) / n_draws), "n_draws": int(n_draws),
+            "n_failed": int((~conv).sum()), "lr_statistic": float(2 * (llf_obs[0] - llf_rest[0])),
+            "columns": [cols[m] for m in moved], "observed_converged": bool(conv_obs[0] and conv_rest[0])}
+
+
+def _start(codes, n_cat, p) -> np.ndarray:
+    """b = 0 and the cutpoints of the thresholds-only model (standard normal/logistic quantiles of
+    the cumulative shares are close enough for Newton to take from there)."""
+    shares = np.cumsum(np.bincount(codes, minlength=n_cat))[:-1] / len(codes)
+    return np.concatenate((np.zeros(p), stats.norm.ppf(np.clip(shares, 1e-6, 1 - 1e-6))))
+
+
+# ----------------------------------------------------------------------------------------------
+# Profile likelihood
+# ----------------------------------------------------------------------------------------------
+
+def profile_interval(link, codes, n_cat, X: np.ndarray, params: np.ndarray, se: float, j: int, *,
+                     alpha: float = 0.05) -> tuple[float, float]:
+    """Profile-likelihood CI of coefficient j (NaN on a side where the profile never crosses)."""
+    p = X.shape[1]
+    others = [m for m in range(p) if m != j]
+    Xr = X[:, others]
+    llf_max = float(batch_newton(link, codes, n_cat, X, params[None])[1][0])
+    crit = stats.chi2.ppf(1 - alpha, 1)
+    rest_start = np.concatenate((params[others], params[p:]))
+
+    def deviance(value: float) -> float:
+        offset = (value * X[:, j])[None, :]
+        _, llf, _ = batch_newton(link, codes, n_cat, Xr, rest_start[None], offset=offset)
+        return 2.0 * (llf_max - float(llf[0])) - crit
+
+    bounds = []
+    for sign in (-1.0, 1.0):
+        step = max(se, 1e-3) if np.isfinite(se) else 1.0
+        inner, outer = params[j], params[j] + sign * 2.0 * step
+        found = False
+        for _ in range(12):
+            if deviance(outer) > 0:
+                found = True
+                break
+            inner, outer = outer, params[j] + sign * (abs(outer - params[j]) * 2.0)
+        bounds.append(optimize.brentq(deviance, min(inner, outer), max(inner, outer), xtol=1e-7)
+                      if found else math.nan)
+    return bounds[0], bounds[1]
