@@ -64,6 +64,26 @@ def replication_outputs():
     return [f"{RESULTS}/replication/{name}" for name in REPLICATION_OUTPUTS]
 
 
+# The readings solver (rule solve_readings): every reading the printed checksums allow.
+READINGS_OUTPUTS = {
+    "readings": f"{RESULTS}/replication/readings/readings.csv",
+    "counts": f"{RESULTS}/replication/readings/readings_counts.csv",
+    "cells": f"{RESULTS}/replication/readings/readings_cells.csv",
+    "checks": f"{RESULTS}/replication/readings/readings_checks.csv",
+}
+
+
+def checked_raw_tables():
+    """The printed tables that declare checksums in sources.yaml (the solver's inputs)."""
+    from gvc_clusters.sources import load_manifest
+
+    return [f"{RAW}/{e['file']}" for e in load_manifest(f"{RAW}/sources.yaml") if e.get("checks")]
+
+
+def readings_outputs():
+    return list(READINGS_OUTPUTS.values()) if "clusters" in FAMILIES else []
+
+
 # ---- models ---------------------------------------------------------------------------------
 MODEL_FILES = {
     "estimates": "estimates.csv",  # every coefficient, cutpoint, AME: the renderers' input
@@ -199,6 +219,7 @@ def final_outputs():
         processed_outputs()
         + validation_outputs()
         + replication_outputs()
+        + readings_outputs()
         + classification_outputs()
         + model_outputs()
         + report_outputs()

@@ -29,3 +29,27 @@ rule replicate_chapter10:
         out_dir=lambda wc, output: os.path.dirname(output[0]),
     script:
         "../scripts/replicate_chapter10.py"
+
+
+# Every reading of the garbled cells the printed checksums allow, under glyph consistency (A) and
+# checksums only (B); see gvc_clusters.readings_solver.
+rule solve_readings:
+    input:
+        manifest=f"{RAW}/sources.yaml",
+        decisions=f"{RAW}/decision_log.csv",
+        printed_tables=checked_raw_tables(),
+    output:
+        **READINGS_OUTPUTS,
+    log:
+        "logs/solve_readings.log",
+    benchmark:
+        "benchmarks/solve_readings.tsv"
+    conda:
+        "../envs/pipeline.yaml"
+    params:
+        code=CODE,
+        raw_dir=lambda wc, input: os.path.dirname(input.manifest),
+        max_solutions=config.get("readings_solver", {}).get("max_solutions", 1000),
+        seed=config["seed"],
+    script:
+        "../scripts/solve_readings.py"
