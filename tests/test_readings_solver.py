@@ -8,8 +8,15 @@ import pytest
 
 from gvc_clusters.decisions import LOG_COLUMNS, read_decision_log
 from gvc_clusters.rawtable import read_raw_table
-from gvc_clusters.readings_solver import (Constraint, NoSolution, linear_form, solve, solve_problem, solve_tables,
-                                          table_problem)
+from gvc_clusters.readings_solver import (
+    Constraint,
+    NoSolution,
+    linear_form,
+    solve,
+    solve_problem,
+    solve_tables,
+    table_problem,
+)
 from gvc_clusters.sources import load_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -116,7 +123,7 @@ def test_book_solution_counts(book):
 
 
 def test_book_cells_fixed_and_free(book):
-    readings, counts, cells, notes = book
+    readings, _counts, cells, notes = book
     b4 = cells[(cells["table"] == "10-4") & (cells["assumption"] == "B")].set_index(["row", "column"])
     # Itaji's Product/Process 'm' cells: under (B) not fixed; Campina Grande's Sum 'ĸ' = 1.5 + 1.5 is.
     assert b4.at[(12, "Sum of upgrading"), "values_allowed"] == "3"

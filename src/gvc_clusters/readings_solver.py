@@ -310,7 +310,7 @@ def linear_form(expr: str) -> tuple[dict[str, float], float]:
 # --------------------------------------------------------------------------- tables -> problems
 
 def _grid(low: float, high: float, step: float) -> tuple[float, ...]:
-    n = int(math.floor((high - low) / step + EPS))
+    n = math.floor((high - low) / step + EPS)
     return tuple(round(low + i * step, 6) for i in range(n + 1))
 
 

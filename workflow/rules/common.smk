@@ -77,7 +77,11 @@ def checked_raw_tables():
     """The printed tables that declare checksums in sources.yaml (the solver's inputs)."""
     from gvc_clusters.sources import load_manifest
 
-    return [f"{RAW}/{e['file']}" for e in load_manifest(f"{RAW}/sources.yaml") if e.get("checks")]
+    return [
+        f"{RAW}/{e['file']}"
+        for e in load_manifest(f"{RAW}/sources.yaml")
+        if e.get("checks")
+    ]
 
 
 def readings_outputs():
