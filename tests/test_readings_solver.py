@@ -115,7 +115,7 @@ def book():
 
 
 def test_book_solution_counts(book):
-    _, counts, _, _ = book
+    _, counts, _, _, _ = book
     got = {(r.table, r.assumption): r.solutions for r in counts.itertuples()}
     assert got == {("10-4", "A"): 1, ("10-4", "B"): 190233, ("10-5", "A"): 1, ("10-5", "B"): 84,
                    ("10-6", "A"): 1, ("10-6", "B"): 1}
@@ -123,7 +123,7 @@ def test_book_solution_counts(book):
 
 
 def test_book_cells_fixed_and_free(book):
-    readings, _counts, cells, notes = book
+    readings, _counts, cells, notes, _evidence = book
     b4 = cells[(cells["table"] == "10-4") & (cells["assumption"] == "B")].set_index(["row", "column"])
     # Itaji's Product/Process 'm' cells: under (B) not fixed; Campina Grande's Sum 'ĸ' = 1.5 + 1.5 is.
     assert b4.at[(12, "Sum of upgrading"), "values_allowed"] == "3"

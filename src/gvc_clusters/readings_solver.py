@@ -80,6 +80,8 @@ class Problem:
     labels: dict[int, str] = field(default_factory=dict)
     dropped: list[str] = field(default_factory=list)   # checks that constrain nothing under this assumption
     excluded: list[str] = field(default_factory=list)  # printed aggregates logged as book contradictions
+    # every check instance: name -> (printed result cell, garbled cells it names), kept or not
+    instances: dict[str, tuple[tuple[int, str], list[tuple[int, str]]]] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- the solver
@@ -183,6 +185,50 @@ class _Search:
                 out.append((x, c))
         return out
 
+    def exists(self) -> bool:
+        """Whether any assignment satisfies the constraints (depth-first, stops at the first)."""
+        if not self.feasible_root():
+            return False
+
+        def rec(k):
+            if k == self.n:
+                return True
+            key = (k, *[self.partial[i] for i in self.open[k]])
+            if self.memo.get(key) == 0:
+                return False
+            for x in self._choices(k):
+                self._push(k, x, 1)
+                ok = rec(k + 1)
+                self._push(k, x, -1)
+                if ok:
+                    return True
+            self.memo[key] = 0
+            return False
+
+        return rec(0)
+
+    def values_allowed(self) -> dict[str, set[float]]:
+        """Per variable, the values it takes in at least one solution (one pass over the memo)."""
+        allowed: dict[str, set[float]] = {v: set() for v in self.order}
+        seen = set()
+
+        def rec(k):
+            if k == self.n:
+                return
+            key = (k, *[self.partial[i] for i in self.open[k]])
+            if key in seen:
+                return
+            seen.add(key)
+            for x, _ in self._children(k):
+                allowed[self.order[k]].add(x)
+                self._push(k, x, 1)
+                rec(k + 1)
+                self._push(k, x, -1)
+
+        if self.count():
+            rec(0)
+        return allowed
+
     def all_solutions(self) -> list[dict[str, float]]:
         found, values = [], [0.0] * self.n
 
@@ -220,14 +266,15 @@ class _Search:
 
 
 def solve(domains: dict[str, tuple[float, ...]], constraints: list[Constraint], *, table: str = "?",
-          max_solutions: int | None = None, seed: int = 0) -> tuple[int, list[dict[str, float]]]:
+          max_solutions: int | None = None, seed: int = 0, search: _Search | None = None
+          ) -> tuple[int, list[dict[str, float]]]:
     """The number of assignments of ``domains`` satisfying all ``constraints``, and the assignments.
 
     All of them (in a deterministic order) when there are at most ``max_solutions``; otherwise a
     uniform random sample of ``max_solutions`` distinct ones drawn with ``seed``. Raises
     :class:`NoSolution`, naming a minimal conflicting set of constraints, when there is none.
     """
-    search = _Search(domains, constraints)
+    search = search or _Search(domains, constraints)
     total = search.count()
     if total == 0:
         raise NoSolution(table, conflicting_checks(domains, constraints))
@@ -445,11 +492,13 @@ def table_problem(table: str, raw: pd.DataFrame, checks: list[dict], log: pd.Dat
     dropped: list[str] = []
     excluded: list[str] = []
     free_means = {v for v, d in domains.items() if d == ()}
+    named: dict[str, tuple[tuple[int, str], list[tuple[int, str]]]] = {}
     for inst in instances:
         if inst.get("nonlinear"):
             dropped.append(f"{inst['name']}: not a linear relation")
             continue
         target = inst["target"]
+        named[inst["name"]] = (target, [c for c in [*inst["terms"], target] if c in garbled])
         if target in contradictions and target not in garbled:
             excluded.append(f"{inst['name']}: printed value logged as a contradiction of the book")
             continue
@@ -503,7 +552,8 @@ def table_problem(table: str, raw: pd.DataFrame, checks: list[dict], log: pd.Dat
     cell_var = {c: v for c, v in cell_var.items() if v not in free_means}
     labels = {int(r): raw.at[r, raw.columns[0]] for r in raw.index}
     return Problem(table, assumption, domains, cell_var, constraints,
-                   {c: garbled[c] for c in cell_var}, {c: printed[c] for c in cell_var}, labels, dropped, excluded)
+                   {c: garbled[c] for c in cell_var}, {c: printed[c] for c in cell_var}, labels, dropped, excluded,
+                   named)
 
 
 def solve_problem(problem: Problem, max_solutions: int | None = None,
@@ -512,7 +562,7 @@ def solve_problem(problem: Problem, max_solutions: int | None = None,
     as cell -> value. The default reading comes first when it is a solution (it is added to a
     sample that missed it)."""
     total, found = solve(problem.domains, problem.constraints, table=problem.table,
-                         max_solutions=max_solutions, seed=seed)
+                         max_solutions=max_solutions, seed=seed, search=_search_of(problem))
     out = [{cell: s[var] for cell, var in problem.cells.items()} for s in found]
     default = problem.default
     is_default = [all(abs(s[c] - default[c]) <= EPS for c in s) for s in out]
@@ -530,6 +580,22 @@ def _satisfies(problem: Problem, cells: dict[tuple[int, str], float]) -> bool:
                for c in problem.constraints)
 
 
+def _search_of(problem: Problem) -> _Search:
+    """One search per problem, so that counting, sampling and the evidence share its memo."""
+    if getattr(problem, "_search", None) is None:
+        problem._search = _Search(problem.domains, problem.constraints)
+    return problem._search
+
+
+def allowed_values(problem: Problem) -> dict[tuple[int, str], list[float]]:
+    """Per garbled cell, every value it takes in at least one solution (exact, also when the
+    readings listed are a sample)."""
+    if getattr(problem, "_allowed", None) is None:
+        by_var = _search_of(problem).values_allowed()
+        problem._allowed = {cell: sorted(by_var[var]) for cell, var in problem.cells.items()}
+    return problem._allowed
+
+
 def readings_frame(problem: Problem, solutions: list[dict]) -> pd.DataFrame:
     """The long readings file: one row per solution and garbled cell."""
     recs = []
@@ -543,9 +609,10 @@ def readings_frame(problem: Problem, solutions: list[dict]) -> pd.DataFrame:
 
 
 def summary_row(problem: Problem, total: int, solutions: list[dict]) -> dict:
-    """Counts for the replication check; ``cells_fixed`` counts over the listed (maybe sampled) solutions."""
+    """Counts for the replication check (``cells_fixed``: one value in every solution)."""
     default_in = _satisfies(problem, problem.default)
-    fixed = [c for c in problem.cells if len({s[c] for s in solutions}) == 1]
+    allowed = allowed_values(problem)
+    fixed = [c for c in problem.cells if len(allowed[c]) == 1]
     return {"table": problem.table, "assumption": problem.assumption, "unknown_cells": len(problem.cells),
             "variables": len(problem.domains), "constraints": len(problem.constraints),
             "dropped_checks": len(problem.dropped), "excluded_checks": len(problem.excluded),
@@ -553,11 +620,12 @@ def summary_row(problem: Problem, total: int, solutions: list[dict]) -> dict:
             "cells_free": len(problem.cells) - len(fixed)}
 
 
-def cell_evidence(problem: Problem, solutions: list[dict]) -> pd.DataFrame:
-    """Per garbled cell: the values the solutions allow and the checks that name it."""
+def cell_evidence(problem: Problem, solutions: list[dict] | None = None) -> pd.DataFrame:
+    """Per garbled cell: the values the checks allow and the checks that name it."""
     recs = []
+    allowed = allowed_values(problem)
     for cell, var in problem.cells.items():
-        values = sorted({s[cell] for s in solutions})
+        values = allowed[cell]
         checks = [c.name for c in problem.constraints if var in c.coefs]
         recs.append({"table": problem.table, "row": cell[0], "column": cell[1], "printed_text": problem.printed[cell],
                      "assumption": problem.assumption, "default_value": problem.default[cell],
@@ -567,23 +635,79 @@ def cell_evidence(problem: Problem, solutions: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(recs)
 
 
+EVIDENCE_COLUMNS = ["table", "row", "column", "check", "garbled_cells", "evidence", "assumption"]
+
+
+def check_evidence(problem: Problem) -> pd.DataFrame:
+    """Whether a printed checksum is *independent* evidence for the readings, or *circular*.
+
+    A check that names no garbled cell is ``independent``. One that does is
+    ``independent_given_A`` (or ``_given_B``) when the *other* checks alone already fix every
+    garbled cell it names to the log's value under that assumption, so that its match confirms
+    the reading; otherwise it is ``circular``: the glyphs are (partly) decoded from this very
+    check, and its match proves nothing beyond the decoding.
+    """
+    def fixed_by(cell, constraints):
+        var = problem.cells[cell]
+        domains = dict(problem.domains)
+        domains[var] = tuple(x for x in domains[var] if abs(x - problem.default[cell]) > EPS)
+        return not domains[var] or not _Search(domains, constraints).exists()
+
+    allowed = allowed_values(problem)
+    fixed_by_all = {cell: allowed[cell] == [problem.default[cell]] for cell in problem.cells}
+    recs = []
+    for name, (target, garbled_cells) in problem.instances.items():
+        cells = [c for c in garbled_cells if c in problem.cells]
+        if not garbled_cells:
+            evidence = "independent"
+        elif not cells or (target in garbled_cells and target not in problem.cells):
+            evidence = "circular"  # its printed result is itself garbled and, here, any value
+        else:
+            others = [c for c in problem.constraints if c.name != name]
+            # fixed without this check (a cell not fixed even with it cannot be)
+            fixed = all(fixed_by_all[c] for c in cells) and all(fixed_by(c, others) for c in cells)
+            evidence = f"independent_given_{problem.assumption}" if fixed else "circular"
+        recs.append([problem.table, target[0], target[1], name,
+                     " ".join(f"r{r}:{c}" for r, c in garbled_cells), evidence, problem.assumption])
+    return pd.DataFrame(recs, columns=EVIDENCE_COLUMNS)
+
+
+def table_evidence(raw_dir, manifest: list[dict], log: pd.DataFrame, tables: list[str],
+                   assumptions: tuple[str, ...] = ASSUMPTIONS) -> pd.DataFrame:
+    """:func:`check_evidence` for each of ``tables`` under each assumption."""
+    from pathlib import Path
+
+    from .rawtable import read_raw_table
+
+    frames = []
+    for entry in manifest:
+        if entry["table"] in tables and entry.get("checks"):
+            raw = read_raw_table(Path(raw_dir) / entry["file"])
+            for assumption in assumptions:
+                problem = table_problem(entry["table"], raw, entry["checks"], log, assumption,
+                                        scale_max=SCORE_TABLES.get(entry["table"]))
+                frames.append(check_evidence(problem))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=EVIDENCE_COLUMNS)
+
+
 # --------------------------------------------------------------------------- every table of the book
 
 SCORE_TABLES = {"10-4": 3.0, "10-5": 3.0, "10-6": 3.0}  # tables of 0-3 upgrading scores
 
 
 def solve_tables(raw_dir, manifest: list[dict], log: pd.DataFrame, *, max_solutions: int, seed: int,
-                 tables: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+                 tables: list[str] | None = None) -> tuple[pd.DataFrame, ...]:
     """Solve every table that declares checks, under (A) and (B).
 
-    Returns the readings (long), the counts per table x assumption, the per-cell evidence and the
-    checks each problem left out (dropped or excluded, with why).
+    Returns the readings (long), the counts per table x assumption, the per-cell evidence, the
+    checks each problem left out (dropped or excluded, with why) and, for the score tables, what
+    each printed checksum proves (:func:`check_evidence`).
     """
     from pathlib import Path
 
     from .rawtable import read_raw_table
 
-    readings, counts, cells, notes = [], [], [], []
+    readings, counts, cells, notes, evidence = [], [], [], [], []
     for entry in manifest:
         if not entry.get("checks") or (tables is not None and entry["table"] not in tables):
             continue
@@ -594,25 +718,29 @@ def solve_tables(raw_dir, manifest: list[dict], log: pd.DataFrame, *, max_soluti
             total, solutions = solve_problem(problem, max_solutions=max_solutions, seed=seed)
             readings.append(readings_frame(problem, solutions))
             counts.append(summary_row(problem, total, solutions))
-            cells.append(cell_evidence(problem, solutions))
+            cells.append(cell_evidence(problem))
+            if table in SCORE_TABLES:
+                evidence.append(check_evidence(problem))
             notes += [{"table": table, "assumption": assumption, "status": "dropped", "check": d} for d in problem.dropped]
             notes += [{"table": table, "assumption": assumption, "status": "excluded", "check": d}
                       for d in problem.excluded]
     return (pd.concat(readings, ignore_index=True) if readings else pd.DataFrame(columns=READING_COLUMNS),
             pd.DataFrame(counts, columns=COUNT_COLUMNS),
             pd.concat(cells, ignore_index=True) if cells else pd.DataFrame(),
-            pd.DataFrame(notes, columns=["table", "assumption", "status", "check"]))
+            pd.DataFrame(notes, columns=["table", "assumption", "status", "check"]),
+            pd.concat(evidence, ignore_index=True) if evidence else pd.DataFrame(columns=EVIDENCE_COLUMNS))
 
 
 def write_readings(raw_dir, manifest_path, log_path, output: dict, *, max_solutions: int, seed: int) -> None:
-    """The pipeline's entry point: readings.csv, readings_counts.csv, readings_cells.csv, readings_checks.csv."""
+    """The pipeline's entry point: readings, counts, per-cell values, left-out checks, checksum evidence."""
     from .decisions import read_decision_log
     from .io import write_csv
     from .sources import load_manifest
 
-    readings, counts, cells, notes = solve_tables(raw_dir, load_manifest(manifest_path), read_decision_log(log_path),
-                                                  max_solutions=max_solutions, seed=seed)
+    readings, counts, cells, notes, evidence = solve_tables(
+        raw_dir, load_manifest(manifest_path), read_decision_log(log_path), max_solutions=max_solutions, seed=seed)
     write_csv(readings, output["readings"])
     write_csv(counts, output["counts"])
     write_csv(cells, output["cells"])
     write_csv(notes, output["checks"])
+    write_csv(evidence, output["evidence"])

@@ -70,6 +70,7 @@ READINGS_OUTPUTS = {
     "counts": f"{RESULTS}/replication/readings/readings_counts.csv",
     "cells": f"{RESULTS}/replication/readings/readings_cells.csv",
     "checks": f"{RESULTS}/replication/readings/readings_checks.csv",
+    "evidence": f"{RESULTS}/replication/readings/checksum_evidence.csv",
 }
 
 

@@ -14,6 +14,8 @@ rule replicate_chapter10:
         ),
         decisions=f"{RAW}/decision_log.csv",
         printed_tables=expand(f"{RAW}/clusters/table_10_{{n}}.csv", n=[1, 2, 4, 5, 6]),
+        evidence=READINGS_OUTPUTS["evidence"],
+        reading_counts=READINGS_OUTPUTS["counts"],
         template="workflow/templates/replication_check.md.j2",
     output:
         [f"{RESULTS}/replication/{name}" for name in REPLICATION_OUTPUTS],
