@@ -148,3 +148,24 @@ def test_real_table_with_a_broken_checksum_reports_the_conflict():
     with pytest.raises(NoSolution) as err:
         solve_problem(problem)
     assert err.value.conflict == ["column_sum#2 row 10 (Product upgrading)"]
+
+
+def test_score_table_decisions_cite_their_evidence_and_confidence_follows(book):
+    from gvc_clusters.readings_solver import EVIDENCE_MARK, decision_evidence
+
+    _, _, cells, _, _ = book
+    expected = decision_evidence(cells)
+    log = read_decision_log(RAW / "decision_log.csv")
+    glyphs = log[log["table"].isin(["10-4", "10-5", "10-6"]) & (log["reading"] == "default")
+                 & (log["kind"] == "glyph")]
+    assert len(glyphs) == 76
+    for rec in glyphs.itertuples():
+        confidence, text = expected[(rec.table, int(rec.row), rec.column)]
+        assert rec.confidence == confidence, (rec.table, rec.row, rec.column)
+        assert rec.reason.endswith(text) and text.startswith(EVIDENCE_MARK), (rec.table, rec.row, rec.column)
+    # "high" only where the checksums alone fix the value; the rest name assumption (A)
+    assert glyphs["confidence"].value_counts().to_dict() == {"medium": 42, "high": 34}
+    medium = glyphs[glyphs["confidence"] == "medium"]
+    assert medium["reason"].str.contains(r"needs (?:glyph consistency )?\(A\)").all()
+    itaji = glyphs[(glyphs["table"] == "10-4") & (glyphs["row"] == "3") & (glyphs["column"] == "Product upgrading")]
+    assert "allow 1 1.5 2 2.5 3" in itaji["reason"].iloc[0]

@@ -744,3 +744,71 @@ def write_readings(raw_dir, manifest_path, log_path, output: dict, *, max_soluti
     write_csv(cells, output["cells"])
     write_csv(notes, output["checks"])
     write_csv(evidence, output["evidence"])
+
+
+# --------------------------------------------------------------------------- decisions cite their evidence
+
+EVIDENCE_MARK = "Evidence (readings solver):"
+
+
+def decision_evidence(cells: pd.DataFrame) -> dict[tuple[str, int, str], tuple[str, str]]:
+    """Per garbled cell of a score table: the confidence its evidence supports and a sentence naming it.
+
+    ``cells`` is the solver's per-cell frame (:func:`cell_evidence`, both assumptions). A value
+    the printed checksums fix alone (B) is ``high``; one fixed only with glyph consistency (A)
+    is ``medium`` and says so, with the values the checks alone would allow (those readings are
+    listed in results/replication/readings/readings.csv).
+    """
+    out = {}
+    for (table, row, column), group in cells.groupby(["table", "row", "column"], sort=True):
+        by = {r.assumption: r for r in group.itertuples()}
+        a, b = by.get("A"), by.get("B")
+        glyph = (a or b).printed_text
+        if b is not None and b.fixed:
+            out[(table, int(row), column)] = (
+                "high", f"{EVIDENCE_MARK} fixed by the printed checksums alone, no glyph assumption (B): {b.checks}.")
+        elif a is not None and a.fixed:
+            as_glyph = parse_number(str(glyph)) is None
+            assumption = (f"glyph consistency (A): every '{glyph}' of Table {table} is one digit" if as_glyph else
+                          f"(A): the printed '{glyph}' is either what it prints or this re-reading")
+            if b is None:
+                alone = ("under checksums only (B) this printed aggregate is itself garbled and constrains nothing, "
+                         "so no check fixes it")
+            else:
+                alone = (f"under checksums only (B) the checks ({b.checks}) allow {b.values_allowed}; "
+                         "every such reading is in results/replication/readings/readings.csv")
+            out[(table, int(row), column)] = (
+                "medium", f"{EVIDENCE_MARK} needs {assumption}; with it, fixed by {a.checks}. Without it, {alone}.")
+    return out
+
+
+def apply_decision_evidence(log_path, cells: pd.DataFrame) -> int:
+    """Rewrite the confidence and evidence of the score tables' default glyph decisions in place
+    (the raw decision log; the rest of each row, and every other row, is kept byte for byte).
+    Returns the number of decisions whose confidence changed."""
+    import csv
+    import io
+    from pathlib import Path
+
+    path = Path(log_path)
+    records = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    head = records[0]
+    col = {name: i for i, name in enumerate(head)}
+    evidence = decision_evidence(cells)
+    changed = 0
+    for rec in records[1:]:
+        if rec[col["reading"]] != "default" or rec[col["kind"]] not in ("glyph", "ambiguous") \
+                or not rec[col["row"]].isdigit():
+            continue
+        key = (rec[col["table"]], int(rec[col["row"]]), rec[col["column"]])
+        if key not in evidence:
+            continue
+        confidence, text = evidence[key]
+        changed += rec[col["confidence"]] != confidence
+        rec[col["confidence"]] = confidence
+        reason = rec[col["reason"]].split(f" {EVIDENCE_MARK}")[0].rstrip(".")
+        rec[col["reason"]] = f"{reason}. {text}"
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(records)
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    return changed
