@@ -85,8 +85,19 @@ def checked_raw_tables():
     ]
 
 
+# Key estimates over every reading (rule reading_analysis).
+READING_ANALYSIS_OUTPUTS = {
+    "estimates": f"{RESULTS}/models/readings/reading_estimates.csv",
+    "summary": f"{RESULTS}/models/readings/reading_summary.csv",
+    "sizes": f"{RESULTS}/models/readings/reading_counts.csv",
+    "figure": f"{RESULTS}/models/readings/reading_estimates.svg",
+}
+
+
 def readings_outputs():
-    return list(READINGS_OUTPUTS.values()) if "clusters" in FAMILIES else []
+    if "clusters" not in FAMILIES or SCALE:
+        return []
+    return list(READINGS_OUTPUTS.values()) + list(READING_ANALYSIS_OUTPUTS.values())
 
 
 # ---- models ---------------------------------------------------------------------------------
