@@ -64,7 +64,7 @@ def replication_outputs():
     return [f"{RESULTS}/replication/{name}" for name in REPLICATION_OUTPUTS]
 
 
-# The readings solver (rule solve_readings): every reading the printed checksums allow.
+# Outputs of the readings solver (solve_readings), every reading the printed checksums allow.
 READINGS_OUTPUTS = {
     "readings": f"{RESULTS}/replication/readings/readings.csv",
     "counts": f"{RESULTS}/replication/readings/readings_counts.csv",
@@ -74,18 +74,17 @@ READINGS_OUTPUTS = {
 }
 
 
-def checked_raw_tables():
-    """The printed tables that declare checksums in sources.yaml (the solver's inputs)."""
-    from gvc_clusters.sources import load_manifest
+# The printed tables that declare checksums in sources.yaml (the solver's inputs).
+from gvc_clusters.sources import load_manifest as _load_manifest
 
-    return [
-        f"{RAW}/{e['file']}"
-        for e in load_manifest(f"{RAW}/sources.yaml")
-        if e.get("checks")
-    ]
+CHECKED_RAW_TABLES = [
+    f"{RAW}/{e['file']}"
+    for e in _load_manifest(f"{RAW}/sources.yaml")
+    if e.get("checks")
+]
 
 
-# Key estimates over every reading (rule reading_analysis).
+# Key estimates over every reading (reading_analysis).
 READING_ANALYSIS_OUTPUTS = {
     "estimates": f"{RESULTS}/models/readings/reading_estimates.csv",
     "summary": f"{RESULTS}/models/readings/reading_summary.csv",

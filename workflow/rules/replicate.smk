@@ -39,7 +39,7 @@ rule solve_readings:
     input:
         manifest=f"{RAW}/sources.yaml",
         decisions=f"{RAW}/decision_log.csv",
-        printed_tables=checked_raw_tables(),
+        printed_tables=CHECKED_RAW_TABLES,
     output:
         **READINGS_OUTPUTS,
     log:
