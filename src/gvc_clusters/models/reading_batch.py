@@ -354,6 +354,7 @@ def plot_readings(estimates: pd.DataFrame, path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    matplotlib.rcParams["svg.hashsalt"] = "gvc_clusters"  # stable SVG ids: byte-reproducible figure
     keys = estimates[["model_id", "term"]].drop_duplicates().sort_values(["model_id", "term"])
     labels = [f"{m.replace('__', ' ')}: {t}" for m, t in keys.itertuples(index=False)]
     fig, ax = plt.subplots(figsize=(8, 0.32 * len(keys) + 1.2))
