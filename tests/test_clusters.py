@@ -62,7 +62,9 @@ def test_alternative_readings_are_listed(clusters):
     readings = clusters.tables["model_dataset_readings"].dropna(subset=["cluster_id"])
     assert readings[["reading", "cluster_id", "variable", "default_value", "reading_value"]].values.tolist() == [
         ["10-2.A", "san_jose_ict", "network_chain_0to3", 0.0, 2.0],
-        ["10-2.B", "espirito_santo_metalworking", "quasi_hierarchy_chain_0to3", 1.0, 2.0]]
+        ["10-2.B", "espirito_santo_metalworking", "quasi_hierarchy_chain_0to3", 1.0, 2.0],
+        ["10-2.C", "campinas_high_tech", "market_chain_0to3", 2.0, 0.0],
+        ["10-2.D", "monterrey_software", "quasi_hierarchy_chain_0to3", 3.0, 0.0]]
 
 
 def test_case_list_has_39_of_the_40_clusters(clusters):

@@ -6,7 +6,9 @@ import pytest
 from gvc_clusters.decisions import read_decision_log
 from gvc_clusters.families import build_family
 from gvc_clusters.rawtable import read_raw_table
+from gvc_clusters.readings_solver import table_evidence
 from gvc_clusters.replicate import compare_average, rebuild_upgrading_table, replication_check
+from gvc_clusters.sources import load_manifest
 
 from conftest import RAW
 
@@ -20,6 +22,9 @@ DOCUMENTED_EXCEPTIONS = {
     ("10-1", "Natural-resource-based", "Collective Efficiency Index"): "mismatch",
     ("10-1", "Complex products", "Collective Efficiency Index"): "mismatch",
     ("10-1", "Specialized suppliers", "Collective Efficiency Index"): "mismatch",
+    # Table 10-2 codes the OCR shifted onto product header lines: Metalworking's header prints
+    # Quasi-hierarchy 4 (outside the 0-3 scale) where Espirito Santo's row prints 1
+    ("10-2", "Metalworking", "Quasi-hierarchy"): "mismatch",
 }
 
 
@@ -29,8 +34,10 @@ def check():
     t = result.tables
     raw = {k: read_raw_table(RAW / f"clusters/table_{k.replace('-', '_')}.csv") for k in
            ("10-1", "10-2", "10-4", "10-5", "10-6")}
+    log = read_decision_log(RAW / "decision_log.csv")
+    evidence = table_evidence(RAW, load_manifest(RAW / "sources.yaml"), log, ["10-4", "10-5", "10-6"])
     return replication_check(t["model_dataset"], t["printed_aggregates"], t["printed_row_sums"], t["upgrading"],
-                             t["governance"], t["sector_ce_index"], raw, read_decision_log(RAW / "decision_log.csv"))
+                             t["governance"], t["sector_ce_index"], raw, log, evidence)
 
 
 def test_averages_as_printed():
@@ -56,9 +63,36 @@ def test_every_printed_number_matches_except_the_documented_ones(check):
 
 def test_counts_of_the_replication_check(check):
     counts = check["status"].value_counts().to_dict()
-    # 35 clusters x 4 ratings + 40 x 4 codes + 35 row sums + 27 printed aggregates + 4 x 3 Table 10-1 cells
-    assert len(check) == 140 + 160 + 35 + 27 + 12
-    assert counts == {"match": 353, "mismatch": 6, "not_reproducible": 8, "not_available": 5, "match_truncated": 2}
+    # 35 clusters x 4 ratings + 40 x 4 codes + 35 row sums + 27 printed aggregates + 4 x 3 Table 10-1
+    # cells + 18 Table 10-2 cells printed on product header lines
+    assert len(check) == 140 + 160 + 35 + 27 + 12 + 18
+    assert counts == {"match": 368, "mismatch": 7, "not_reproducible": 8, "not_available": 7, "match_truncated": 2}
+
+
+def test_header_shift_rows_cover_table_10_2_header_lines(check):
+    shifted = check[check["evidence_A"] == "header_shift"]
+    assert sorted(shifted["row"].unique()) == [45, 51, 53, 55, 57]
+    four = shifted[(shifted["row"] == 51) & (shifted["column"] == "Quasi-hierarchy")].iloc[0]
+    assert four["printed_value"] == 4 and four["reproduced_value"] == 1
+    assert "outside the 0-3 scale" in four["explanation"]
+
+
+def test_matches_are_split_into_independent_and_circular(check):
+    matches = check[check["status"].isin(["match", "match_truncated"])]
+    a = matches["evidence_A"].value_counts().to_dict()
+    b = matches["evidence_B"].value_counts().to_dict()
+    assert a == {"transcription": 246, "decoded": 49, "header_shift": 15, "independent": 6,
+                 "independent_given_A": 50, "circular": 4}
+    assert b == {"transcription": 246, "decoded": 49, "header_shift": 15, "independent": 6,
+                 "independent_given_B": 6, "circular": 48}
+    # Table 10-4's Intersectoral Average: its '90.0' and Medellin's '_' are decoded from each other
+    row = matches[(matches["table"] == "10-4") & (matches["row_label"] == "Average")
+                  & (matches["column"] == "Intersectoral upgrading")].iloc[0]
+    assert row["evidence_A"] == "circular"
+    # Itaji's row sum 7 = m + m + _ confirms the glyphs only given (A): under (B) it is their source
+    itaji = matches[(matches["table"] == "10-4") & (matches["row"] == 3)
+                    & (matches["column"] == "Sum of upgrading")].iloc[0]
+    assert (itaji["evidence_A"], itaji["evidence_B"]) == ("independent_given_A", "circular")
 
 
 @pytest.mark.parametrize("printed, value, status", [(1.86, 28 / 15, "match_truncated"), (1.87, 28 / 15, "match"),

@@ -8,6 +8,16 @@ decision log reads it as, the number reproduced from the processed data, and a s
 - ``mismatch``: no reading reproduces it; the explanation quotes the decision log's
   ``contradiction`` entry for that cell (a documented book inconsistency);
 - ``not_reproducible``: the book does not print the data needed (e.g. per-cluster EE and JA).
+
+Each row also says what its comparison proves (``evidence_A``, ``evidence_B``, see
+:func:`gvc_clusters.readings_solver.check_evidence`): ``transcription`` (a plain printed cell
+equals the processed one: an identity, no check), ``decoded`` (a glyph cell equals the value the
+log decoded it as: an identity too), ``independent`` (a printed total, sum or average of plain
+cells), ``independent_given_A``/``_B`` (the garbled cells it names are fixed by the *other*
+checks under that assumption, so its match confirms them) and ``circular`` (the garbled cells
+were decoded from this very check: its match holds by construction). Table 10-2's codes that the
+OCR shifted onto the product header lines are compared with the cluster row below them
+(``header_shift``).
 """
 
 from __future__ import annotations
@@ -19,7 +29,9 @@ import pandas as pd
 from .parse.clusters import CHAIN_TYPES, SECTOR_ROWS_10_1, UPGRADING_TYPES
 
 CHECK_COLUMNS = ["table", "row", "row_label", "column", "printed_text", "printed_value", "reproduced_value",
-                 "status", "explanation"]
+                 "status", "explanation", "evidence_A", "evidence_B"]
+EVIDENCE_KINDS = ["transcription", "decoded", "header_shift", "not_checked", "independent", "independent_given_A",
+                  "independent_given_B", "circular"]
 UPGRADING_TABLES = {"10-4": "traditional_manufacturing", "10-5": "natural_resource_based",
                     "10-6": "complex_products"}
 TYPE_COLUMN = {v: k for k, v in UPGRADING_TYPES.items()}
@@ -92,18 +104,73 @@ def _decoded(log: pd.DataFrame, table: str, row: int, column: str) -> str:
     return f"decoded ({hits['kind'].iloc[0]}): {hits['reason'].iloc[0]}" if len(hits) else ""
 
 
+def _cell_evidence(text: str) -> str:
+    from .rawtable import parse_number
+
+    return "transcription" if text == "" or parse_number(text) is not None else "decoded"
+
+
+def header_shift_rows(raw: pd.DataFrame, governance: pd.DataFrame, log: pd.DataFrame) -> list[list]:
+    """Table 10-2's codes printed on product header lines (the OCR shifted them there from the
+    cluster row below): each beside the processed code of that cluster row."""
+    from .rawtable import parse_number
+
+    out = []
+    codes = {(int(r.source_row), r.chain_type): r.code_0to3 for r in governance.itertuples()}
+    structural = log[(log["table"] == "10-2") & (log["kind"] == "structural") & (log["column"] != "*")]
+    for rec in structural.drop_duplicates(["row", "column"]).itertuples():
+        row, column = int(rec.row), rec.column
+        text = raw.at[row, column]
+        below = codes.get((row + 1, CHAIN_TYPES[column]))
+        value = parse_number(text)
+        reproduced = None if below is None or pd.isna(below) else float(below)
+        if value is None:
+            status, why = "not_available", f"printed {text!r} is not a code (stray mark); {rec.reason}"
+        elif reproduced is not None and abs(value - reproduced) < 1e-9:
+            status, why = "match", f"the header line repeats the cluster row below (row {row + 1}); {rec.reason}"
+        else:
+            scale = " (outside the 0-3 scale)" if value > 3 else ""
+            status = "mismatch"
+            why = (f"header line prints {text}{scale} where the cluster row below (row {row + 1}) prints "
+                   f"{raw.at[row + 1, column]}; {rec.reason}")
+        out.append(["10-2", row, raw.at[row, "Cluster"], column, text, value, reproduced, status, why,
+                    "header_shift", "header_shift"])
+    return out
+
+
 def replication_check(dataset: pd.DataFrame, printed_aggregates: pd.DataFrame, printed_row_sums: pd.DataFrame,
                       upgrading: pd.DataFrame, governance: pd.DataFrame, sector_ce_index: pd.DataFrame,
-                      raw_tables: dict[str, pd.DataFrame], log: pd.DataFrame) -> pd.DataFrame:
-    """Every printed number of Tables 10-1, 10-2, 10-4, 10-5, 10-6 beside its reproduction."""
-    out = []
+                      raw_tables: dict[str, pd.DataFrame], log: pd.DataFrame,
+                      evidence: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every printed number of Tables 10-1, 10-2, 10-4, 10-5, 10-6 beside its reproduction.
 
-    def add(table, row, label, column, printed_value, reproduced, status, explanation=""):
+    ``evidence`` is :func:`gvc_clusters.readings_solver.table_evidence` for Tables 10-4/5/6 (one
+    row per printed checksum and assumption); without it a checksum row's evidence is computed
+    from the decision log only (``independent`` when it names no decoded cell, else ``circular``).
+    """
+    out = []
+    by_target = {}
+    if evidence is not None:
+        for rec in evidence.itertuples():
+            by_target[(rec.table, int(rec.row), rec.column, rec.assumption)] = rec.evidence
+
+    def checksum_evidence(table, row, column, assumption):
+        if (table, row, column, assumption) in by_target:
+            return by_target[(table, row, column, assumption)]
+        return "independent"
+
+    def add(table, row, label, column, printed_value, reproduced, status, explanation="", cell=False):
         text = raw_tables[table].at[row, column] if row in raw_tables[table].index else ""
         if not explanation:
             explanation = _explanation(log, table, row, column) if status == "mismatch" else \
                 _decoded(log, table, row, column)
-        out.append([table, row, label, column, text, printed_value, reproduced, status, explanation])
+        if cell:
+            ev_a = ev_b = _cell_evidence(text)
+        elif status == "not_reproducible":
+            ev_a = ev_b = "not_checked"
+        else:
+            ev_a, ev_b = (checksum_evidence(table, row, column, a) for a in ("A", "B"))
+        out.append([table, row, label, column, text, printed_value, reproduced, status, explanation, ev_a, ev_b])
 
     # Cell level: every rating and code in the processed data equals the printed (decoded) cell.
     for _, rec in upgrading.iterrows():
@@ -112,13 +179,14 @@ def replication_check(dataset: pd.DataFrame, printed_aggregates: pd.DataFrame, p
         raw = raw_tables[table]
         value = rec["score_0to3"]
         add(table, row, raw.at[row, raw.columns[0]], col, value, value,
-            "match" if not pd.isna(value) else "not_available")
+            "match" if not pd.isna(value) else "not_available", cell=True)
     for _, rec in governance.iterrows():
         row = int(rec["source_row"])
         chain = {v: k for k, v in CHAIN_TYPES.items()}[rec["chain_type"]]
         value = rec["code_0to3"]
         add("10-2", row, raw_tables["10-2"].at[row, "Cluster"], chain, None if pd.isna(value) else float(value),
-            None if pd.isna(value) else float(value), "match" if not pd.isna(value) else "not_available")
+            None if pd.isna(value) else float(value), "match" if not pd.isna(value) else "not_available", cell=True)
+    out += header_shift_rows(raw_tables["10-2"], governance, log)
 
     # Row sums, Totals and Averages: recomputed from the ratings.
     for table in UPGRADING_TABLES:
@@ -160,13 +228,37 @@ def replication_check(dataset: pd.DataFrame, printed_aggregates: pd.DataFrame, p
     return pd.DataFrame(out, columns=CHECK_COLUMNS)
 
 
-def summarize(check: pd.DataFrame, checksums: pd.DataFrame) -> pd.DataFrame:
-    """Counts per table and status, for the Markdown summary and the closing numbers."""
+def summarize(check: pd.DataFrame, checksums: pd.DataFrame, reading_counts: pd.DataFrame | None = None
+              ) -> pd.DataFrame:
+    """Counts per table and status, for the Markdown summary and the closing numbers: the
+    replication check, what its matches prove (evidence under each assumption), the printed
+    checksums, and the number of readings the checksums allow per table and assumption."""
     a = check.groupby(["table", "status"], sort=True).size().rename("count").reset_index()
     a.insert(0, "what", "chapter 10 replication")
+    parts = [a]
+    matches = check[check["status"].isin(["match", "match_truncated"])]
+    for assumption in ("A", "B"):
+        col = f"evidence_{assumption}"
+        if col in matches:
+            e = matches.groupby(["table", col], sort=True).size().rename("count").reset_index()
+            e = e.rename(columns={col: "status"})
+            e.insert(0, "what", f"matches by evidence ({assumption})")
+            parts.append(e)
     b = checksums.groupby(["table", "status"], sort=True).size().rename("count").reset_index()
     b.insert(0, "what", "printed checksums")
-    return pd.concat([a, b], ignore_index=True)
+    parts.append(b)
+    if reading_counts is not None and len(reading_counts):
+        r = reading_counts[["table", "assumption", "solutions"]].rename(columns={"solutions": "count"})
+        r["status"] = "solutions under " + r.pop("assumption").astype(str)
+        r.insert(0, "what", "readings the checksums allow")
+        parts.append(r[["what", "table", "status", "count"]])
+    return pd.concat(parts, ignore_index=True)
+
+
+def _evidence_counts(check: pd.DataFrame) -> dict[str, tuple[int, int]]:
+    matches = check[check["status"].isin(["match", "match_truncated"])]
+    a, b = matches["evidence_A"].value_counts(), matches["evidence_B"].value_counts()
+    return {k: (int(a.get(k, 0)), int(b.get(k, 0))) for k in EVIDENCE_KINDS if a.get(k, 0) or b.get(k, 0)}
 
 
 def decision_log_summary(log: pd.DataFrame) -> pd.DataFrame:
@@ -205,6 +297,14 @@ def write_replication(inputs: dict, checksum_files: list[str], raw_dir, out_dir,
                   for t in ("10-1", "10-2", "10-4", "10-5", "10-6")}
     checksums = pd.concat([pd.read_csv(f) for f in checksum_files], ignore_index=True)
     dataset = frames["dataset"]
+    # what each printed checksum proves (rule solve_readings); without it, computed here
+    if inputs.get("evidence"):
+        evidence = pd.read_csv(inputs["evidence"])
+    else:
+        from .readings_solver import table_evidence
+        from .sources import load_manifest
+
+        evidence = table_evidence(raw_dir, load_manifest(raw_dir / "sources.yaml"), log, list(UPGRADING_TABLES))
     for table in UPGRADING_TABLES:
         write_csv(rebuild_upgrading_table(dataset, table), out_dir / f"table_{table.replace('-', '_')}.csv")
     write_csv(rebuild_governance_table(dataset), out_dir / "table_10_2.csv")
@@ -214,9 +314,12 @@ def write_replication(inputs: dict, checksum_files: list[str], raw_dir, out_dir,
     ce["collective_efficiency_recomputed"] = 0.5 * ce["external_economies"] + 0.5 * ce["joint_actions"]
     write_csv(ce, out_dir / "table_10_1.csv")
     check = replication_check(dataset, frames["printed_aggregates"], frames["printed_row_sums"],
-                              frames["upgrading"], frames["governance"], frames["sector_ce_index"], raw_tables, log)
+                              frames["upgrading"], frames["governance"], frames["sector_ce_index"], raw_tables, log,
+                              evidence)
     write_csv(check, out_dir / "replication_check.csv")
-    summary = summarize(check, checksums)
+    reading_counts = pd.read_csv(inputs["reading_counts"], dtype={"table": str}) if inputs.get("reading_counts") \
+        else None
+    summary = summarize(check, checksums, reading_counts)
     write_csv(summary, out_dir / "replication_summary.csv")
     decisions = decision_log_summary(log)
     write_csv(decisions, out_dir / "decision_log_summary.csv")
@@ -228,5 +331,7 @@ def write_replication(inputs: dict, checksum_files: list[str], raw_dir, out_dir,
         checksum_failures=checksums[checksums["status"] == "mismatch"].to_dict("records"),
         decisions=decisions.to_dict("records"),
         counts=check["status"].value_counts().sort_index().to_dict(),
+        evidence_counts=_evidence_counts(check),
+        reading_counts=[] if reading_counts is None else reading_counts.to_dict("records"),
         checksum_counts=checksums["status"].value_counts().sort_index().to_dict())
     (out_dir / "replication_check.md").write_text(text, encoding="utf-8")

@@ -72,6 +72,41 @@ def replication_outputs():
     return [f"{RESULTS}/replication/{name}" for name in REPLICATION_OUTPUTS]
 
 
+# Outputs of the readings solver (solve_readings), every reading the printed checksums allow.
+READINGS_OUTPUTS = {
+    "readings": f"{RESULTS}/replication/readings/readings.csv",
+    "counts": f"{RESULTS}/replication/readings/readings_counts.csv",
+    "cells": f"{RESULTS}/replication/readings/readings_cells.csv",
+    "checks": f"{RESULTS}/replication/readings/readings_checks.csv",
+    "evidence": f"{RESULTS}/replication/readings/checksum_evidence.csv",
+}
+
+
+# The printed tables that declare checksums in sources.yaml (the solver's inputs).
+from gvc_clusters.sources import load_manifest as _load_manifest
+
+CHECKED_RAW_TABLES = [
+    f"{RAW}/{e['file']}"
+    for e in _load_manifest(f"{RAW}/sources.yaml")
+    if e.get("checks")
+]
+
+
+# Key estimates over every reading (reading_analysis).
+READING_ANALYSIS_OUTPUTS = {
+    "estimates": f"{RESULTS}/models/readings/reading_estimates.csv",
+    "summary": f"{RESULTS}/models/readings/reading_summary.csv",
+    "sizes": f"{RESULTS}/models/readings/reading_counts.csv",
+    "figure": f"{RESULTS}/models/readings/reading_estimates.svg",
+}
+
+
+def readings_outputs():
+    if "clusters" not in FAMILIES or SCALE:
+        return []
+    return list(READINGS_OUTPUTS.values()) + list(READING_ANALYSIS_OUTPUTS.values())
+
+
 # ---- models ---------------------------------------------------------------------------------
 MODEL_FILES = {
     "estimates": "estimates.csv",  # every coefficient, cutpoint, AME: the renderers' input
@@ -215,6 +250,7 @@ def final_outputs():
         processed_outputs()
         + validation_outputs()
         + replication_outputs()
+        + readings_outputs()
         + classification_outputs()
         + model_outputs()
         + report_outputs()

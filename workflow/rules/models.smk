@@ -68,3 +68,32 @@ for _kind in ("ordinal", "panel"):
             code=CODE,
         script:
             "../scripts/publish.py"
+
+
+# The main ordered-probit and panel specs over every reading of the garbled cells (readings
+# solver, under A and B) combined with the decision log's alternative readings.
+rule reading_analysis:
+    input:
+        dataset=f"{PROCESSED}/clusters/model_dataset.parquet",
+        upgrading=f"{PROCESSED}/clusters/upgrading.parquet",
+        alternatives=f"{PROCESSED}/clusters/model_dataset_readings.parquet",
+        readings=READINGS_OUTPUTS["readings"],
+    output:
+        **READING_ANALYSIS_OUTPUTS,
+    log:
+        "logs/reading_analysis.log",
+    benchmark:
+        "benchmarks/reading_analysis.tsv"
+    conda:
+        "../envs/pipeline.yaml"
+    params:
+        code=CODE,
+        ordinal_specs=lambda wc: {
+            n: s for n, s in config["ordinal"]["specs"].items() if not is_simulated(s)
+        },
+        panel_specs=config["panel"]["specs"],
+        halves=config["ordinal"]["halves"],
+        cap=config.get("readings_solver", {}).get("max_fitted", 100),
+        seed=config["seed"],
+    script:
+        "../scripts/reading_analysis.py"

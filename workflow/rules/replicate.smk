@@ -14,6 +14,8 @@ rule replicate_chapter10:
         ),
         decisions=f"{RAW}/decision_log.csv",
         printed_tables=expand(f"{RAW}/clusters/table_10_{{n}}.csv", n=[1, 2, 4, 5, 6]),
+        evidence=READINGS_OUTPUTS["evidence"],
+        reading_counts=READINGS_OUTPUTS["counts"],
         template="workflow/templates/replication_check.md.j2",
     output:
         [f"{RESULTS}/replication/{name}" for name in REPLICATION_OUTPUTS],
@@ -29,3 +31,27 @@ rule replicate_chapter10:
         out_dir=lambda wc, output: os.path.dirname(output[0]),
     script:
         "../scripts/replicate_chapter10.py"
+
+
+# Every reading of the garbled cells the printed checksums allow, under glyph consistency (A) and
+# checksums only (B); see gvc_clusters.readings_solver.
+rule solve_readings:
+    input:
+        manifest=f"{RAW}/sources.yaml",
+        decisions=f"{RAW}/decision_log.csv",
+        printed_tables=CHECKED_RAW_TABLES,
+    output:
+        **READINGS_OUTPUTS,
+    log:
+        "logs/solve_readings.log",
+    benchmark:
+        "benchmarks/solve_readings.tsv"
+    conda:
+        "../envs/pipeline.yaml"
+    params:
+        code=CODE,
+        raw_dir=lambda wc, input: os.path.dirname(input.manifest),
+        max_solutions=config.get("readings_solver", {}).get("max_solutions", 1000),
+        seed=config["seed"],
+    script:
+        "../scripts/solve_readings.py"
