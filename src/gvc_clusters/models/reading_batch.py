@@ -23,6 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from ..coding import estimation_sample, model_variables
+from .effects import build_design
 
 SCORE_TABLES = ("10-4", "10-5", "10-6")
 TYPE_OF_COLUMN = {"Product upgrading": "product", "Process upgrading": "process",
@@ -184,12 +185,15 @@ def _start(codes, n_cat, k):
 
 
 def ordered_newton(codes: np.ndarray, X: np.ndarray, n_cat: int, *, distr: str = "probit", start=None,
-                   tol: float = 1e-8, maxiter: int = 100) -> tuple[np.ndarray, np.ndarray, bool, float]:
+                   tol: float = 1e-8, maxiter: int = 100, se_type: str = "hc0"
+                   ) -> tuple[np.ndarray, np.ndarray, bool, float]:
     """Maximum likelihood of an ordered model by Newton-Raphson with step halving.
 
     ``codes`` are categories 0..n_cat-1, ``X`` the regressors (no constant). Returns the
-    parameters (slopes, then the n_cat - 1 cutpoints), their HC0 sandwich covariance, whether
-    the step fell below ``tol`` and the log-likelihood.
+    parameters (slopes, then the n_cat - 1 cutpoints), their covariance of ``se_type`` (the
+    spec's: model-based inverse information, HC0, or HC1; a cluster spec falls back to HC0, the
+    readings summary compares signs and p-values, not cluster structure), whether the step fell
+    below ``tol`` and the log-likelihood.
     """
     link = _link(distr)
     k = X.shape[1]
@@ -219,7 +223,12 @@ def ordered_newton(codes: np.ndarray, X: np.ndarray, n_cat: int, *, distr: str =
             break
     try:
         bread = np.linalg.inv(-hess)
-        cov = bread @ (scores.T @ scores) @ bread
+        if se_type in ("model_based", "nonrobust"):
+            cov = bread
+        else:
+            cov = bread @ (scores.T @ scores) @ bread
+            if se_type == "hc1":
+                cov = cov * len(codes) / (len(codes) - len(theta))
     except np.linalg.LinAlgError:
         cov = np.full((len(theta), len(theta)), np.nan)
     return theta, cov, converged, ll
@@ -245,6 +254,7 @@ def _ordinal_rows(name, spec, plan, dataset, *, halves, assumption, cache=None):
     link = spec.get("links", ["probit"])[0]  # the main column only
     halves = spec.get("halves", halves)
     regressors = list(spec["regressors"])
+    terms = regressors
     rows = []
     cache = {} if cache is None else cache
     warm = cache.setdefault(("warm", name), {})
@@ -256,7 +266,10 @@ def _ordinal_rows(name, spec, plan, dataset, *, halves, assumption, cache=None):
             for outcome in spec["outcomes"]:
                 sample, _ = estimation_sample(variables, outcome, regressors)
                 pos = {cid: i for i, cid in enumerate(sample["cluster_id"])}
-                base[alt_id][outcome] = (sample[outcome].to_numpy(float), sample[regressors].to_numpy(float), pos)
+                # The same design as the main fit: declared interactions become product columns.
+                frame, _ = build_design(sample[regressors], spec.get("interactions", []), model_id=name)
+                base[alt_id][outcome] = (sample[outcome].to_numpy(float), frame.to_numpy(float), pos)
+                terms = list(frame.columns)
         for outcome in spec["outcomes"]:
             model_id = f"{name}__{outcome}__{link}"
             y0, X, pos = base[alt_id][outcome]
@@ -269,10 +282,11 @@ def _ordinal_rows(name, spec, plan, dataset, *, halves, assumption, cache=None):
             levels = np.unique(y)
             codes = np.searchsorted(levels, y)
             key = (model_id, tuple(levels))
-            theta, cov, ok, _ = ordered_newton(codes, X, len(levels), distr=link, start=warm.get(key))
+            theta, cov, ok, _ = ordered_newton(codes, X, len(levels), distr=link, start=warm.get(key),
+                                               se_type=spec.get("se_type", "model_based"))
             warm.setdefault(key, theta)
             se = np.sqrt(np.clip(np.diag(cov), 0, None))
-            for j, term in enumerate(regressors):
+            for j, term in enumerate(terms):
                 z = theta[j] / se[j] if se[j] > 0 else np.nan
                 rows.append([assumption, reading, model_id, term, theta[j], se[j],
                              float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else np.nan, len(y), ok])
@@ -304,7 +318,8 @@ def _panel_rows(name, spec, plan, tables, *, assumption, cache=None):
                               regressors=build.regressors["fe"], estimator="panel_ols", entity_effects=True,
                               time_effects=True, se_type=spec.get("se_type", "cluster_entity"),
                               model_id=f"{name}_fe", engine="fast", sample=build.sample,
-                              time_labels=build.time_labels)
+                              time_labels=build.time_labels,
+                              cluster_convention=spec.get("cluster_convention", "nested_not_counted"))
         coefs = fit.estimates[(fit.estimates["role"] == "coef") & (fit.estimates["term"] != "const")]
         for est in coefs.itertuples():
             rows.append([assumption, reading, fit.model_id, est.term, est.estimate, est.std_error, est.p_value,
