@@ -341,17 +341,21 @@ def test_a_very_large_file_in_place_of_a_raw_table_fails_fast(raw_copy):
 
 
 def test_permutation_draws_that_would_run_for_hours_are_refused_with_an_estimate():
-    assert preflight.check_permutations(CONFIG) == []  # the book's 499 draws: about a minute
-    book = preflight.permutation_seconds(preflight.BOOK_CLUSTERS, 499, 3, 5, 3)
-    assert 30 < book < 120
-    assert preflight.permutation_seconds(1_000_000, 1, 1, 5) == pytest.approx(0.01 + 1_000_000 * 7 * 2.5e-7)
+    from gvc_clusters.models.batch import ITERATIONS, SECONDS_PER_UNIT
+
+    assert preflight.check_permutations(CONFIG) == []  # the book's 4999 batched draws: seconds
+    book = preflight.permutation_seconds(preflight.BOOK_CLUSTERS, 4999, 2, 4, 3, 1)
+    assert 5 < book < 60
+    # one cost model: the batched fit's, with regressors + interactions + at most 7 cutpoints
+    assert preflight.permutation_seconds(1_000_000, 1, 1, 5) == pytest.approx(
+        SECONDS_PER_UNIT * 1_000_000 * (5 + 7) ** 2 * ITERATIONS)
     config = _config()
     config["ordinal"]["specs"]["ce_governance"]["dataset"] = "simulated"
     (error,) = preflight.check_permutations(config)
-    assert str(error) == ("config, column 'ordinal.n_permutations': spec 'ce_governance': 499 permutation draws x 3 "
-                          "term(s) x 3 outcome(s) = 4,491 refits of 1,000,000 rows would take about 2.2 h; refused "
-                          "(got 499; expected at most about 60 min (fewer draws or terms, or n_permutations: 0 at "
-                          "scale; cost model in gvc_clusters/preflight.py))")
+    assert str(error) == ("config, column 'ordinal.n_permutations': spec 'ce_governance': 4999 permutation draws x 2 "
+                          "term(s) x 3 outcome(s) = 29,994 refits of 1,000,000 rows would take about 144.0 h; refused "
+                          "(got 4999; expected at most about 60 min (fewer draws or terms, or n_permutations: 0 at "
+                          "scale; cost model in gvc_clusters/models/batch.py))")
 
 
 def test_mistyped_key_in_a_profile_is_named(tmp_path):
@@ -377,7 +381,8 @@ def test_mistyped_key_in_the_scale_profile_is_named():
     config["ordinal"]["specs"]["ce_governance"]["se_typ"] = "cluster"
     assert [str(e) for e in preflight.check_keys(config, schema)] == [
         ("config, column 'ordinal.specs.ce_governance.se_typ': unknown config key (did you mean 'se_type'?) (got "
-         "'se_typ'; expected one of ['cluster_by', 'dataset', 'halves', 'links', 'outcomes', 'permutation_terms', "
+         "'se_typ'; expected one of ['cluster_by', 'dataset', 'halves', 'interactions', 'links', 'outcomes', "
+         "'permutation_strata', 'permutation_terms', "
          "'readings', 'regressors', 'se_type'])"),
         ("config, column 'scale.cross_section_row': unknown config key (did you mean 'cross_section_rows'?) (got "
          "'cross_section_row'; expected one of ['cross_section_rows', 'enabled', 'panel_entities', 'panel_years'])"),
