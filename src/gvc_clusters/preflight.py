@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .errors import InputError, InputErrors
 from .layout import MODEL_OUTCOMES, MODEL_REGRESSORS
-from .models.batch import MAX_PERMUTATION_SECONDS
+from .models.batch import MAX_PERMUTATION_SECONDS, estimated_seconds
 
 # Paths the workflow accepts: letters, digits and . _ - + / (no space, no shell character, no
 # leading dash). The jobs are Python, but Snakemake itself, log names and the replicator's
@@ -37,8 +37,6 @@ MAX_CUTPOINTS = 7   # upgrading scores 0-3 in half steps: at most 7 cutpoints
 def permutation_seconds(n_rows: int, n_draws: int, n_terms: int, n_regressors: int, n_outcomes: int = 1,
                         n_interactions: int = 0) -> float:
     """Estimated wall time of the permutation draws of one ordinal spec (seconds)."""
-    from .models.batch import estimated_seconds
-
     n_params = n_regressors + n_interactions + MAX_CUTPOINTS
     return estimated_seconds(n_draws, n_rows, n_params, n_outcomes * n_terms)
 
@@ -49,6 +47,89 @@ def _duration(seconds: float) -> str:
     if seconds < 7200:
         return f"{seconds / 60:.0f} min"
     return f"{seconds / 3600:.1f} h"
+
+
+def check_paths(config: dict, where: str = "config") -> list[InputError]:
+    errors = []
+    paths = [(key, config.get(key)) for key in PATH_KEYS]
+    paths += [(f"panel.specs.{name}.table", spec.get("table"))
+              for name, spec in config.get("panel", {}).get("specs", {}).items()]
+    for key, value in paths:
+        if not isinstance(value, str):
+            continue
+        bad = [(i, c) for i, c in enumerate(value) if not SAFE_PATH.fullmatch(c)]
+        if bad or not value or value.startswith("-"):
+            i, c = bad[0] if bad else (0, value[:1])
+            what = "a space" if c == " " else f"the character {c!r}"
+            errors.append(InputError(where, f"path has {what} at position {i + 1}, which the workflow does not "
+                                     "accept (paths are passed to Snakemake, logs and sha256sum as plain words)",
+                                     column=key, value=value,
+                                     expected="letters, digits and . _ - + / only, not starting with '-'"))
+    return errors
+
+
+def check_ordinal_specs(config: dict, where: str = "config") -> list[InputError]:
+    errors = []
+    for name, spec in config.get("ordinal", {}).get("specs", {}).items():
+        if spec.get("se_type") != "cluster":
+            continue
+        key = f"ordinal.specs.{name}.cluster_by"
+        if "cluster_by" not in spec:
+            errors.append(InputError(where, "se_type: cluster needs cluster_by, the column whose groups are the "
+                                     "clusters", column=key, expected=f"one of {ORDINAL_CLUSTER_BY}"))
+        elif spec["cluster_by"] not in ORDINAL_CLUSTER_BY:
+            close = difflib.get_close_matches(str(spec["cluster_by"]), ORDINAL_CLUSTER_BY, n=1)
+            errors.append(InputError(where, "cluster_by is not a column of the ordinal models' data"
+                                     + (f" (did you mean {close[0]!r}?)" if close else ""), column=key,
+                                     value=spec["cluster_by"], expected=f"one of {ORDINAL_CLUSTER_BY}"))
+    return errors
+
+
+def table_header(path: Path) -> list[str]:
+    """The column names of a user table (CSV header line or Parquet schema), without reading rows."""
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return list(pq.read_schema(path).names)
+    with open(path, encoding="utf-8", newline="") as fh:
+        return next(csv.reader(fh), [])
+
+
+def check_user_tables(config: dict, produced: tuple[str, ...] = (), where: str = "config") -> list[InputError]:
+    """A panel spec's ``table:`` exists and has every column the spec names (header only).
+
+    Tables under a folder in ``produced`` are built by the workflow (the scale profile's panel):
+    they are checked by the job that reads them.
+    """
+    errors = []
+    for name, spec in config.get("panel", {}).get("specs", {}).items():
+        if "table" not in spec:
+            continue
+        table = str(spec["table"])
+        if any(table.startswith(p.rstrip("/") + "/") for p in produced):
+            continue
+        key = f"panel.specs.{name}.table"
+        path = Path(table)
+        if not path.is_file():
+            errors.append(InputError(where, "the panel table named in config does not exist", column=key,
+                                     value=table, expected="a CSV or Parquet file (path relative to the repository)"))
+            continue
+        try:
+            header = table_header(path)
+        except (OSError, UnicodeDecodeError, csv.Error, ValueError) as err:
+            errors.append(InputError(path, f"cannot read the header of the panel table: {err}", column=key,
+                                     expected="a UTF-8 CSV file with a header line, or a Parquet file"))
+            continue
+        wanted = {"entity": [spec.get("entity")], "time": [spec.get("time")], "outcome": [spec.get("outcome")],
+                  "regressors": list(spec.get("regressors", []))}
+        for field, columns in wanted.items():
+            for column in columns:
+                if column is not None and column not in header:
+                    close = difflib.get_close_matches(str(column), header, n=1)
+                    errors.append(InputError(path, f"column named by panel.specs.{name}.{field} is not in the "
+                                             "table's header" + (f" (did you mean {close[0]!r}?)" if close else ""),
+                                             column=column, value=column, expected=f"one of {header}"))
+    return errors
 
 
 def check_permutations(config: dict, where: str = "config") -> list[InputError]:
