@@ -28,6 +28,14 @@ def package_fingerprint():
 
 
 CODE = package_fingerprint()
+PACKAGE_VERSION = __import__("tomllib").loads(
+    (Path(workflow.basedir) / "pyproject.toml").read_text(encoding="utf-8")
+)["project"]["version"]
+# The config files this run read (config/config.yaml, plus any --configfile): inputs of the README.
+CONFIG_FILES = [
+    os.path.relpath(p, workflow.basedir) if os.path.isabs(p) else p
+    for p in map(str, workflow.configfiles)
+]
 RAW = config["raw_dir"]
 SIMULATED = "data/simulated"  # the scale profile's generated data (not the book's)
 PROCESSED = config["processed_dir"]
@@ -202,6 +210,41 @@ def final_outputs():
         + classification_outputs()
         + model_outputs()
         + report_outputs()
+        + codebook_outputs()
+    )
+
+
+def codebook_outputs():
+    """The codebook (rule codebook): descriptor of data/processed, Markdown, report fragments."""
+    return [
+        f"{PROCESSED}/datapackage.json",
+        f"{RESULTS}/codebook.md",
+        f"{RESULTS}/report/codebook.html",
+        f"{RESULTS}/report/codebook.tex",
+    ]
+
+
+def user_input_files():
+    """Files a user added through config (panel specs with their own table), for the README."""
+    return [
+        config["panel"]["specs"][name]["table"]
+        for name in panel_specs()
+        if "table" in config["panel"]["specs"][name]
+    ]
+
+
+def exhibit_list():
+    """The report's numbered tables and figures (gvc_clusters.exhibits), for the README."""
+    from gvc_clusters.exhibits import numbered_exhibits
+
+    if not report_enabled():
+        return []
+    return numbered_exhibits(
+        report_tables(),
+        ordinal_specs(),
+        panel_specs(),
+        processed=PROCESSED,
+        results=RESULTS,
     )
 
 
@@ -296,6 +339,13 @@ def output_catalog():
         add([path], f"fit_{kind}", f"workflow/scripts/fit_{kind}.py", "estimates")
     for path in report_outputs():
         add([path], *REPORT_PRODUCERS[report_kind(path)])
+    add(codebook_outputs(), "codebook", "workflow/scripts/codebook.py", "codebook")
+    add(
+        [f"{RESULTS}/machine.json"],
+        "machine_facts",
+        "workflow/scripts/machine_facts.py",
+        "machine facts (not in the manifest)",
+    )
     return entries
 
 
@@ -315,3 +365,8 @@ def panel_spec_files():
 def readme_outputs():
     """The replication README describes the book's package; the scale profile has none."""
     return [] if SCALE else [f"{RESULTS}/README.md"]
+
+
+def machine_outputs():
+    """The facts of the machine that built the results: requested by `all`, kept out of the manifest."""
+    return [] if SCALE else [f"{RESULTS}/machine.json"]
