@@ -4,9 +4,9 @@ import json
 import shutil
 
 import pytest
+from conftest import ROOT, ensure_built
 from frictionless import validate
 
-from conftest import ROOT, ensure_built
 from gvc_clusters.codebook import codebook, datapackage, html_fragment, latex_fragment, markdown, write_codebook
 from gvc_clusters.layout import FAMILY_TABLES
 from gvc_clusters.schemas import all_schemas

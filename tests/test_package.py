@@ -14,8 +14,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
+
 from gvc_clusters import package
 from gvc_clusters.errors import InputError
 
@@ -155,11 +155,11 @@ def test_the_package_rebuilds_itself(tmp_path_factory):
            "PYTHONPATH": str(top / "src")}
     start = time.perf_counter()
     run = subprocess.run(f"{command} --cores 1", shell=True, cwd=top, env=env, capture_output=True, text=True,
-                         timeout=3600)
+                         timeout=3600, check=False)
     elapsed = time.perf_counter() - start
     assert run.returncode == 0, run.stderr[-3000:]
     check = subprocess.run(["sha256sum", "-c", str(empty / "MANIFEST.packed.sha256")], cwd=top,
-                           capture_output=True, text=True)
+                           capture_output=True, text=True, check=False)
     assert check.returncode == 0, check.stdout[-3000:]
     assert check.stdout.count(": OK") == len(packed.splitlines()) > 100
     print(f"unpack-and-rebuild: {elapsed:.0f} s for {len(packed.splitlines())} files")

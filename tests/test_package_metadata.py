@@ -11,7 +11,6 @@ import tomllib
 import jsonschema
 import pytest
 import yaml
-
 from conftest import ROOT
 
 CFF_SCHEMA = json.loads((ROOT / "tests/data/citation-file-format-1.2.0.schema.json").read_text(encoding="utf-8"))

@@ -7,8 +7,8 @@ import shutil
 import subprocess
 
 import pytest
-
 from conftest import ROOT
+
 from gvc_clusters import replication_readme as rr
 from gvc_clusters.exhibits import exhibits_of, numbered_exhibits
 from gvc_clusters.layout import FIGURES, table_names
@@ -56,7 +56,7 @@ def in_root(monkeypatch):
 
 def test_readme_sections_rights_and_licences(tmp_path, in_root):
     readme = render(tmp_path)
-    headings = re.findall(r"^#{2,3} (.+)$", readme, flags=re.M)
+    headings = re.findall(r"^#{2,3} (.+)$", readme, flags=re.MULTILINE)
     assert headings == [
         "Overview", "Data availability and provenance statements", "Statement about rights", "License for Data",
         "Summary of availability", "Details on each data source", "Dataset list", "Every input the build reads",
@@ -157,7 +157,8 @@ def test_the_manifest_verifies_on_a_machine_with_another_platform_description(tm
     machine_a = json.loads((site / "results/machine.json").read_text())
     build(PLATFORM_B)
     machine_b = json.loads((site / "results/machine.json").read_text())
-    check = subprocess.run(["sha256sum", "-c", "results/MANIFEST.sha256"], cwd=site, capture_output=True, text=True)
+    check = subprocess.run(["sha256sum", "-c", "results/MANIFEST.sha256"], cwd=site, capture_output=True, text=True,
+                           check=False)
     assert check.returncode == 0, check.stdout + check.stderr
     assert "machine.json" not in (site / "results/MANIFEST.sha256").read_text()
     assert machine_a["cpu_model"] == "Intel Xeon" and machine_b["cpu_model"] == "Apple M2"
