@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 from importlib import metadata
 from pathlib import Path
 
@@ -177,8 +178,12 @@ def user_inputs(config: dict) -> list[dict]:
 
 def inputs_read(*, raw_dir: str, manifest: str, decision_log: str, configfiles: list[str], config: dict) -> list[dict]:
     """Every input the build reads, with provenance and checksum (raw tables: as sources.yaml records)."""
-    out = [{"path": f"{raw_dir}/{f['file']}", "provenance": f"the book, Table {f['table']} (chapter {f['chapter']}), "
-            f"seed lines {f['lines']}", "sha256": f["sha256"], "supplied": "package"} for f in raw_files(manifest)]
+    def provenance(f):
+        what = f"Table {f['table']}" if re.fullmatch(r"\d+-\d+", str(f["table"])) else f"compiled by the project: {f['title']}"
+        return f"the book, {what} (chapter {f['chapter']}), seed lines {f['lines']}"
+
+    out = [{"path": f"{raw_dir}/{f['file']}", "provenance": provenance(f), "sha256": f["sha256"], "supplied": "package"}
+           for f in raw_files(manifest)]
     out.append({"path": decision_log, "provenance": "the project's decision log", "sha256": sha256_of(decision_log)[:12],
                 "supplied": "package"})
     out.append({"path": manifest, "provenance": "the project's sources manifest", "sha256": sha256_of(manifest)[:12],
