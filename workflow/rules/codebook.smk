@@ -19,7 +19,8 @@ rule codebook:
     params:
         code=CODE,
         families=FAMILIES,
-        processed_dir=PROCESSED,
+        # the folder of the descriptor: data/processed
+        processed_dir=lambda wc, output: os.path.dirname(output.datapackage),
         version=PACKAGE_VERSION,
     script:
         "../scripts/codebook.py"

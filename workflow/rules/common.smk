@@ -215,7 +215,7 @@ def final_outputs():
 
 
 def codebook_outputs():
-    """The codebook (rule codebook): descriptor of data/processed, Markdown, report fragments."""
+    """What the codebook job writes: descriptor of data/processed, Markdown, report fragments."""
     return [
         f"{PROCESSED}/datapackage.json",
         f"{RESULTS}/codebook.md",
