@@ -145,7 +145,7 @@ def html_fragment(tables: list[dict]) -> str:
     return "\n".join(out) + "\n"
 
 
-_LATEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+_LATEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_\allowbreak{}",
           "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
           "≤": r"$\leq$", "≥": r"$\geq$", "–": "--", "<": r"$<$", ">": r"$>$"}
 
@@ -162,7 +162,8 @@ def latex_fragment(tables: list[dict]) -> str:
         out += [r"\subsection*{\texttt{" + latex_escape(t["csv"]) + "}}",
                 latex_escape(t["description"]) + f" Rows: {t['rows']}; key: "
                 + latex_escape(", ".join(t["key"]) or "none") + ".", "",
-                r"{\footnotesize", r"\begin{longtable}{@{}p{3.2cm}p{1.6cm}p{1.8cm}p{2.8cm}p{2.6cm}p{3.6cm}@{}}",
+                r"{\footnotesize\setlength{\tabcolsep}{3pt}",
+                r"\begin{longtable}{@{}p{3.0cm}p{1.5cm}p{1.7cm}p{2.6cm}p{2.5cm}p{3.3cm}@{}}",
                 r"\toprule", r"column & type & unit & allowed values & missing means & description \\",
                 r"\midrule", r"\endhead"]
         for c in t["columns"]:
