@@ -192,7 +192,7 @@ def datapackage(tables: list[dict], processed_dir: str | Path, version: str) -> 
             if c["constraints"]:
                 field["constraints"] = c["constraints"]
             unit = c["unit"]
-            if not unit.startswith("none"):
+            if unit != "none":
                 field["unit"] = unit  # not a Table Schema property; kept for readers
             field["missing"] = c["missing"]
             fields.append(field)

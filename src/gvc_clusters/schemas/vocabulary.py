@@ -183,7 +183,7 @@ UNITS = {
     "default_value": "unit of the variable",
     "reading_value": "unit of the variable",
 }
-NO_UNIT = "none (identifier, label or text)"
+NO_UNIT = "none"
 
 MISSING = {
     ("clusters", "ce_degree"): "no degree printed for the cluster (the five software clusters)",
