@@ -19,6 +19,7 @@ include: "workflow/rules/models.smk"
 include: "workflow/rules/cases.smk"
 include: "workflow/rules/scale.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/codebook.smk"
 include: "workflow/rules/readme.smk"
 include: "workflow/rules/manifest.smk"
 
@@ -29,3 +30,4 @@ rule all:
         final_outputs(),
         readme_outputs(),
         f"{RESULTS}/MANIFEST.sha256",
+        machine_outputs(),

@@ -119,6 +119,14 @@ case "${1:-}" in
         echo "rerun finished with status $status; log: $log"
         exit "$status"
         ;;
+    package)
+        # The deposit archive dist/<name>-<version>.zip (gvc_clusters.package): brings the results up
+        # to date (extra arguments go to snakemake), checks them against results/MANIFEST.sha256,
+        # then packs code, raw data, config, environment files, licences and results, byte-stable.
+        ensure_env
+        "$VENV/bin/snakemake" --cores 8 "${@:2}"
+        PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}" "$VENV/bin/python" -m gvc_clusters.package
+        ;;
     lock)
         ensure_env
         "$VENV/bin/python" -m pip freeze --exclude-editable | grep -v '^gvc-clusters' > requirements.lock

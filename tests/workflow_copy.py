@@ -16,11 +16,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 # What a workspace needs: the workflow, its config and profile, the package and the raw data.
-COPIED = ["Snakefile", "workflow", "config", "profiles", "src", "data/raw"]
+COPIED = ["Snakefile", "workflow", "config", "profiles", "src", "data/raw", "pyproject.toml", "requirements.lock"]
 # Where the workflow writes what it builds (hashed by `hashes`).
 BUILT = ("data/processed", "results")
 # Timing files: measured, never compared.
-TIMING = ("results/benchmarks",)
+TIMING = ("results/benchmarks", "results/machine.json")
 
 
 def make_workspace(target: Path, source: Path = ROOT) -> Path:

@@ -4,14 +4,19 @@ list, computational requirements, description of programs, instructions, list of
 
 Everything it states is read from the files that decide it: the config, the sources manifest, the
 decision log, the installed package versions, the rules' benchmark files and the catalog of outputs
-the workflow passes in. Byte-stable: the runtime is reported as a bin (< 10 minutes, ...) computed
-from the benchmarks, not as a clock reading, so two runs on one machine write the same file.
+the workflow passes in. Byte-stable and machine-independent: every fact about the machine that ran the build (OS, CPU,
+cores, memory, Python, measured times) goes to ``results/machine.json`` (``write_machine``), which the
+results manifest excludes, so ``sha256sum -c results/MANIFEST.sha256`` verifies on another machine.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
+import os
 import platform
+import re
 from importlib import metadata
 from pathlib import Path
 
@@ -27,6 +32,7 @@ RUNTIME_BINS = [(600, "less than 10 minutes"), (3600, "10–60 minutes"), (4 * 3
 
 
 def package_versions(names: list[str] = KEY_PACKAGES) -> list[dict]:
+    """Installed versions (what ran; recorded in machine.json, not the README)."""
     out = []
     for name in names:
         try:
@@ -34,6 +40,16 @@ def package_versions(names: list[str] = KEY_PACKAGES) -> list[dict]:
         except metadata.PackageNotFoundError:
             out.append({"name": name, "version": "not installed"})
     return out
+
+
+def pinned_versions(lock: str | Path, names: list[str] = KEY_PACKAGES) -> list[dict]:
+    """The key packages' versions as requirements.lock pins them (the same on every machine)."""
+    pins = {}
+    for line in Path(lock).read_text(encoding="utf-8").splitlines():
+        if "==" in line:
+            name, version = line.split("==", 1)
+            pins[name.strip().lower()] = version.strip()
+    return [{"name": n, "version": pins.get(n.lower(), "not pinned")} for n in names]
 
 
 def runtime_bin(seconds: float) -> str:
@@ -54,10 +70,93 @@ def benchmark_seconds(paths: list[str]) -> float:
     return total
 
 
-def machine() -> dict:
+# ---- the machine: measured facts, written to results/machine.json (excluded from the manifest) ----
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def cpu_model(cpuinfo: str | None = None) -> str:
+    text = _read("/proc/cpuinfo") if cpuinfo is None else cpuinfo
+    for line in text.splitlines():
+        if line.lower().startswith(("model name", "hardware", "processor\t: ")) and ":" in line:
+            value = line.split(":", 1)[1].strip()
+            if value and not value.isdigit():
+                return value
+    return platform.processor() or platform.machine() or "unknown"
+
+
+def memory_gib(meminfo: str | None = None) -> float | None:
+    text = _read("/proc/meminfo") if meminfo is None else meminfo
+    for line in text.splitlines():
+        if line.startswith("MemTotal:"):
+            return round(int(line.split()[1]) / 1024 ** 2, 1)
+    try:  # macOS, BSD
+        return round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024 ** 3, 1)
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def os_name(os_release: str | None = None) -> str:
     uname = platform.uname()
-    return {"os": f"{uname.system} {uname.release.split('-')[0]}", "cpu": uname.machine,
-            "python": platform.python_version()}
+    text = _read("/etc/os-release") if os_release is None else os_release
+    pretty = next((line.split("=", 1)[1].strip().strip('"') for line in text.splitlines()
+                   if line.startswith("PRETTY_NAME=")), "")
+    return f"{uname.system} {uname.release}" + (f" ({pretty})" if pretty else "")
+
+
+def machine_facts(*, benchmarks: list[str], environment: str | None = None, **measured) -> dict:
+    """OS, CPU model, cores, memory, Python and package versions of this machine, the build's
+    compute time, and the environment-creation time if ``workflow/benchmarks/environment.py`` has
+    measured it. ``measured`` overrides any fact (tests describe another platform this way)."""
+    seconds = benchmark_seconds(benchmarks)
+    env = json.loads(Path(environment).read_text(encoding="utf-8")) if environment and Path(environment).is_file() \
+        else None
+    facts = {
+        "os": os_name(), "cpu_model": cpu_model(), "architecture": platform.machine(),
+        "cores": os.cpu_count(),
+        "cores_available": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "memory_gib": memory_gib(), "python": platform.python_version(),
+        "packages": {p["name"]: p["version"] for p in package_versions()},
+        "build_compute_seconds": round(seconds, 1),
+        "build_runtime": runtime_bin(seconds),
+        "build_note": "sum of the rules' Snakemake benchmarks (benchmarks/**/*.tsv): serial compute time; "
+                      "elapsed time with several cores is lower",
+        "environment_creation_seconds": env["seconds"] if env else None,
+        "environment_note": env["note"] if env else
+        "not measured on this machine: run `python workflow/benchmarks/environment.py`, then rebuild",
+    }
+    facts.update(measured)
+    return facts
+
+
+def write_machine(output: str, **inputs) -> None:
+    Path(output).parent.mkdir(parents=True, exist_ok=True)
+    Path(output).write_text(json.dumps(machine_facts(**inputs), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+MACHINE_LABELS = [("os", "Operating system"), ("cpu_model", "CPU model"), ("architecture", "Architecture"),
+                  ("cores", "CPU cores (logical)"), ("cores_available", "Cores available to the build"),
+                  ("memory_gib", "Memory (GiB)"), ("python", "Python"),
+                  ("environment_creation_seconds", "Time to create the environment (s)"),
+                  ("build_compute_seconds", "Time to build, serial compute (s)"), ("build_runtime", "Runtime class")]
+
+
+def machine_table(facts: dict) -> str:
+    """The machine facts as a Markdown table (the deposit README shows it; see gvc_clusters.package)."""
+    rows = ["| fact | value |", "|---|---|"]
+    rows += [f"| {label} | {facts.get(key) if facts.get(key) is not None else 'not measured'} |"
+             for key, label in MACHINE_LABELS]
+    return "\n".join(rows) + "\n"
+
+
+# ---- provenance ----------------------------------------------------------------------------------
+
+def sha256_of(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def raw_files(manifest_path: str | Path) -> list[dict]:
@@ -65,6 +164,60 @@ def raw_files(manifest_path: str | Path) -> list[dict]:
     return [{"file": e["file"], "table": e["table"], "chapter": e["chapter"], "title": e["title"],
              "authors": "; ".join(e.get("authors", [])), "lines": f"{e['seed_lines'][0]}–{e['seed_lines'][1]}",
              "units": e.get("units", ""), "sha256": e["sha256"][:12]} for e in entries]
+
+
+def user_inputs(config: dict) -> list[dict]:
+    """Files a user added through config (panel specs with their own ``table``)."""
+    out = []
+    for name, spec in sorted(config.get("panel", {}).get("specs", {}).items()):
+        if "table" in spec:
+            out.append({"path": spec["table"], "setting": f"panel.specs.{name}.table",
+                        "sha256": sha256_of(spec["table"]) if Path(spec["table"]).is_file() else "missing"})
+    return out
+
+
+def inputs_read(*, raw_dir: str, manifest: str, decision_log: str, configfiles: list[str], config: dict) -> list[dict]:
+    """Every input the build reads, with provenance and checksum (raw tables: as sources.yaml records)."""
+    def provenance(f):
+        what = f"Table {f['table']}" if re.fullmatch(r"\d+-\d+", str(f["table"])) else f"compiled by the project: {f['title']}"
+        return f"the book, {what} (chapter {f['chapter']}), seed lines {f['lines']}"
+
+    out = [{"path": f"{raw_dir}/{f['file']}", "provenance": provenance(f), "sha256": f["sha256"], "supplied": "package"}
+           for f in raw_files(manifest)]
+    out.append({"path": decision_log, "provenance": "the project's decision log", "sha256": sha256_of(decision_log)[:12],
+                "supplied": "package"})
+    out.append({"path": manifest, "provenance": "the project's sources manifest", "sha256": sha256_of(manifest)[:12],
+                "supplied": "package"})
+    for path in configfiles:
+        out.append({"path": path, "provenance": "configuration", "sha256": sha256_of(path)[:12],
+                    "supplied": "package" if path == "config/config.yaml" else "user (--configfile)"})
+    for u in user_inputs(config):
+        out.append({"path": u["path"], "provenance": f"added by the user through config `{u['setting']}`",
+                    "sha256": u["sha256"][:12], "supplied": "user"})
+    return out
+
+
+# ---- rights ----------------------------------------------------------------------------------------
+
+# The data editors' template's rights statements. A box is ticked only when the package holds the
+# document that certifies it; otherwise the status says what is actually the case.
+RIGHTS = [
+    {"text": "I certify that the author(s) of the manuscript have legitimate access to and permission to use "
+             "the data used in this manuscript.",
+     "document": None,
+     "status": "Not ticked: the data are tables printed in a published book, used from a copy of the book for "
+               "research with the source cited; the package holds no licence or permission document for that use."},
+    {"text": "I certify that the author(s) of the manuscript have documented permission to redistribute/publish "
+             "the data contained within this replication package.",
+     "document": None,
+     "status": "Not ticked: no written permission from the publisher (Inter-American Development Bank) is held. "
+               "The package redistributes the printed figures as short statistical excerpts for replication, each "
+               "table with its source; see LICENSE-DATA.md."},
+]
+
+
+def rights_statements(root: str | Path = ".") -> list[dict]:
+    return [{**r, "ticked": r["document"] is not None and (Path(root) / r["document"]).is_file()} for r in RIGHTS]
 
 
 def decision_counts(decision_log: str | Path) -> dict:
@@ -77,21 +230,40 @@ def decision_counts(decision_log: str | Path) -> dict:
     return {"rows": len(rows), "by_kind": dict(sorted(counts.items())), "alternative_readings": alternatives}
 
 
-def readme_context(*, config: dict, manifest: str, decision_log: str, benchmarks: list[str],
-                   catalog: list[dict]) -> dict:
-    """Everything the template shows, as plain data (tested without rendering)."""
-    seconds = benchmark_seconds(benchmarks)
-    # the report's tables and figures, each once whatever its formats (.tex/.html/.csv, .svg/.png)
-    tables = {Path(c["output"]).stem for c in catalog if c["kind"] == "table" and "/report/" in c["output"]}
-    figures = {Path(c["output"]).stem for c in catalog if c["kind"] == "figure"}
+# Rules that draw random numbers, all from config's one `seed` (tests/test_replication_readme.py checks
+# the workflow's rules against this list).
+SEEDED_RULES = {
+    "fit_ordinal": "permutation p-values (`ordinal.n_permutations` draws) and the sample of alternative-reading "
+                   "combinations when there are more than `ordinal.max_readings`",
+    "fit_panel": "the sample of alternative-reading combinations when there are more than `max_readings`",
+    "simulate_scale_data": "the scale profile's simulated data (`config/scale.yaml` only)",
+}
+
+
+def readme_context(*, config: dict, manifest: str, decision_log: str, catalog: list[dict], lock: str,
+                   exhibits: list[dict], configfiles: list[str], version: str, root: str | Path = ".") -> dict:
+    """Everything the template shows, as plain data (tested without rendering). Nothing here
+    depends on the machine: the manifest verifies the README on any machine."""
+    from .exhibits import exhibits_of
+
+    tables = [e for e in exhibits if e["number"].startswith("Table")]
+    figures = [e for e in exhibits if e["number"].startswith("Figure")]
+    rows = []
+    for c in sorted(catalog, key=lambda c: (c["kind"], c["output"])):
+        numbers = exhibits_of(c["output"], exhibits)
+        rows.append({**c, "exhibit": ", ".join(numbers) if numbers else "supporting output"})
     return {
         "config": config,
+        "version": version,
         "raw_files": raw_files(manifest),
+        "inputs": inputs_read(raw_dir=config["raw_dir"], manifest=manifest, decision_log=decision_log,
+                              configfiles=configfiles, config=config),
         "decisions": decision_counts(decision_log),
-        "packages": package_versions(),
-        "machine": machine(),
-        "runtime": runtime_bin(seconds),
-        "catalog": sorted(catalog, key=lambda c: (c["kind"], c["output"])),
+        "packages": pinned_versions(lock),
+        "rights": rights_statements(root),
+        "seeded_rules": SEEDED_RULES,
+        "exhibits": exhibits,
+        "catalog": rows,
         "n_tables": len(tables),
         "n_figures": len(figures),
     }

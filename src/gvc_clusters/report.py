@@ -238,12 +238,15 @@ def report_numbers(*, replication_summary: str, agreement_summary: str, ordinal:
 
 def write_report(*, tables_dir: str, figures_dir: str, table_list: list[str], numbers: dict[str, str],
                  notes: dict[str, list[str]], template_dir: str, out_html: str, out_tex: str,
-                 out_numbers: str, provenance: list[dict]) -> None:
+                 out_numbers: str, provenance: list[dict], codebook: str | Path | None = None) -> None:
+    """``codebook``: the codebook's HTML fragment (rule codebook); its LaTeX twin, ``codebook.tex``
+    beside it, becomes the paper's appendix."""
     tables_dir, figures_dir, template_dir = Path(tables_dir), Path(figures_dir), Path(template_dir)
     html_tables = {name: (tables_dir / f"{name}.html").read_text(encoding="utf-8") for name in table_list}
     svg = {name: _inline_svg((figures_dir / f"{name}.svg").read_text(encoding="utf-8")) for name in FIGURES}
     context = {"tables": html_tables, "figures": svg, "captions": FIGURES, "numbers": numbers, "notes": notes,
-               "provenance": provenance, "table_list": table_list}
+               "provenance": provenance, "table_list": table_list,
+               "codebook": Path(codebook).read_text(encoding="utf-8") if codebook else None}
     Path(out_html).parent.mkdir(parents=True, exist_ok=True)
     Path(out_html).write_text(render_template(template_dir / "report.html.j2", context, autoescape=True),
                               encoding="utf-8")
@@ -252,7 +255,8 @@ def write_report(*, tables_dir: str, figures_dir: str, table_list: list[str], nu
                                  encoding="utf-8")
     tex_context = {"tables": table_list, "figures": FIGURES, "macros": macros,
                    "tables_rel": _relative(tables_dir, Path(out_tex).parent),
-                   "figures_rel": _relative(figures_dir, Path(out_tex).parent)}
+                   "figures_rel": _relative(figures_dir, Path(out_tex).parent),
+                   "codebook_rel": _relative(Path(codebook).with_suffix(".tex"), Path(out_tex).parent) if codebook else None}
     Path(out_tex).write_text(render_template(template_dir / "paper.tex.j2", tex_context, latex=True),
                              encoding="utf-8")
 

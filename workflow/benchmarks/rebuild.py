@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-COPIED = ["Snakefile", "workflow", "config", "profiles", "src", "data/raw"]
+COPIED = ["Snakefile", "workflow", "config", "profiles", "src", "data/raw", "pyproject.toml", "requirements.lock"]
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 
 

@@ -36,6 +36,14 @@ def package_fingerprint():
 
 
 CODE = package_fingerprint()
+PACKAGE_VERSION = __import__("tomllib").loads(
+    (Path(workflow.basedir) / "pyproject.toml").read_text(encoding="utf-8")
+)["project"]["version"]
+# The config files this run read (config/config.yaml, plus any --configfile): inputs of the README.
+CONFIG_FILES = [
+    os.path.relpath(p, workflow.basedir) if os.path.isabs(p) else p
+    for p in map(str, workflow.configfiles)
+]
 RAW = config["raw_dir"]
 SIMULATED = "data/simulated"  # the scale profile's generated data (not the book's)
 PROCESSED = config["processed_dir"]
@@ -255,6 +263,41 @@ def final_outputs():
         + model_outputs()
         + report_outputs()
         + cases_outputs()  # empty unless config `cases:` names some
+        + codebook_outputs()
+    )
+
+
+def codebook_outputs():
+    """What the codebook job writes: descriptor of data/processed, Markdown, report fragments."""
+    return [
+        f"{PROCESSED}/datapackage.json",
+        f"{RESULTS}/codebook.md",
+        f"{RESULTS}/report/codebook.html",
+        f"{RESULTS}/report/codebook.tex",
+    ]
+
+
+def user_input_files():
+    """Files a user added through config (panel specs with their own table), for the README."""
+    return [
+        config["panel"]["specs"][name]["table"]
+        for name in panel_specs()
+        if "table" in config["panel"]["specs"][name]
+    ]
+
+
+def exhibit_list():
+    """The report's numbered tables and figures (gvc_clusters.exhibits), for the README."""
+    from gvc_clusters.exhibits import numbered_exhibits
+
+    if not report_enabled():
+        return []
+    return numbered_exhibits(
+        report_tables(),
+        ordinal_specs(),
+        panel_specs(),
+        processed=PROCESSED,
+        results=RESULTS,
     )
 
 
@@ -357,6 +400,13 @@ def output_catalog():
     if cases_outputs():
         for rule_name, (script, kind, names) in CASES_PRODUCERS.items():
             add([f"{CASES_RESULTS}/{n}" for n in names], rule_name, script, kind)
+    add(codebook_outputs(), "codebook", "workflow/scripts/codebook.py", "codebook")
+    add(
+        [f"{RESULTS}/machine.json"],
+        "machine_facts",
+        "workflow/scripts/machine_facts.py",
+        "machine facts (not in the manifest)",
+    )
     return entries
 
 
@@ -418,3 +468,8 @@ def cases_outputs():
         for _, _, names in CASES_PRODUCERS.values()
         for name in names
     ]
+
+
+def machine_outputs():
+    """The facts of the machine that built the results: requested by `all`, kept out of the manifest."""
+    return [] if SCALE else [f"{RESULTS}/machine.json"]

@@ -1,4 +1,5 @@
-# The replication package's README (AEA template), generated from what decides its content.
+# The replication package's README (AEA template), generated from what decides its content, and
+# the facts of the machine that built the results (results/machine.json, outside the manifest).
 
 
 rule replication_readme:
@@ -6,6 +7,9 @@ rule replication_readme:
         manifest=f"{RAW}/sources.yaml",
         decisions=f"{RAW}/decision_log.csv",
         outputs=final_outputs(),
+        lock="requirements.lock",
+        configfiles=CONFIG_FILES,
+        user_inputs=user_input_files(),
         template="workflow/templates/replication_readme.md.j2",
     output:
         f"{RESULTS}/README.md",
@@ -18,8 +22,28 @@ rule replication_readme:
     params:
         code=CODE,
         catalog=output_catalog(),
-        # every rule upstream has finished, so its benchmark file exists (read, not tracked:
-        # only the runtime bin is printed, which a rerun does not change)
-        benchmark_dir="benchmarks",
+        exhibits=exhibit_list(),
+        version=PACKAGE_VERSION,
     script:
         "../scripts/replication_readme.py"
+
+
+rule machine_facts:
+    input:
+        # the last result: every rule's benchmark file exists by then
+        f"{RESULTS}/MANIFEST.sha256",
+    output:
+        f"{RESULTS}/machine.json",
+    log:
+        "logs/machine_facts.log",
+    benchmark:
+        "benchmarks/machine_facts.tsv"
+    conda:
+        "../envs/pipeline.yaml"
+    params:
+        code=CODE,
+        # read, not tracked: measured times and the machine change from run to run
+        benchmark_dir="benchmarks",
+        environment=f"{RESULTS}/benchmarks/environment.json",
+    script:
+        "../scripts/machine_facts.py"

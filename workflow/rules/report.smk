@@ -80,6 +80,8 @@ rule render_report:
         agreement_summary=classification_files()["agreement_summary"],
         models=model_outputs(),
         manifest=f"{RAW}/sources.yaml",
+        codebook_html=f"{REPORT}/codebook.html",
+        codebook_tex=f"{REPORT}/codebook.tex",
         templates=[
             "workflow/templates/report.html.j2",
             "workflow/templates/paper.tex.j2",

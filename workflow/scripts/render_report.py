@@ -19,7 +19,8 @@ def main():
     write_report(tables_dir=Path(snakemake.input.tables[0]).parent, figures_dir=Path(snakemake.input.figures[0]).parent,
                  table_list=snakemake.params.table_list, numbers=numbers, notes=notes,
                  template_dir=snakemake.params.template_dir, out_html=out.html, out_tex=out.tex,
-                 out_numbers=out.numbers, provenance=raw_files(snakemake.input.manifest))
+                 out_numbers=out.numbers, provenance=raw_files(snakemake.input.manifest),
+                 codebook=snakemake.input.codebook_html)
 
 
 run_job(snakemake, main)

@@ -1,4 +1,4 @@
-"""Write the replication README from config, manifest, decision log, versions and benchmarks."""
+"""Write the replication README from config, manifest, decision log, lock and the output catalog."""
 import sys
 from pathlib import Path
 
@@ -10,7 +10,9 @@ from gvc_clusters.replication_readme import write_readme
 def main():
     write_readme(snakemake.input.template, snakemake.output[0], config=dict(snakemake.config),
                  manifest=snakemake.input.manifest, decision_log=snakemake.input.decisions,
-                 benchmarks=sorted(map(str, Path(snakemake.params.benchmark_dir).rglob("*.tsv"))), catalog=snakemake.params.catalog)
+                 catalog=snakemake.params.catalog, lock=snakemake.input.lock,
+                 exhibits=snakemake.params.exhibits, configfiles=list(snakemake.input.configfiles),
+                 version=snakemake.params.version)
 
 
 run_job(snakemake, main)

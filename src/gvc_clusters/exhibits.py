@@ -1,0 +1,88 @@
+"""The numbered tables and figures of the report and the paper, and what builds each.
+
+The HTML report and ``paper.tex`` show the tables in the order of ``layout.table_names`` and the
+figures in the order of ``layout.FIGURES``; LaTeX numbers them in that order, so Table k is the k-th
+name and Figure k the k-th figure. ``numbered_exhibits`` gives, for each, the rule, script and package
+function that render it, its output files, and the result files it is computed from (built by the
+rule named in the catalog). Light (no pandas): the workflow imports it to write the README.
+"""
+
+from __future__ import annotations
+
+from .layout import FIGURES
+
+# Package function that draws each figure (called by gvc_clusters.report.write_figures).
+FIGURE_FUNCTIONS = {
+    "upgrading_by_sector_ce": "figure_upgrading", "governance_by_sector": "figure_governance",
+    "ordinal_ame": "figure_coefficients", "panel_interactions": "figure_coefficients",
+    "export_quadrants": "figure_export_quadrants", "salmon": "figure_salmon", "dairy": "figure_dairy",
+    "furniture": "figure_furniture", "reading_ranges": "figure_reading_ranges",
+}
+
+
+def _figure_sources(name: str, processed: str, results: str, ordinal: list[str], panel: list[str]) -> list[str]:
+    models = {kind: [f"{results}/models/{kind}/{s}/estimates.csv" for s in specs]
+              for kind, specs in (("ordinal", ordinal), ("panel", panel))}
+    return {
+        "upgrading_by_sector_ce": [f"{processed}/clusters/model_dataset.parquet"],
+        "governance_by_sector": [f"{processed}/clusters/model_dataset.parquet"],
+        "ordinal_ame": models["ordinal"],
+        "panel_interactions": models["panel"],
+        "export_quadrants": [f"{results}/classification/classification.csv",
+                             f"{processed}/trade/export_performance.parquet"],
+        "salmon": [f"{processed}/salmon/salmon_production.parquet"],
+        "dairy": [f"{processed}/dairy/dairy_milk.parquet"],
+        "furniture": [f"{processed}/furniture/mexico_furniture_exports.parquet",
+                      f"{processed}/furniture/puebla_furniture_exports.parquet"],
+        "reading_ranges": [f"{results}/models/{kind}/{s}/readings.csv"
+                           for kind, specs in (("ordinal", ordinal), ("panel", panel)) for s in specs],
+    }[name]
+
+
+def _table_source(name: str, results: str, ordinal: list[str], panel: list[str]) -> tuple[str, str, list[str]]:
+    """(title, package function, result files it is computed from) of a report table."""
+    if name.startswith("table_10_"):
+        printed = name.removeprefix("table_").replace("_", "-")
+        return (f"Table {printed} of the book, rebuilt", "gvc_clusters.render.tables.chapter10_table",
+                [f"{results}/replication/{name}.csv", f"{results}/replication/replication_check.csv"])
+    if name == "replication_check":
+        return ("Printed versus reproduced numbers (chapter 10)", "gvc_clusters.render.tables.replication_check_table",
+                [f"{results}/replication/replication_check.csv"])
+    if name == "classification":
+        return ("Chapter 9 export-performance classification", "gvc_clusters.render.tables.classification_table",
+                [f"{results}/classification/classification.csv"])
+    for spec in ordinal:
+        files = [f"{results}/models/ordinal/{spec}/estimates.csv", f"{results}/models/ordinal/{spec}/models.json"]
+        if name == f"ordinal_{spec}":
+            return (f"Ordered models of upgrading: {spec}", "gvc_clusters.report.ordinal_tables", files)
+        if name == f"ordinal_{spec}_ame":
+            return (f"Average marginal effects: {spec}", "gvc_clusters.report.ordinal_tables", files)
+    for spec in panel:
+        if name == f"panel_{spec}":
+            return (f"Panel models: {spec}", "gvc_clusters.report.panel_table",
+                    [f"{results}/models/panel/{spec}/estimates.csv", f"{results}/models/panel/{spec}/models.json"])
+    raise KeyError(f"report table {name!r} has no entry in gvc_clusters.exhibits")
+
+
+def numbered_exhibits(table_list: list[str], ordinal: list[str], panel: list[str], *,
+                      processed: str = "data/processed", results: str = "results") -> list[dict]:
+    report = f"{results}/report"
+    out = []
+    for k, name in enumerate(table_list, start=1):
+        title, function, sources = _table_source(name, results, ordinal, panel)
+        out.append({"number": f"Table {k}", "name": name, "title": title, "rule": "render_tables",
+                    "script": "workflow/scripts/render_tables.py", "function": function,
+                    "outputs": [f"{report}/tables/{name}.{ext}" for ext in ("tex", "html", "csv")],
+                    "sources": sources})
+    for k, (name, caption) in enumerate(FIGURES.items(), start=1):
+        out.append({"number": f"Figure {k}", "name": name, "title": caption, "rule": "render_figures",
+                    "script": "workflow/scripts/render_figures.py",
+                    "function": f"gvc_clusters.render.figures.{FIGURE_FUNCTIONS[name]}",
+                    "outputs": [f"{report}/figures/{name}.{ext}" for ext in ("svg", "png")],
+                    "sources": _figure_sources(name, processed, results, ordinal, panel)})
+    return out
+
+
+def exhibits_of(path: str, exhibits: list[dict]) -> list[str]:
+    """The numbers of the exhibits a file is (part of) or is computed into."""
+    return [e["number"] for e in exhibits if path in e["outputs"] or path in e["sources"]]

@@ -1,0 +1,26 @@
+# The codebook of the processed tables (Markdown, and HTML/LaTeX fragments for the report) and the
+# Frictionless Data Package descriptor of data/processed/, generated from the pandera schemas.
+
+
+rule codebook:
+    input:
+        csv=[path for path in processed_outputs() if path.endswith(".csv")],
+    output:
+        datapackage=f"{PROCESSED}/datapackage.json",
+        markdown=f"{RESULTS}/codebook.md",
+        html=f"{RESULTS}/report/codebook.html",
+        tex=f"{RESULTS}/report/codebook.tex",
+    log:
+        "logs/codebook.log",
+    benchmark:
+        "benchmarks/codebook.tsv"
+    conda:
+        "../envs/pipeline.yaml"
+    params:
+        code=CODE,
+        families=FAMILIES,
+        # the folder of the descriptor: data/processed
+        processed_dir=lambda wc, output: os.path.dirname(output.datapackage),
+        version=PACKAGE_VERSION,
+    script:
+        "../scripts/codebook.py"
