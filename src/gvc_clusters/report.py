@@ -23,16 +23,12 @@ from .layout import BOOK_TABLES, FIGURES, table_names  # noqa: F401 (re-exported
 from .render import figures as fig
 from .render import tables as tab
 from .results import ModelResult, load_results, read_estimates
+from .labels import DEFAULT as DEFAULT_VOCABULARY
+from .labels import Vocabulary
+from .render import document as doc
 from .templating import render_template
 
-TERM_LABELS = {
-    "ce_level": "CE degree (1–3)", "quasi_hierarchy_global": "Global quasi-hierarchy",
-    "sector_natural_resource": "Natural-resource sector", "sector_complex_products": "Complex products",
-    "ce_x_complex": "CE × complex products", "market_global": "Global market chain",
-    "network_any": "Network chain", "hierarchy_any": "Hierarchy chain",
-    "quasi_hierarchy_x_product": "Quasi-hierarchy × product", "quasi_hierarchy_x_process": "Quasi-hierarchy × process",
-    "dlog_unit_value": "Δ log unit value", "const": "Constant",
-}
+TERM_LABELS = DEFAULT_VOCABULARY.term_labels()  # variables and outcomes; config ``labels:`` extends them
 
 
 # ----------------------------------------------------------------------------------------------
@@ -43,25 +39,28 @@ def load_spec_results(estimates: str | Path, models: str | Path) -> list[ModelRe
     return load_results(read_estimates(estimates), json.loads(Path(models).read_text(encoding="utf-8")))
 
 
-def ordinal_tables(spec: str, results: list[ModelResult], preset: str) -> dict[str, tab.Table]:
-    """Coefficients of every outcome × link, and AMEs (main link) on the top category."""
-    labels = [r.kind.split("_")[1] for r in results]  # the outcome is the renderer's own header row
-    coef = tab.regression_table(results, preset=preset, term_labels=TERM_LABELS, column_labels=labels,
-                                title=f"Ordered models of upgrading: {spec.replace('_', ' ')}",
-                                label=f"tab:ordinal_{spec}", p_column="p_value")
+def ordinal_tables(spec: str, results: list[ModelResult], preset: str, under: str = "se",
+                   vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> dict[str, tab.Table]:
+    """Coefficients of every outcome × link, and AMEs (main link) on every outcome category."""
+    labels = [vocabulary.kind(r.kind) for r in results]  # the outcome is the renderer's own header row
+    terms = vocabulary.term_labels(t for r in results for t in r.estimates["term"])
+    coef = tab.regression_table(results, preset=preset, term_labels=terms, column_labels=labels,
+                                title=f"Ordered models of upgrading: {vocabulary.spec(spec)}",
+                                label=f"tab:ordinal_{spec}", p_column="p_value", under=under)
     main = [r for r in results if r.kind == results[0].kind]
-    ame = tab.regression_table(main, preset=preset, role="ame", terms=None, term_labels=TERM_LABELS,
-                               cutpoints=False,
-                               title=f"Average marginal effects on each upgrading category: {spec.replace('_', ' ')}",
+    ame = tab.regression_table(main, preset=preset, role="ame", terms=None, term_labels=terms,
+                               cutpoints=False, under=under,
+                               title=f"Average marginal effects on each upgrading category: {vocabulary.spec(spec)}",
                                label=f"tab:ordinal_{spec}_ame")
     return {f"ordinal_{spec}": coef, f"ordinal_{spec}_ame": ame}
 
 
-def panel_table(spec: str, results: list[ModelResult], preset: str) -> tab.Table:
-    labels = [r.kind.replace("_", " ").replace("panel ols", "PanelOLS").replace("random effects", "RandomEffects")
-              for r in results]
-    return tab.regression_table(results, preset=preset, term_labels=TERM_LABELS, column_labels=labels,
-                                title=f"Panel models: {spec.replace('_', ' ')}", label=f"tab:panel_{spec}")
+def panel_table(spec: str, results: list[ModelResult], preset: str, under: str = "se",
+                vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> tab.Table:
+    labels = [vocabulary.kind(r.kind) for r in results]
+    terms = vocabulary.term_labels(t for r in results for t in r.estimates["term"])
+    return tab.regression_table(results, preset=preset, term_labels=terms, column_labels=labels, under=under,
+                                title=f"Panel models: {vocabulary.spec(spec)}", label=f"tab:panel_{spec}")
 
 
 def book_tables(replication_dir: str | Path, classification: str | Path, preset: str) -> dict[str, tab.Table]:
@@ -77,13 +76,16 @@ def book_tables(replication_dir: str | Path, classification: str | Path, preset:
 
 
 def write_tables(*, ordinal: dict[str, tuple[str, str]], panel: dict[str, tuple[str, str]], replication_dir: str,
-                 classification: str, preset: str, out_dir: str, template_dir: str) -> None:
-    """``ordinal``/``panel``: spec -> (estimates.csv, models.json)."""
+                 classification: str, preset: str, out_dir: str, template_dir: str, under: str = "se",
+                 labels: dict | None = None) -> None:
+    """``ordinal``/``panel``: spec -> (estimates.csv, models.json); ``under``: what prints under each
+    coefficient (se | ci | p); ``labels``: config ``labels:`` (overrides of the vocabulary)."""
+    vocabulary = DEFAULT_VOCABULARY.with_overrides(labels)
     tables = book_tables(replication_dir, classification, preset)
     for spec, files in ordinal.items():
-        tables.update(ordinal_tables(spec, load_spec_results(*files), preset))
+        tables.update(ordinal_tables(spec, load_spec_results(*files), preset, under, vocabulary))
     for spec, files in panel.items():
-        tables[f"panel_{spec}"] = panel_table(spec, load_spec_results(*files), preset)
+        tables[f"panel_{spec}"] = panel_table(spec, load_spec_results(*files), preset, under, vocabulary)
     for name, table in tables.items():
         tab.write_table(table, Path(out_dir) / name, template_dir=Path(template_dir))
 
@@ -162,7 +164,7 @@ def latex_macro_name(key: str) -> str:
 
 
 def report_numbers(*, replication_summary: str, agreement_summary: str, ordinal: dict, panel: dict,
-                   dataset: str) -> dict[str, str]:
+                   dataset: str, decision_summary: str | None = None, raw_tables: int | None = None) -> dict[str, str]:
     """Every number the report's text quotes, formatted once (HTML and LaTeX print the same)."""
     numbers: dict[str, str] = {}
     data = read_parquet(dataset)
@@ -174,38 +176,192 @@ def report_numbers(*, replication_summary: str, agreement_summary: str, ordinal:
         key = " ".join(str(v) for k, v in values.items() if k != "count" and isinstance(v, str))
         if "count" in values:
             numbers[f"replication {key}"] = str(values["count"])
+    chapter10 = summary[summary["what"] == "chapter 10 replication"]
+    counts = chapter10.groupby("status")["count"].sum()
+    numbers["check cells"] = f"{int(counts.sum()):,}"
+    numbers["check cells match"] = f"{int(counts.get('match', 0)):,}"
+    numbers["check cells truncated"] = f"{int(counts.get('match_truncated', 0)):,}"
+    numbers["check cells other"] = f"{int(counts.sum() - counts.get('match', 0) - counts.get('match_truncated', 0)):,}"
     for row in pd.read_csv(agreement_summary).itertuples():
         for status in ("agree", "disagree", "not_comparable"):
             numbers[f"verdicts {row.rule_variant} {status}"] = str(getattr(row, status))
+        numbers[f"verdicts {row.rule_variant} comparable"] = str(row.agree + row.disagree)
+    if decision_summary is not None:
+        decisions = pd.read_csv(decision_summary, dtype={"table": str})
+        total = decisions[decisions["table"] == "all"]
+        total = total.iloc[0] if not total.empty else decisions.drop(columns="table").sum()
+        for column, key in (("glyph_cells_decided", "glyph"), ("missing_cells", "missing"),
+                            ("ambiguous_cells", "ambiguous"), ("alternative_readings", "alternative"),
+                            ("contradictions", "contradictions")):
+            numbers[f"decisions {key}"] = f"{int(total[column]):,}"
+    if raw_tables is not None:
+        numbers["raw tables"] = str(raw_tables)
+    draws = None
     for spec, files in {**ordinal, **panel}.items():
-        for r in load_spec_results(*files):
+        results = load_spec_results(*files)
+        for r in results:
             numbers[f"{r.model_id} N"] = str(r.n_obs)
             for est in r.estimates[r.estimates["role"] == "coef"].itertuples():
                 if est.term != "const":
                     numbers[f"{r.model_id} {est.term}"] = tab.format_number(est.estimate)
                     numbers[f"{r.model_id} {est.term} se"] = tab.format_number(est.std_error)
+        numbers.update(doc.claim_numbers(results, _reading_ranges(files[0]), tab.format_number))
+        draws = draws or doc.permutation_draws(results)
+    if draws:
+        numbers["permutation draws"] = f"{draws:,}"
     return dict(sorted(numbers.items()))
 
 
+def _reading_ranges(estimates: str | Path) -> pd.DataFrame | None:
+    """The model's reading_ranges.csv (written beside its estimates), if any."""
+    path = Path(estimates).parent / "reading_ranges.csv"
+    return pd.read_csv(path) if path.is_file() else None
+
+
+def claim_specs(*, ordinal: dict, panel: dict, plan: list, vocabulary: Vocabulary) -> list[dict]:
+    """The claims' subsections: spec name, its numbered tables, the facts its paragraphs state, caveats."""
+    blocks = {b.spec: b for s in plan if s.id == "claims" for b in s.blocks if b.spec}
+    out = []
+    for spec, files in {**ordinal, **panel}.items():
+        if spec not in blocks:
+            continue
+        results = load_spec_results(*files)
+        out.append({"name": spec, "tables": [i.name for i in blocks[spec].items if i.kind == "table"],
+                    "facts": doc.claim_facts(results, _reading_ranges(files[0])),
+                    "caveats": claim_caveats(doc.main_results(results), vocabulary)})
+    return out
+
+
+def claim_caveats(results: list[ModelResult], vocabulary: Vocabulary) -> list[str]:
+    """Separation, non-convergence and exclusions, named by outcome (never by internal id)."""
+    caveats = []
+    for r in results:
+        who = vocabulary.outcome(r.outcome).lower()
+        if not r.converged:
+            caveats.append(f"the model of {who} did not converge")
+        separated = sorted({f["term"] for f in r.extra.get("separation") or [] if isinstance(f, dict)})
+        if separated:
+            caveats.append(f"in the model of {who} some outcome splits are separated by "
+                           + ", ".join(vocabulary.variable(t).lower() for t in separated)
+                           + ", so those coefficients are not well identified")
+    excluded = {r.n_excluded for r in results if r.n_excluded}
+    if excluded:
+        caveats.append(f"{' or '.join(str(e) for e in sorted(excluded))} clusters are excluded for missing "
+                       "upgrading scores or regressors")
+    return caveats
+
+
+def model_notes(results: list[ModelResult], vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> list[dict]:
+    """Per model a short structured list (N, exclusions, SE type, convergence, separation, notes),
+    titled by outcome and estimator, never by internal id."""
+    out = []
+    for r in results:
+        items = [("N", f"{r.n_obs:,}" + (f" ({r.n_excluded} excluded)" if r.n_excluded else ""))]
+        excluded = r.extra.get("excluded_clusters") or {}
+        if isinstance(excluded, dict) and excluded:
+            items.append(("Excluded", "; ".join(f"{k.replace('_', ' ')}: {len(v)}" for k, v in excluded.items())))
+        items.append(("Standard errors", tab.se_description(r)))
+        iterations = r.extra.get("iterations")
+        items.append(("Convergence", ("converged" + (f" in {iterations} iterations" if iterations else ""))
+                      if r.converged else "did not converge: estimates are where the optimiser stopped"))
+        separation = r.extra.get("separation") or []
+        items.append(("Separation", f"{len(separation)} split(s) flagged" if separation else "none found"))
+        permutation = r.extra.get("permutation") or {}
+        if permutation.get("n_permutations"):
+            items.append(("Permutation draws", f"{permutation['n_permutations']:,}"))
+        items += [("Note", n.rstrip(".") + ".") for n in r.notes]
+        title = f"{vocabulary.outcome(r.outcome)}: {vocabulary.kind(r.kind)}"
+        out.append({"title": title, "items": items})
+    return out
+
+
+def config_digest(config: dict) -> str:
+    """SHA-256 of the configuration as canonical JSON: the same inputs give the same digest."""
+    import hashlib
+    return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def package_versions(names=("gvc_clusters", "numpy", "pandas", "statsmodels", "linearmodels", "matplotlib",
+                            "jinja2", "snakemake")) -> list[tuple[str, str]]:
+    from importlib import metadata
+    out = []
+    for name in names:
+        try:
+            out.append((name, metadata.version(name)))
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def provenance_table(provenance: list[dict]) -> tab.Table:
+    frame = pd.DataFrame(provenance, columns=["file", "table", "chapter", "title", "lines"])
+    table = tab.descriptive_table(frame, title="Raw tables: transcribed as printed, checked by SHA-256 before use",
+                                  label="tab:provenance", columns={"table": "Table", "chapter": "Chapter",
+                                                                   "title": "Title", "lines": "Seed lines"},
+                                  stub="file", stub_header="File", digits=0, align={"title": "p{5cm}"})
+    table.long = True
+    return table
+
+
 def write_report(*, tables_dir: str, figures_dir: str, table_list: list[str], numbers: dict[str, str],
-                 notes: dict[str, list[str]], template_dir: str, out_html: str, out_tex: str,
-                 out_numbers: str, provenance: list[dict]) -> None:
+                 notes: dict[str, list[dict]], template_dir: str, out_html: str, out_tex: str,
+                 out_numbers: str, provenance: list[dict], ordinal: dict | None = None, panel: dict | None = None,
+                 labels: dict | None = None, config: dict | None = None, codebook: str = "") -> None:
     tables_dir, figures_dir, template_dir = Path(tables_dir), Path(figures_dir), Path(template_dir)
+    ordinal, panel = ordinal or {}, panel or {}
+    vocabulary = DEFAULT_VOCABULARY.with_overrides(labels)
     html_tables = {name: (tables_dir / f"{name}.html").read_text(encoding="utf-8") for name in table_list}
+    tex_tables = {name: f"\\input{{{_relative(tables_dir, Path(out_tex).parent)}/{name}.tex}}" for name in table_list}
+    provenance_tab = provenance_table(provenance)
+    html_tables["provenance"] = tab.to_html(provenance_tab)
+    tex_tables["provenance"] = tab.to_latex(provenance_tab)
+    captions = {name: _caption_of(html_tables[name]) for name in table_list}
+    captions["provenance"] = provenance_tab.title
+    labels_of = {name: _label_of(html_tables[name]) for name in table_list}
+    labels_of["provenance"] = provenance_tab.label
+    plan = doc.document_plan(tables={n: (captions[n], labels_of[n]) for n in [*table_list, "provenance"]},
+                             figures=FIGURES, ordinal_specs=list(ordinal), panel_specs=list(panel),
+                             vocabulary=vocabulary)
+    items = {i.name: i for s in plan for i in s.items}
+    claims = claim_specs(ordinal=ordinal, panel=panel, plan=plan, vocabulary=vocabulary)
+    prose_context = {"sections": plan, "claim_specs": claims, "labels": vocabulary, "items": items}
+    macros = {latex_macro_name(k): tab.latex_escape(v) for k, v in numbers.items()}
+    prose_tex = doc.render_prose(template_dir / "prose.j2", doc.Target("latex", numbers, items, tab.latex_escape),
+                                 prose_context)
+    prose_html = doc.render_prose(template_dir / "prose.j2", doc.Target("html", numbers, items), prose_context)
     svg = {name: _inline_svg((figures_dir / f"{name}.svg").read_text(encoding="utf-8")) for name in FIGURES}
-    context = {"tables": html_tables, "figures": svg, "captions": FIGURES, "numbers": numbers, "notes": notes,
-               "provenance": provenance, "table_list": table_list}
+    html_numbered = {name: _number_html_table(html_tables[name], items[name]) for name in html_tables if name in items}
+    footer = {"digest": config_digest(config or {}), "versions": package_versions()}
+    context = {"tables": html_numbered, "figures": svg, "captions": FIGURES, "numbers": numbers,
+               "notes": {vocabulary.spec(k): v for k, v in notes.items()}, "sections": plan, "prose": prose_html,
+               "footer": footer, "codebook": codebook}
     Path(out_html).parent.mkdir(parents=True, exist_ok=True)
     Path(out_html).write_text(render_template(template_dir / "report.html.j2", context, autoescape=True),
                               encoding="utf-8")
-    macros = {latex_macro_name(k): tab.latex_escape(v) for k, v in numbers.items()}
     Path(out_numbers).write_text(render_template(template_dir / "numbers.tex.j2", {"macros": macros}, latex=True),
                                  encoding="utf-8")
-    tex_context = {"tables": table_list, "figures": FIGURES, "macros": macros,
-                   "tables_rel": _relative(tables_dir, Path(out_tex).parent),
-                   "figures_rel": _relative(figures_dir, Path(out_tex).parent)}
+    tex_context = {"tables": tex_tables, "sections": plan, "prose": prose_tex, "macros": macros,
+                   "figures_rel": _relative(figures_dir, Path(out_tex).parent),
+                   "escape": tab.latex_escape, "footer": footer}
     Path(out_tex).write_text(render_template(template_dir / "paper.tex.j2", tex_context, latex=True),
                              encoding="utf-8")
+
+
+def _caption_of(html: str) -> str:
+    import html as html_lib
+    match = re.search(r"<caption>(.*?)</caption>", html, flags=re.S)
+    return html_lib.unescape(match.group(1).strip()) if match else ""
+
+
+def _label_of(html: str) -> str:
+    match = re.search(r'<table class="[^"]*" id="([^"]+)"', html)
+    return match.group(1) if match else ""
+
+
+def _number_html_table(html: str, item: doc.Item) -> str:
+    """The table fragment with its number in the caption and its anchor as id (as in the paper)."""
+    html = re.sub(r'(<table class="[^"]*") id="[^"]+"', rf'\1 id="{item.anchor}"', html, count=1)
+    return html.replace("<caption>", f'<caption><span class="number">{item.title}.</span> ', 1)
 
 
 def _inline_svg(text: str) -> str:
@@ -217,18 +373,3 @@ def _inline_svg(text: str) -> str:
 def _relative(path: Path, start: Path) -> str:
     import os
     return os.path.relpath(path, start)
-
-
-def model_notes(results: list[ModelResult]) -> list[str]:
-    """One honest line per model: N, exclusions, SE type, convergence, separation, caveats."""
-    lines = []
-    for r in results:
-        head = (f"{r.model_id}: N = {r.n_obs}" + (f" ({r.n_excluded} excluded)" if r.n_excluded else "")
-                + f"; SE {r.se_type}; " + ("converged" if r.converged else "DID NOT CONVERGE"))
-        if r.n_clusters:
-            head += f"; {r.n_clusters} clusters"
-        separation = r.extra.get("separation") or []
-        if separation:
-            head += f"; separation flagged ({len(separation)} finding(s))"
-        lines.append(head + ". " + " ".join(n.rstrip(".") + "." for n in r.notes))
-    return lines

@@ -28,6 +28,8 @@ rule render_tables:
         ordinal=lambda wc: ordinal_spec_files(),
         panel=lambda wc: panel_spec_files(),
         preset=config["tables"]["style"],
+        under=config["tables"].get("under", "se"),
+        labels=config.get("labels", {}),
         out_dir=lambda wc, output: os.path.dirname(output[0]),
     script:
         "../scripts/render_tables.py"
@@ -77,6 +79,7 @@ rule render_report:
         figures=report_figure_files("svg") + report_figure_files("png"),
         dataset=f"{PROCESSED}/clusters/model_dataset.parquet",
         replication_summary=f"{RESULTS}/replication/replication_summary.csv",
+        decision_summary=f"{RESULTS}/replication/decision_log_summary.csv",
         agreement_summary=classification_files()["agreement_summary"],
         models=model_outputs(),
         manifest=f"{RAW}/sources.yaml",
@@ -84,6 +87,7 @@ rule render_report:
             "workflow/templates/report.html.j2",
             "workflow/templates/paper.tex.j2",
             "workflow/templates/numbers.tex.j2",
+            "workflow/templates/prose.j2",
         ],
     output:
         html=report(
@@ -104,6 +108,7 @@ rule render_report:
         ordinal=lambda wc: ordinal_spec_files(),
         panel=lambda wc: panel_spec_files(),
         table_list=report_tables(),
+        labels=config.get("labels", {}),
         template_dir=lambda wc, input: os.path.dirname(input.templates[0]),
     script:
         "../scripts/render_report.py"
