@@ -12,6 +12,7 @@ knows every output before any job runs.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -95,24 +96,21 @@ def write_tables(*, ordinal: dict[str, tuple[str, str]], panel: dict[str, tuple[
 # ----------------------------------------------------------------------------------------------
 
 def write_figures(*, processed_dir: str, classification: str, ordinal: dict, panel: dict,
-                  readings: list[str], out_dir: str) -> None:
+                  readings: list[str], out_dir: str, figures: dict[str, str] | None = None,
+                  labels: dict | None = None) -> None:
+    """Every figure named in ``figures`` (default: the fixed ones plus one coefficient figure per
+    claim spec, gvc_clusters.layout.figure_names)."""
+    from .layout import figure_names
+    vocabulary = DEFAULT_VOCABULARY.with_overrides(labels)
+    figures = figures or figure_names(list(ordinal), list(panel))
     processed = Path(processed_dir)
     dataset = read_parquet(processed / "clusters/model_dataset.parquet")
-    ordinal_results = [r for files in ordinal.values() for r in load_spec_results(*files)]
-    panel_results = [r for files in panel.values() for r in load_spec_results(*files)]
-    main_ordinal = [r for r in ordinal_results if r.kind == "ordered_probit"]
-    top = _top_category_ames(main_ordinal)
-    interactions = [t for r in panel_results for t in r.estimates["term"] if "_x_" in t]
     classified = pd.read_csv(classification)
     default_rule = classified["rule_variant"].iloc[0]
     reading_frame = pd.concat([pd.read_csv(p) for p in readings], ignore_index=True) if readings else pd.DataFrame()
     built = {
         "upgrading_by_sector_ce": lambda: fig.figure_upgrading(dataset),
         "governance_by_sector": lambda: fig.figure_governance(dataset),
-        "ordinal_ame": lambda: fig.figure_coefficients(top, role="ame", term_labels=TERM_LABELS),
-        "panel_interactions": lambda: fig.figure_coefficients(
-            [r for r in panel_results if r.kind in ("panel_ols", "random_effects")],
-            terms=sorted(set(interactions)), term_labels=TERM_LABELS),
         "export_quadrants": lambda: fig.figure_export_quadrants(
             classified[classified["rule_variant"] == default_rule],
             read_parquet(processed / "trade/export_performance.parquet")),
@@ -121,10 +119,39 @@ def write_figures(*, processed_dir: str, classification: str, ordinal: dict, pan
         "furniture": lambda: fig.figure_furniture(
             read_parquet(processed / "furniture/mexico_furniture_exports.parquet"),
             read_parquet(processed / "furniture/puebla_furniture_exports.parquet")),
-        "reading_ranges": lambda: fig.figure_reading_ranges(_key_readings(reading_frame), term_labels=TERM_LABELS),
+        "reading_ranges": lambda: fig.figure_reading_ranges(_key_readings(reading_frame, vocabulary),
+                                                            term_labels=vocabulary.term_labels()),
     }
-    for name in FIGURES:
+    for spec, files in ordinal.items():
+        built[f"coefficients_{spec}"] = functools.partial(_ordinal_figure, files, vocabulary)
+    for spec, files in panel.items():
+        built[f"coefficients_{spec}"] = functools.partial(_panel_figure, files, vocabulary)
+    for name in figures:
         fig.save_figure(built[name](), Path(out_dir) / name)
+
+
+def _ordinal_figure(files, vocabulary: Vocabulary):
+    """One ordinal spec: AMEs on the top category of each outcome (main link), outcomes as series."""
+    results = doc.main_results(load_spec_results(*files))
+    top = []
+    for r in _top_category_ames(results):  # the top category differs by outcome: one row per regressor
+        estimates = r.estimates.copy()
+        estimates.loc[estimates["role"] == "ame", "category"] = ""
+        top.append(ModelResult(**{**r.__dict__, "estimates": estimates}))
+    terms = vocabulary.term_labels(t for r in top for t in r.estimates["term"])
+    figure = fig.figure_coefficients(top, role="ame", term_labels=terms,
+                                     model_labels=[vocabulary.outcome(r.outcome) for r in top])
+    figure.axes[0].set_xlabel("Average marginal effect on the probability of the top category")
+    return figure
+
+
+def _panel_figure(files, vocabulary: Vocabulary):
+    """One panel spec: every estimator's coefficients on the claim's terms, estimators as series."""
+    results = load_spec_results(*files)
+    terms = [t for r in results for t in doc.key_terms(r)]
+    return fig.figure_coefficients(results, terms=list(dict.fromkeys(terms)),
+                                   term_labels=vocabulary.term_labels(terms),
+                                   model_labels=[vocabulary.kind(r.kind) for r in results])
 
 
 def _top_category_ames(results: list[ModelResult]) -> list[ModelResult]:
@@ -140,13 +167,16 @@ def _top_category_ames(results: list[ModelResult]) -> list[ModelResult]:
     return out
 
 
-def _key_readings(readings: pd.DataFrame) -> pd.DataFrame:
-    """Probit and FE-panel key terms across readings (the figure's rows)."""
+def _key_readings(readings: pd.DataFrame, vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> pd.DataFrame:
+    """Probit and FE-panel key terms across readings (the figure's rows), labelled by outcome and
+    variable (never by internal model id)."""
     if readings.empty:
         return readings
     keep = readings["model_id"].str.endswith(("__probit", "_fe")) & (readings["term"] != "const")
     frame = readings[keep].copy()
-    frame["term"] = frame["model_id"].str.replace("__probit", "", regex=False) + ": " + frame["term"]
+    outcome = frame["model_id"].str.extract(r"__([a-z]+)__probit$")[0]
+    frame["term"] = [(vocabulary.outcome(o) + ": " if isinstance(o, str) else "Upgrading score: ")
+                     + vocabulary.variable(t) for o, t in zip(outcome, frame["term"])]
     return frame
 
 
@@ -306,9 +336,12 @@ def provenance_table(provenance: list[dict]) -> tab.Table:
 def write_report(*, tables_dir: str, figures_dir: str, table_list: list[str], numbers: dict[str, str],
                  notes: dict[str, list[dict]], template_dir: str, out_html: str, out_tex: str,
                  out_numbers: str, provenance: list[dict], ordinal: dict | None = None, panel: dict | None = None,
-                 labels: dict | None = None, config: dict | None = None, codebook: str = "") -> None:
+                 labels: dict | None = None, config: dict | None = None, codebook: str = "",
+                 figures: dict[str, str] | None = None) -> None:
     tables_dir, figures_dir, template_dir = Path(tables_dir), Path(figures_dir), Path(template_dir)
     ordinal, panel = ordinal or {}, panel or {}
+    from .layout import figure_names
+    figures = figures or figure_names(list(ordinal), list(panel))
     vocabulary = DEFAULT_VOCABULARY.with_overrides(labels)
     html_tables = {name: (tables_dir / f"{name}.html").read_text(encoding="utf-8") for name in table_list}
     tex_tables = {name: f"\\input{{{_relative(tables_dir, Path(out_tex).parent)}/{name}.tex}}" for name in table_list}
@@ -320,7 +353,7 @@ def write_report(*, tables_dir: str, figures_dir: str, table_list: list[str], nu
     labels_of = {name: _label_of(html_tables[name]) for name in table_list}
     labels_of["provenance"] = provenance_tab.label
     plan = doc.document_plan(tables={n: (captions[n], labels_of[n]) for n in [*table_list, "provenance"]},
-                             figures=FIGURES, ordinal_specs=list(ordinal), panel_specs=list(panel),
+                             figures=figures, ordinal_specs=list(ordinal), panel_specs=list(panel),
                              vocabulary=vocabulary)
     items = {i.name: i for s in plan for i in s.items}
     claims = claim_specs(ordinal=ordinal, panel=panel, plan=plan, vocabulary=vocabulary)
@@ -329,10 +362,10 @@ def write_report(*, tables_dir: str, figures_dir: str, table_list: list[str], nu
     prose_tex = doc.render_prose(template_dir / "prose.j2", doc.Target("latex", numbers, items, tab.latex_escape),
                                  prose_context)
     prose_html = doc.render_prose(template_dir / "prose.j2", doc.Target("html", numbers, items), prose_context)
-    svg = {name: _inline_svg((figures_dir / f"{name}.svg").read_text(encoding="utf-8")) for name in FIGURES}
+    svg = {name: _inline_svg((figures_dir / f"{name}.svg").read_text(encoding="utf-8")) for name in figures}
     html_numbered = {name: _number_html_table(html_tables[name], items[name]) for name in html_tables if name in items}
     footer = {"digest": config_digest(config or {}), "versions": package_versions()}
-    context = {"tables": html_numbered, "figures": svg, "captions": FIGURES, "numbers": numbers,
+    context = {"tables": html_numbered, "figures": svg, "captions": figures, "numbers": numbers,
                "notes": {vocabulary.spec(k): v for k, v in notes.items()}, "sections": plan, "prose": prose_html,
                "footer": footer, "codebook": codebook}
     Path(out_html).parent.mkdir(parents=True, exist_ok=True)

@@ -206,7 +206,7 @@ def final_outputs():
 
 
 # ---- report ------------------------------------------------------------------------------------
-from gvc_clusters.layout import FIGURE_CHAPTERS, FIGURES, table_names
+from gvc_clusters.layout import figure_chapter, figure_names, table_names
 
 REPORT = f"{RESULTS}/report"
 # kind of report output -> (rule, script, catalog kind)
@@ -233,8 +233,12 @@ def report_table_files():
     ]
 
 
+def report_figures():
+    return figure_names(ordinal_specs(), panel_specs())
+
+
 def report_figure_files(ext):
-    return [f"{REPORT}/figures/{name}.{ext}" for name in FIGURES]
+    return [f"{REPORT}/figures/{name}.{ext}" for name in report_figures()]
 
 
 def report_kind(path):

@@ -45,8 +45,8 @@ rule render_figures:
             report(
                 path,
                 caption="../report/figure.rst",
-                category=FIGURE_CHAPTERS[Path(path).stem],
-                labels={"figure": FIGURES[Path(path).stem]},
+                category=figure_chapter(Path(path).stem),
+                labels={"figure": report_figures()[Path(path).stem]},
             )
             for path in report_figure_files("svg")
         ],
@@ -68,6 +68,8 @@ rule render_figures:
             *model_files_of("ordinal", ordinal_specs(), "readings").values(),
             *model_files_of("panel", panel_specs(), "readings").values(),
         ],
+        figures=report_figures(),
+        labels=config.get("labels", {}),
         out_dir=lambda wc, output: os.path.dirname(output.svg[0]),
     script:
         "../scripts/render_figures.py"
@@ -108,6 +110,7 @@ rule render_report:
         ordinal=lambda wc: ordinal_spec_files(),
         panel=lambda wc: panel_spec_files(),
         table_list=report_tables(),
+        figures=report_figures(),
         labels=config.get("labels", {}),
         template_dir=lambda wc, input: os.path.dirname(input.templates[0]),
     script:

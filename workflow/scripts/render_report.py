@@ -24,7 +24,8 @@ def main():
                  table_list=snakemake.params.table_list, numbers=numbers, notes=notes,
                  template_dir=snakemake.params.template_dir, out_html=out.html, out_tex=out.tex,
                  out_numbers=out.numbers, provenance=provenance, ordinal=snakemake.params.ordinal,
-                 panel=snakemake.params.panel, labels=snakemake.params.labels, config=snakemake.config)
+                 panel=snakemake.params.panel, labels=snakemake.params.labels, config=snakemake.config,
+                 figures=snakemake.params.figures)
 
 
 run_job(snakemake, main)

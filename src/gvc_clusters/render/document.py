@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..labels import Vocabulary
+from ..layout import PANEL_SECTIONS
 from ..results import ModelResult
 from ..templating import environment
 
@@ -36,14 +37,11 @@ SECTIONS = [  # (id, title); the appendix last
 PLACEMENT = {
     "table_10_2": "chapter10", "governance_by_sector": "chapter10", "table_10_4": "chapter10",
     "table_10_5": "chapter10", "table_10_6": "chapter10", "upgrading_by_sector_ce": "chapter10",
-    "panel_trade_share_change": "chapter9", "export_quadrants": "chapter9",
-    "salmon": "cases", "dairy": "cases", "furniture": "cases", "panel_us_furniture_imports": "cases",
+    "export_quadrants": "chapter9",
+    "salmon": "cases", "dairy": "cases", "furniture": "cases",
     "reading_ranges": "robustness",
     "replication_check": "appendix", "classification": "appendix", "provenance": "appendix",
-    "ordinal_ame": "claims", "panel_interactions": "claims",
 }
-# Figures that belong to a model kind's claims: printed after that kind's last subsection.
-KIND_FIGURES = {"ordinal_ame": "ordinal", "panel_interactions": "panel"}
 
 
 @dataclass
@@ -91,7 +89,8 @@ def document_plan(*, tables: dict[str, tuple[str, str]], figures: dict[str, str]
     sections = {sid: Section(sid, title, "A" if sid == "appendix" else str(k + 1), [Block(sid, "")])
                 for k, (sid, title) in enumerate(SECTIONS)}
     claim_specs = [("ordinal", s) for s in ordinal_specs] + \
-        [("panel", s) for s in panel_specs if f"panel_{s}" not in PLACEMENT]
+        [("panel", s) for s in panel_specs if s not in PANEL_SECTIONS]
+    placement = {**PLACEMENT, **{f"panel_{s}": sid for s, sid in PANEL_SECTIONS.items()}}
     claim_tables = {}
     for kind, spec in claim_specs:
         names = [n for n in tables if n in (f"{kind}_{spec}", f"{kind}_{spec}_ame")]
@@ -102,10 +101,11 @@ def document_plan(*, tables: dict[str, tuple[str, str]], figures: dict[str, str]
         if not any(name in v for v in claim_tables.values()):
             pending.append(("table", name))
     for name in figures:
-        pending.append(("figure", name))
+        if name not in {f"coefficients_{s}" for _, s in claim_specs}:
+            pending.append(("figure", name))
     placed: dict[str, list[tuple[str, str]]] = {sid: [] for sid, _ in SECTIONS}
     for kind, name in pending:
-        placed[PLACEMENT.get(name, "appendix")].append((kind, name))
+        placed[placement.get(name, "appendix")].append((kind, name))
 
     counters = {"table": 0, "figure": 0}
 
@@ -117,17 +117,14 @@ def document_plan(*, tables: dict[str, tuple[str, str]], figures: dict[str, str]
     for sid, _ in SECTIONS:
         section = sections[sid]
         if sid == "claims":
-            blocks = section.blocks[1:]
-            for (kind, spec), block in zip(claim_specs, blocks):
+            for (kind, spec), block in zip(claim_specs, section.blocks[1:]):
                 block.items = [item("table", n) for n in claim_tables[(kind, spec)]]
-                last_of_kind = spec == [s for k, s in claim_specs if k == kind][-1]
-                if last_of_kind:
-                    block.items += [item("figure", n) for k, n in placed[sid] if KIND_FIGURES.get(n) == kind]
-            rest = [(k, n) for k, n in placed[sid] if KIND_FIGURES.get(n) not in {k for k, _ in claim_specs}]
-            section.blocks[0].items = [item(k, n) for k, n in rest]
+                if f"coefficients_{spec}" in figures:
+                    block.items.append(item("figure", f"coefficients_{spec}"))
+            section.blocks[0].items = [item(k, n) for k, n in placed[sid]]
         else:
             # chapter order: tables and figures as listed in PLACEMENT for the section
-            order = [n for n, s in PLACEMENT.items() if s == sid]
+            order = [n for n, s in placement.items() if s == sid]
             ranked = sorted(placed[sid], key=lambda kn: order.index(kn[1]) if kn[1] in order else len(order))
             section.blocks[0].items = [item(k, n) for k, n in ranked]
     return [sections[sid] for sid, _ in SECTIONS]

@@ -520,6 +520,7 @@ def classification_table(classified: pd.DataFrame, *, preset: str = "aer",
                **{f"outcome_{v}": VARIANT_LABELS.get(v, "Outcome") for v in variants}}
     return _long(descriptive_table(data, title=title, label=label, preset=preset, columns=columns, stub="country",
                              stub_header="Exporter", panel="_panel", digits={"delta_M_pp": 2},
+                             align={f"outcome_{v}": "p{3cm}" for v in variants},
                              notes=["Signs of the change 1990–2000 in export earnings (ΔX), world demand (ΔQw), "
                                     "market share (ΔM, percentage points) and relative unit value (ΔV); "
                                     "n.a.: a share printed n.a., so the row is not classifiable."]))
@@ -554,6 +555,13 @@ def _latex_cell(text: str, stars: str) -> str:
 
 
 ALIGN_CLASSES = {"l": "left", "c": "center", "r": "right"}
+LONG_TABLE_ROWS = 40  # LaTeX: a table with more printed rows runs across pages instead of shrinking
+
+
+def _long_colspec(align: list[str]) -> str:
+    """xltabular columns: wrapping columns take the width left; without one, the stub column does."""
+    wrap = any(a.startswith("p") for a in align)
+    return (_long_align("l") if wrap else _long_align("p")) + "".join(_long_align(a) for a in align)
 
 
 def _long_align(align: str) -> str:
@@ -577,9 +585,11 @@ def _view(table: Table, cell_text, escape) -> dict:
         blocks.append({"headings": [escape(heading)] if heading else [], "rows": rows})
     header_rows = [{"stub": escape(row[0]), "cells": [{"text": escape(t)} for t in row[1:]]}
                    for row in table.header_rows if any(row)]
-    return {"caption": escape(table.title), "label": table.label, "preset": table.preset, "long": table.long,
+    printed_rows = sum(len(b["rows"]) + len(b["headings"]) for b in blocks)
+    return {"caption": escape(table.title), "label": table.label, "preset": table.preset,
+            "long": table.long or printed_rows > LONG_TABLE_ROWS,
             "colspec": "l" + "".join(table.align), "ncol": len(table.columns) + 1, "header_rows": header_rows,
-            "long_colspec": "l" + "".join(_long_align(a) for a in table.align),
+            "long_colspec": _long_colspec(table.align),
             "blocks": blocks, "note_groups": [[escape(n) for n in table.notes]] if table.notes else []}
 
 
