@@ -256,10 +256,17 @@ def claim_specs(*, ordinal: dict, panel: dict, plan: list, vocabulary: Vocabular
         if spec not in blocks:
             continue
         results = load_spec_results(*files)
+        kind = "ordinal" if spec in ordinal else "panel"
         out.append({"name": spec, "tables": [i.name for i in blocks[spec].items if i.kind == "table"],
+                    "figures": [i.name for i in blocks[spec].items if i.kind == "figure"],
+                    "ame": f"{kind}_{spec}_ame" if f"{kind}_{spec}_ame" in plan_items(plan) else "",
                     "facts": doc.claim_facts(results, _reading_ranges(files[0])),
                     "caveats": claim_caveats(doc.main_results(results), vocabulary)})
     return out
+
+
+def plan_items(plan: list) -> dict:
+    return {i.name: i for s in plan for i in s.items}
 
 
 def claim_caveats(results: list[ModelResult], vocabulary: Vocabulary) -> list[str]:

@@ -93,7 +93,7 @@ def document_plan(*, tables: dict[str, tuple[str, str]], figures: dict[str, str]
     placement = {**PLACEMENT, **{f"panel_{s}": sid for s, sid in PANEL_SECTIONS.items()}}
     claim_tables = {}
     for kind, spec in claim_specs:
-        names = [n for n in tables if n in (f"{kind}_{spec}", f"{kind}_{spec}_ame")]
+        names = [n for n in tables if n == f"{kind}_{spec}"]  # the full AME tables go to the appendix
         claim_tables[(kind, spec)] = names
         sections["claims"].blocks.append(Block(f"claim-{spec}", vocabulary.spec(spec), spec=spec))
     pending: list[tuple[str, str]] = []  # (kind, name) in placement order

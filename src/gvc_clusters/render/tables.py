@@ -555,7 +555,7 @@ def _latex_cell(text: str, stars: str) -> str:
 
 
 ALIGN_CLASSES = {"l": "left", "c": "center", "r": "right"}
-LONG_TABLE_ROWS = 40  # LaTeX: a table with more printed rows runs across pages instead of shrinking
+LONG_TABLE_ROWS = 50  # LaTeX: a table with more printed rows runs across pages instead of shrinking
 
 
 def _long_colspec(align: list[str]) -> str:
