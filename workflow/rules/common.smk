@@ -214,6 +214,7 @@ REPORT_PRODUCERS = {
     "table": ("render_tables", "workflow/scripts/render_tables.py", "table"),
     "figure": ("render_figures", "workflow/scripts/render_figures.py", "figure"),
     "report": ("render_report", "workflow/scripts/render_report.py", "report"),
+    "paper": ("build_paper", "workflow/scripts/build_paper.py", "report"),
 }
 
 
@@ -242,6 +243,8 @@ def report_figure_files(ext):
 
 
 def report_kind(path):
+    if path.endswith(".pdf"):
+        return "paper"
     folder = Path(path).parent.name
     return {"tables": "table", "figures": "figure"}.get(folder, "report")
 
@@ -258,7 +261,15 @@ def report_outputs():
         + report_figure_files("svg")
         + report_figure_files("png")
         + [f"{REPORT}/index.html", f"{REPORT}/paper.tex", f"{REPORT}/numbers.tex"]
+        + paper_pdf_outputs()
     )
+
+
+def paper_pdf_outputs():
+    """results/report/paper.pdf when config paper.pdf is on, or auto and latexmk is installed."""
+    from gvc_clusters.paper import pdf_wanted
+
+    return [f"{REPORT}/paper.pdf"] if pdf_wanted(config["paper"]["pdf"]) else []
 
 
 # ---- the catalog of outputs (replication README) ---------------------------------------------

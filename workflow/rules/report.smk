@@ -115,3 +115,28 @@ rule render_report:
         template_dir=lambda wc, input: os.path.dirname(input.templates[0]),
     script:
         "../scripts/render_report.py"
+
+
+rule build_paper:
+    input:
+        tex=f"{REPORT}/paper.tex",
+        numbers=f"{REPORT}/numbers.tex",
+        tables=[p for p in report_table_files() if p.endswith(".tex")],
+        figures=report_figure_files("png"),
+    output:
+        pdf=report(
+            f"{REPORT}/paper.pdf",
+            caption="../report/paper.rst",
+            category="Report",
+        ),
+    log:
+        "logs/report/build_paper.log",
+    benchmark:
+        "benchmarks/report/build_paper.tsv"
+    conda:
+        "../envs/pipeline.yaml"
+    params:
+        code=CODE,
+        tex_log="logs/report/paper_tex.log",
+    script:
+        "../scripts/build_paper.py"
