@@ -178,6 +178,14 @@ class Vocabulary:
     def category(self, column: str, value: str) -> str:
         return self._get(self.categories.get(column, {}), value)
 
+    def relabel(self, text: str) -> str:
+        """Free text (a model note) with every known variable name replaced by its label."""
+        names = sorted((n for n in self.variables if "_" in n), key=len, reverse=True)
+        if not names:
+            return text
+        pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b")
+        return pattern.sub(lambda m: self.variables[m.group(1)], text)
+
     def term_labels(self, names: Iterable[str] = ()) -> dict[str, str]:
         """Variables and outcomes in one mapping, the form the table renderer takes."""
         out = {**self.outcomes, **self.variables}

@@ -273,13 +273,13 @@ def claim_caveats(results: list[ModelResult], vocabulary: Vocabulary) -> list[st
     """Separation, non-convergence and exclusions, named by outcome (never by internal id)."""
     caveats = []
     for r in results:
-        who = vocabulary.outcome(r.outcome).lower()
+        who = vocabulary.outcome(r.outcome).lower()  # outcome labels are plain words
         if not r.converged:
             caveats.append(f"the model of {who} did not converge")
         separated = sorted({f["term"] for f in r.extra.get("separation") or [] if isinstance(f, dict)})
         if separated:
             caveats.append(f"in the model of {who} some outcome splits are separated by "
-                           + ", ".join(vocabulary.variable(t).lower() for t in separated)
+                           + ", ".join(vocabulary.variable(t) for t in separated)
                            + ", so those coefficients are not well identified")
     excluded = {r.n_excluded for r in results if r.n_excluded}
     if excluded:
@@ -288,28 +288,38 @@ def claim_caveats(results: list[ModelResult], vocabulary: Vocabulary) -> list[st
     return caveats
 
 
-def model_notes(results: list[ModelResult], vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> list[dict]:
-    """Per model a short structured list (N, exclusions, SE type, convergence, separation, notes),
-    titled by outcome and estimator, never by internal id."""
-    out = []
-    for r in results:
-        items = [("N", f"{r.n_obs:,}" + (f" ({r.n_excluded} excluded)" if r.n_excluded else ""))]
+def model_notes(results: list[ModelResult], vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> dict:
+    """A spec's models side by side in a short structured list: one column per model (titled by
+    outcome and estimator, never by internal id), one row per fact (N, exclusions, SE type,
+    convergence, separation, permutation draws), then the models' notes, each once."""
+    columns = [f"{vocabulary.outcome(r.outcome)}, {vocabulary.kind(r.kind).lower()}" for r in results]
+    facts: dict[str, list[str]] = {}
+
+    def put(key: str, k: int, value: str) -> None:
+        facts.setdefault(key, [""] * len(results))[k] = value
+
+    notes: list[str] = []
+    for k, r in enumerate(results):
+        put("N", k, f"{r.n_obs:,}")
         excluded = r.extra.get("excluded_clusters") or {}
         if isinstance(excluded, dict) and excluded:
-            items.append(("Excluded", "; ".join(f"{k.replace('_', ' ')}: {len(v)}" for k, v in excluded.items())))
-        items.append(("Standard errors", tab.se_description(r)))
+            put("Excluded", k, "; ".join(f"{len(v)} {key.replace('_', ' ')}" for key, v in excluded.items()))
+        elif r.n_excluded:
+            put("Excluded", k, f"{r.n_excluded:,}")
+        put("Standard errors", k, tab.se_description(r))
         iterations = r.extra.get("iterations")
-        items.append(("Convergence", ("converged" + (f" in {iterations} iterations" if iterations else ""))
-                      if r.converged else "did not converge: estimates are where the optimiser stopped"))
-        separation = r.extra.get("separation") or []
-        items.append(("Separation", f"{len(separation)} split(s) flagged" if separation else "none found"))
+        put("Convergence", k, ("yes" + (f" ({iterations} iterations)" if iterations else "")) if r.converged
+            else "NO: estimates are where the optimiser stopped")
+        if "separation" in r.extra:
+            separation = r.extra.get("separation") or []
+            put("Separation", k, f"{len(separation)} split(s) flagged" if separation else "none")
         permutation = r.extra.get("permutation") or {}
         if permutation.get("n_permutations"):
-            items.append(("Permutation draws", f"{permutation['n_permutations']:,}"))
-        items += [("Note", n.rstrip(".") + ".") for n in r.notes]
-        title = f"{vocabulary.outcome(r.outcome)}: {vocabulary.kind(r.kind)}"
-        out.append({"title": title, "items": items})
-    return out
+            put("Permutation draws", k, f"{permutation['n_permutations']:,}")
+        for note in r.notes:
+            text = f"{columns[k]}: {vocabulary.relabel(note).rstrip('.')}."
+            notes.append(text)
+    return {"columns": columns, "rows": list(facts.items()), "notes": list(dict.fromkeys(notes))}
 
 
 def config_digest(config: dict) -> str:
@@ -341,7 +351,7 @@ def provenance_table(provenance: list[dict]) -> tab.Table:
 
 
 def write_report(*, tables_dir: str, figures_dir: str, table_list: list[str], numbers: dict[str, str],
-                 notes: dict[str, list[dict]], template_dir: str, out_html: str, out_tex: str,
+                 notes: dict[str, dict], template_dir: str, out_html: str, out_tex: str,
                  out_numbers: str, provenance: list[dict], ordinal: dict | None = None, panel: dict | None = None,
                  labels: dict | None = None, config: dict | None = None, codebook: str = "",
                  figures: dict[str, str] | None = None) -> None:

@@ -68,6 +68,7 @@ class Block:
     title: str
     items: list[Item] = field(default_factory=list)
     spec: str = ""
+    number: str = ""
 
 
 @dataclass
@@ -95,7 +96,8 @@ def document_plan(*, tables: dict[str, tuple[str, str]], figures: dict[str, str]
     for kind, spec in claim_specs:
         names = [n for n in tables if n == f"{kind}_{spec}"]  # the full AME tables go to the appendix
         claim_tables[(kind, spec)] = names
-        sections["claims"].blocks.append(Block(f"claim-{spec}", vocabulary.spec(spec), spec=spec))
+        number = f"{sections['claims'].number}.{len(sections['claims'].blocks)}"
+        sections["claims"].blocks.append(Block(f"claim-{spec}", vocabulary.spec(spec), spec=spec, number=number))
     pending: list[tuple[str, str]] = []  # (kind, name) in placement order
     for name in tables:
         if not any(name in v for v in claim_tables.values()):
@@ -183,11 +185,11 @@ def claim_numbers(results: list[ModelResult], ranges: pd.DataFrame | None, fmt) 
             base = f"{r.model_id} {term}"
             out[base] = fmt(row["estimate"])
             out[f"{base} se"] = fmt(row["std_error"])
-            out[f"{base} p"] = fmt(row["p_value"])
+            out[f"{base} p"] = p_relation(row["p_value"], fmt)
             if not _nan(row["ci_low"]):
                 out[f"{base} ci low"], out[f"{base} ci high"] = fmt(row["ci_low"]), fmt(row["ci_high"])
             if not _nan(row["p_value_permutation"]):
-                out[f"{base} permutation p"] = fmt(row["p_value_permutation"])
+                out[f"{base} permutation p"] = p_relation(row["p_value_permutation"], fmt)
             if ranges is not None and not ranges.empty:
                 hit = ranges[(ranges["model_id"] == r.model_id) & (ranges["term"] == term)]
                 if not hit.empty:
@@ -195,6 +197,11 @@ def claim_numbers(results: list[ModelResult], ranges: pd.DataFrame | None, fmt) 
                     out[f"{base} readings"] = str(int(h["n_readings"]))
                     out[f"{base} range low"], out[f"{base} range high"] = fmt(h["estimate_min"]), fmt(h["estimate_max"])
     return out
+
+
+def p_relation(p: float, fmt) -> str:
+    """A p-value as the text prints it after "p": '= 0.034', or '< 0.001' (never '= 0.000')."""
+    return "< 0.001" if float(p) < 0.001 else f"= {fmt(p)}"
 
 
 def permutation_draws(results: list[ModelResult]) -> int | None:
