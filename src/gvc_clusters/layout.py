@@ -52,12 +52,22 @@ FIGURES = {
     "reading_ranges": "Key estimates under each alternative OCR reading",
 }
 # snakemake --report groups the figures by the chapter whose evidence they show.
+# Chapter numbers are zero-padded: Snakemake's report menu sorts categories as text, and "Chapter 02"
+# must come before "Chapter 10".
 FIGURE_CHAPTERS = {
     "upgrading_by_sector_ce": "Chapter 10: clusters", "governance_by_sector": "Chapter 10: clusters",
-    "reading_ranges": "Chapter 10: clusters", "export_quadrants": "Chapter 9: export performance",
-    "salmon": "Chapter 4: Chilean salmon", "dairy": "Chapter 2: Nicaraguan dairy",
-    "furniture": "Chapter 5: Mexican furniture",
+    "reading_ranges": "Chapter 10: clusters", "export_quadrants": "Chapter 09: export performance",
+    "salmon": "Chapter 04: Chilean salmon", "dairy": "Chapter 02: Nicaraguan dairy",
+    "furniture": "Chapter 05: Mexican furniture",
 }
+TABLE_CHAPTERS = {"classification": "Chapter 09: export performance",
+                  "panel_trade_share_change": "Chapter 09: export performance",
+                  "panel_us_furniture_imports": "Chapter 05: Mexican furniture"}
+
+
+def table_chapter(name: str) -> str:
+    """The chapter snakemake --report files a table under (the cluster tables and models: chapter 10)."""
+    return TABLE_CHAPTERS.get(name, "Chapter 10: clusters")
 # Panel specs that are not claims about the clusters: the report places them in these sections and
 # draws no coefficient figure for them (each has one or two coefficients, all in its table).
 PANEL_SECTIONS = {"trade_share_change": "chapter9", "us_furniture_imports": "cases"}

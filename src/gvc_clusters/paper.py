@@ -70,7 +70,7 @@ def compile_pdf(tex: str | Path, out_pdf: str | Path, *, log: str | Path | None 
         shutil.copytree(tex.parent, work, ignore=shutil.ignore_patterns("*.pdf", "*.html"))
         run = subprocess.run(["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", tex.name],
                              cwd=work, capture_output=True, text=True, timeout=timeout,
-                             env={**os.environ, **REPRODUCIBLE_ENV})
+                             env={**os.environ, **REPRODUCIBLE_ENV}, check=False)
         tex_log = (work / tex.with_suffix(".log").name)
         log_text = tex_log.read_text(encoding="utf-8", errors="replace") if tex_log.is_file() else run.stdout
         if log is not None:

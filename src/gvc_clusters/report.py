@@ -20,13 +20,13 @@ from pathlib import Path
 import pandas as pd
 
 from .io import read_parquet
+from .labels import DEFAULT as DEFAULT_VOCABULARY
+from .labels import Vocabulary
 from .layout import BOOK_TABLES, FIGURES, table_names  # noqa: F401 (re-exported)
+from .render import document as doc
 from .render import figures as fig
 from .render import tables as tab
 from .results import ModelResult, load_results, read_estimates
-from .labels import DEFAULT as DEFAULT_VOCABULARY
-from .labels import Vocabulary
-from .render import document as doc
 from .templating import render_template
 
 TERM_LABELS = DEFAULT_VOCABULARY.term_labels()  # variables and outcomes; config ``labels:`` extends them
@@ -227,7 +227,7 @@ def report_numbers(*, replication_summary: str, agreement_summary: str, ordinal:
     if raw_tables is not None:
         numbers["raw tables"] = str(raw_tables)
     draws = None
-    for spec, files in {**ordinal, **panel}.items():
+    for files in {**ordinal, **panel}.values():
         results = load_spec_results(*files)
         for r in results:
             numbers[f"{r.model_id} N"] = str(r.n_obs)
@@ -399,7 +399,7 @@ def write_report(*, tables_dir: str, figures_dir: str, table_list: list[str], nu
 
 def _caption_of(html: str) -> str:
     import html as html_lib
-    match = re.search(r"<caption>(.*?)</caption>", html, flags=re.S)
+    match = re.search(r"<caption>(.*?)</caption>", html, flags=re.DOTALL)
     return html_lib.unescape(match.group(1).strip()) if match else ""
 
 

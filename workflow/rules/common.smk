@@ -206,7 +206,7 @@ def final_outputs():
 
 
 # ---- report ------------------------------------------------------------------------------------
-from gvc_clusters.layout import figure_chapter, figure_names, table_names
+from gvc_clusters.layout import figure_chapter, figure_names, table_chapter, table_names
 
 REPORT = f"{RESULTS}/report"
 # kind of report output -> (rule, script, catalog kind)

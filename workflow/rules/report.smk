@@ -16,7 +16,16 @@ rule render_tables:
             "workflow/templates/tables/table.html.j2",
         ],
     output:
-        report_table_files(),
+        html=[
+            report(
+                f"{REPORT}/tables/{name}.html",
+                caption="../report/table.rst",
+                category=table_chapter(name),
+                labels={"table": name.replace("_", " ")},
+            )
+            for name in report_tables()
+        ],
+        other=[p for p in report_table_files() if not p.endswith(".html")],
     log:
         "logs/report/render_tables.log",
     benchmark:
@@ -30,7 +39,7 @@ rule render_tables:
         preset=config["tables"]["style"],
         under=config["tables"].get("under", "se"),
         labels=config.get("labels", {}),
-        out_dir=lambda wc, output: os.path.dirname(output[0]),
+        out_dir=lambda wc, output: os.path.dirname(output.html[0]),
     script:
         "../scripts/render_tables.py"
 
