@@ -97,6 +97,7 @@ CATEGORIES = {
     "sector_group": {"traditional_manufacturing": "Traditional manufacturing",
                      "natural_resource_based": "Natural-resource-based", "complex_products": "Complex products",
                      "specialized_suppliers": "Specialized suppliers"},
+    "role": {"coef": "coefficient", "ame": "average marginal effect", "cutpoint": "cutpoint"},
     "status": {"match": "Match", "rounding": "Rounding", "no_match": "No match", "not_printed": "Not printed"},
 }
 

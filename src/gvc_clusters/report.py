@@ -322,6 +322,26 @@ def model_notes(results: list[ModelResult], vocabulary: Vocabulary = DEFAULT_VOC
     return {"columns": columns, "rows": list(facts.items()), "notes": list(dict.fromkeys(notes))}
 
 
+def changes_view(changes: dict | None, vocabulary: Vocabulary) -> dict:
+    """The "what changed since the last run" list with labels: model (outcome, estimator), term."""
+    if not changes:
+        return {"previous": False, "inputs": [], "moved": []}
+    moved = []
+    for row in changes["moved"]:
+        term = vocabulary.variable(row["term"]) if row["role"] != "cutpoint" else f"cutpoint {row['term']}"
+        if row.get("category"):
+            term += f" (y = {row['category']})"
+        spec, *rest = str(row["model_id"]).split("__")
+        model = vocabulary.spec(spec) + "".join(f", {vocabulary.outcome(p).lower() if p in vocabulary.outcomes else p}"
+                                                for p in rest)
+        moved.append({"model": model, "role": vocabulary.categories.get("role", {}).get(row["role"], row["role"]),
+                      "term": term, "status": row["status"],
+                      "previous": tab.format_number(row["previous"], 4) or "n.a.",
+                      "current": tab.format_number(row["current"], 4) or "n.a.",
+                      "change": tab.format_number(row["change"], 4) if row["status"] == "moved" else ""})
+    return {"previous": changes["previous"], "inputs": changes["inputs"], "moved": moved}
+
+
 def config_digest(config: dict) -> str:
     """SHA-256 of the configuration as canonical JSON: the same inputs give the same digest."""
     import hashlib
@@ -354,7 +374,7 @@ def write_report(*, tables_dir: str, figures_dir: str, table_list: list[str], nu
                  notes: dict[str, dict], template_dir: str, out_html: str, out_tex: str,
                  out_numbers: str, provenance: list[dict], ordinal: dict | None = None, panel: dict | None = None,
                  labels: dict | None = None, config: dict | None = None, codebook: str = "",
-                 figures: dict[str, str] | None = None) -> None:
+                 figures: dict[str, str] | None = None, changes: dict | None = None) -> None:
     tables_dir, figures_dir, template_dir = Path(tables_dir), Path(figures_dir), Path(template_dir)
     ordinal, panel = ordinal or {}, panel or {}
     from .layout import figure_names
@@ -384,7 +404,7 @@ def write_report(*, tables_dir: str, figures_dir: str, table_list: list[str], nu
     footer = {"digest": config_digest(config or {}), "versions": package_versions()}
     context = {"tables": html_numbered, "figures": svg, "captions": figures, "numbers": numbers,
                "notes": {vocabulary.spec(k): v for k, v in notes.items()}, "sections": plan, "prose": prose_html,
-               "footer": footer, "codebook": codebook}
+               "footer": footer, "codebook": codebook, "changes": changes_view(changes, vocabulary)}
     Path(out_html).parent.mkdir(parents=True, exist_ok=True)
     Path(out_html).write_text(render_template(template_dir / "report.html.j2", context, autoescape=True),
                               encoding="utf-8")

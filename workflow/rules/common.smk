@@ -215,6 +215,11 @@ REPORT_PRODUCERS = {
     "figure": ("render_figures", "workflow/scripts/render_figures.py", "figure"),
     "report": ("render_report", "workflow/scripts/render_report.py", "report"),
     "paper": ("build_paper", "workflow/scripts/build_paper.py", "report"),
+    "snapshot": (
+        "snapshot_estimates",
+        "workflow/scripts/snapshot_estimates.py",
+        "check",
+    ),
 }
 
 
@@ -245,6 +250,8 @@ def report_figure_files(ext):
 def report_kind(path):
     if path.endswith(".pdf"):
         return "paper"
+    if Path(path).parent.name == "last_build":
+        return "snapshot"
     folder = Path(path).parent.name
     return {"tables": "table", "figures": "figure"}.get(folder, "report")
 
@@ -262,6 +269,7 @@ def report_outputs():
         + report_figure_files("png")
         + [f"{REPORT}/index.html", f"{REPORT}/paper.tex", f"{REPORT}/numbers.tex"]
         + paper_pdf_outputs()
+        + [f"{RESULTS}/last_build/estimates.csv", f"{RESULTS}/last_build/inputs.csv"]
     )
 
 

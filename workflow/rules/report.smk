@@ -120,6 +120,8 @@ rule render_report:
         panel=lambda wc: panel_spec_files(),
         table_list=report_tables(),
         figures=report_figures(),
+        previous=f"{RESULTS}/last_build",
+        raw_dir=RAW,
         labels=config.get("labels", {}),
         template_dir=lambda wc, input: os.path.dirname(input.templates[0]),
     script:
@@ -149,3 +151,28 @@ rule build_paper:
         tex_log="logs/report/paper_tex.log",
     script:
         "../scripts/build_paper.py"
+
+
+# After the report (which compares with the previous snapshot), keep this build's estimates and
+# input fingerprints beside the manifest for the next build.
+rule snapshot_estimates:
+    input:
+        estimates=[
+            *model_files_of("ordinal", ordinal_specs(), "estimates").values(),
+            *model_files_of("panel", panel_specs(), "estimates").values(),
+        ],
+        report=f"{REPORT}/index.html",
+    output:
+        estimates=f"{RESULTS}/last_build/estimates.csv",
+        inputs=f"{RESULTS}/last_build/inputs.csv",
+    log:
+        "logs/report/snapshot_estimates.log",
+    benchmark:
+        "benchmarks/report/snapshot_estimates.tsv"
+    conda:
+        "../envs/pipeline.yaml"
+    params:
+        code=CODE,
+        raw_dir=RAW,
+    script:
+        "../scripts/snapshot_estimates.py"
