@@ -489,7 +489,8 @@ def replication_check_table(check: pd.DataFrame, *, preset: str = "aer", excepti
     return _long(descriptive_table(data, title="Replication check: printed and reproduced numbers", label=label,
                              preset=preset, columns=columns, stub="row_label", stub_header="Row", panel="table",
                              panel_labels={t: f"Table {t}" for t in data["table"].unique()},
-                             digits={"printed_value": 2, "reproduced_value": 3}, align={"explanation": "p{6cm}"},
+                             digits={"printed_value": 2, "reproduced_value": 3},
+                             align={"column": r"p{0.15\linewidth}", "explanation": "p{6cm}"},
                              notes=[f"All {len(check)} printed cells: {summary}."]))
 
 
@@ -560,12 +561,14 @@ LONG_TABLE_ROWS = 50  # LaTeX: a table with more printed rows runs across pages 
 
 def _long_colspec(align: list[str]) -> str:
     """xltabular columns: wrapping columns take the width left; without one, the stub column does."""
-    wrap = any(a.startswith("p") for a in align)
+    wrap = any(a.startswith("p") and "linewidth" not in a for a in align)
     return (_long_align("l") if wrap else _long_align("p")) + "".join(_long_align(a) for a in align)
 
 
 def _long_align(align: str) -> str:
     """A long table's columns: wrapping columns (p{..}) become xltabular's X, which takes the width left."""
+    if align.startswith("p{") and "linewidth" in align:  # a set share of the line: keep it, ragged right
+        return r">{\raggedright\arraybackslash}" + align
     return r">{\raggedright\arraybackslash}X" if align.startswith("p") else align
 
 
