@@ -121,7 +121,7 @@ rule render_report:
         table_list=report_tables(),
         figures=report_figures(),
         previous=f"{RESULTS}/last_build",
-        raw_dir=RAW,
+        raw_dir=lambda wc, input: os.path.dirname(input.manifest),
         labels=config.get("labels", {}),
         template_dir=lambda wc, input: os.path.dirname(input.templates[0]),
     script:
