@@ -403,7 +403,7 @@ def write_report(*, tables_dir: str, figures_dir: str, table_list: list[str], nu
     html_numbered = {name: _number_html_table(html_tables[name], items[name]) for name in html_tables if name in items}
     footer = {"digest": config_digest(config or {}), "versions": package_versions()}
     context = {"tables": html_numbered, "figures": svg, "captions": figures, "numbers": numbers,
-               "notes": {vocabulary.spec(k): v for k, v in notes.items()}, "sections": plan, "prose": prose_html,
+               "notes": {(f"ordinal_{k}" if k in ordinal else f"panel_{k}"): v for k, v in notes.items()}, "sections": plan, "prose": prose_html,
                "footer": footer, "codebook": codebook, "changes": changes_view(changes, vocabulary)}
     Path(out_html).parent.mkdir(parents=True, exist_ok=True)
     Path(out_html).write_text(render_template(template_dir / "report.html.j2", context, autoescape=True),
