@@ -101,6 +101,8 @@ case "${1:-}" in
         mkdir -p logs/scheduled
         log="logs/scheduled/$(date +%Y-%m-%dT%H%M%S).log"
         previous=""
+        snapshot=$(mktemp -d)
+        [ -d results/last_build ] && cp -r results/last_build/. "$snapshot/"
         if [ -f results/MANIFEST.sha256 ]; then
             previous=$(mktemp)
             cp results/MANIFEST.sha256 "$previous"
@@ -116,6 +118,11 @@ case "${1:-}" in
             fi
         fi
         [ -n "$previous" ] && rm -f "$previous"
+        if [ "$status" -eq 0 ] && [ -f results/last_build/estimates.csv ]; then
+            echo "what changed since the last run:"
+            "$VENV/bin/python" -m gvc_clusters.changes "$snapshot" results/last_build | tee -a "$log"
+        fi
+        rm -rf "$snapshot"
         echo "rerun finished with status $status; log: $log"
         exit "$status"
         ;;

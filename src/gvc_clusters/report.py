@@ -12,6 +12,7 @@ knows every output before any job runs.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -19,23 +20,16 @@ from pathlib import Path
 import pandas as pd
 
 from .io import read_parquet
+from .labels import DEFAULT as DEFAULT_VOCABULARY
+from .labels import Vocabulary
 from .layout import BOOK_TABLES, FIGURES, table_names  # noqa: F401 (re-exported)
+from .render import document as doc
 from .render import figures as fig
 from .render import tables as tab
 from .results import ModelResult, load_results, read_estimates
 from .templating import render_template
 
-TERM_LABELS = {
-    "ce_level": "CE degree (1–3)", "quasi_hierarchy_global": "Global quasi-hierarchy",
-    "sector_natural_resource": "Natural-resource sector", "sector_complex_products": "Complex products",
-    "ce_x_complex": "CE × complex products (precomputed)", "market_global": "Global market chain",
-    "ce_level:sector_complex_products": "CE × complex products",
-    "ce_level | sector_complex_products=1": "CE degree, within complex-products clusters",
-    "ce_level | sector_complex_products=0": "CE degree, within the other clusters",
-    "network_any": "Network chain", "hierarchy_any": "Hierarchy chain",
-    "quasi_hierarchy_x_product": "Quasi-hierarchy × product", "quasi_hierarchy_x_process": "Quasi-hierarchy × process",
-    "dlog_unit_value": "Δ log unit value", "const": "Constant",
-}
+TERM_LABELS = DEFAULT_VOCABULARY.term_labels()  # variables and outcomes; config ``labels:`` extends them
 
 
 # ----------------------------------------------------------------------------------------------
@@ -46,22 +40,24 @@ def load_spec_results(estimates: str | Path, models: str | Path) -> list[ModelRe
     return load_results(read_estimates(estimates), json.loads(Path(models).read_text(encoding="utf-8")))
 
 
-def ordinal_tables(spec: str, results: list[ModelResult], preset: str) -> dict[str, tab.Table]:
-    """Coefficients of every outcome × link, and AMEs (main link) on the top category."""
-    labels = [r.kind.split("_")[1] for r in results]  # the outcome is the renderer's own header row
-    coef = tab.regression_table(results, preset=preset, term_labels=TERM_LABELS, column_labels=labels,
-                                title=f"Ordered models of upgrading: {spec.replace('_', ' ')}",
-                                label=f"tab:ordinal_{spec}", p_column="p_value")
-    coef.notes += profile_notes(results)
+def ordinal_tables(spec: str, results: list[ModelResult], preset: str, under: str = "se",
+                   vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> dict[str, tab.Table]:
+    """Coefficients of every outcome × link, and AMEs (main link) on every outcome category."""
+    labels = [vocabulary.kind(r.kind) for r in results]  # the outcome is the renderer's own header row
+    terms = vocabulary.term_labels(t for r in results for t in r.estimates["term"])
+    coef = tab.regression_table(results, preset=preset, term_labels=terms, column_labels=labels,
+                                title=f"Ordered models of upgrading: {vocabulary.spec(spec)}",
+                                label=f"tab:ordinal_{spec}", p_column="p_value", under=under)
+    coef.notes += profile_notes(results, terms)
     main = [r for r in results if r.kind == results[0].kind]
-    ame = tab.regression_table(main, preset=preset, role="ame", terms=None, term_labels=TERM_LABELS,
-                               cutpoints=False,
-                               title=f"Average marginal effects on each upgrading category: {spec.replace('_', ' ')}",
-                               label=f"tab:ordinal_{spec}_ame", notes=effect_notes(main))
+    ame = tab.regression_table(main, preset=preset, role="ame", terms=None, term_labels=terms,
+                               cutpoints=False, under=under,
+                               title=f"Average marginal effects on each upgrading category: {vocabulary.spec(spec)}",
+                               label=f"tab:ordinal_{spec}_ame", notes=effect_notes(main, terms))
     return {f"ordinal_{spec}": coef, f"ordinal_{spec}_ame": ame}
 
 
-def effect_notes(results: list[ModelResult]) -> list[str]:
+def effect_notes(results: list[ModelResult], terms: dict[str, str]) -> list[str]:
     """The definition of every effect row (discrete change / derivative, overall / conditional)."""
     definitions = {}
     for r in results:
@@ -70,7 +66,7 @@ def effect_notes(results: list[ModelResult]) -> list[str]:
             definitions.update(ame)
     if not definitions:
         return []
-    text = "; ".join(f"{TERM_LABELS.get(t, t)}: {d}" for t, d in definitions.items())
+    text = "; ".join(f"{terms.get(t, t)}: {d}" for t, d in definitions.items())
     notes = [f"Effects on P(y = c), delta-method SEs. {text}."]
     if any(r.extra.get("interactions") for r in results):
         notes.append("A product term has no marginal effect of its own in a nonlinear model (Ai and Norton 2003): "
@@ -78,16 +74,16 @@ def effect_notes(results: list[ModelResult]) -> list[str]:
     return notes
 
 
-def profile_notes(results: list[ModelResult]) -> list[str]:
+def profile_notes(results: list[ModelResult], terms: dict[str, str]) -> list[str]:
     """Profile-likelihood 95% CIs of the coefficients (the small-sample ML standard)."""
     parts = []
     for column, r in enumerate(results, start=1):
         ci = r.extra.get("profile_ci")
         if not ci:
             continue
-        terms = ", ".join(f"{TERM_LABELS.get(t, t)} [{tab.format_number(lo)}, {tab.format_number(hi)}]"
-                          for t, (lo, hi) in ci.items())
-        parts.append(f"({column}) {terms}")
+        cis = ", ".join(f"{terms.get(t, t)} [{tab.format_number(lo)}, {tab.format_number(hi)}]"
+                        for t, (lo, hi) in ci.items())
+        parts.append(f"({column}) {cis}")
     return ["Profile-likelihood 95% confidence intervals: " + "; ".join(parts) + "."] if parts else []
 
 
@@ -98,17 +94,18 @@ DESCRIPTIVE_PANELS = {
 }
 
 
-def panel_table(spec: str, results: list[ModelResult], preset: str) -> tab.Table:
-    labels = [r.kind.replace("_", " ").replace("panel ols", "PanelOLS").replace("random effects", "RandomEffects")
-              for r in results]
+def panel_table(spec: str, results: list[ModelResult], preset: str, under: str = "se",
+                vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> tab.Table:
+    labels = [vocabulary.kind(r.kind) for r in results]
+    terms = vocabulary.term_labels(t for r in results for t in r.estimates["term"])
     kind = next((r.model_id for r in results if r.extra.get("interpretation") == "descriptive"), None)
     descriptive = None
     if kind is not None:
         us = any("furniture" in str(r.outcome) or "import" in str(r.outcome) or r.fixed_effects.get("Origin")
                  for r in results)
         descriptive = DESCRIPTIVE_PANELS["us_imports" if us else "trade_share_change"]
-    title = f"Panel models: {spec.replace('_', ' ')}" + (" (descriptive)" if descriptive else "")
-    return tab.regression_table(results, preset=preset, term_labels=TERM_LABELS, column_labels=labels,
+    title = f"Panel models: {vocabulary.spec(spec)}" + (" (descriptive)" if descriptive else "")
+    return tab.regression_table(results, preset=preset, term_labels=terms, column_labels=labels, under=under,
                                 title=title, label=f"tab:panel_{spec}", notes=[descriptive] if descriptive else [])
 
 
@@ -125,13 +122,16 @@ def book_tables(replication_dir: str | Path, classification: str | Path, preset:
 
 
 def write_tables(*, ordinal: dict[str, tuple[str, str]], panel: dict[str, tuple[str, str]], replication_dir: str,
-                 classification: str, preset: str, out_dir: str, template_dir: str) -> None:
-    """``ordinal``/``panel``: spec -> (estimates.csv, models.json)."""
+                 classification: str, preset: str, out_dir: str, template_dir: str, under: str = "se",
+                 labels: dict | None = None) -> None:
+    """``ordinal``/``panel``: spec -> (estimates.csv, models.json); ``under``: what prints under each
+    coefficient (se | ci | p); ``labels``: config ``labels:`` (overrides of the vocabulary)."""
+    vocabulary = DEFAULT_VOCABULARY.with_overrides(labels)
     tables = book_tables(replication_dir, classification, preset)
     for spec, files in ordinal.items():
-        tables.update(ordinal_tables(spec, load_spec_results(*files), preset))
+        tables.update(ordinal_tables(spec, load_spec_results(*files), preset, under, vocabulary))
     for spec, files in panel.items():
-        tables[f"panel_{spec}"] = panel_table(spec, load_spec_results(*files), preset)
+        tables[f"panel_{spec}"] = panel_table(spec, load_spec_results(*files), preset, under, vocabulary)
     for name, table in tables.items():
         tab.write_table(table, Path(out_dir) / name, template_dir=Path(template_dir))
 
@@ -141,24 +141,21 @@ def write_tables(*, ordinal: dict[str, tuple[str, str]], panel: dict[str, tuple[
 # ----------------------------------------------------------------------------------------------
 
 def write_figures(*, processed_dir: str, classification: str, ordinal: dict, panel: dict,
-                  readings: list[str], out_dir: str) -> None:
+                  readings: list[str], out_dir: str, figures: dict[str, str] | None = None,
+                  labels: dict | None = None) -> None:
+    """Every figure named in ``figures`` (default: the fixed ones plus one coefficient figure per
+    claim spec, gvc_clusters.layout.figure_names)."""
+    from .layout import figure_names
+    vocabulary = DEFAULT_VOCABULARY.with_overrides(labels)
+    figures = figures or figure_names(list(ordinal), list(panel))
     processed = Path(processed_dir)
     dataset = read_parquet(processed / "clusters/model_dataset.parquet")
-    ordinal_results = [r for files in ordinal.values() for r in load_spec_results(*files)]
-    panel_results = [r for files in panel.values() for r in load_spec_results(*files)]
-    main_ordinal = [r for r in ordinal_results if r.kind == "ordered_probit"]
-    top = _top_category_ames(main_ordinal)
-    interactions = [t for r in panel_results for t in r.estimates["term"] if "_x_" in t]
     classified = pd.read_csv(classification)
     default_rule = classified["rule_variant"].iloc[0]
     reading_frame = pd.concat([pd.read_csv(p) for p in readings], ignore_index=True) if readings else pd.DataFrame()
     built = {
         "upgrading_by_sector_ce": lambda: fig.figure_upgrading(dataset),
         "governance_by_sector": lambda: fig.figure_governance(dataset),
-        "ordinal_ame": lambda: fig.figure_coefficients(top, role="ame", term_labels=TERM_LABELS),
-        "panel_interactions": lambda: fig.figure_coefficients(
-            [r for r in panel_results if r.kind in ("panel_ols", "random_effects")],
-            terms=sorted(set(interactions)), term_labels=TERM_LABELS),
         "export_quadrants": lambda: fig.figure_export_quadrants(
             classified[classified["rule_variant"] == default_rule],
             read_parquet(processed / "trade/export_performance.parquet")),
@@ -167,10 +164,39 @@ def write_figures(*, processed_dir: str, classification: str, ordinal: dict, pan
         "furniture": lambda: fig.figure_furniture(
             read_parquet(processed / "furniture/mexico_furniture_exports.parquet"),
             read_parquet(processed / "furniture/puebla_furniture_exports.parquet")),
-        "reading_ranges": lambda: fig.figure_reading_ranges(_key_readings(reading_frame), term_labels=TERM_LABELS),
+        "reading_ranges": lambda: fig.figure_reading_ranges(_key_readings(reading_frame, vocabulary),
+                                                            term_labels=vocabulary.term_labels()),
     }
-    for name in FIGURES:
+    for spec, files in ordinal.items():
+        built[f"coefficients_{spec}"] = functools.partial(_ordinal_figure, files, vocabulary)
+    for spec, files in panel.items():
+        built[f"coefficients_{spec}"] = functools.partial(_panel_figure, files, vocabulary)
+    for name in figures:
         fig.save_figure(built[name](), Path(out_dir) / name)
+
+
+def _ordinal_figure(files, vocabulary: Vocabulary):
+    """One ordinal spec: AMEs on the top category of each outcome (main link), outcomes as series."""
+    results = doc.main_results(load_spec_results(*files))
+    top = []
+    for r in _top_category_ames(results):  # the top category differs by outcome: one row per regressor
+        estimates = r.estimates.copy()
+        estimates.loc[estimates["role"] == "ame", "category"] = ""
+        top.append(ModelResult(**{**r.__dict__, "estimates": estimates}))
+    terms = vocabulary.term_labels(t for r in top for t in r.estimates["term"])
+    figure = fig.figure_coefficients(top, role="ame", term_labels=terms,
+                                     model_labels=[vocabulary.outcome(r.outcome) for r in top])
+    figure.axes[0].set_xlabel("Average marginal effect on the probability of the top category")
+    return figure
+
+
+def _panel_figure(files, vocabulary: Vocabulary):
+    """One panel spec: every estimator's coefficients on the claim's terms, estimators as series."""
+    results = load_spec_results(*files)
+    terms = [t for r in results for t in doc.key_terms(r)]
+    return fig.figure_coefficients(results, terms=list(dict.fromkeys(terms)),
+                                   term_labels=vocabulary.term_labels(terms),
+                                   model_labels=[vocabulary.kind(r.kind) for r in results])
 
 
 def _top_category_ames(results: list[ModelResult]) -> list[ModelResult]:
@@ -186,13 +212,16 @@ def _top_category_ames(results: list[ModelResult]) -> list[ModelResult]:
     return out
 
 
-def _key_readings(readings: pd.DataFrame) -> pd.DataFrame:
-    """Probit and FE-panel key terms across readings (the figure's rows)."""
+def _key_readings(readings: pd.DataFrame, vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> pd.DataFrame:
+    """Probit and FE-panel key terms across readings (the figure's rows), labelled by outcome and
+    variable (never by internal model id)."""
     if readings.empty:
         return readings
     keep = readings["model_id"].str.endswith(("__probit", "_fe")) & (readings["term"] != "const")
     frame = readings[keep].copy()
-    frame["term"] = frame["model_id"].str.replace("__probit", "", regex=False) + ": " + frame["term"]
+    outcome = frame["model_id"].str.extract(r"__([a-z]+)__probit$")[0]
+    frame["term"] = [(vocabulary.outcome(o) + ": " if isinstance(o, str) else "Upgrading score: ")
+                     + vocabulary.variable(t) for o, t in zip(outcome, frame["term"])]
     return frame
 
 
@@ -210,7 +239,7 @@ def latex_macro_name(key: str) -> str:
 
 
 def report_numbers(*, replication_summary: str, agreement_summary: str, ordinal: dict, panel: dict,
-                   dataset: str) -> dict[str, str]:
+                   dataset: str, decision_summary: str | None = None, raw_tables: int | None = None) -> dict[str, str]:
     """Every number the report's text quotes, formatted once (HTML and LaTeX print the same)."""
     numbers: dict[str, str] = {}
     data = read_parquet(dataset)
@@ -222,43 +251,235 @@ def report_numbers(*, replication_summary: str, agreement_summary: str, ordinal:
         key = " ".join(str(v) for k, v in values.items() if k != "count" and isinstance(v, str))
         if "count" in values:
             numbers[f"replication {key}"] = str(values["count"])
+    chapter10 = summary[summary["what"] == "chapter 10 replication"]
+    counts = chapter10.groupby("status")["count"].sum()
+    numbers["check cells"] = f"{int(counts.sum()):,}"
+    numbers["check cells match"] = f"{int(counts.get('match', 0)):,}"
+    numbers["check cells truncated"] = f"{int(counts.get('match_truncated', 0)):,}"
+    numbers["check cells other"] = f"{int(counts.sum() - counts.get('match', 0) - counts.get('match_truncated', 0)):,}"
     for row in pd.read_csv(agreement_summary).itertuples():
         for status in ("agree", "disagree", "not_comparable", "ambiguous", "total"):
             if hasattr(row, status):
                 numbers[f"verdicts {row.rule_variant} {status}"] = str(getattr(row, status))
-    for spec, files in {**ordinal, **panel}.items():
-        for r in load_spec_results(*files):
+        numbers[f"verdicts {row.rule_variant} comparable"] = str(row.agree + row.disagree)
+    if decision_summary is not None:
+        decisions = pd.read_csv(decision_summary, dtype={"table": str})
+        total = decisions[decisions["table"] == "all"]
+        total = total.iloc[0] if not total.empty else decisions.drop(columns="table").sum()
+        for column, key in (("glyph_cells_decided", "glyph"), ("missing_cells", "missing"),
+                            ("ambiguous_cells", "ambiguous"), ("alternative_readings", "alternative"),
+                            ("contradictions", "contradictions")):
+            numbers[f"decisions {key}"] = f"{int(total[column]):,}"
+    if raw_tables is not None:
+        numbers["raw tables"] = str(raw_tables)
+    draws = None
+    for files in {**ordinal, **panel}.values():
+        results = load_spec_results(*files)
+        for r in results:
             numbers[f"{r.model_id} N"] = str(r.n_obs)
             for est in r.estimates[r.estimates["role"] == "coef"].itertuples():
                 if est.term != "const":
                     numbers[f"{r.model_id} {est.term}"] = tab.format_number(est.estimate)
                     numbers[f"{r.model_id} {est.term} se"] = tab.format_number(est.std_error)
+        numbers.update(doc.claim_numbers(results, _reading_ranges(files[0]), tab.format_number))
+        draws = draws or doc.permutation_draws(results)
+    if draws:
+        numbers["permutation draws"] = f"{draws:,}"
     return dict(sorted(numbers.items()))
 
 
+def _reading_ranges(estimates: str | Path) -> pd.DataFrame | None:
+    """The model's reading_ranges.csv (written beside its estimates), if any."""
+    path = Path(estimates).parent / "reading_ranges.csv"
+    return pd.read_csv(path) if path.is_file() else None
+
+
+def claim_specs(*, ordinal: dict, panel: dict, plan: list, vocabulary: Vocabulary) -> list[dict]:
+    """The claims' subsections: spec name, its numbered tables, the facts its paragraphs state, caveats."""
+    blocks = {b.spec: b for s in plan if s.id == "claims" for b in s.blocks if b.spec}
+    out = []
+    for spec, files in {**ordinal, **panel}.items():
+        if spec not in blocks:
+            continue
+        results = load_spec_results(*files)
+        kind = "ordinal" if spec in ordinal else "panel"
+        out.append({"name": spec, "tables": [i.name for i in blocks[spec].items if i.kind == "table"],
+                    "figures": [i.name for i in blocks[spec].items if i.kind == "figure"],
+                    "ame": f"{kind}_{spec}_ame" if f"{kind}_{spec}_ame" in plan_items(plan) else "",
+                    "facts": doc.claim_facts(results, _reading_ranges(files[0])),
+                    "caveats": claim_caveats(doc.main_results(results), vocabulary)})
+    return out
+
+
+def plan_items(plan: list) -> dict:
+    return {i.name: i for s in plan for i in s.items}
+
+
+def claim_caveats(results: list[ModelResult], vocabulary: Vocabulary) -> list[str]:
+    """Separation, non-convergence and exclusions, named by outcome (never by internal id)."""
+    caveats = []
+    for r in results:
+        who = vocabulary.outcome(r.outcome).lower()  # outcome labels are plain words
+        if not r.converged:
+            caveats.append(f"the model of {who} did not converge")
+        separated = sorted({f["term"] for f in r.extra.get("separation") or [] if isinstance(f, dict)})
+        if separated:
+            caveats.append(f"in the model of {who} some outcome splits are separated by "
+                           + ", ".join(vocabulary.variable(t) for t in separated)
+                           + ", so those coefficients are not well identified")
+    excluded = {r.n_excluded for r in results if r.n_excluded}
+    if excluded:
+        caveats.append(f"{' or '.join(str(e) for e in sorted(excluded))} clusters are excluded for missing "
+                       "upgrading scores or regressors")
+    return caveats
+
+
+def model_notes(results: list[ModelResult], vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> dict:
+    """A spec's models side by side in a short structured list: one column per model (titled by
+    outcome and estimator, never by internal id), one row per fact (N, exclusions, SE type,
+    convergence, separation, permutation draws), then the models' notes, each once."""
+    columns = [f"{vocabulary.outcome(r.outcome)}, {vocabulary.kind(r.kind).lower()}" for r in results]
+    facts: dict[str, list[str]] = {}
+
+    def put(key: str, k: int, value: str) -> None:
+        facts.setdefault(key, [""] * len(results))[k] = value
+
+    notes: list[str] = []
+    for k, r in enumerate(results):
+        put("N", k, f"{r.n_obs:,}")
+        excluded = r.extra.get("excluded_clusters") or {}
+        if isinstance(excluded, dict) and excluded:
+            put("Excluded", k, "; ".join(f"{len(v)} {key.replace('_', ' ')}" for key, v in excluded.items()))
+        elif r.n_excluded:
+            put("Excluded", k, f"{r.n_excluded:,}")
+        put("Standard errors", k, tab.se_description(r))
+        iterations = r.extra.get("iterations")
+        put("Convergence", k, ("yes" + (f" ({iterations} iterations)" if iterations else "")) if r.converged
+            else "NO: estimates are where the optimiser stopped")
+        if "separation" in r.extra:
+            separation = r.extra.get("separation") or []
+            put("Separation", k, f"{len(separation)} split(s) flagged" if separation else "none")
+        permutation = r.extra.get("permutation") or {}
+        if permutation.get("n_permutations"):
+            put("Permutation draws", k, f"{permutation['n_permutations']:,}")
+        for note in r.notes:
+            text = f"{columns[k]}: {vocabulary.relabel(note).rstrip('.')}."
+            notes.append(text)
+    return {"columns": columns, "rows": list(facts.items()), "notes": list(dict.fromkeys(notes))}
+
+
+def changes_view(changes: dict | None, vocabulary: Vocabulary) -> dict:
+    """The "what changed since the last run" list with labels: model (outcome, estimator), term."""
+    if not changes:
+        return {"previous": False, "inputs": [], "moved": []}
+    moved = []
+    for row in changes["moved"]:
+        term = vocabulary.variable(row["term"]) if row["role"] != "cutpoint" else f"cutpoint {row['term']}"
+        if row.get("category"):
+            term += f" (y = {row['category']})"
+        spec, *rest = str(row["model_id"]).split("__")
+        model = vocabulary.spec(spec) + "".join(f", {vocabulary.outcome(p).lower() if p in vocabulary.outcomes else p}"
+                                                for p in rest)
+        moved.append({"model": model, "role": vocabulary.categories.get("role", {}).get(row["role"], row["role"]),
+                      "term": term, "status": row["status"],
+                      "previous": tab.format_number(row["previous"], 4) or "n.a.",
+                      "current": tab.format_number(row["current"], 4) or "n.a.",
+                      "change": tab.format_number(row["change"], 4) if row["status"] == "moved" else ""})
+    return {"previous": changes["previous"], "inputs": changes["inputs"], "moved": moved}
+
+
+def config_digest(config: dict) -> str:
+    """SHA-256 of the configuration as canonical JSON: the same inputs give the same digest."""
+    import hashlib
+    return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def package_versions(names=("gvc_clusters", "numpy", "pandas", "statsmodels", "linearmodels", "matplotlib",
+                            "jinja2", "snakemake")) -> list[tuple[str, str]]:
+    from importlib import metadata
+    out = []
+    for name in names:
+        try:
+            out.append((name, metadata.version(name)))
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def provenance_table(provenance: list[dict]) -> tab.Table:
+    frame = pd.DataFrame(provenance, columns=["file", "table", "chapter", "title", "lines"])
+    table = tab.descriptive_table(frame, title="Raw tables: transcribed as printed, checked by SHA-256 before use",
+                                  label="tab:provenance", columns={"table": "Table", "chapter": "Chapter",
+                                                                   "title": "Title", "lines": "Seed lines"},
+                                  stub="file", stub_header="File", digits=0, align={"title": "p{5cm}"})
+    table.long = True
+    return table
+
+
 def write_report(*, tables_dir: str, figures_dir: str, table_list: list[str], numbers: dict[str, str],
-                 notes: dict[str, list[str]], template_dir: str, out_html: str, out_tex: str,
-                 out_numbers: str, provenance: list[dict], codebook: str | Path | None = None) -> None:
-    """``codebook``: the codebook's HTML fragment (rule codebook); its LaTeX twin, ``codebook.tex``
-    beside it, becomes the paper's appendix."""
+                 notes: dict[str, dict], template_dir: str, out_html: str, out_tex: str,
+                 out_numbers: str, provenance: list[dict], ordinal: dict | None = None, panel: dict | None = None,
+                 labels: dict | None = None, config: dict | None = None, codebook: str = "",
+                 figures: dict[str, str] | None = None, changes: dict | None = None) -> None:
     tables_dir, figures_dir, template_dir = Path(tables_dir), Path(figures_dir), Path(template_dir)
+    ordinal, panel = ordinal or {}, panel or {}
+    from .layout import figure_names
+    figures = figures or figure_names(list(ordinal), list(panel))
+    vocabulary = DEFAULT_VOCABULARY.with_overrides(labels)
     html_tables = {name: (tables_dir / f"{name}.html").read_text(encoding="utf-8") for name in table_list}
-    svg = {name: _inline_svg((figures_dir / f"{name}.svg").read_text(encoding="utf-8")) for name in FIGURES}
-    context = {"tables": html_tables, "figures": svg, "captions": FIGURES, "numbers": numbers, "notes": notes,
-               "provenance": provenance, "table_list": table_list,
-               "codebook": Path(codebook).read_text(encoding="utf-8") if codebook else None}
+    tex_tables = {name: f"\\input{{{_relative(tables_dir, Path(out_tex).parent)}/{name}.tex}}" for name in table_list}
+    provenance_tab = provenance_table(provenance)
+    html_tables["provenance"] = tab.to_html(provenance_tab)
+    tex_tables["provenance"] = tab.to_latex(provenance_tab)
+    captions = {name: _caption_of(html_tables[name]) for name in table_list}
+    captions["provenance"] = provenance_tab.title
+    labels_of = {name: _label_of(html_tables[name]) for name in table_list}
+    labels_of["provenance"] = provenance_tab.label
+    plan = doc.document_plan(tables={n: (captions[n], labels_of[n]) for n in [*table_list, "provenance"]},
+                             figures=figures, ordinal_specs=list(ordinal), panel_specs=list(panel),
+                             vocabulary=vocabulary)
+    items = {i.name: i for s in plan for i in s.items}
+    claims = claim_specs(ordinal=ordinal, panel=panel, plan=plan, vocabulary=vocabulary)
+    prose_context = {"sections": plan, "claim_specs": claims, "labels": vocabulary, "items": items}
+    macros = {latex_macro_name(k): tab.latex_escape(v) for k, v in numbers.items()}
+    prose_tex = doc.render_prose(template_dir / "prose.j2", doc.Target("latex", numbers, items, tab.latex_escape),
+                                 prose_context)
+    prose_html = doc.render_prose(template_dir / "prose.j2", doc.Target("html", numbers, items), prose_context)
+    svg = {name: _inline_svg((figures_dir / f"{name}.svg").read_text(encoding="utf-8")) for name in figures}
+    html_numbered = {name: _number_html_table(html_tables[name], items[name]) for name in html_tables if name in items}
+    footer = {"digest": config_digest(config or {}), "versions": package_versions()}
+    context = {"tables": html_numbered, "figures": svg, "captions": figures, "numbers": numbers,
+               "notes": {(f"ordinal_{k}" if k in ordinal else f"panel_{k}"): v for k, v in notes.items()}, "sections": plan, "prose": prose_html,
+               "footer": footer,
+               "codebook": Path(codebook).read_text(encoding="utf-8") if codebook else None, "changes": changes_view(changes, vocabulary)}
     Path(out_html).parent.mkdir(parents=True, exist_ok=True)
     Path(out_html).write_text(render_template(template_dir / "report.html.j2", context, autoescape=True),
                               encoding="utf-8")
-    macros = {latex_macro_name(k): tab.latex_escape(v) for k, v in numbers.items()}
     Path(out_numbers).write_text(render_template(template_dir / "numbers.tex.j2", {"macros": macros}, latex=True),
                                  encoding="utf-8")
-    tex_context = {"tables": table_list, "figures": FIGURES, "macros": macros,
-                   "tables_rel": _relative(tables_dir, Path(out_tex).parent),
+    tex_context = {"tables": tex_tables, "sections": plan, "prose": prose_tex, "macros": macros,
                    "figures_rel": _relative(figures_dir, Path(out_tex).parent),
+                   "escape": tab.latex_escape, "footer": footer,
                    "codebook_rel": _relative(Path(codebook).with_suffix(".tex"), Path(out_tex).parent) if codebook else None}
     Path(out_tex).write_text(render_template(template_dir / "paper.tex.j2", tex_context, latex=True),
                              encoding="utf-8")
+
+
+def _caption_of(html: str) -> str:
+    import html as html_lib
+    match = re.search(r"<caption>(.*?)</caption>", html, flags=re.DOTALL)
+    return html_lib.unescape(match.group(1).strip()) if match else ""
+
+
+def _label_of(html: str) -> str:
+    match = re.search(r'<table class="[^"]*" id="([^"]+)"', html)
+    return match.group(1) if match else ""
+
+
+def _number_html_table(html: str, item: doc.Item) -> str:
+    """The table fragment with its number in the caption and its anchor as id (as in the paper)."""
+    html = re.sub(r'(<table class="[^"]*") id="[^"]+"', rf'\1 id="{item.anchor}"', html, count=1)
+    return html.replace("<caption>", f'<caption><span class="number">{item.title}.</span> ', 1)
 
 
 def _inline_svg(text: str) -> str:
@@ -270,18 +491,3 @@ def _inline_svg(text: str) -> str:
 def _relative(path: Path, start: Path) -> str:
     import os
     return os.path.relpath(path, start)
-
-
-def model_notes(results: list[ModelResult]) -> list[str]:
-    """One honest line per model: N, exclusions, SE type, convergence, separation, caveats."""
-    lines = []
-    for r in results:
-        head = (f"{r.model_id}: N = {r.n_obs}" + (f" ({r.n_excluded} excluded)" if r.n_excluded else "")
-                + f"; SE {r.se_type}; " + ("converged" if r.converged else "DID NOT CONVERGE"))
-        if r.n_clusters:
-            head += f"; {r.n_clusters} clusters"
-        separation = r.extra.get("separation") or []
-        if separation:
-            head += f"; separation flagged ({len(separation)} finding(s))"
-        lines.append(head + ". " + " ".join(n.rstrip(".") + "." for n in r.notes))
-    return lines

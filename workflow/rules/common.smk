@@ -302,7 +302,7 @@ def exhibit_list():
 
 
 # ---- report ------------------------------------------------------------------------------------
-from gvc_clusters.layout import FIGURE_CHAPTERS, FIGURES, table_names
+from gvc_clusters.layout import figure_chapter, figure_names, table_chapter, table_names
 
 REPORT = f"{RESULTS}/report"
 # kind of report output -> (rule, script, catalog kind)
@@ -310,6 +310,12 @@ REPORT_PRODUCERS = {
     "table": ("render_tables", "workflow/scripts/render_tables.py", "table"),
     "figure": ("render_figures", "workflow/scripts/render_figures.py", "figure"),
     "report": ("render_report", "workflow/scripts/render_report.py", "report"),
+    "paper": ("build_paper", "workflow/scripts/build_paper.py", "report"),
+    "snapshot": (
+        "snapshot_estimates",
+        "workflow/scripts/snapshot_estimates.py",
+        "check",
+    ),
 }
 
 
@@ -329,11 +335,19 @@ def report_table_files():
     ]
 
 
+def report_figures():
+    return figure_names(ordinal_specs(), panel_specs())
+
+
 def report_figure_files(ext):
-    return [f"{REPORT}/figures/{name}.{ext}" for name in FIGURES]
+    return [f"{REPORT}/figures/{name}.{ext}" for name in report_figures()]
 
 
 def report_kind(path):
+    if path.endswith(".pdf"):
+        return "paper"
+    if Path(path).parent.name == "last_build":
+        return "snapshot"
     folder = Path(path).parent.name
     return {"tables": "table", "figures": "figure"}.get(folder, "report")
 
@@ -350,7 +364,16 @@ def report_outputs():
         + report_figure_files("svg")
         + report_figure_files("png")
         + [f"{REPORT}/index.html", f"{REPORT}/paper.tex", f"{REPORT}/numbers.tex"]
+        + paper_pdf_outputs()
+        + [f"{RESULTS}/last_build/estimates.csv", f"{RESULTS}/last_build/inputs.csv"]
     )
+
+
+def paper_pdf_outputs():
+    """results/report/paper.pdf when config paper.pdf is on, or auto and latexmk is installed."""
+    from gvc_clusters.paper import pdf_wanted
+
+    return [f"{REPORT}/paper.pdf"] if pdf_wanted(config["paper"]["pdf"]) else []
 
 
 # ---- the catalog of outputs (replication README) ---------------------------------------------

@@ -16,7 +16,16 @@ rule render_tables:
             "workflow/templates/tables/table.html.j2",
         ],
     output:
-        report_table_files(),
+        html=[
+            report(
+                f"{REPORT}/tables/{name}.html",
+                caption="../report/table.rst",
+                category=table_chapter(name),
+                labels={"table": name.replace("_", " ")},
+            )
+            for name in report_tables()
+        ],
+        other=[p for p in report_table_files() if not p.endswith(".html")],
     log:
         "logs/report/render_tables.log",
     benchmark:
@@ -28,7 +37,9 @@ rule render_tables:
         ordinal=lambda wc: ordinal_spec_files(),
         panel=lambda wc: panel_spec_files(),
         preset=config["tables"]["style"],
-        out_dir=lambda wc, output: os.path.dirname(output[0]),
+        under=config["tables"].get("under", "se"),
+        labels=config.get("labels", {}),
+        out_dir=lambda wc, output: os.path.dirname(output.html[0]),
     script:
         "../scripts/render_tables.py"
 
@@ -43,8 +54,8 @@ rule render_figures:
             report(
                 path,
                 caption="../report/figure.rst",
-                category=FIGURE_CHAPTERS[Path(path).stem],
-                labels={"figure": FIGURES[Path(path).stem]},
+                category=figure_chapter(Path(path).stem),
+                labels={"figure": report_figures()[Path(path).stem]},
             )
             for path in report_figure_files("svg")
         ],
@@ -66,6 +77,8 @@ rule render_figures:
             *model_files_of("ordinal", ordinal_specs(), "readings").values(),
             *model_files_of("panel", panel_specs(), "readings").values(),
         ],
+        figures=report_figures(),
+        labels=config.get("labels", {}),
         out_dir=lambda wc, output: os.path.dirname(output.svg[0]),
     script:
         "../scripts/render_figures.py"
@@ -77,6 +90,7 @@ rule render_report:
         figures=report_figure_files("svg") + report_figure_files("png"),
         dataset=f"{PROCESSED}/clusters/model_dataset.parquet",
         replication_summary=f"{RESULTS}/replication/replication_summary.csv",
+        decision_summary=f"{RESULTS}/replication/decision_log_summary.csv",
         agreement_summary=classification_files()["agreement_summary"],
         models=model_outputs(),
         manifest=f"{RAW}/sources.yaml",
@@ -86,6 +100,7 @@ rule render_report:
             "workflow/templates/report.html.j2",
             "workflow/templates/paper.tex.j2",
             "workflow/templates/numbers.tex.j2",
+            "workflow/templates/prose.j2",
         ],
     output:
         html=report(
@@ -106,6 +121,60 @@ rule render_report:
         ordinal=lambda wc: ordinal_spec_files(),
         panel=lambda wc: panel_spec_files(),
         table_list=report_tables(),
+        figures=report_figures(),
+        previous=f"{RESULTS}/last_build",
+        raw_dir=lambda wc, input: os.path.dirname(input.manifest),
+        labels=config.get("labels", {}),
         template_dir=lambda wc, input: os.path.dirname(input.templates[0]),
     script:
         "../scripts/render_report.py"
+
+
+rule build_paper:
+    input:
+        tex=f"{REPORT}/paper.tex",
+        numbers=f"{REPORT}/numbers.tex",
+        tables=[p for p in report_table_files() if p.endswith(".tex")],
+        figures=report_figure_files("png"),
+    output:
+        pdf=report(
+            f"{REPORT}/paper.pdf",
+            caption="../report/paper.rst",
+            category="Report",
+        ),
+    log:
+        "logs/report/build_paper.log",
+    benchmark:
+        "benchmarks/report/build_paper.tsv"
+    conda:
+        "../envs/pipeline.yaml"
+    params:
+        code=CODE,
+        tex_log="logs/report/paper_tex.log",
+    script:
+        "../scripts/build_paper.py"
+
+
+# After the report (which compares with the previous snapshot), keep this build's estimates and
+# input fingerprints beside the manifest for the next build.
+rule snapshot_estimates:
+    input:
+        estimates=[
+            *model_files_of("ordinal", ordinal_specs(), "estimates").values(),
+            *model_files_of("panel", panel_specs(), "estimates").values(),
+        ],
+        report=f"{REPORT}/index.html",
+    output:
+        estimates=f"{RESULTS}/last_build/estimates.csv",
+        inputs=f"{RESULTS}/last_build/inputs.csv",
+    log:
+        "logs/report/snapshot_estimates.log",
+    benchmark:
+        "benchmarks/report/snapshot_estimates.tsv"
+    conda:
+        "../envs/pipeline.yaml"
+    params:
+        code=CODE,
+        raw_dir=RAW,
+    script:
+        "../scripts/snapshot_estimates.py"

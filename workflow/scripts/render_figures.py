@@ -10,7 +10,8 @@ from gvc_clusters.report import write_figures
 def main():
     write_figures(processed_dir=snakemake.params.processed_dir, classification=snakemake.input.classification,
                   ordinal=snakemake.params.ordinal, panel=snakemake.params.panel,
-                  readings=snakemake.params.readings, out_dir=snakemake.params.out_dir)
+                  readings=snakemake.params.readings, out_dir=snakemake.params.out_dir,
+                  figures=snakemake.params.figures, labels=snakemake.params.labels)
 
 
 run_job(snakemake, main)

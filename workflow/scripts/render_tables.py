@@ -11,6 +11,7 @@ def main():
     write_tables(ordinal=snakemake.params.ordinal, panel=snakemake.params.panel,
                  replication_dir=Path(snakemake.input.replication[0]).parent,
                  classification=snakemake.input.classification, preset=snakemake.params.preset,
+                 under=snakemake.params.under, labels=snakemake.params.labels,
                  out_dir=snakemake.params.out_dir, template_dir=Path(snakemake.input.templates[0]).parent)
 
 

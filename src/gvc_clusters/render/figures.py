@@ -223,7 +223,7 @@ def figure_reading_ranges(frame: pd.DataFrame, *, terms: list[str] | None = None
     data = data[data["term"].isin(terms)]
     names = sorted(data["reading"].astype(str).unique())
     readings = [r for r in names if r == "default"] + [r for r in names if r != "default"]
-    fig, axes = _figure(1, 1, (6.5, 0.5 * max(len(terms), 2) + 1.4))
+    fig, axes = _figure(1, 1, (6.5, 0.3 * max(len(terms), 2) + 1.4))  # fits a page and a screen
     ax = axes[0, 0]
     step = 0.7 / max(len(readings), 1)
     for j, reading in enumerate(readings):

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..io import write_csv
+from ..labels import category_key, cutpoint_key
 from ..results import ModelResult
 
 CELL_COLUMNS = ["panel", "row_id", "term", "row", "line", "column", "column_id", "text", "stars", "value",
@@ -70,6 +71,7 @@ class Table:
     panels: list[tuple[str, str]]
     cells: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    long: bool = False                   # LaTeX: a longtable across pages instead of a float
 
 
 def get_preset(name: str) -> Preset:
@@ -126,7 +128,7 @@ def regression_table(results: list[ModelResult], *, preset: str = "aer", role: s
                      terms: list[str] | None = None, term_labels: dict[str, str] | None = None,
                      column_labels: list[str] | None = None, title: str = "", label: str = "",
                      notes: list[str] | tuple = (), digits: int = 3, p_column: str = "p_value",
-                     cutpoints: bool = True, model_notes: bool = False) -> Table:
+                     cutpoints: bool = True, model_notes: bool = False, under: str = "se") -> Table:
     """Models side by side: estimate over its SE in parentheses, cutpoints in their own panel,
     fixed-effect Yes/No rows, fit statistics, and SE type / cluster count in the notes.
 
@@ -139,23 +141,40 @@ def regression_table(results: list[ModelResult], *, preset: str = "aer", role: s
         raise ValueError("regression_table needs at least one ModelResult")
     if role not in ("coef", "ame"):
         raise ValueError(f"role must be 'coef' or 'ame', not {role!r}")
+    if under not in UNDER:
+        raise ValueError(f"under must be one of {sorted(UNDER)}, not {under!r}")
     style, labels = get_preset(preset), term_labels or {}
     columns = [f"({k})" for k in range(1, len(results) + 1)]
     ids = [r.model_id for r in results]
-    rows = _estimate_panel(results, role, terms, labels, style, digits, p_column, columns, ids)
+    rows = _estimate_panel(results, role, terms, labels, style, digits, p_column, columns, ids, under)
     if cutpoints:
-        rows += _estimate_panel(results, "cutpoint", None, labels, style, digits, p_column, columns, ids)
+        rows += _estimate_panel(results, "cutpoint", None, labels, style, digits, p_column, columns, ids, under)
     rows += _fixed_effect_rows(results, columns, ids) + _statistic_rows(results, digits, columns, ids)
     cells = _cells_frame(rows)
     return Table(title=title, label=label, preset=preset, stub_header="",
                  header_rows=_regression_headers(results, columns, labels, column_labels),
                  columns=columns, align=["c"] * len(columns), panels=_regression_panels(cells, role),
                  cells=cells, notes=_regression_notes(results, columns, style, p_column, notes, model_notes,
-                                                     labels))
+                                                     labels, under))
 
 
-def _estimate_panel(results, role, terms, labels, preset, digits, p_column, columns, ids) -> list[dict]:
-    """Two printed rows per term: the estimate (with stars) and its SE in parentheses."""
+UNDER = {"se": "Standard errors in parentheses.", "ci": "95% confidence intervals in brackets.",
+         "p": "p-values in parentheses."}
+
+
+def _under_text(row, under: str, digits: int) -> tuple[str, float]:
+    """What prints under an estimate: its SE '(0.123)', its CI '[0.1, 0.5]' or its p-value 'p = 0.04'."""
+    if under == "ci":
+        low, high = format_number(row["ci_low"], digits), format_number(row["ci_high"], digits)
+        return (f"[{low}, {high}]" if low and high else "[n.a.]"), row["ci_low"]
+    if under == "p":
+        return f"(p = {format_number(row['p_value'], digits) or 'n.a.'})", row["p_value"]
+    return f"({format_number(row['std_error'], digits) or 'n.a.'})", row["std_error"]
+
+
+def _estimate_panel(results, role, terms, labels, preset, digits, p_column, columns, ids,
+                    under="se") -> list[dict]:
+    """Two printed rows per term: the estimate (with stars) and, under it, its SE, CI or p-value."""
     keys = _term_keys(results, role, terms)
     rows = []
     for term, category in keys:
@@ -172,8 +191,8 @@ def _estimate_panel(results, role, terms, labels, preset, digits, p_column, colu
             rows.append({**base, "line": "estimate", "text": format_number(first["estimate"], digits),
                          "stars": stars_for(p_value, preset) if role != "cutpoint" else "",
                          "value": first["estimate"], "p_value": p_value})
-            se_text = format_number(first["std_error"], digits) or "n.a."
-            rows.append({**base, "line": "se", "text": f"({se_text})", "stars": "", "value": first["std_error"],
+            under_text, under_value = _under_text(first, under, digits)
+            rows.append({**base, "line": "se", "text": under_text, "stars": "", "value": under_value,
                          "p_value": math.nan})
             perm = first.get("p_value_permutation", math.nan)
             if role == "coef" and not _missing(perm):
@@ -186,6 +205,11 @@ def _term_keys(results, role, terms) -> list[tuple[str, str]]:
     """(term, category) pairs in print order: as asked, else first appearance with the constant last."""
     frames = [r.estimates[r.estimates["role"] == role] for r in results]
     seen = list(dict.fromkeys((t, c) for f in frames for t, c in zip(f["term"], f["category"])))
+    if role == "cutpoint":
+        seen = sorted(seen, key=lambda key: cutpoint_key(key[0]))
+    elif any(c for _, c in seen):
+        first = {t: i for i, t in enumerate(dict.fromkeys(t for t, _ in seen))}
+        seen = sorted(seen, key=lambda key: (first[key[0]], category_key(key[1])))
     if terms is not None:
         return [key for term in terms for key in seen if key[0] == term]
     return [k for k in seen if k[0] not in CONSTANT_TERMS] + [k for k in seen if k[0] in CONSTANT_TERMS]
@@ -286,9 +310,9 @@ def _grouped(columns: list[str], values: list[str]) -> list[tuple[list[str], str
     return groups
 
 
-def _regression_notes(results, columns, preset, p_column, extra, model_notes, labels=None) -> list[str]:
+def _regression_notes(results, columns, preset, p_column, extra, model_notes, labels=None, under="se") -> list[str]:
     """SE type and clusters always; star legend only in a starred preset; failures never hidden."""
-    first = "Standard errors in parentheses."
+    first = UNDER[under]
     if preset.stars:
         source = " (randomization-inference p-values)" if p_column == "p_value_permutation" else ""
         first += f" {star_legend(preset)}{source}."
@@ -520,11 +544,12 @@ def replication_check_table(check: pd.DataFrame, *, preset: str = "aer", excepti
     data = data.assign(status=data["status"].str.replace("_", " "))
     counts = check["status"].value_counts()
     summary = ", ".join(f"{int(counts[s])} {s.replace('_', ' ')}" for s in sorted(counts.index))
-    return descriptive_table(data, title="Replication check: printed and reproduced numbers", label=label,
+    return _long(descriptive_table(data, title="Replication check: printed and reproduced numbers", label=label,
                              preset=preset, columns=columns, stub="row_label", stub_header="Row", panel="table",
                              panel_labels={t: f"Table {t}" for t in data["table"].unique()},
-                             digits={"printed_value": 2, "reproduced_value": 3}, align={"explanation": "p{6cm}"},
-                             notes=[f"All {len(check)} printed cells: {summary}."])
+                             digits={"printed_value": 2, "reproduced_value": 3},
+                             align={"column": r"p{0.15\linewidth}", "explanation": "p{6cm}"},
+                             notes=[f"All {len(check)} printed cells: {summary}."]))
 
 
 VARIANT_LABELS = {"text": "Amighini (text rule)", "printed": "Amighini (printed rule)",
@@ -552,12 +577,19 @@ def classification_table(classified: pd.DataFrame, *, preset: str = "aer",
                                                                  data["product"])]
     columns = {"sign_dX": "ΔX", "sign_dQw": "ΔQw", "delta_M_pp": "ΔM (pp)", "sign_dV": "ΔV",
                **{f"outcome_{v}": VARIANT_LABELS.get(v, "Outcome") for v in variants}}
-    return descriptive_table(data, title=title, label=label, preset=preset, columns=columns, stub="country",
+    return _long(descriptive_table(data, title=title, label=label, preset=preset, columns=columns, stub="country",
                              stub_header="Exporter", panel="_panel", digits={"delta_M_pp": 2},
+                             align={f"outcome_{v}": "p{3cm}" for v in variants},
                              notes=["Signs of the change 1990–2000 in export earnings (ΔX), world demand (ΔQw), "
                                     "market share (ΔM, percentage points) and relative unit value (ΔV); "
                                     "n.a.: a share printed n.a.; such a row is classified where no sign of ΔM would change "
-                                    "the outcome and is 'not classifiable' only where it would."])
+                                    "the outcome and is 'not classifiable' only where it would."]))
+
+
+def _long(table: Table) -> Table:
+    """Mark a table to be set across pages (LaTeX longtable); HTML is unchanged."""
+    table.long = True
+    return table
 
 
 # ------------------------------------------------------------------------------------------------
@@ -566,7 +598,7 @@ def classification_table(classified: pd.DataFrame, *, preset: str = "aer",
 LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
                  "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
 LATEX_SYMBOLS = {"<": "$<$", ">": "$>$", "|": r"\textbar{}", "²": "$^{2}$", "Δ": r"$\Delta$", "−": "$-$",
-                 "–": "--", "—": "---", "≤": r"$\leq$", "≥": r"$\geq$", "χ": r"$\chi$"}
+                 "–": "--", "—": "---", "×": r"$\times$", "≤": r"$\leq$", "≥": r"$\geq$", "χ": r"$\chi$"}
 _LATEX_PATTERN = re.compile("|".join(re.escape(k) for k in [*LATEX_SPECIAL, *LATEX_SYMBOLS]))
 _NEGATIVE_NUMBER = re.compile(r"(^|\()-(?=\d)")
 
@@ -583,6 +615,20 @@ def _latex_cell(text: str, stars: str) -> str:
 
 
 ALIGN_CLASSES = {"l": "left", "c": "center", "r": "right"}
+LONG_TABLE_ROWS = 50  # LaTeX: a table with more printed rows runs across pages instead of shrinking
+
+
+def _long_colspec(align: list[str]) -> str:
+    """xltabular columns: wrapping columns take the width left; without one, the stub column does."""
+    wrap = any(a.startswith("p") and "linewidth" not in a for a in align)
+    return (_long_align("l") if wrap else _long_align("p")) + "".join(_long_align(a) for a in align)
+
+
+def _long_align(align: str) -> str:
+    """A long table's columns: wrapping columns (p{..}) become xltabular's X, which takes the width left."""
+    if align.startswith("p{") and "linewidth" in align:  # a set share of the line: keep it, ragged right
+        return r">{\raggedright\arraybackslash}" + align
+    return r">{\raggedright\arraybackslash}X" if align.startswith("p") else align
 
 
 def _view(table: Table, cell_text, escape) -> dict:
@@ -601,8 +647,11 @@ def _view(table: Table, cell_text, escape) -> dict:
         blocks.append({"headings": [escape(heading)] if heading else [], "rows": rows})
     header_rows = [{"stub": escape(row[0]), "cells": [{"text": escape(t)} for t in row[1:]]}
                    for row in table.header_rows if any(row)]
+    printed_rows = sum(len(b["rows"]) + len(b["headings"]) for b in blocks)
     return {"caption": escape(table.title), "label": table.label, "preset": table.preset,
+            "long": table.long or printed_rows > LONG_TABLE_ROWS,
             "colspec": "l" + "".join(table.align), "ncol": len(table.columns) + 1, "header_rows": header_rows,
+            "long_colspec": _long_colspec(table.align),
             "blocks": blocks, "note_groups": [[escape(n) for n in table.notes]] if table.notes else []}
 
 

@@ -1,0 +1,21 @@
+"""Compile results/report/paper.tex to paper.pdf; list any layout problem in the log."""
+import logging
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(snakemake.scriptdir).resolve().parents[1] / "src"))  # the gvc_clusters package
+from gvc_clusters.errors import InputError
+from gvc_clusters.jobs import run_job
+from gvc_clusters.paper import PaperError, compile_pdf
+
+
+def main():
+    try:
+        problems = compile_pdf(snakemake.input.tex, snakemake.output.pdf, log=snakemake.params.tex_log)
+    except PaperError as err:
+        raise InputError(snakemake.input.tex, str(err)) from err
+    for problem in problems:
+        logging.getLogger("paper").warning("layout: %s", problem)
+
+
+run_job(snakemake, main)

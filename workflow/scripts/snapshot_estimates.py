@@ -1,0 +1,16 @@
+"""Keep this build's estimates and input fingerprints for the next build's "what changed"."""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(snakemake.scriptdir).resolve().parents[1] / "src"))  # the gvc_clusters package
+from gvc_clusters.changes import input_fingerprints, read_estimates, write_snapshot
+from gvc_clusters.jobs import run_job
+
+
+def main():
+    write_snapshot(read_estimates(snakemake.input.estimates),
+                   input_fingerprints(snakemake.params.raw_dir, snakemake.config),
+                   Path(snakemake.output.estimates).parent)
+
+
+run_job(snakemake, main)
