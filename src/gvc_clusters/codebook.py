@@ -163,7 +163,7 @@ def latex_fragment(tables: list[dict]) -> str:
                 latex_escape(t["description"]) + f" Rows: {t['rows']}; key: "
                 + latex_escape(", ".join(t["key"]) or "none") + ".", "",
                 r"{\footnotesize\setlength{\tabcolsep}{3pt}",
-                r"\begin{longtable}{@{}p{3.0cm}p{1.5cm}p{1.7cm}p{2.6cm}p{2.5cm}p{3.3cm}@{}}",
+                r"\begin{longtable}{@{}p{3.0cm}p{1.9cm}p{1.7cm}p{2.4cm}p{2.4cm}p{3.2cm}@{}}",
                 r"\toprule", r"column & type & unit & allowed values & missing means & description \\",
                 r"\midrule", r"\endhead"]
         for c in t["columns"]:

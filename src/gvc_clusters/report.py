@@ -186,7 +186,8 @@ def _ordinal_figure(files, vocabulary: Vocabulary):
     terms = vocabulary.term_labels(t for r in top for t in r.estimates["term"])
     figure = fig.figure_coefficients(top, role="ame", term_labels=terms,
                                      model_labels=[vocabulary.outcome(r.outcome) for r in top])
-    figure.axes[0].set_xlabel("Average marginal effect on the probability of the top category")
+    # Two lines: at 6.5 in wide one line overran the right edge of the long-labelled figure.
+    figure.axes[0].set_xlabel("Average marginal effect on the probability\nof the top upgrading category")
     return figure
 
 

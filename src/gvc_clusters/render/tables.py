@@ -517,14 +517,18 @@ def _cluster_stub(row) -> str:
 
 
 def replication_notes(check: pd.DataFrame, table_id: str) -> list[str]:
-    """The check of one table in two sentences: status counts, then every cell that is no match."""
+    """The check of one table: status counts, then every mismatch with its explanation. Cells the
+    book does not print (n.a.) and truncated matches are only counted here: the replication check
+    table lists each of them, so the table's notes stay short enough to sit under it."""
     mine = check[check["table"].astype(str) == table_id]
     if mine.empty:
         return [f"Replication check: no printed cells of Table {table_id} in the check."]
     counts = mine["status"].value_counts()
     summary = ", ".join(f"{int(counts[s])} {s.replace('_', ' ')}" for s in sorted(counts.index))
     notes = [f"Replication check against the printed table ({len(mine)} cells): {summary}."]
-    for r in mine[~mine["status"].isin(["match"])].itertuples(index=False):
+    if (~mine["status"].isin(["match", "mismatch"])).any():
+        notes[0] += " Cells other than matches and mismatches are listed in the replication check table."
+    for r in mine[mine["status"] == "mismatch"].itertuples(index=False):
         reproduced = format_number(r.reproduced_value, 3) or "n.a."
         printed = "n.a." if _missing(r.printed_value) else f"{r.printed_value:g}"
         explanation = "" if _missing(r.explanation) else f": {r.explanation}"
