@@ -215,36 +215,40 @@ def _normalise_cells(cells: pd.DataFrame) -> pd.DataFrame:
 SQL_CELLS = """
 WITH src AS (
   SELECT CAST(t AS INTEGER) AS t, i, k, CAST(v AS DOUBLE) AS v, {q} AS q FROM {relation}
-), flagged AS (
-  SELECT *, CASE WHEN t BETWEEN {a0} AND {a1} THEN 0 ELSE 1 END AS period,
-         (t IS NULL OR i IS NULL OR k IS NULL OR v IS NULL OR v < 0) AS bad
-  FROM src WHERE t IS NULL OR t BETWEEN {a0} AND {a1} OR t BETWEEN {b0} AND {b1}
+  WHERE t IS NULL OR t BETWEEN {a0} AND {a1} OR t BETWEEN {b0} AND {b1}
 )
-SELECT GROUPING(t) AS cell, i, k, period, t,
-       sum(v) FILTER (WHERE NOT bad) AS value, sum(v) FILTER (WHERE NOT bad AND q > 0) AS uv_value,
-       sum(q) FILTER (WHERE NOT bad AND q > 0) AS quantity, count(*) FILTER (WHERE NOT bad) AS flows,
-       count(*) FILTER (WHERE NOT bad AND q IS NULL) AS q_missing,
-       count(*) FILTER (WHERE NOT bad AND q <= 0) AS q_zero,
-       count(*) AS n_rows, count(*) FILTER (WHERE bad) AS bad_rows,
-       count(*) FILTER (WHERE t IS NULL) AS null_t, count(*) FILTER (WHERE i IS NULL) AS null_i,
-       count(*) FILTER (WHERE k IS NULL) AS null_k, count(*) FILTER (WHERE v IS NULL) AS null_v,
-       min(v) AS min_v
-FROM flagged
-GROUP BY GROUPING SETS ((i, k, period), (t))
+SELECT i, k, CASE WHEN t <= {a1} THEN 0 WHEN t >= {b0} THEN 1 END AS period,
+       sum(v) FILTER (WHERE v >= 0) AS value, sum(v) FILTER (WHERE v >= 0 AND q > 0) AS uv_value,
+       sum(q) FILTER (WHERE v >= 0 AND q > 0) AS quantity, count(*) FILTER (WHERE v >= 0) AS flows,
+       count(*) FILTER (WHERE v >= 0 AND q IS NULL) AS q_missing,
+       count(*) FILTER (WHERE v >= 0 AND q <= 0) AS q_zero,
+       count(*) AS n_rows, count(*) FILTER (WHERE v IS NULL OR v < 0) AS bad_v, min(v) AS min_v,
+       bit_or(CAST(1 AS UBIGINT) << CAST(t - {a0} AS UBIGINT)) FILTER (WHERE v >= 0) AS year_bits
+FROM src GROUP BY ALL
 """
 
 
-def _check_facts(by_year: pd.DataFrame) -> dict:
-    """Facts from the per-year rows of the one scan: rows read, bad rows and an example, years."""
-    bad = int(by_year["bad_rows"].sum())
+def _check_facts(groups: pd.DataFrame, first_year: int) -> dict:
+    """Facts from the one scan's groups: rows read, bad rows (a group with a missing key, or rows
+    with a missing or negative value) and an example, and the years found (bit i = first_year + i)."""
+    null_key = groups["i"].isna() | groups["k"].isna() | groups["period"].isna()
+    bad_rows = groups["n_rows"].where(null_key, groups["bad_v"])
+    bad = int(bad_rows.sum())
     example = (None, None)
     if bad:
-        nulls = {c: int(by_year[f"null_{c}"].sum()) for c in ("t", "i", "k", "v")}
-        column = next((c for c, n in nulls.items() if n), "v")
-        example = (column, None if column != "v" or nulls["v"] else float(by_year["min_v"].min()))
-    years = sorted(int(y) for y, n in zip(by_year["t"], by_year["n_rows"] - by_year["bad_rows"])
-                   if pd.notna(y) and n > 0)
-    return {"rows_in_periods": int(by_year["n_rows"].sum()), "bad_rows": bad, "bad_example": example, "years": years}
+        for column, mask in (("t", groups["period"].isna()), ("i", groups["i"].isna()), ("k", groups["k"].isna())):
+            if mask.any():
+                example = (column, None)
+                break
+        else:
+            negative = groups.loc[groups["bad_v"] > 0, "min_v"]
+            example = ("v", float(negative.min()) if (negative < 0).any() else None)
+    bits = 0
+    for value in groups.loc[~null_key, "year_bits"].dropna():
+        bits |= int(value)
+    years = [first_year + n for n in range(64) if bits >> n & 1]
+    return {"rows_in_periods": int(groups["n_rows"].sum()), "bad_rows": bad, "bad_example": example,
+            "years": years}
 
 
 def _duckdb_relation(files: Sequence[str]) -> tuple[str, str]:
@@ -276,9 +280,8 @@ def _aggregate_duckdb(files, bounds, *, memory_limit_mb, threads, temp_dir, batc
             raise InputError(files[0], f"could not read the trade table: {exc}") from exc
     finally:
         con.close()
-    is_cell = result["cell"] == 1
-    cells = result[is_cell & result["i"].notna() & result["k"].notna() & (result["flows"] > 0)]
-    return cells[CELL_COLUMNS].reset_index(drop=True), _check_facts(result[~is_cell])
+    ok = result["i"].notna() & result["k"].notna() & result["period"].notna() & (result["flows"] > 0)
+    return result.loc[ok, CELL_COLUMNS].reset_index(drop=True), _check_facts(result, a0)
 
 
 def _arrow_dataset(files):
