@@ -71,7 +71,7 @@ from . import export_performance as ep
 from .errors import InputError
 
 __all__ = ["ENGINES", "LAYOUT_COLUMNS", "HS_SECTIONS", "input_files", "aggregate_flows", "measures", "classify",
-           "summary", "group_figure", "run", "write_baci_flows", "simulate_baci_chunks", "planted_outcomes"]
+           "summary", "group_figure", "product_groups", "figure_stem", "run", "write_baci_flows", "simulate_baci_chunks", "planted_outcomes"]
 
 ENGINES = ("duckdb", "arrow", "pandas")
 LAYOUT_COLUMNS = {"flows": ("t", "i", "j", "k", "v", "q"), "aggregated": ("t", "i", "k", "v", "q")}
@@ -552,6 +552,8 @@ def summary(classified: pd.DataFrame, rules: Sequence[str], group_by: str = "sec
     out = pd.concat(frames, ignore_index=True)
     out["group"] = out["group"].astype(str)
     order = {name: n for n, (name, *_) in enumerate(HS_SECTIONS)}
+    if group == "hs2":
+        out["group"] = out["group"].astype(int).map("{:02d}".format)
     out["_g"] = out["group"].map(order) if group == "section" else out["group"].astype(int)
     variants = {v: n for n, v in enumerate([*rules, ep.KR_VARIANT])}
     out["_v"] = out["rule_variant"].map(variants)
@@ -560,14 +562,37 @@ def summary(classified: pd.DataFrame, rules: Sequence[str], group_by: str = "sec
         .reset_index(drop=True)
 
 
+HS_CHAPTERS = [f"{c:02d}" for c in range(1, 98) if c != 77]     # 77 is reserved in the HS
+
+
+def product_groups(group_by: str = "section") -> list[str]:
+    """Every product group's name, data or not: the figures are a fixed set of files (one per group)."""
+    if group_by == "section":
+        return [name for name, *_ in HS_SECTIONS]
+    if group_by == "chapter":
+        return list(HS_CHAPTERS)
+    raise ValueError(f"group_by must be 'section' or 'chapter', got {group_by!r}")
+
+
+def figure_stem(group: str) -> str:
+    return f"group_{group}"
+
+
 def group_figure(summary_table: pd.DataFrame, group: str, title: str):
-    """One horizontal stacked bar per rule variant: the shares of exporter-products by outcome."""
+    """One horizontal stacked bar per rule variant: the shares of exporter-products by outcome.
+    A group without exporter-products gets a figure saying so."""
     from .render.figures import OUTCOME_ORDER, PALETTE, _figure, styled
 
     @styled
     def build():
         data = summary_table[summary_table["group"] == group]
         variants = list(dict.fromkeys(data["rule_variant"]))
+        if not variants:
+            fig, axes = _figure(1, 1, size=(7.0, 1.5))
+            axes[0, 0].set_axis_off()
+            axes[0, 0].set_title(title, loc="left")
+            axes[0, 0].text(0.0, 0.4, "no exporter-product of this group in the input", transform=axes[0, 0].transAxes)
+            return fig
         outcomes = [o for o in OUTCOME_ORDER if o in set(data["outcome"])]
         outcomes += sorted(set(data["outcome"]) - set(outcomes))
         fig, axes = _figure(1, 1, size=(7.0, 1.2 + 0.5 * len(variants)))
@@ -592,7 +617,7 @@ def group_title(group: str, group_by: str, n: int) -> str:
     if group_by == "section":
         name = {s: f"HS section {s}: {label}" for s, _, _, label in HS_SECTIONS}.get(group, group)
     else:
-        name = f"HS chapter {int(group):02d}"
+        name = f"HS chapter {group}"
     return f"{name} ({n:,} exporter-products)"
 
 
@@ -600,15 +625,21 @@ def group_title(group: str, group_by: str, n: int) -> str:
 # The workflow's entry point
 # ----------------------------------------------------------------------------------------------
 
+DEFAULT_PERIODS = {"a": [1995, 2000], "b": [2015, 2020]}
+
+
 def run(options: Mapping, output: Mapping[str, str | Path], *, market_share_rules: Sequence[str],
-        temp_dir: str | Path | None = None) -> dict:
-    """Read the configured input, write the classified Parquet, the summary CSV, the facts JSON and
-    one figure (SVG + PNG) per product group into ``output["figures"]``. Returns the facts."""
+        files: Sequence[str] | None = None, temp_dir: str | Path | None = None) -> dict:
+    """Read the configured input (``files``, or ``options["input"]`` expanded), write the classified
+    Parquet, the summary CSV, the facts JSON and one figure (SVG + PNG) per product group into the
+    folder ``output["figures"]``. ``options`` is config ``trade_flows``. Returns the facts."""
     from .io import write_csv, write_json, write_parquet
     from .render.figures import save_figure
 
-    files = input_files(options["input"])
-    cells, facts = aggregate_flows(files, options["periods"], layout=options.get("layout", "flows"),
+    files = input_files(options["input"]) if files is None else list(files)
+    periods = options.get("periods", DEFAULT_PERIODS)
+    options = {**options, "periods": periods}
+    cells, facts = aggregate_flows(files, periods, layout=options.get("layout", "flows"),
                                    engine=options.get("engine", "duckdb"),
                                    memory_limit_mb=options.get("memory_limit_mb", 3000),
                                    threads=options.get("threads", 2), temp_dir=temp_dir)
@@ -621,16 +652,16 @@ def run(options: Mapping, output: Mapping[str, str | Path], *, market_share_rule
     summ = summary(table, market_share_rules, group_by)
     write_csv(summ, output["summary"])
     figures = Path(output["figures"])
-    figures.mkdir(parents=True, exist_ok=True)
     sizes = summ[summ["rule_variant"] == market_share_rules[0]].groupby("group")["exporter_products"].sum()
-    for group, n in sizes.items():
-        save_figure(group_figure(summ, group, group_title(group, group_by, int(n))), figures / f"group_{group}")
+    for group in product_groups(group_by):
+        n = int(sizes.get(group, 0))
+        save_figure(group_figure(summ, group, group_title(group, group_by, n)), figures / figure_stem(group))
     facts.update(exporter_products=int(len(table)),
                  trimmed_unit_values=int(table["uv_trimmed_a"].sum() + table["uv_trimmed_b"].sum()),
                  not_classifiable={r: int((table[f"outcome_{r}"] == ep.NOT_CLASSIFIABLE).sum())
                                    for r in [*market_share_rules, ep.KR_VARIANT]},
                  periods={p: list(options["periods"][p]) for p in PERIODS}, trim_ratio=options.get("trim_ratio", 10.0),
-                 groups=[str(g) for g in sizes.index])
+                 groups={g: int(sizes[g]) for g in product_groups(group_by) if g in sizes.index})
     write_json(facts, output["facts"])
     return facts
 
