@@ -7,9 +7,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from conftest import ROOT
 from snakemake.utils import validate
 
-from conftest import ROOT
 from gvc_clusters import trade_flows as tf
 from gvc_clusters.errors import InputError
 
@@ -148,7 +148,7 @@ def test_simulation_is_seeded(tmp_path):
 
 
 def test_run_writes_outputs_reproducibly(tmp_path):
-    src = write_csv(tmp_path / "baci.csv")
+    write_csv(tmp_path / "baci.csv")
     outputs = []
     for n in (1, 2):
         out = {"classified": tmp_path / f"r{n}/classification.parquet", "summary": tmp_path / f"r{n}/summary.csv",

@@ -56,7 +56,6 @@ the tests.
 from __future__ import annotations
 
 import glob
-import math
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -70,8 +69,23 @@ import pyarrow.parquet as pq
 from . import export_performance as ep
 from .errors import InputError
 
-__all__ = ["ENGINES", "LAYOUT_COLUMNS", "HS_SECTIONS", "input_files", "aggregate_flows", "measures", "classify",
-           "summary", "group_figure", "product_groups", "figure_stem", "run", "write_baci_flows", "simulate_baci_chunks", "planted_outcomes"]
+__all__ = [
+    "ENGINES",
+    "HS_SECTIONS",
+    "LAYOUT_COLUMNS",
+    "aggregate_flows",
+    "classify",
+    "figure_stem",
+    "group_figure",
+    "input_files",
+    "measures",
+    "planted_outcomes",
+    "product_groups",
+    "run",
+    "simulate_baci_chunks",
+    "summary",
+    "write_baci_flows",
+]
 
 ENGINES = ("duckdb", "arrow", "pandas")
 LAYOUT_COLUMNS = {"flows": ("t", "i", "j", "k", "v", "q"), "aggregated": ("t", "i", "k", "v", "q")}
@@ -192,7 +206,7 @@ def aggregate_flows(files: Sequence[str], periods: Mapping[str, Sequence[int]], 
                          value=missing, expected=f"every year of {a0}-{a1} and {b0}-{b1} (check the files/glob)")
     facts.pop("bad_example", None)
     cells = _normalise_cells(cells)
-    facts.update(engine=engine, layout=layout, files=len(files), cells=int(len(cells)),
+    facts.update(engine=engine, layout=layout, files=len(files), cells=len(cells),
                  q_missing_rows=int(cells["q_missing"].sum()), q_zero_rows=int(cells["q_zero"].sum()))
     return cells, facts
 
@@ -656,7 +670,7 @@ def run(options: Mapping, output: Mapping[str, str | Path], *, market_share_rule
     for group in product_groups(group_by):
         n = int(sizes.get(group, 0))
         save_figure(group_figure(summ, group, group_title(group, group_by, n)), figures / figure_stem(group))
-    facts.update(exporter_products=int(len(table)),
+    facts.update(exporter_products=len(table),
                  trimmed_unit_values=int(table["uv_trimmed_a"].sum() + table["uv_trimmed_b"].sum()),
                  not_classifiable={r: int((table[f"outcome_{r}"] == ep.NOT_CLASSIFIABLE).sum())
                                    for r in [*market_share_rules, ep.KR_VARIANT]},
@@ -838,7 +852,7 @@ def write_baci_flows(path: str | Path, n_rows: int, seed: int, *, planted_path: 
         write_parquet(planted, planted_path)
     n_products, n_imp = _sim_shape(n_rows)
     return {"rows": int(rows), "products": int(n_products), "importers": int(n_imp),
-            "exporter_products": int(len(planted)), "planted_trimmed": int(planted["uv_trimmed_b"].sum())}
+            "exporter_products": len(planted), "planted_trimmed": int(planted["uv_trimmed_b"].sum())}
 
 
 def planted_outcomes(planted: pd.DataFrame, market_share_rules: Sequence[str] = (ep.TEXT_RULE, ep.PRINTED_RULE)

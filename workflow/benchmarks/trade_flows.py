@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(ROOT / "src"))
-from panel_scale import write_figures  # noqa: E402  (shared benchmark helpers)
+from panel_scale import write_figures
 
 ENGINES = ("duckdb", "arrow", "pandas")
 SEED = 20060215
@@ -76,8 +76,8 @@ def worker(step: str, args, out: Path) -> None:
         recovered = all((merged[c] == merged[f"{c}_planted"]).all()
                         for c in ("outcome_text", "outcome_printed", "outcome_kaplinsky_readman"))
         record.update(seconds=seconds, aggregate_seconds=aggregated - start, rows=int(pq_rows(flows)),
-                      cells=facts["cells"], exporter_products=int(len(table)), planted_recovered=bool(recovered),
-                      planted_compared=int(len(merged)))
+                      cells=facts["cells"], exporter_products=len(table), planted_recovered=bool(recovered),
+                      planted_compared=len(merged))
     out.write_text(json.dumps(record))
 
 

@@ -20,7 +20,7 @@ rule classify_trade_flows:
         mem_mb=TRADE_FLOWS.get("memory_limit_mb", 3000) + 1000,
     params:
         code=CODE,
-        figures=f"{TRADE_FLOWS_DIR}/figures",
+        figures=lambda w, output: str(Path(output.summary).parent / "figures"),
         options=TRADE_FLOWS,
         rules=config["export_performance"]["market_share_rules"],
         temp_dir=f"{INTERIM}/trade_flows/spill",
