@@ -592,10 +592,22 @@ def figure_stem(group: str) -> str:
     return f"group_{group}"
 
 
+# Outcomes coloured by the class they share across the three schemes (export_performance.OUTCOME_CLASS).
+FIGURE_CLASSES = {"upgrading": "upgrading", "shift_to_higher_quality_segments": "shift to higher quality",
+                  "downgrading_immiserizing_growth": "downgrading / immiserizing growth",
+                  "withdrawal": "withdrawal / collapse", "ambiguous": "ambiguous (footnote 8)",
+                  "not_classifiable": "not classifiable"}
+FIGURE_COLORS = ["#2ca02c", "#1f77b4", "#ff7f0e", "#d62728", "#bcbd22", "#c7c7c7"]
+FIGURE_CLASS = {o: (c if c is not None else ("ambiguous" if o == ep.AMBIGUOUS else o))
+                for o, c in ep.OUTCOME_CLASS.items()}
+VARIANT_LABELS = {ep.TEXT_RULE: "Amighini, text's rule", ep.PRINTED_RULE: "Amighini, Table 9-1 as printed",
+                  ep.KR_VARIANT: "Kaplinsky-Readman"}
+
+
 def group_figure(summary_table: pd.DataFrame, group: str, title: str):
     """One horizontal stacked bar per rule variant: the shares of exporter-products by outcome.
     A group without exporter-products gets a figure saying so."""
-    from .render.figures import OUTCOME_ORDER, PALETTE, _figure, styled
+    from .render.figures import _figure, styled
 
     @styled
     def build():
@@ -607,22 +619,23 @@ def group_figure(summary_table: pd.DataFrame, group: str, title: str):
             axes[0, 0].set_title(title, loc="left")
             axes[0, 0].text(0.0, 0.4, "no exporter-product of this group in the input", transform=axes[0, 0].transAxes)
             return fig
-        outcomes = [o for o in OUTCOME_ORDER if o in set(data["outcome"])]
-        outcomes += sorted(set(data["outcome"]) - set(outcomes))
-        fig, axes = _figure(1, 1, size=(7.0, 1.2 + 0.5 * len(variants)))
+        fig, axes = _figure(1, 1, size=(7.0, 1.6 + 0.45 * len(variants)))
         ax = axes[0, 0]
         left = np.zeros(len(variants))
-        for n, outcome in enumerate(outcomes):
-            share = np.array([data[(data["rule_variant"] == v) & (data["outcome"] == outcome)]["share_pct"].sum()
+        y = np.arange(len(variants))[::-1]            # the first (default) rule on top
+        classes = data["outcome"].map(lambda o: FIGURE_CLASS.get(o, o))
+        for n, (cls, label) in enumerate(FIGURE_CLASSES.items()):
+            share = np.array([data[(data["rule_variant"] == v) & (classes == cls)]["share_pct"].sum()
                               for v in variants])
-            ax.barh(np.arange(len(variants)), share, left=left, color=PALETTE[n % len(PALETTE)],
-                    label=outcome.replace("_", " "))
+            if not share.any():
+                continue
+            ax.barh(y, share, left=left, color=FIGURE_COLORS[n], label=label)
             left += share
-        ax.set_yticks(np.arange(len(variants)), [v.replace("_", "-") for v in variants])
+        ax.set_yticks(y, [VARIANT_LABELS.get(v, v) for v in variants])
         ax.set_xlim(0, 100)
         ax.set_xlabel("exporter-products (%)")
         ax.set_title(title, loc="left")
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.35 - 0.05 * len(variants)), ncol=3, fontsize=7)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7)
         return fig
     return build()
 
