@@ -499,6 +499,12 @@ SIGN_NAMES = {"sign_dX": "export_earnings_growth_pct", "sign_dQw": "world_demand
               "sign_dM": "market_share_change_pp", "sign_dV": "unit_value_change_pct"}
 
 
+def _sign_text(signs) -> str:
+    """"(dX,dQw,dM,dV)=(+,+,-,?)": "?" where a sign is missing (the book's notation for the signs)."""
+    marks = {1: "+", 0: "0", -1: "-"}
+    return "(dX,dQw,dM,dV)=(" + ",".join("?" if pd.isna(x) else marks[int(x)] for x in signs) + ")"
+
+
 def classify(table: pd.DataFrame, market_share_rules: Sequence[str] = (ep.TEXT_RULE, ep.PRINTED_RULE)) -> pd.DataFrame:
     """Add the signs, ``signs`` text, and per rule ``outcome_<rule>`` (+ ``condition_<rule>`` for
     Amighini rules): ``export_performance``'s classifiers run once per distinct sign pattern."""
@@ -520,7 +526,7 @@ def classify(table: pd.DataFrame, market_share_rules: Sequence[str] = (ep.TEXT_R
         patterns[f"condition_{rule}"] = patterns["pattern"].astype(str).map(got["upgrading_condition"])
     got = ep.classify_kaplinsky_readman(perf).set_index("product_code")
     patterns[f"outcome_{ep.KR_VARIANT}"] = patterns["pattern"].astype(str).map(got["outcome"])
-    patterns["signs"] = [ep._sign_text(row) for _, row in patterns.iterrows()]
+    patterns["signs"] = [_sign_text(row) for row in patterns[list(SIGN_NAMES)].itertuples(index=False)]
     keys = list(SIGN_NAMES)
     merged = out.merge(patterns.drop(columns="pattern"), on=keys, how="left", validate="many_to_one")
     merged.index = out.index
