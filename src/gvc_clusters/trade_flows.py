@@ -169,6 +169,8 @@ def _check_periods(periods: Mapping[str, Sequence[int]]) -> tuple[tuple[int, int
     if a0 > a1 or b0 > b1 or a1 >= b0:
         raise ValueError(f"periods must be [first, last] years with period a before period b, got a={[a0, a1]},"
                          f" b={[b0, b1]}")
+    if b1 - a0 >= 64:   # the DuckDB scan records the years found as bits of one 64-bit integer
+        raise ValueError(f"periods may span at most 64 years, got {a0}-{b1}")
     return (a0, a1), (b0, b1)
 
 
