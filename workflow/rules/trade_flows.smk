@@ -8,7 +8,17 @@ rule classify_trade_flows:
         classified=trade_flows_files()["classified"],
         summary=trade_flows_files()["summary"],
         facts=trade_flows_files()["facts"],
-        figures=trade_flows_figures(),
+        svg=[
+            report(
+                path,
+                caption="../report/trade_flows.rst",
+                category="Chapter 9 on your trade flows",
+                labels={"group": Path(path).stem.removeprefix("group_")},
+            )
+            for path in trade_flows_figures()
+            if path.endswith(".svg")
+        ],
+        png=[path for path in trade_flows_figures() if path.endswith(".png")],
     log:
         "logs/trade_flows/classify_trade_flows.log",
     benchmark:
