@@ -81,14 +81,17 @@ case "${1:-}" in
     bench)
         # Every benchmark figure, printed and written to results/benchmarks/*.csv: rebuild, no-op
         # and dry-run times; ordered probit at 1e6 rows, two-way FE at 1e7 rows and the trade-table
-        # cleaning against the stock implementations, with peak memory (~10 min; --quick: ~1 min).
+        # cleaning against the stock implementations, with peak memory (~10 min; --quick: ~1 min);
+        # chapter 9 on 1e7 and 1e8 BACI-shaped flows, DuckDB and Arrow against pandas (~10 min more).
         ensure_env
         if [ "${2:-}" = "--quick" ]; then
             "$VENV/bin/python" workflow/benchmarks/rebuild.py --repeat 1
             "$VENV/bin/python" workflow/benchmarks/scale.py --quick
+            "$VENV/bin/python" workflow/benchmarks/trade_flows.py --rows 1000000 --calibrate 200000
         else
             "$VENV/bin/python" workflow/benchmarks/rebuild.py
             "$VENV/bin/python" workflow/benchmarks/scale.py
+            "$VENV/bin/python" workflow/benchmarks/trade_flows.py   # 1e7 and 1e8 flows (~10 min, ~3 GB disk)
         fi
         "$VENV/bin/python" workflow/benchmarks/permutation.py   # every permutation p-value, budget 10 s
         ;;

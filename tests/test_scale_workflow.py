@@ -5,10 +5,12 @@ import pandas as pd
 import pytest
 
 from gvc_clusters.scale import TRUE_ORDINAL, TRUE_PANEL
+from gvc_clusters.trade_flows import planted_outcomes
 from workflow_copy import make_workspace, snakemake
 
 pytestmark = pytest.mark.slow
-SMALL = "scale:\n  enabled: true\n  cross_section_rows: 20000\n  panel_entities: 3000\n  panel_years: 10\n"
+SMALL = ("scale:\n  enabled: true\n  cross_section_rows: 20000\n  panel_entities: 3000\n  panel_years: 10\n"
+         "  baci_rows: 50000\n")
 
 
 def test_scale_profile_recovers_the_known_coefficients(tmp_path):
@@ -30,3 +32,10 @@ def test_scale_profile_recovers_the_known_coefficients(tmp_path):
     panel = pd.read_csv(results / "models/panel/scale_two_way/estimates.csv").set_index("term")
     for term, value in TRUE_PANEL.items():
         assert abs(panel.loc[term, "estimate"] - value) < 4 * panel.loc[term, "std_error"]
+    # chapter 9 on the simulated BACI flows: the planted classification comes back under every rule
+    flows = pd.read_parquet(results / "trade_flows/classification.parquet").set_index(["exporter", "hs6"])
+    planted = pd.read_parquet(workspace / "data/simulated/baci_planted.parquet")
+    expected = planted_outcomes(planted[~planted["filler"]]).set_index(["exporter", "hs6"])
+    assert len(expected) > 500
+    for rule in ("text", "printed", "kaplinsky_readman"):
+        assert (flows.loc[expected.index, f"outcome_{rule}"] == expected[f"outcome_{rule}"]).all(), rule

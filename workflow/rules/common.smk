@@ -247,13 +247,70 @@ def scale_outputs():
         f"{SIMULATED}/cluster_cross_section.parquet",
         f"{SIMULATED}/trade_panel.parquet",
         f"{SCALE_DIR}/trade_panel.parquet",
+    ] + (
+        [f"{SIMULATED}/baci_flows.parquet", f"{SIMULATED}/baci_planted.parquet"]
+        if config["trade_flows"].get("enabled")
+        else []
+    )
+
+
+# ---- chapter 9 on a user's trade flows (config trade_flows; off by default) ---------------------
+TRADE_FLOWS = config["trade_flows"]
+TRADE_FLOWS_DIR = f"{RESULTS}/trade_flows"
+TRADE_FLOWS_FILES = {
+    "classified": "classification.parquet",  # one row per exporter x HS-6, every rule variant
+    "summary": "summary.csv",  # product group x rule x outcome counts
+    "facts": "facts.json",  # rows read, quantities missing/zero, trimmed unit values
+}
+
+
+def trade_flows_figures():
+    """One SVG + PNG per product group (every HS section or chapter: a fixed set of files)."""
+    from gvc_clusters.trade_flows import figure_stem, product_groups
+
+    groups = product_groups(TRADE_FLOWS.get("group_by", "section"))
+    return [
+        f"{TRADE_FLOWS_DIR}/figures/{figure_stem(g)}.{ext}"
+        for g in groups
+        for ext in ("svg", "png")
     ]
+
+
+def trade_flows_files():
+    return {k: f"{TRADE_FLOWS_DIR}/{v}" for k, v in TRADE_FLOWS_FILES.items()}
+
+
+def trade_flows_inputs(wildcards):
+    """The configured input files; a glob is expanded now and must match (the data are the user's)."""
+    import glob as _glob
+
+    from snakemake.exceptions import WorkflowError
+
+    spec = TRADE_FLOWS["input"]
+    files = []
+    for pattern in [spec] if isinstance(spec, str) else spec:
+        if any(c in pattern for c in "*?["):
+            found = sorted(_glob.glob(pattern))
+            if not found:
+                raise WorkflowError(
+                    f"trade_flows.input: no file matches {pattern!r} (see config/README.md, trade_flows)"
+                )
+            files += found
+        else:
+            files.append(pattern)
+    return files
+
+
+def trade_flows_outputs():
+    if not TRADE_FLOWS.get("enabled"):
+        return []
+    return list(trade_flows_files().values()) + trade_flows_figures()
 
 
 def final_outputs():
     """Everything `rule all` builds except the replication README and the manifest."""
     if SCALE:
-        return scale_outputs() + model_outputs()
+        return scale_outputs() + model_outputs() + trade_flows_outputs()
     return (
         processed_outputs()
         + validation_outputs()
@@ -263,6 +320,7 @@ def final_outputs():
         + model_outputs()
         + report_outputs()
         + cases_outputs()  # empty unless config `cases:` names some
+        + trade_flows_outputs()
         + codebook_outputs()
     )
 
@@ -278,12 +336,15 @@ def codebook_outputs():
 
 
 def user_input_files():
-    """Files a user added through config (panel specs with their own table), for the README."""
-    return [
+    """Files a user added through config (panel specs with their own table, the trade flows of
+    `trade_flows:`), for the README."""
+    tables = [
         config["panel"]["specs"][name]["table"]
         for name in panel_specs()
         if "table" in config["panel"]["specs"][name]
     ]
+    flows = trade_flows_inputs(None) if TRADE_FLOWS.get("enabled") and not SCALE else []
+    return tables + flows
 
 
 def exhibit_list():
@@ -410,6 +471,12 @@ def output_catalog():
     for path in classification_outputs():
         kind = "table" if Path(path).name == "classification.csv" else "check"
         add([path], "classify_exports", "workflow/scripts/classify_exports.py", kind)
+    add(
+        trade_flows_outputs(),
+        "classify_trade_flows",
+        "workflow/scripts/classify_trade_flows.py",
+        "table",
+    )
     for path in model_outputs():
         kind = Path(path).parts[-3]  # results/models/<kind>/<spec>/<file>
         add(

@@ -38,3 +38,23 @@ rule clean_scale_trade:
         code=CODE,
     script:
         "../scripts/clean_scale_trade.py"
+
+
+rule simulate_baci_flows:
+    output:
+        flows=f"{SIMULATED}/baci_flows.parquet",
+        planted=f"{SIMULATED}/baci_planted.parquet",
+    log:
+        "logs/scale/simulate_baci_flows.log",
+    benchmark:
+        "benchmarks/scale/simulate_baci_flows.tsv"
+    conda:
+        "../envs/pipeline.yaml"
+    resources:
+        mem_mb=2000,
+    params:
+        code=CODE,
+        seed=config["seed"],
+        rows=config["scale"]["baci_rows"],
+    script:
+        "../scripts/simulate_baci_flows.py"

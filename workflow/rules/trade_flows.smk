@@ -1,0 +1,38 @@
+# Chapter 9's classification on a user's trade flows (config trade_flows; off by default).
+
+
+rule classify_trade_flows:
+    input:
+        trade_flows_inputs,
+    output:
+        classified=trade_flows_files()["classified"],
+        summary=trade_flows_files()["summary"],
+        facts=trade_flows_files()["facts"],
+        svg=[
+            report(
+                path,
+                caption="../report/trade_flows.rst",
+                category="Chapter 9 on your trade flows",
+                labels={"group": Path(path).stem.removeprefix("group_")},
+            )
+            for path in trade_flows_figures()
+            if path.endswith(".svg")
+        ],
+        png=[path for path in trade_flows_figures() if path.endswith(".png")],
+    log:
+        "logs/trade_flows/classify_trade_flows.log",
+    benchmark:
+        "benchmarks/trade_flows/classify_trade_flows.tsv"
+    conda:
+        "../envs/pipeline.yaml"
+    threads: TRADE_FLOWS.get("threads", 2)
+    resources:
+        mem_mb=TRADE_FLOWS.get("memory_limit_mb", 3000) + 1000,
+    params:
+        code=CODE,
+        figures=lambda w, output: str(Path(output.summary).parent / "figures"),
+        options=TRADE_FLOWS,
+        rules=config["export_performance"]["market_share_rules"],
+        temp_dir=f"{INTERIM}/trade_flows/spill",
+    script:
+        "../scripts/classify_trade_flows.py"
