@@ -341,7 +341,7 @@ def test_a_very_large_file_in_place_of_a_raw_table_fails_fast(raw_copy):
 
 
 def test_permutation_draws_that_would_run_for_hours_are_refused_with_an_estimate():
-    from gvc_clusters.models.batch import ITERATIONS, SECONDS_PER_UNIT
+    from gvc_clusters.models.cost import ITERATIONS, SECONDS_PER_UNIT
 
     assert preflight.check_permutations(CONFIG) == []  # the book's 4999 batched draws: seconds
     book = preflight.permutation_seconds(preflight.BOOK_CLUSTERS, 4999, 2, 4, 3, 1)
@@ -355,7 +355,7 @@ def test_permutation_draws_that_would_run_for_hours_are_refused_with_an_estimate
     assert str(error) == ("config, column 'ordinal.n_permutations': spec 'ce_governance': 4999 permutation draws x 2 "
                           "term(s) x 3 outcome(s) = 29,994 refits of 1,000,000 rows would take about 144.0 h; refused "
                           "(got 4999; expected at most about 60 min (fewer draws or terms, or n_permutations: 0 at "
-                          "scale; cost model in gvc_clusters/models/batch.py))")
+                          "scale; cost model in gvc_clusters/models/cost.py))")
 
 
 def test_mistyped_key_in_a_profile_is_named(tmp_path):
@@ -385,7 +385,7 @@ def test_mistyped_key_in_the_scale_profile_is_named():
          "'permutation_strata', 'permutation_terms', "
          "'readings', 'regressors', 'se_type'])"),
         ("config, column 'scale.cross_section_row': unknown config key (did you mean 'cross_section_rows'?) (got "
-         "'cross_section_row'; expected one of ['cross_section_rows', 'enabled', 'panel_entities', 'panel_years'])"),
+         "'cross_section_row'; expected one of ['baci_rows', 'cross_section_rows', 'enabled', 'panel_entities', 'panel_years'])"),
     ]
     assert preflight.check_keys(_config(), schema) == []
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .errors import InputError, InputErrors
 from .layout import MODEL_OUTCOMES, MODEL_REGRESSORS
-from .models.batch import MAX_PERMUTATION_SECONDS, estimated_seconds
+from .models.cost import MAX_PERMUTATION_SECONDS, estimated_seconds
 
 # Paths the workflow accepts: letters, digits and . _ - + / (no space, no shell character, no
 # leading dash). The jobs are Python, but Snakemake itself, log names and the replicator's
@@ -28,7 +28,7 @@ PATH_KEYS = ["raw_dir", "interim_dir", "processed_dir", "results_dir"]
 ORDINAL_CLUSTER_BY = ["cluster_id", "sector_group", "ce_degree", *MODEL_OUTCOMES, *MODEL_REGRESSORS]
 
 # Randomization inference is priced by the one cost model of the batched fit that runs it
-# (gvc_clusters.models.batch.estimated_seconds, calibrated by workflow/benchmarks/permutation.py);
+# (gvc_clusters.models.cost.estimated_seconds, calibrated by workflow/benchmarks/permutation.py);
 # a request over its MAX_PERMUTATION_SECONDS is refused before any job runs.
 BOOK_CLUSTERS = 40  # an upper bound on the book's cluster rows (Table 10-1 lists 35)
 MAX_CUTPOINTS = 7   # upgrading scores 0-3 in half steps: at most 7 cutpoints
@@ -154,7 +154,7 @@ def check_permutations(config: dict, where: str = "config") -> list[InputError]:
                                      f"would take about {_duration(seconds)}; refused", column="ordinal.n_permutations",
                                      value=draws, expected=f"at most about {_duration(MAX_PERMUTATION_SECONDS)} "
                                      "(fewer draws or terms, or n_permutations: 0 at scale; cost model in "
-                                     "gvc_clusters/models/batch.py)"))
+                                     "gvc_clusters/models/cost.py)"))
     return errors
 
 

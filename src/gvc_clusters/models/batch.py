@@ -32,9 +32,6 @@ from scipy import optimize, stats
 from .effects import Design
 
 PROB_FLOOR = 1e-20
-SECONDS_PER_UNIT = 2.0e-8     # calibrated by workflow/benchmarks/permutation.py: s per draw*N*P^2*iteration
-ITERATIONS = 6                # typical Newton iterations from a warm start
-MAX_PERMUTATION_SECONDS = 3600.0
 PERMUTATION_MAXITER = 30      # a draw still moving after 30 Newton steps from the null fit is diverging
 
 
@@ -186,11 +183,6 @@ def permutation_indices(rng: np.random.Generator, n_draws: int, strata: np.ndarr
     out = np.empty((n_draws, n), dtype=np.intp)
     out[:, base] = order
     return out
-
-
-def estimated_seconds(n_draws: int, n_obs: int, n_params: int, n_tests: int) -> float:
-    """Rough wall time of ``n_tests`` permutation tests (calibrated by the benchmark)."""
-    return SECONDS_PER_UNIT * n_draws * n_obs * n_params ** 2 * ITERATIONS * n_tests
 
 
 def permutation_test(link, codes, n_cat, design: Design, base: np.ndarray, variable: str, *, n_draws: int,

@@ -213,7 +213,7 @@ def _ordinal_cov_type(spec: dict) -> str:
 
 def check_permutation_budget(name: str, spec: dict, variables: pd.DataFrame, n_permutations: int) -> float:
     """Refuse a spec whose permutation tests would run for more than an hour, with the estimate."""
-    from .batch import MAX_PERMUTATION_SECONDS, estimated_seconds
+    from .cost import MAX_PERMUTATION_SECONDS, estimated_seconds
 
     n_obs = int(variables["has_upgrading_data"].sum())
     n_params = len(spec["regressors"]) + len(spec.get("interactions", [])) + 7   # + at most 7 cutpoints
