@@ -237,6 +237,8 @@ SEEDED_RULES = {
                    "combinations when there are more than `ordinal.max_readings`",
     "fit_panel": "the sample of alternative-reading combinations when there are more than `max_readings`",
     "simulate_scale_data": "the scale profile's simulated data (`config/scale.yaml` only)",
+    "simulate_baci_flows": "the scale profile's simulated BACI-shaped trade flows with planted outcomes "
+                           "(`config/scale.yaml` only)",
     "solve_readings": "the uniform sample of a table's checksum-consistent readings when there are more than "
                       "`readings_solver.max_solutions`",
     "reading_analysis": "the sample of readings re-estimated when their product exceeds `readings_solver.max_fitted`",
