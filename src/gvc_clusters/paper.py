@@ -57,9 +57,11 @@ def pdf_fonts(pdf: str | Path) -> str:
 
 
 def compile_pdf(tex: str | Path, out_pdf: str | Path, *, log: str | Path | None = None,
-                timeout: int = 600) -> list[str]:
+                timeout: int = 600, outside: list[str | Path] = ()) -> list[str]:
     """Compile ``tex`` (with the tables/figures beside it) to ``out_pdf``; return the layout problems.
-    Raises PaperError without latexmk or when TeX stops on an error (the end of its log quoted)."""
+    ``outside``: files the paper inputs from outside its folder (the cases section), copied into
+    the scratch tree at the same relative place. Raises PaperError without latexmk or when TeX
+    stops on an error (the end of its log quoted)."""
     tex = Path(tex)
     if latexmk() is None:
         raise PaperError("config paper.pdf is 'on' but latexmk is not installed: install TeX (Debian: latexmk "
@@ -68,6 +70,10 @@ def compile_pdf(tex: str | Path, out_pdf: str | Path, *, log: str | Path | None 
     with tempfile.TemporaryDirectory(prefix="paper-") as scratch:
         work = Path(scratch) / "report"
         shutil.copytree(tex.parent, work, ignore=shutil.ignore_patterns("*.pdf", "*.html"))
+        for extra in outside:
+            target = work / os.path.relpath(Path(extra).resolve(), tex.parent.resolve())
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(extra, target)
         run = subprocess.run(["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", tex.name],
                              cwd=work, capture_output=True, text=True, timeout=timeout,
                              env={**os.environ, **REPRODUCIBLE_ENV}, check=False)

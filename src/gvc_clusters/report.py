@@ -421,7 +421,8 @@ def write_report(*, tables_dir: str, figures_dir: str, table_list: list[str], nu
                  notes: dict[str, dict], template_dir: str, out_html: str, out_tex: str,
                  out_numbers: str, provenance: list[dict], ordinal: dict | None = None, panel: dict | None = None,
                  labels: dict | None = None, config: dict | None = None, codebook: str = "",
-                 figures: dict[str, str] | None = None, changes: dict | None = None) -> None:
+                 figures: dict[str, str] | None = None, changes: dict | None = None,
+                 cases: str | Path | None = None) -> None:
     tables_dir, figures_dir, template_dir = Path(tables_dir), Path(figures_dir), Path(template_dir)
     ordinal, panel = ordinal or {}, panel or {}
     from .layout import figure_names
@@ -452,7 +453,8 @@ def write_report(*, tables_dir: str, figures_dir: str, table_list: list[str], nu
     context = {"tables": html_numbered, "figures": svg, "captions": figures, "numbers": numbers,
                "notes": {(f"ordinal_{k}" if k in ordinal else f"panel_{k}"): v for k, v in notes.items()}, "sections": plan, "prose": prose_html,
                "footer": footer,
-               "codebook": Path(codebook).read_text(encoding="utf-8") if codebook else None, "changes": changes_view(changes, vocabulary)}
+               "codebook": Path(codebook).read_text(encoding="utf-8") if codebook else None,
+               "cases_section": Path(cases).read_text(encoding="utf-8") if cases else None, "changes": changes_view(changes, vocabulary)}
     Path(out_html).parent.mkdir(parents=True, exist_ok=True)
     Path(out_html).write_text(render_template(template_dir / "report.html.j2", context, autoescape=True),
                               encoding="utf-8")
@@ -461,7 +463,8 @@ def write_report(*, tables_dir: str, figures_dir: str, table_list: list[str], nu
     tex_context = {"tables": tex_tables, "sections": plan, "prose": prose_tex, "macros": macros,
                    "figures_rel": _relative(figures_dir, Path(out_tex).parent),
                    "escape": tab.latex_escape, "footer": footer,
-                   "codebook_rel": _relative(Path(codebook).with_suffix(".tex"), Path(out_tex).parent) if codebook else None}
+                   "codebook_rel": _relative(Path(codebook).with_suffix(".tex"), Path(out_tex).parent) if codebook else None,
+                   "cases_rel": _relative(Path(cases).with_suffix(".tex"), Path(out_tex).parent) if cases else None}
     Path(out_tex).write_text(render_template(template_dir / "paper.tex.j2", tex_context, latex=True),
                              encoding="utf-8")
 

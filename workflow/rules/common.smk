@@ -560,6 +560,13 @@ def cases_outputs():
     ]
 
 
+def cases_section_files():
+    """The "Cases beyond the book" fragments (HTML, LaTeX) the report includes, when cases are chosen."""
+    if not cases_outputs():
+        return []
+    return [f"{CASES_RESULTS}/cases_section.html", f"{CASES_RESULTS}/cases_section.tex"]
+
+
 def machine_outputs():
     """The facts of the machine that built the results: requested by `all`, kept out of the manifest."""
     return [] if SCALE else [f"{RESULTS}/machine.json"]

@@ -96,6 +96,7 @@ rule render_report:
         manifest=f"{RAW}/sources.yaml",
         codebook_html=f"{REPORT}/codebook.html",
         codebook_tex=f"{REPORT}/codebook.tex",
+        cases=cases_section_files(),  # empty unless config `cases:` names some
         templates=[
             "workflow/templates/report.html.j2",
             "workflow/templates/paper.tex.j2",
@@ -136,6 +137,8 @@ rule build_paper:
         numbers=f"{REPORT}/numbers.tex",
         tables=[p for p in report_table_files() if p.endswith(".tex")],
         figures=report_figure_files("png"),
+        codebook=f"{REPORT}/codebook.tex",
+        cases=cases_section_files(),  # empty unless config `cases:` names some
     output:
         pdf=report(
             f"{REPORT}/paper.pdf",

@@ -11,7 +11,8 @@ from gvc_clusters.paper import PaperError, compile_pdf
 
 def main():
     try:
-        problems = compile_pdf(snakemake.input.tex, snakemake.output.pdf, log=snakemake.params.tex_log)
+        problems = compile_pdf(snakemake.input.tex, snakemake.output.pdf, log=snakemake.params.tex_log,
+                               outside=[p for p in snakemake.input.cases if p.endswith(".tex")])
     except PaperError as err:
         raise InputError(snakemake.input.tex, str(err)) from err
     for problem in problems:

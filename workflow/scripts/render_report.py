@@ -29,7 +29,8 @@ def main():
                  template_dir=snakemake.params.template_dir, out_html=out.html, out_tex=out.tex,
                  out_numbers=out.numbers, provenance=provenance, ordinal=snakemake.params.ordinal,
                  panel=snakemake.params.panel, labels=snakemake.params.labels, config=snakemake.config,
-                 figures=snakemake.params.figures, changes=changes, codebook=snakemake.input.codebook_html)
+                 figures=snakemake.params.figures, changes=changes, codebook=snakemake.input.codebook_html,
+                 cases=snakemake.input.cases[0] if snakemake.input.cases else None)
 
 
 run_job(snakemake, main)
