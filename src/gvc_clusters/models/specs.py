@@ -143,7 +143,11 @@ def panel_readings(name: str, spec: dict, tables: dict[str, pd.DataFrame], readi
 
 def run_ordinal_spec(name: str, spec: dict, dataset: pd.DataFrame, *, halves: str, n_permutations: int,
                      seed: int, permutations: bool = True) -> list[ModelResult]:
-    """Fit every outcome × link of one ordered-model spec on the clusters with upgrading data."""
+    """Fit every outcome × link of one ordered-model spec on the clusters with upgrading data
+    (or, for a spec with ``table:``, on the user's table: ``dataset`` is then that table or None)."""
+    if "table" in spec:
+        return run_ordinal_table_spec(name, spec, dataset, n_permutations=n_permutations, seed=seed,
+                                      permutations=permutations)
     from . import ordinal  # statsmodels import is heavy; panel-only jobs need not pay it
 
     variables = model_variables(dataset, halves=spec.get("halves", halves))
@@ -186,11 +190,86 @@ def run_ordinal_spec(name: str, spec: dict, dataset: pd.DataFrame, *, halves: st
     return results
 
 
+def ordinal_table_columns(spec: dict) -> tuple[list[str], list[str]]:
+    """(every column a user-table ordinal spec reads, the ones that must be numbers)."""
+    if "formula" in spec:
+        from .formula import formula_variables
+
+        used = formula_variables(spec["formula"])
+        numeric = [used[0]]                       # the outcome; the formula decides the rest
+    else:
+        used = [*spec["outcomes"], *spec["regressors"]]
+        numeric = list(used)
+    extra = [spec[k] for k in ("cluster_by", "permutation_strata") if spec.get(k)]
+    return list(dict.fromkeys([*used, *extra])), list(dict.fromkeys(numeric))
+
+
+def _ordinal_table_inputs(name: str, spec: dict, frame: pd.DataFrame, outcome: str):
+    """(y, base variables, Design or None, excluded row count) of one outcome of a user-table spec."""
+    from .formula import formula_design
+
+    columns, _ = ordinal_table_columns(spec)
+    if "formula" not in spec:   # the other outcomes' missing values do not exclude a row
+        columns = [outcome, *[c for c in columns if c not in spec["outcomes"]]]
+    used = columns
+    complete = frame[used].notna().all(axis=1)
+    data = frame.loc[complete, used]
+    if not len(data):
+        raise InputError(spec["table"], f"ordinal spec {name!r}: no row has every column of the spec",
+                         column=", ".join(used), expected="rows with outcome and regressors filled")
+    if "formula" in spec:
+        y, base, design = formula_design(spec["formula"], data, reference=spec.get("reference"),
+                                         model_id=f"{name}__{outcome}")
+        return y, base, design, data, int((~complete).sum())
+    return data[outcome], data[list(spec["regressors"])], None, data, int((~complete).sum())
+
+
+def run_ordinal_table_spec(name: str, spec: dict, frame: pd.DataFrame | None, *, n_permutations: int, seed: int,
+                           permutations: bool = True) -> list[ModelResult]:
+    """Every outcome × link of an ordered-model spec on a user's table (CSV or Parquet).
+
+    Rows missing a column of the spec are dropped and counted. Regressors are the spec's
+    ``regressors`` (+ ``interactions``) or its ``formula``; effects, SE options, separation checks
+    and randomization inference are those of the book's specs (``ordinal.fit_ordered``).
+    """
+    from . import ordinal
+    from .formula import formula_parts, formula_reference_note
+
+    if frame is None:
+        columns, numeric = ordinal_table_columns(spec)
+        frame = read_user_table(spec["table"], columns, numeric)
+    outcomes = [formula_parts(spec["formula"])[0]] if "formula" in spec else list(spec["outcomes"])
+    terms = list(spec.get("permutation_terms", [])) if permutations else []
+    results = []
+    for outcome in outcomes:
+        y, base, design, data, n_excluded = _ordinal_table_inputs(name, spec, frame, outcome)
+        strata = spec.get("permutation_strata")
+        for i, link in enumerate(spec.get("links", ["probit"])):
+            permute = permutations and i == 0
+            model_id = f"{name}__{outcome}__{link}"
+            result = ordinal.fit_ordered(
+                y, base, distr=link, model_id=model_id, outcome=outcome, cov_type=_ordinal_cov_type(spec),
+                groups=data[spec["cluster_by"]] if spec.get("se_type") == "cluster" else None,
+                interactions=[list(c) for c in spec.get("interactions", [])] if design is None else (),
+                design=design, permutation_terms=terms if permute else [],
+                n_permutations=n_permutations if permute else 0, seed=seed,
+                permutation_strata=data[strata] if strata else None,
+                profile=permute and len(data) <= PROFILE_MAX_ROWS)
+            result.n_excluded = n_excluded
+            result.sample = f"rows of {spec['table']} with every column of the spec"
+            if design is not None:
+                result.extra["formula"] = spec["formula"]
+                if formula_reference_note(design):
+                    result.notes.append(formula_reference_note(design))
+            results.append(result)
+    return results
+
+
 def ordinal_readings(name: str, spec: dict, dataset: pd.DataFrame, readings: pd.DataFrame, *, halves: str,
                      cap: int, seed: int) -> pd.DataFrame:
     """The spec's coefficients under every combination of alternative readings (no permutations:
     the range of estimates and model p-values is what shows whether a reading matters)."""
-    if not spec.get("readings"):
+    if not spec.get("readings") or "table" in spec:
         return pd.DataFrame(columns=READING_COLUMNS)
     rows = []
     for reading, data in reading_datasets(dataset, readings, cap=cap, seed=seed).items():
