@@ -23,6 +23,15 @@ import pandas as pd
 from .effects import Design
 from .errors import ModelError
 
+
+
+def formula_errors() -> tuple[type[Exception], ...]:
+    """What building a formula's matrix can raise: formulaic's own errors, a bad column or level
+    (imported lazily: formulaic takes most of a second to import, and preflight runs at every start)."""
+    from formulaic.errors import FormulaicError
+
+    return (FormulaicError, ValueError, KeyError, TypeError, NameError, SyntaxError)
+
 _C_CALL = re.compile(r"^C\(\s*([A-Za-z_][A-Za-z0-9_.]*)\s*(?:,\s*(?:Treatment|contr\.treatment)\(\s*"
                      r"(?:base\s*=\s*)?['\"]?([^'\")]*)['\"]?\s*\)\s*)?\)$")
 
@@ -84,7 +93,7 @@ def formula_design(formula: str, data: pd.DataFrame, *, reference: dict | None =
     try:
         matrix = model_matrix("1 + " + spec_rhs if not re.search(r"(^|\+)\s*[01]\s*($|\+)|-\s*1", spec_rhs)
                               else spec_rhs, data, na_action="raise")
-    except Exception as err:  # formulaic raises many types: name them for the user
+    except formula_errors() as err:
         raise ModelError(f"{model_id}: cannot build the model matrix of {formula!r}: {err}") from None
     model_spec = matrix.model_spec
     contrasts = model_spec.factor_contrasts
@@ -114,7 +123,7 @@ def formula_design(formula: str, data: pd.DataFrame, *, reference: dict | None =
         for expr, var in cat_var.items():
             if part.startswith(expr + "["):
                 level = part[len(expr) + 1:-1]
-                level = level[2:] if level.startswith("T.") else level
+                level = level.removeprefix("T.")
                 name = f"{var}[{level}]"
                 if name not in values:
                     values[name] = (data[var].astype(str).to_numpy() == level).astype(float)
@@ -126,7 +135,7 @@ def formula_design(formula: str, data: pd.DataFrame, *, reference: dict | None =
             try:
                 values[part] = np.asarray(model_matrix("0 + " + part, data, na_action="raise"),
                                           dtype=float)[:, 0]
-            except Exception as err:
+            except formula_errors() as err:
                 raise ModelError(f"{model_id}: cannot evaluate {part!r} of {formula!r}: {err}") from None
             variables.append(part)
         return part
