@@ -92,16 +92,24 @@ def _require_numeric(frame: pd.DataFrame, columns: list[str], path: Path, first_
         frame[column] = as_number
 
 
+def _entity_columns(spec: dict) -> list[str]:
+    return list(spec["entity"]) if isinstance(spec["entity"], list) else [spec["entity"]]
+
+
 def spec_columns(spec: dict) -> list[str] | None:
     """The columns a user-table spec needs (None for the book's panels: read whole)."""
     if "table" not in spec:
         return None
-    return list(dict.fromkeys([spec["entity"], spec["time"], spec["outcome"], *spec["regressors"]]))
+    return list(dict.fromkeys([*_entity_columns(spec), spec["time"], spec["outcome"], *spec["regressors"],
+                               *([spec["weights"]] if spec.get("weights") else []), *spec.get("absorb", [])]))
 
 
 def numeric_columns(spec: dict) -> list[str]:
-    """The columns of a user table that must be numbers (outcome and regressors)."""
-    return list(dict.fromkeys([spec["outcome"], *spec["regressors"]])) if "table" in spec else []
+    """The columns of a user table that must be numbers (outcome, regressors, weights)."""
+    if "table" not in spec:
+        return []
+    return list(dict.fromkeys([spec["outcome"], *spec["regressors"], *([spec["weights"]] if spec.get("weights")
+                                                                         else [])]))
 
 
 def run_panel_spec(name: str, spec: dict, tables: dict[str, pd.DataFrame]) -> list[ModelResult]:
@@ -110,11 +118,20 @@ def run_panel_spec(name: str, spec: dict, tables: dict[str, pd.DataFrame]) -> li
     if "table" in spec:
         frame = tables["user"] if "user" in tables else read_user_table(spec["table"], spec_columns(spec),
                                                                         numeric_columns(spec))
-        return [panel.fit_panel(frame, entity=spec["entity"], time=spec["time"], outcome=spec["outcome"],
-                                regressors=spec["regressors"], estimator=spec.get("estimator", "panel_ols"),
-                                entity_effects=spec.get("entity_effects", False),
-                                time_effects=spec.get("time_effects", False), se_type=se_type,
-                                bandwidth=spec.get("bandwidth"), model_id=name, sample=str(spec["table"]))]
+        estimators = spec.get("estimator", "panel_ols")
+        several = isinstance(estimators, list)
+        fits = []
+        for estimator in (estimators if several else [estimators]):
+            effects = estimator == "panel_ols"   # effects belong to the within estimator only
+            fits.append(panel.fit_panel(
+                frame, entity=spec["entity"], time=spec["time"], outcome=spec["outcome"],
+                regressors=spec["regressors"], estimator=estimator,
+                entity_effects=spec.get("entity_effects", False) and effects,
+                time_effects=spec.get("time_effects", False) and effects, se_type=se_type,
+                bandwidth=spec.get("bandwidth"), model_id=f"{name}__{estimator}" if several else name,
+                sample=str(spec["table"]), weights=spec.get("weights"),
+                absorb=spec.get("absorb", []) if effects else ()))
+        return fits
     build = panel_build(spec, tables)
     if spec["panel"] == "upgrading":
         fits = panel.fit_upgrading_governance(build, model_id=name, se_type=se_type,
