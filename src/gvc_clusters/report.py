@@ -46,15 +46,24 @@ def load_spec_results(estimates: str | Path, models: str | Path) -> list[ModelRe
     return load_results(read_estimates(estimates), json.loads(Path(models).read_text(encoding="utf-8")))
 
 
+def spec_term_labels(results: list[ModelResult]) -> dict[str, str]:
+    """The book's term labels, plus a user spec's own (config ``labels:``, kept in extra["term_labels"])."""
+    labels = dict(TERM_LABELS)
+    for r in results:
+        labels.update(r.extra.get("term_labels") or {})
+    return labels
+
+
 def ordinal_tables(spec: str, results: list[ModelResult], preset: str) -> dict[str, tab.Table]:
     """Coefficients of every outcome × link, and AMEs (main link) on the top category."""
     labels = [r.kind.split("_")[1] for r in results]  # the outcome is the renderer's own header row
-    coef = tab.regression_table(results, preset=preset, term_labels=TERM_LABELS, column_labels=labels,
+    term_labels = spec_term_labels(results)
+    coef = tab.regression_table(results, preset=preset, term_labels=term_labels, column_labels=labels,
                                 title=f"Ordered models of upgrading: {spec.replace('_', ' ')}",
                                 label=f"tab:ordinal_{spec}", p_column="p_value")
     coef.notes += profile_notes(results)
     main = [r for r in results if r.kind == results[0].kind]
-    ame = tab.regression_table(main, preset=preset, role="ame", terms=None, term_labels=TERM_LABELS,
+    ame = tab.regression_table(main, preset=preset, role="ame", terms=None, term_labels=term_labels,
                                cutpoints=False,
                                title=f"Average marginal effects on each upgrading category: {spec.replace('_', ' ')}",
                                label=f"tab:ordinal_{spec}_ame", notes=effect_notes(main))
@@ -108,7 +117,7 @@ def panel_table(spec: str, results: list[ModelResult], preset: str) -> tab.Table
                  for r in results)
         descriptive = DESCRIPTIVE_PANELS["us_imports" if us else "trade_share_change"]
     title = f"Panel models: {spec.replace('_', ' ')}" + (" (descriptive)" if descriptive else "")
-    return tab.regression_table(results, preset=preset, term_labels=TERM_LABELS, column_labels=labels,
+    return tab.regression_table(results, preset=preset, term_labels=spec_term_labels(results), column_labels=labels,
                                 title=title, label=f"tab:panel_{spec}", notes=[descriptive] if descriptive else [])
 
 
@@ -146,7 +155,8 @@ def write_figures(*, processed_dir: str, classification: str, ordinal: dict, pan
     dataset = read_parquet(processed / "clusters/model_dataset.parquet")
     ordinal_results = [r for files in ordinal.values() for r in load_spec_results(*files)]
     panel_results = [r for files in panel.values() for r in load_spec_results(*files)]
-    main_ordinal = [r for r in ordinal_results if r.kind == "ordered_probit"]
+    # the book's figure: a user's table (extra["user_table"]) has its own tables, not this figure
+    main_ordinal = [r for r in ordinal_results if r.kind == "ordered_probit" and "user_table" not in r.extra]
     top = _top_category_ames(main_ordinal)
     interactions = [t for r in panel_results for t in r.estimates["term"] if "_x_" in t]
     classified = pd.read_csv(classification)

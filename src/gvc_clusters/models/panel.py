@@ -444,12 +444,13 @@ def _fit_absorbed(frame, *, entity, time, outcome, regressors, entity_effects, t
     extra = {"cov": _cov_dict(res.params.index, np.asarray(res.cov)), "df_resid": int(res.df_resid),
              "df_model": int(res.df_model), "absorbed": levels, "weights": weights, "debiased": True,
              "engine": "linearmodels AbsorbingLS", "n_entities": n_ent, "n_periods": n_time,
+             "r2_inclusive": _float(res.rsquared),
              "small_sample_correction": "n/(n - K - absorbed levels)" + (
                  ", clusters G/(G-1)" if se_type.startswith("cluster") else "")}
     fixed = {c: True for c in effects}   # one indicator row per absorbed column
     result = ModelResult(model_id=model_id, kind="panel_ols", outcome=outcome, estimates=estimate_rows(rows),
                          n_obs=int(res.nobs), se_type="", converged=True, statistic_name="t",
-                         r2=_float(res.rsquared), r2_within=_float(getattr(res, "rsquared_absorbed", None)),
+                         r2=_float(res.absorbed_rsquared),   # net of every absorbed effect, as PanelOLS
                          fixed_effects=fixed, extra=extra,
                          notes=[f"absorbed effects: {', '.join(f'{c} ({n} levels)' for c, n in levels.items())}"
                                 + (f"; weighted by {weights}" if weights else "")])

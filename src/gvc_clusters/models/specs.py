@@ -131,6 +131,8 @@ def run_panel_spec(name: str, spec: dict, tables: dict[str, pd.DataFrame]) -> li
                 bandwidth=spec.get("bandwidth"), model_id=f"{name}__{estimator}" if several else name,
                 sample=str(spec["table"]), weights=spec.get("weights"),
                 absorb=spec.get("absorb", []) if effects else ()))
+            if spec.get("labels"):
+                fits[-1].extra["term_labels"] = dict(spec["labels"])
         return fits
     build = panel_build(spec, tables)
     if spec["panel"] == "upgrading":
@@ -274,6 +276,9 @@ def run_ordinal_table_spec(name: str, spec: dict, frame: pd.DataFrame | None, *,
                 profile=permute and len(data) <= PROFILE_MAX_ROWS)
             result.n_excluded = n_excluded
             result.sample = f"rows of {spec['table']} with every column of the spec"
+            result.extra["user_table"] = str(spec["table"])
+            if spec.get("labels"):
+                result.extra["term_labels"] = dict(spec["labels"])
             if design is not None:
                 result.extra["formula"] = spec["formula"]
                 if formula_reference_note(design):
