@@ -188,3 +188,17 @@ def test_preflight_prices_permutations_on_the_tables_rows(tmp_path):
     (error,) = check_permutations(_config({"table": str(path), "outcomes": ["y"], "regressors": ["x"],
                                            "permutation_terms": ["x"]}))
     assert "2,000,000 rows" in str(error)
+
+
+def test_user_spec_labels_reach_the_report_tables(firms_csv):
+    from gvc_clusters import report
+    from gvc_clusters.render import tables as tab
+
+    spec = {"table": str(firms_csv), "formula": "upgrading ~ x + C(sector) + x:C(governance)", "links": ["probit"],
+            "labels": {"x": "Export share", "sector[b]": "Sector b (vs a)"}}
+    results = run_ordinal_spec("firms", spec, None, halves="keep", n_permutations=0, seed=1)
+    tables = report.ordinal_tables("firms", results, "aer")
+    coef_html = tab.to_html(tables["ordinal_firms"])
+    assert "Export share" in coef_html and "Sector b (vs a)" in coef_html and "sector[c]" in coef_html
+    assert "Export share" in tab.to_html(tables["ordinal_firms_ame"])
+    assert results[0].extra["user_table"] == str(firms_csv)
