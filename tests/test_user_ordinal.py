@@ -119,7 +119,7 @@ def test_categorical_effects_are_changes_from_the_reference_and_x_moves_its_inte
 
 def test_formula_design_rebuilds_formulaics_matrix_and_takes_config_references():
     data = simulated_firms(200)
-    _, base, design = formula_design("upgrading ~ C(sector) * x", data, reference={"sector": "c"})
+    _, _base, design = formula_design("upgrading ~ C(sector) * x", data, reference={"sector": "c"})
     assert design.columns == ["sector[a]", "sector[b]", "x", "sector[a]:x", "sector[b]:x"]
     assert design.factors["sector"]["reference"] == "c"
     assert design.derived("x") == ["x", "sector[a]:x", "sector[b]:x"]

@@ -113,7 +113,7 @@ def test_several_estimators_in_one_spec(flows_csv):
     fits = run_panel_spec("flows", spec, {})
     assert [f.model_id for f in fits] == ["flows__panel_ols", "flows__random_effects", "flows__pooled_ols"]
     assert [f.kind for f in fits] == ["panel_ols", "random_effects", "pooled_ols"]
-    fe, re_, pooled = (_coefs(f)["tariff"] for f in fits)
+    fe, _re, pooled = (_coefs(f)["tariff"] for f in fits)
     assert fe == pytest.approx(BETA["tariff"], abs=0.05)
     assert pooled != pytest.approx(fe, abs=0.01)    # tariff correlates with the exporter effect
 
@@ -134,3 +134,29 @@ def test_bad_weights_and_misspelt_keys(flows_csv, tmp_path):
     assert named == {("prodcut", "panel.specs.flows.entity"), ("yaer", "panel.specs.flows.absorb"),
                      ("wieght", "panel.specs.flows.weights")}
     assert all("flows.csv" in str(e) for e in errors)
+
+
+@pytest.mark.parametrize("se_type", ["unadjusted", "robust", "cluster_entity"])
+@pytest.mark.parametrize("weights", [None, "weight"])
+def test_fast_engine_absorbs_three_effects_as_absorbingls_and_the_dummy_fit(se_type, weights):
+    from gvc_clusters.models.panel import fit_panel
+
+    data = simulated_flows()
+    common = dict(entity=["country", "product"], time="year", outcome="log_value", regressors=list(BETA),
+                  absorb=["country", "product", "year"], weights=weights, se_type=se_type, model_id="flows")
+    slow = fit_panel(data, engine="linearmodels", **common)
+    fast = fit_panel(data, engine="fast", **common)
+    assert fast.extra["engine"] == "fast" and slow.extra["engine"] == "linearmodels AbsorbingLS"
+    a = slow.estimates.set_index("term")
+    b = fast.estimates.set_index("term")
+    np.testing.assert_allclose(b["estimate"], a["estimate"], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(b["std_error"], a["std_error"], rtol=1e-6)
+    assert fast.r2 == pytest.approx(slow.r2, abs=1e-9)
+    assert fast.extra["df_resid"] == slow.extra["df_resid"] == len(data) - 3 - (12 + 15 + 8 - 2 - 1)
+    dummy = _dummy_fit(data, ["country", "product", "year"], weights=weights)
+    for term in BETA:
+        assert b.loc[term, "estimate"] == pytest.approx(dummy.params[term], abs=1e-8)
+    if se_type == "unadjusted":   # the dummy fit's own SEs: same residual df
+        names = list(dummy.params.index)
+        for term in BETA:
+            assert b.loc[term, "std_error"] == pytest.approx(dummy.bse.iloc[names.index(term)], rel=1e-8)

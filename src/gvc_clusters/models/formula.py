@@ -24,7 +24,6 @@ from .effects import Design
 from .errors import ModelError
 
 
-
 def formula_errors() -> tuple[type[Exception], ...]:
     """What building a formula's matrix can raise: formulaic's own errors, a bad column or level
     (imported lazily: formulaic takes most of a second to import, and preflight runs at every start)."""

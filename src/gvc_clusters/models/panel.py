@@ -88,14 +88,14 @@ def fit_panel(frame: pd.DataFrame, *, entity: str, time: str, outcome: str, regr
     if absorb or weights:
         if estimator != "panel_ols" and absorb:
             raise ModelError(f"{model_id}: absorbed effects need estimator='panel_ols', got {estimator!r}")
-        if engine == "fast":
-            raise ModelError(f"{model_id}: the fast engine covers unweighted entity/time effects only; "
-                             "weights and absorb use engine='linearmodels' (or auto)")
+        if engine == "fast" and not absorb:
+            raise ModelError(f"{model_id}: the fast engine covers weights only with absorb (any number of "
+                             "absorbed effects); use engine='linearmodels' (or auto)")
     if absorb:
         return _fit_absorbed(frame, entity=entity, time=time, outcome=outcome, regressors=regressors,
                              entity_effects=entity_effects, time_effects=time_effects, se_type=se_type,
                              model_id=model_id, constant=constant, min_clusters=min_clusters, sample=sample,
-                             weights=weights, absorb=absorb)
+                             weights=weights, absorb=absorb, engine=engine)
     data, labels, n_missing = _prepare(frame, entity, time, outcome, regressors, model_id, weights=weights)
     ent_codes, n_ent = fast_fe.group_codes(data[entity].to_numpy())
     time_codes, n_time = fast_fe.group_codes(data[time].to_numpy())
@@ -403,8 +403,11 @@ def collinear_columns(x: pd.DataFrame, tol: float = 1e-10) -> list[str]:
 
 
 def _fit_absorbed(frame, *, entity, time, outcome, regressors, entity_effects, time_effects, se_type, model_id,
-                  constant, min_clusters, sample, weights, absorb) -> ModelResult:
-    """OLS with any number of absorbed categorical effects (linearmodels AbsorbingLS), weighted or not."""
+                  constant, min_clusters, sample, weights, absorb, engine="auto") -> ModelResult:
+    """OLS with any number of absorbed categorical effects, weighted or not: linearmodels' AbsorbingLS,
+    or from FAST_MIN_ROWS rows (or ``engine="fast"``) the fast engine's alternating projections
+    (``fast_fe.fit_absorbing``, the same numbers) when there are two or more effects and the
+    covariance is not two-way clustered."""
     from linearmodels.iv.absorbing import AbsorbingLS
 
     if se_type == "driscoll_kraay":
@@ -427,6 +430,16 @@ def _fit_absorbed(frame, *, entity, time, outcome, regressors, entity_effects, t
            "cluster_time": ("clustered", {"clusters": pd.DataFrame({time: time_codes})}),
            "cluster_twoway": ("clustered", {"clusters": pd.DataFrame({entity: ent_codes, time: time_codes})}),
            }[se_type]
+    fast_ok = len(effects) >= 2 and se_type != "cluster_twoway"
+    if engine == "fast" and not fast_ok:
+        raise ModelError(f"{model_id}: the fast engine absorbs two or more effects with an unadjusted, robust or "
+                         f"one-way clustered covariance; got {len(effects)} effect(s) and {se_type}")
+    if engine == "fast" or (engine == "auto" and fast_ok and len(data) >= FAST_MIN_ROWS):
+        return _fit_absorbed_fast(data, spec={"model_id": model_id, "outcome": outcome, "regressors": regressors,
+                                              "se_type": se_type, "constant": constant, "weights": weights,
+                                              "entity": entity, "time": time, "effects": effects},
+                                  ent_codes=ent_codes, n_ent=n_ent, time_codes=time_codes, n_time=n_time,
+                                  clusters=clusters, n_missing=n_missing, sample=sample, labels=labels)
     model = AbsorbingLS(data[outcome].astype(float), x, absorb=absorbed,
                         weights=data[weights].astype(float) if weights else None)
     try:
@@ -456,6 +469,48 @@ def _fit_absorbed(frame, *, entity, time, outcome, regressors, entity_effects, t
                                 + (f"; weighted by {weights}" if weights else "")])
     return _finish(result, {"se_type": se_type, "entity": entity, "time": time}, clusters, n_missing, sample,
                    labels, n_time)
+
+
+def _fit_absorbed_fast(data, *, spec, ent_codes, n_ent, time_codes, n_time, clusters, n_missing, sample,
+                       labels) -> ModelResult:
+    """The fast engine's absorbed-effects fit (fast_fe.fit_absorbing), reported as _fit_absorbed does."""
+    effects = spec["effects"]
+    codes = [fast_fe.group_codes(data[c].to_numpy())[0] for c in effects]
+    se_type = spec["se_type"]
+    cluster_codes = {"cluster_entity": ent_codes, "cluster_time": time_codes}.get(se_type)
+    try:
+        fit = fast_fe.fit_absorbing(
+            data[spec["outcome"]].to_numpy(dtype=np.float64),
+            [data[c].to_numpy(dtype=np.float64) for c in spec["regressors"]], spec["regressors"], codes,
+            weights=data[spec["weights"]].to_numpy(dtype=np.float64) if spec["weights"] else None,
+            constant=spec["constant"], cov_type="cluster" if cluster_codes is not None else se_type,
+            clusters=cluster_codes)
+    except fast_fe.FastFEError as err:
+        raise ModelError(f"{spec['model_id']}: {err}") from err
+    se = fit.std_errors
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tstat = fit.params / se
+    pval = 2 * stats.t.sf(np.abs(tstat), fit.df_resid)
+    q = stats.t.ppf(0.975, fit.df_resid)
+    rows = [{"role": "coef", "term": name, "estimate": float(b), "std_error": float(s), "statistic": float(t),
+             "p_value": float(p), "ci_low": float(b - q * s), "ci_high": float(b + q * s)}
+            for name, b, s, t, p in zip(fit.names, fit.params, se, tstat, pval)]
+    levels = {c: int(k.max()) + 1 for c, k in zip(effects, codes)}
+    extra = {"cov": _cov_dict(fit.names, fit.cov), "df_resid": fit.df_resid, "df_model": fit.df_model,
+             "absorbed": levels, "weights": spec["weights"], "debiased": True, "engine": "fast",
+             "n_entities": n_ent, "n_periods": n_time,
+             "fast": {"demeaning": fit.method, "iterations": fit.iterations, "absorbed_df": fit.extra_df},
+             "small_sample_correction": "n/(n - K - absorbed levels)" + (
+                 ", clusters G/(G-1)" if se_type.startswith("cluster") else "")}
+    result = ModelResult(model_id=spec["model_id"], kind="panel_ols", outcome=spec["outcome"],
+                         estimates=estimate_rows(rows), n_obs=fit.nobs, se_type="", converged=fit.converged,
+                         statistic_name="t", r2=_float(fit.r2), loglik=_float(fit.loglik),
+                         fixed_effects={c: True for c in effects}, extra=extra,
+                         notes=[f"absorbed effects: {', '.join(f'{c} ({n} levels)' for c, n in levels.items())}"
+                                + (f"; weighted by {spec['weights']}" if spec["weights"] else "")
+                                + f"; fast engine ({fit.method}), equal to linearmodels AbsorbingLS to rounding"])
+    return _finish(result, {"se_type": se_type, "entity": spec["entity"], "time": spec["time"]}, clusters,
+                   n_missing, sample, labels, n_time)
 
 
 def _result_from_linearmodels(res, spec, options) -> ModelResult:
