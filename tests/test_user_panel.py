@@ -142,8 +142,8 @@ def test_fast_engine_absorbs_three_effects_as_absorbingls_and_the_dummy_fit(se_t
     from gvc_clusters.models.panel import fit_panel
 
     data = simulated_flows()
-    common = dict(entity=["country", "product"], time="year", outcome="log_value", regressors=list(BETA),
-                  absorb=["country", "product", "year"], weights=weights, se_type=se_type, model_id="flows")
+    common = {"entity": ["country", "product"], "time": "year", "outcome": "log_value", "regressors": list(BETA),
+              "absorb": ["country", "product", "year"], "weights": weights, "se_type": se_type, "model_id": "flows"}
     slow = fit_panel(data, engine="linearmodels", **common)
     fast = fit_panel(data, engine="fast", **common)
     assert fast.extra["engine"] == "fast" and slow.extra["engine"] == "linearmodels AbsorbingLS"
