@@ -160,3 +160,34 @@ def test_fast_engine_absorbs_three_effects_as_absorbingls_and_the_dummy_fit(se_t
         names = list(dummy.params.index)
         for term in BETA:
             assert b.loc[term, "std_error"] == pytest.approx(dummy.bse.iloc[names.index(term)], rel=1e-8)
+
+
+def test_panel_formula_with_a_categorical_interaction_equals_the_dummy_fit(flows_csv):
+    """log_value ~ tariff + log_gdp + tariff:C(region): the tariff slope differs by region; the
+    formula's columns are the dummies' products against the reference region (north)."""
+    data = simulated_flows()
+    data["region"] = np.where(data["country"].isin(["c0", "c1", "c2", "c3"]), "north", "south")
+    data.loc[data["country"].isin(["c4", "c5", "c6"]), "region"] = "east"
+    path = flows_csv.parent / "flows_region.csv"
+    data.to_csv(path, index=False)
+    spec = {"table": str(path), "entity": ["country", "product"], "time": "year",
+            "formula": "log_value ~ tariff + log_gdp + tariff:C(region)", "reference": {"region": "north"},
+            "entity_effects": True, "time_effects": True, "se_type": "cluster_entity",
+            "labels": {"tariff:region[south]": "Tariff x south"}}
+    (fit,) = run_panel_spec("flows", spec, {})
+    coefs = _coefs(fit)
+    assert list(coefs.index) == ["const", "tariff", "log_gdp", "tariff:region[east]", "tariff:region[south]"]
+    data["pair"] = data["country"] + "|" + data["product"]
+    extra = pd.DataFrame({"tariff:region[east]": data.tariff * (data.region == "east"),
+                          "tariff:region[south]": data.tariff * (data.region == "south")})
+    dummies = [pd.get_dummies(data[c].astype(str), prefix=c, drop_first=True, dtype=float) for c in ("pair", "year")]
+    X = sm.add_constant(pd.concat([data[list(BETA)], extra, *dummies], axis=1))
+    dummy = sm.OLS(data["log_value"], X).fit()
+    for term in ["tariff", "log_gdp", "tariff:region[east]", "tariff:region[south]"]:
+        assert coefs[term] == pytest.approx(dummy.params[term], abs=1e-8)
+    assert coefs["tariff"] == pytest.approx(BETA["tariff"], abs=0.06)          # no true difference by region
+    assert abs(coefs["tariff:region[south]"]) < 0.1
+    assert fit.extra["formula"].startswith("log_value ~") and fit.extra["term_labels"]
+    errors = check_user_tables({"panel": {"specs": {"flows": {**spec, "formula": "log_value ~ tarif + C(regoin)"}}}})
+    assert {e.column for e in errors} == {"tarif", "regoin"}
+    assert all("panel.specs.flows.formula" in str(e) for e in errors)

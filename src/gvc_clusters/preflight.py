@@ -135,6 +135,11 @@ def _spec_table_fields(kind: str, spec: dict) -> tuple[dict[str, list[str]], lis
         absorb = spec.get("absorb", [])
         wanted["absorb"] = list(absorb)
         numeric = [spec.get("outcome"), *spec.get("regressors", []), spec.get("weights")]
+        if "formula" in spec:
+            from .models.formula import formula_variables
+
+            wanted["formula"] = formula_variables(spec["formula"])
+            numeric.append(wanted["formula"][0])
     elif "formula" in spec:
         from .models.formula import formula_variables
 

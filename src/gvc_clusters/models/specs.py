@@ -96,11 +96,21 @@ def _entity_columns(spec: dict) -> list[str]:
     return list(spec["entity"]) if isinstance(spec["entity"], list) else [spec["entity"]]
 
 
+def _model_columns(spec: dict) -> tuple[list[str], list[str]]:
+    """(outcome and regressor columns, the ones that must be numeric) of a panel user spec."""
+    if "formula" in spec:
+        from .formula import formula_variables
+
+        used = formula_variables(spec["formula"])
+        return used, used[:1]   # the formula decides how the right-hand side is coded
+    return [spec["outcome"], *spec["regressors"]], [spec["outcome"], *spec["regressors"]]
+
+
 def spec_columns(spec: dict) -> list[str] | None:
     """The columns a user-table spec needs (None for the book's panels: read whole)."""
     if "table" not in spec:
         return None
-    return list(dict.fromkeys([*_entity_columns(spec), spec["time"], spec["outcome"], *spec["regressors"],
+    return list(dict.fromkeys([*_entity_columns(spec), spec["time"], *_model_columns(spec)[0],
                                *([spec["weights"]] if spec.get("weights") else []), *spec.get("absorb", [])]))
 
 
@@ -108,8 +118,27 @@ def numeric_columns(spec: dict) -> list[str]:
     """The columns of a user table that must be numbers (outcome, regressors, weights)."""
     if "table" not in spec:
         return []
-    return list(dict.fromkeys([spec["outcome"], *spec["regressors"], *([spec["weights"]] if spec.get("weights")
-                                                                         else [])]))
+    return list(dict.fromkeys([*_model_columns(spec)[1], *([spec["weights"]] if spec.get("weights") else [])]))
+
+
+def panel_formula_frame(name: str, spec: dict, frame: pd.DataFrame) -> tuple[pd.DataFrame, str, list[str], int]:
+    """A panel spec's formula as columns: (frame with the model matrix's columns added, outcome,
+    regressors, rows dropped for a missing formula variable). Categoricals become ``g[level]``
+    dummies against their reference, products ``a:b`` (models/formula.py); the panel estimator
+    adds its own constant."""
+    from .formula import formula_design, formula_variables
+
+    used = formula_variables(spec["formula"])
+    complete = frame[used].notna().all(axis=1)
+    data = frame.loc[complete]
+    y, base, design = formula_design(spec["formula"], data, reference=spec.get("reference"), model_id=name)
+    matrix = pd.DataFrame(design.matrix(base.to_numpy()), columns=design.columns, index=data.index)
+    clash = [c for c in design.columns if c in data.columns and c not in used]
+    if clash:
+        raise InputError(spec["table"], f"panel spec {name!r}: formula columns {clash} clash with columns of the "
+                         "table", column=", ".join(clash))
+    data = data.drop(columns=[c for c in design.columns if c in data.columns]).join(matrix)
+    return data, str(y.name), list(design.columns), int((~complete).sum())
 
 
 def run_panel_spec(name: str, spec: dict, tables: dict[str, pd.DataFrame]) -> list[ModelResult]:
@@ -118,14 +147,17 @@ def run_panel_spec(name: str, spec: dict, tables: dict[str, pd.DataFrame]) -> li
     if "table" in spec:
         frame = tables["user"] if "user" in tables else read_user_table(spec["table"], spec_columns(spec),
                                                                         numeric_columns(spec))
+        outcome, regressors, n_formula_missing = spec.get("outcome"), spec.get("regressors"), 0
+        if "formula" in spec:
+            frame, outcome, regressors, n_formula_missing = panel_formula_frame(name, spec, frame)
         estimators = spec.get("estimator", "panel_ols")
         several = isinstance(estimators, list)
         fits = []
         for estimator in (estimators if several else [estimators]):
             effects = estimator == "panel_ols"   # effects belong to the within estimator only
             fits.append(panel.fit_panel(
-                frame, entity=spec["entity"], time=spec["time"], outcome=spec["outcome"],
-                regressors=spec["regressors"], estimator=estimator,
+                frame, entity=spec["entity"], time=spec["time"], outcome=outcome,
+                regressors=regressors, estimator=estimator,
                 entity_effects=spec.get("entity_effects", False) and effects,
                 time_effects=spec.get("time_effects", False) and effects, se_type=se_type,
                 bandwidth=spec.get("bandwidth"), model_id=f"{name}__{estimator}" if several else name,
@@ -133,6 +165,9 @@ def run_panel_spec(name: str, spec: dict, tables: dict[str, pd.DataFrame]) -> li
                 absorb=spec.get("absorb", []) if effects else ()))
             if spec.get("labels"):
                 fits[-1].extra["term_labels"] = dict(spec["labels"])
+            if "formula" in spec:
+                fits[-1].extra["formula"] = spec["formula"]
+                fits[-1].n_excluded += n_formula_missing
         return fits
     build = panel_build(spec, tables)
     if spec["panel"] == "upgrading":
