@@ -17,6 +17,7 @@ from pathlib import Path
 from .errors import InputError, InputErrors
 from .layout import MODEL_OUTCOMES, MODEL_REGRESSORS
 from .models.cost import MAX_PERMUTATION_SECONDS, estimated_seconds
+from .models.formula import formula_errors
 
 # Paths the workflow accepts: letters, digits and . _ - + / (no space, no shell character, no
 # leading dash). The jobs are Python, but Snakemake itself, log names and the replicator's
@@ -52,8 +53,8 @@ def _duration(seconds: float) -> str:
 def check_paths(config: dict, where: str = "config") -> list[InputError]:
     errors = []
     paths = [(key, config.get(key)) for key in PATH_KEYS]
-    paths += [(f"panel.specs.{name}.table", spec.get("table"))
-              for name, spec in config.get("panel", {}).get("specs", {}).items()]
+    paths += [(f"{kind}.specs.{name}.table", spec.get("table")) for kind in ("panel", "ordinal")
+              for name, spec in config.get(kind, {}).get("specs", {}).items()]
     for key, value in paths:
         if not isinstance(value, str):
             continue
@@ -71,7 +72,7 @@ def check_paths(config: dict, where: str = "config") -> list[InputError]:
 def check_ordinal_specs(config: dict, where: str = "config") -> list[InputError]:
     errors = []
     for name, spec in config.get("ordinal", {}).get("specs", {}).items():
-        if spec.get("se_type") != "cluster":
+        if spec.get("se_type") != "cluster" or "table" in spec:   # a user table: checked on its header
             continue
         key = f"ordinal.specs.{name}.cluster_by"
         if "cluster_by" not in spec:
@@ -95,40 +96,119 @@ def table_header(path: Path) -> list[str]:
         return next(csv.reader(fh), [])
 
 
+def table_schema(path: Path) -> dict[str, str]:
+    """Column -> type of a Parquet file ("numeric", "text" or "other"), read from its schema; {} for CSV
+    (a CSV header has no types: the job checks every cell and names the first bad row)."""
+    if path.suffix != ".parquet":
+        return {}
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out = {}
+    for field in pq.read_schema(path):
+        t = field.type
+        if pa.types.is_dictionary(t):
+            t = t.value_type
+        out[field.name] = ("numeric" if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t)
+                           or pa.types.is_decimal(t) else "text" if pa.types.is_string(t) or
+                           pa.types.is_large_string(t) else "other")
+    return out
+
+
+def table_rows(path: Path) -> int:
+    """Number of data rows of a user table (Parquet metadata, or CSV lines minus the header)."""
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return int(pq.ParquetFile(path).metadata.num_rows)
+    with open(path, "rb") as fh:
+        return max(sum(1 for _ in fh) - 1, 0)
+
+
+def _spec_table_fields(kind: str, spec: dict) -> tuple[dict[str, list[str]], list[str]]:
+    """(field -> columns the spec names, the columns that must be numeric) of a user-table spec."""
+    if kind == "panel":
+        entity = spec.get("entity")
+        wanted = {"entity": entity if isinstance(entity, list) else [entity], "time": [spec.get("time")],
+                  "outcome": [spec.get("outcome")], "regressors": list(spec.get("regressors", [])),
+                  "weights": [spec.get("weights")]}
+        absorb = spec.get("absorb", [])
+        wanted["absorb"] = list(absorb)
+        numeric = [spec.get("outcome"), *spec.get("regressors", []), spec.get("weights")]
+        if "formula" in spec:
+            from .models.formula import formula_variables
+
+            wanted["formula"] = formula_variables(spec["formula"])
+            numeric.append(wanted["formula"][0])
+    elif "formula" in spec:
+        from .models.formula import formula_variables
+
+        used = formula_variables(spec["formula"])
+        wanted = {"formula": used}
+        numeric = used[:1]
+    else:
+        wanted = {"outcomes": list(spec.get("outcomes", [])), "regressors": list(spec.get("regressors", []))}
+        numeric = [*wanted["outcomes"], *wanted["regressors"]]
+    for key in ("cluster_by", "permutation_strata"):
+        wanted[key] = [spec.get(key)]
+    wanted["permutation_terms"] = [t for t in spec.get("permutation_terms", []) if kind == "ordinal"
+                                   and "formula" in spec]
+    return wanted, [c for c in numeric if c is not None]
+
+
 def check_user_tables(config: dict, produced: tuple[str, ...] = (), where: str = "config") -> list[InputError]:
-    """A panel spec's ``table:`` exists and has every column the spec names (header only).
+    """A panel or ordinal spec's ``table:`` exists, has every column the spec names (header only) and,
+    for Parquet, numeric types where the model needs numbers. Each error names the spec's key, the
+    column and the file.
 
     Tables under a folder in ``produced`` are built by the workflow (the scale profile's panel):
     they are checked by the job that reads them.
     """
     errors = []
-    for name, spec in config.get("panel", {}).get("specs", {}).items():
+    specs = [(kind, name, spec) for kind in ("panel", "ordinal")
+             for name, spec in config.get(kind, {}).get("specs", {}).items()]
+    for kind, name, spec in specs:
         if "table" not in spec:
             continue
         table = str(spec["table"])
         if any(table.startswith(p.rstrip("/") + "/") for p in produced):
             continue
-        key = f"panel.specs.{name}.table"
+        key = f"{kind}.specs.{name}.table"
         path = Path(table)
         if not path.is_file():
-            errors.append(InputError(where, "the panel table named in config does not exist", column=key,
+            errors.append(InputError(where, f"the {kind} table named in config does not exist", column=key,
                                      value=table, expected="a CSV or Parquet file (path relative to the repository)"))
             continue
         try:
-            header = table_header(path)
+            header, types = table_header(path), table_schema(path)
+            wanted, numeric = _spec_table_fields(kind, spec)
         except (OSError, UnicodeDecodeError, csv.Error, ValueError) as err:
-            errors.append(InputError(path, f"cannot read the header of the panel table: {err}", column=key,
+            errors.append(InputError(path, f"cannot read the header of the {kind} table: {err}", column=key,
                                      expected="a UTF-8 CSV file with a header line, or a Parquet file"))
             continue
-        wanted = {"entity": [spec.get("entity")], "time": [spec.get("time")], "outcome": [spec.get("outcome")],
-                  "regressors": list(spec.get("regressors", []))}
+        except formula_errors() as err:  # a formula formulaic cannot parse
+            errors.append(InputError(where, f"cannot parse the formula of {kind}.specs.{name}: {err}",
+                                     column=f"{kind}.specs.{name}.formula", value=spec.get("formula")))
+            continue
         for field, columns in wanted.items():
             for column in columns:
+                if field == "permutation_terms":   # a formula's variables (a categorical by its name)
+                    if column not in wanted["formula"][1:]:
+                        errors.append(InputError(path, f"{kind}.specs.{name}.permutation_terms names a variable "
+                                                 "that is not on the right-hand side of the formula",
+                                                 column=column, value=column,
+                                                 expected=f"one of {wanted['formula'][1:]}"))
+                    continue
                 if column is not None and column not in header:
                     close = difflib.get_close_matches(str(column), header, n=1)
-                    errors.append(InputError(path, f"column named by panel.specs.{name}.{field} is not in the "
+                    errors.append(InputError(path, f"column named by {kind}.specs.{name}.{field} is not in the "
                                              "table's header" + (f" (did you mean {close[0]!r}?)" if close else ""),
                                              column=column, value=column, expected=f"one of {header}"))
+        for column in dict.fromkeys(numeric):
+            if types.get(column, "numeric") != "numeric":
+                errors.append(InputError(path, f"column named by {kind}.specs.{name} must be numeric but the "
+                                         f"Parquet schema says {types[column]}", column=column, value=types[column],
+                                         expected="an integer, float or boolean column"))
     return errors
 
 
@@ -145,12 +225,20 @@ def check_permutations(config: dict, where: str = "config") -> list[InputError]:
             continue
         simulated = spec.get("dataset", "book") == "simulated"
         n_rows = rows_simulated if simulated else BOOK_CLUSTERS
-        seconds = permutation_seconds(n_rows, draws, len(terms), len(spec.get("regressors", [])),
-                                      len(spec.get("outcomes", [])), len(spec.get("interactions", [])))
+        if "table" in spec:   # a user's table: its row count (Parquet metadata or CSV lines)
+            try:
+                n_rows = table_rows(Path(spec["table"]))
+            except OSError:
+                continue      # a missing table is reported by check_user_tables
+        n_regressors, outcomes = len(spec.get("regressors", [])), spec.get("outcomes", [])
+        if "formula" in spec:   # one outcome; the terms of the right-hand side approximate the columns
+            n_regressors, outcomes = spec["formula"].split("~", 1)[1].count("+") + 1, ["formula"]
+        seconds = permutation_seconds(n_rows, draws, len(terms), n_regressors,
+                                      len(outcomes), len(spec.get("interactions", [])))
         if seconds > MAX_PERMUTATION_SECONDS:
-            fits = len(spec.get("outcomes", [])) * len(terms) * draws
+            fits = len(outcomes) * len(terms) * draws
             errors.append(InputError(where, f"spec {name!r}: {draws} permutation draws x {len(terms)} term(s) x "
-                                     f"{len(spec.get('outcomes', []))} outcome(s) = {fits:,} refits of {n_rows:,} rows "
+                                     f"{len(outcomes)} outcome(s) = {fits:,} refits of {n_rows:,} rows "
                                      f"would take about {_duration(seconds)}; refused", column="ordinal.n_permutations",
                                      value=draws, expected=f"at most about {_duration(MAX_PERMUTATION_SECONDS)} "
                                      "(fewer draws or terms, or n_permutations: 0 at scale; cost model in "

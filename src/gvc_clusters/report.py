@@ -40,11 +40,20 @@ def load_spec_results(estimates: str | Path, models: str | Path) -> list[ModelRe
     return load_results(read_estimates(estimates), json.loads(Path(models).read_text(encoding="utf-8")))
 
 
+def spec_term_labels(results: list[ModelResult], vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> dict[str, str]:
+    """The vocabulary's term labels, plus a user spec's own (its config ``labels:``, kept in
+    extra["term_labels"]) for the terms of its formula."""
+    labels = vocabulary.term_labels(t for r in results for t in r.estimates["term"])
+    for r in results:
+        labels.update(r.extra.get("term_labels") or {})
+    return labels
+
+
 def ordinal_tables(spec: str, results: list[ModelResult], preset: str, under: str = "se",
                    vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> dict[str, tab.Table]:
     """Coefficients of every outcome × link, and AMEs (main link) on every outcome category."""
     labels = [vocabulary.kind(r.kind) for r in results]  # the outcome is the renderer's own header row
-    terms = vocabulary.term_labels(t for r in results for t in r.estimates["term"])
+    terms = spec_term_labels(results, vocabulary)
     coef = tab.regression_table(results, preset=preset, term_labels=terms, column_labels=labels,
                                 title=f"Ordered models of upgrading: {vocabulary.spec(spec)}",
                                 label=f"tab:ordinal_{spec}", p_column="p_value", under=under)
@@ -97,7 +106,7 @@ DESCRIPTIVE_PANELS = {
 def panel_table(spec: str, results: list[ModelResult], preset: str, under: str = "se",
                 vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> tab.Table:
     labels = [vocabulary.kind(r.kind) for r in results]
-    terms = vocabulary.term_labels(t for r in results for t in r.estimates["term"])
+    terms = spec_term_labels(results, vocabulary)
     kind = next((r.model_id for r in results if r.extra.get("interpretation") == "descriptive"), None)
     descriptive = None
     if kind is not None:

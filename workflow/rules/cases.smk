@@ -45,7 +45,9 @@ rule cases_models:
     params:
         code=CODE,
         selected=SELECTED_CASES,
-        specs=lambda wc: {n: config["ordinal"]["specs"][n] for n in ordinal_specs()},
+        specs=lambda wc: {
+            n: config["ordinal"]["specs"][n] for n in book_ordinal_specs()
+        },
         halves=config["ordinal"]["halves"],
         seed=config["seed"],
     script:

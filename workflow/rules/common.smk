@@ -167,15 +167,22 @@ def ordinal_specs():
     specs = config["ordinal"]["specs"]
     if SCALE:
         return [name for name, spec in specs.items() if is_simulated(spec)]
-    return (
-        [n for n, s in specs.items() if not is_simulated(s)]
-        if "clusters" in FAMILIES
-        else []
-    )
+    return [
+        n
+        for n, s in specs.items()
+        if "table" in s or not is_simulated(s) and "clusters" in FAMILIES
+    ]
+
+
+def book_ordinal_specs():
+    """Ordinal specs on the book's clusters (not a user's table): the ones cases re-fit."""
+    return [n for n in ordinal_specs() if "table" not in config["ordinal"]["specs"][n]]
 
 
 def ordinal_inputs(wildcards):
     spec = config["ordinal"]["specs"][wildcards.spec]
+    if "table" in spec:
+        return {"user": spec["table"]}
     if is_simulated(spec):
         return {"dataset": f"{SIMULATED}/cluster_cross_section.parquet"}
     inputs = {"dataset": f"{PROCESSED}/clusters/model_dataset.parquet"}

@@ -11,7 +11,8 @@ from gvc_clusters.models.specs import ordinal_readings, run_ordinal_spec
 
 def main():
     name, spec, settings = snakemake.wildcards.spec, snakemake.params.spec, snakemake.params.settings
-    dataset = pd.read_parquet(snakemake.input.dataset)
+    # a user-table spec reads its own table (only the columns it names) inside run_ordinal_spec
+    dataset = pd.read_parquet(snakemake.input.dataset) if "dataset" in snakemake.input.keys() else None
     fits = run_ordinal_spec(name, spec, dataset, halves=settings["halves"],
                             n_permutations=settings["n_permutations"], seed=snakemake.params.seed)
     alternatives = pd.read_parquet(snakemake.input.readings) if "readings" in snakemake.input.keys() else None

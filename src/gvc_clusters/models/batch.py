@@ -200,9 +200,10 @@ def permutation_test(link, codes, n_cat, design: Design, base: np.ndarray, varia
     rest, llf_rest, conv_rest = batch_newton(link, codes, n_cat, X[:, kept], restricted_start[None])
     rng = np.random.default_rng(seed)
     idx = permutation_indices(rng, n_draws, strata, n)
-    j = design.variables.index(variable)
+    js = [design.variables.index(m) for m in design.members(variable)]   # a categorical: all its dummies
     bases = np.repeat(base[None], n_draws, axis=0)
-    bases[:, :, j] = base[idx, j]
+    for j in js:
+        bases[:, :, j] = base[idx, j]
     Xb = design.matrix(bases)
     warm = np.zeros(X.shape[1] + k)                           # the null fit, v's columns at 0
     warm[kept] = rest[0, :len(kept)]

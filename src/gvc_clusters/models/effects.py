@@ -41,19 +41,41 @@ class Design:
     """The model's columns and where they come from.
 
     ``variables`` are the base regressors (each gets effects); ``products`` maps each product column
-    to its components; ``binary`` says which variables take only the values 0 and 1.
+    to its components; ``binary`` says which variables take only the values 0 and 1. A formula's
+    categorical variable ``v`` adds ``factors[v] = {"reference": level, "dummies": {level: name}}``:
+    its dummies are base variables that move together (an observation is in one level), so the
+    effect of level L is the change from the reference to L, and permuting ``v`` moves all of them.
+    ``hidden`` base variables have no column of their own (a categorical that enters only through
+    an interaction, ``x:C(g)`` without ``C(g)``).
     """
     variables: list[str]
     products: dict[str, tuple[str, ...]] = field(default_factory=dict)
     binary: dict[str, bool] = field(default_factory=dict)
+    factors: dict[str, dict] = field(default_factory=dict)
+    hidden: tuple[str, ...] = ()
 
     @property
     def columns(self) -> list[str]:
-        return [*self.variables, *self.products]
+        return [*(v for v in self.variables if v not in self.hidden), *self.products]
+
+    def factor_of(self, variable: str) -> str | None:
+        """The categorical variable whose dummy ``variable`` is (None for other variables)."""
+        for name, info in self.factors.items():
+            if variable in info["dummies"].values():
+                return name
+        return None
+
+    def members(self, term: str) -> list[str]:
+        """Base variables of a term: a categorical's dummies, else the variable itself."""
+        if term in self.factors:
+            return list(self.factors[term]["dummies"].values())
+        return [term]
 
     def derived(self, variable: str) -> list[str]:
-        """Every column that moves when ``variable`` moves (its own and its products)."""
-        return [variable] + [name for name, comps in self.products.items() if variable in comps]
+        """Every column that moves when ``variable`` (or a categorical term) moves: its own and its products."""
+        members = self.members(variable)
+        own = [m for m in members if m not in self.hidden]
+        return own + [name for name, comps in self.products.items() if any(m in comps for m in members)]
 
     def moderators(self, variable: str) -> list[str]:
         """Binary variables that ``variable`` interacts with (one conditional effect per group)."""
@@ -63,10 +85,55 @@ class Design:
                 out += [m for m in comps if m != variable and self.binary.get(m) and m not in out]
         return out
 
-    def matrix(self, base: np.ndarray) -> np.ndarray:
-        """Model matrix (..., N, p + #products) from the base variables (..., N, #variables)."""
+    def groups(self, variable: str, base: np.ndarray) -> list[tuple[str, np.ndarray]]:
+        """(label, mask) of the subsamples over which ``variable``'s effect is also reported: each
+        group of a binary moderator ("m=0", "m=1"), each level of a categorical moderator ("g=L")."""
         index = {v: j for j, v in enumerate(self.variables)}
-        cols = [base]
+        out, seen = [], set()
+        for m in self.moderators(variable):
+            factor = self.factor_of(m)
+            if factor is None:
+                out += [(f"{m}={g}", base[:, index[m]] == g) for g in (0, 1)]
+            elif factor not in seen and factor != self.factor_of(variable):
+                seen.add(factor)
+                info = self.factors[factor]
+                dummies = info["dummies"]
+                in_any = np.zeros(base.shape[0], dtype=bool)
+                levels = []
+                for level, name in dummies.items():
+                    mask = base[:, index[name]] == 1
+                    in_any |= mask
+                    levels.append((f"{factor}={level}", mask))
+                if info["reference"] not in dummies:
+                    levels.insert(0, (f"{factor}={info['reference']}", ~in_any))
+                out += levels
+        return out
+
+    def contrast(self, base: np.ndarray, variable: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """(hi, lo) base matrices of a discrete change of a binary variable: v = 1 against v = 0, or
+        for a categorical's dummy, level L against the reference (the other dummies at 0). None for
+        the reference level's own dummy (its change is zero by definition)."""
+        index = {v: j for j, v in enumerate(self.variables)}
+        hi, lo = base.copy(), base.copy()
+        factor = self.factor_of(variable)
+        if factor is None:
+            hi[:, index[variable]], lo[:, index[variable]] = 1.0, 0.0
+            return hi, lo
+        info = self.factors[factor]
+        if info["dummies"].get(info["reference"]) == variable:
+            return None
+        for name in info["dummies"].values():
+            hi[:, index[name]] = lo[:, index[name]] = 0.0
+        hi[:, index[variable]] = 1.0
+        if info["reference"] in info["dummies"]:
+            lo[:, index[info["dummies"][info["reference"]]]] = 1.0
+        return hi, lo
+
+    def matrix(self, base: np.ndarray) -> np.ndarray:
+        """Model matrix (..., N, #columns) from the base variables (..., N, #variables)."""
+        index = {v: j for j, v in enumerate(self.variables)}
+        own = [j for j, v in enumerate(self.variables) if v not in self.hidden]
+        cols = [base if len(own) == len(self.variables) else base[..., own]]
         for comps in self.products.values():
             prod = np.ones(base.shape[:-1])
             for c in comps:
@@ -80,8 +147,10 @@ class Design:
         index = {v: j for j, v in enumerate(self.variables)}
         n = base.shape[0]
         out = np.zeros((n, len(self.columns)))
-        out[:, index[variable]] = 1.0
-        for j, comps in enumerate(self.products.values(), start=len(self.variables)):
+        if variable not in self.hidden:
+            out[:, self.columns.index(variable)] = 1.0
+        n_own = len(self.variables) - len(self.hidden)
+        for j, comps in enumerate(self.products.values(), start=n_own):
             if variable in comps:
                 prod = np.ones(n)
                 rest = list(comps)
@@ -185,21 +254,21 @@ def marginal_effects(link, design: Design, base: np.ndarray, beta: np.ndarray, a
     averaged over), ``effect`` (K,) and ``jac`` (K x (p + k), in (b, a)).
     """
     X = design.matrix(base)
-    index = {v: j for j, v in enumerate(design.variables)}
     n = base.shape[0]
     out = []
     for v in design.variables:
-        groups = [("", np.ones(n, dtype=bool))]
-        for m in design.moderators(v):
-            groups += [(f"{m}={g}", base[:, index[m]] == g) for g in (0, 1)]
+        groups = [("", np.ones(n, dtype=bool)), *design.groups(v, base)]
+        if design.binary[v]:
+            pair = design.contrast(base, v)
+            if pair is None:
+                continue
+            X_hi, X_lo = design.matrix(pair[0]), design.matrix(pair[1])
         for over, mask in groups:
             if not mask.any():
                 continue
             if design.binary[v]:
-                hi, lo = base.copy(), base.copy()
-                hi[:, index[v]], lo[:, index[v]] = 1.0, 0.0
-                p1, j1 = _mean_probability(link, design.matrix(hi), beta, alpha, mask)
-                p0, j0 = _mean_probability(link, design.matrix(lo), beta, alpha, mask)
+                p1, j1 = _mean_probability(link, X_hi, beta, alpha, mask)
+                p0, j0 = _mean_probability(link, X_lo, beta, alpha, mask)
                 effect, jac, kind = p1 - p0, j1 - j0, "discrete change"
             else:
                 effect, jac = _mean_derivative(link, X, design.slope_matrix(base, v), beta, alpha, mask)
@@ -213,12 +282,26 @@ def effect_definitions(design: Design) -> dict[str, str]:
     """One sentence per effect term: what the number is (for notes and models.json)."""
     out = {}
     for v in design.variables:
-        kind = ("discrete change P(y=c | {v}=1) - P(y=c | {v}=0)" if design.binary[v]
-                else "derivative dP(y=c)/d{v}").format(v=v)
+        factor = design.factor_of(v)
+        if factor is not None:
+            info = design.factors[factor]
+            if info["dummies"].get(info["reference"]) == v:
+                continue
+            kind = f"discrete change from {factor} = {info['reference']} (the reference) to {v}"
+        else:
+            kind = ("discrete change P(y=c | {v}=1) - P(y=c | {v}=0)" if design.binary[v]
+                    else "derivative dP(y=c)/d{v}").format(v=v)
         moved = design.derived(v)
         moves = f", moving {moved[1:]} with it" if len(moved) > 1 else ""
         out[v] = f"{kind}{moves}, averaged over the sample"
+        groups = []
         for m in design.moderators(v):
-            for g in (0, 1):
-                out[f"{v} | {m}={g}"] = f"{kind}{moves}, averaged over the observations with {m} = {g}"
+            mf = design.factor_of(m)
+            if mf is None:
+                groups += [(f"{m}={g}", f"{m} = {g}") for g in (0, 1)]
+            elif mf != factor and not any(g[0].startswith(mf + "=") for g in groups):
+                levels = [design.factors[mf]["reference"], *design.factors[mf]["dummies"]]
+                groups += [(f"{mf}={lv}", f"{mf} = {lv}") for lv in dict.fromkeys(levels)]
+        for label, text in groups:
+            out[f"{v} | {label}"] = f"{kind}{moves}, averaged over the observations with {text}"
     return out

@@ -419,3 +419,104 @@ def _other_r2(y, originals, params, constant, entity, n_entity) -> tuple[float, 
     total_within = float(yw @ yw)
     r2_within = 1 - float(u @ u) / total_within if total_within > 1e-24 * max(y_ss, 1.0) else float("nan")
     return r2_within, r2_overall
+
+
+# ----------------------------------------------------------------------------------------------
+# Any number of absorbed effects (exporter, product, year, ...), weighted or not
+# ----------------------------------------------------------------------------------------------
+
+ABSORB_COV_TYPES = ("unadjusted", "robust", "cluster")
+
+
+def _subtract_weighted_means(col: np.ndarray, codes: np.ndarray, weights: np.ndarray | None,
+                             totals: np.ndarray) -> float:
+    """Subtract the (weighted) group means from ``col`` in place; return the largest mean removed."""
+    sums = np.bincount(codes, weights=col if weights is None else col * weights, minlength=totals.size)
+    means = sums / totals
+    np.subtract(col, means.take(codes), out=col)
+    return float(np.abs(means).max(initial=0.0))
+
+
+def absorb_columns(work: np.ndarray, effects: Sequence[np.ndarray], weights: np.ndarray | None = None, *,
+                   tol: float = 1e-13, max_iter: int = 100_000) -> tuple[int, bool]:
+    """Remove every effect from each column of ``work`` in place by alternating (weighted)
+    projections, until the largest group mean left is below ``tol`` x the column's scale.
+    Returns (largest number of sweeps, converged)."""
+    totals = [np.bincount(c, weights=weights, minlength=int(c.max(initial=-1)) + 1).astype(np.float64)
+              for c in effects]
+    most, converged = 0, True
+    for j in range(work.shape[1]):
+        col = work[:, j]
+        scale = math.sqrt(float(np.dot(col, col)) / max(col.size, 1)) or 1.0
+        for sweep in range(1, max_iter + 1):
+            moved = max(_subtract_weighted_means(col, c, weights, t) for c, t in zip(effects, totals))
+            if moved <= tol * scale or len(effects) == 1:
+                break
+        else:
+            converged = False
+        most = max(most, sweep)
+    return most, converged
+
+
+def fit_absorbing(y: np.ndarray, columns: Sequence[np.ndarray], names: Sequence[str],
+                  effects: Sequence[np.ndarray], *, weights: np.ndarray | None = None, constant: bool = True,
+                  cov_type: str = "robust", clusters: np.ndarray | None = None, tol: float = 1e-13,
+                  max_iter: int = 100_000) -> WithinFit:
+    """(Weighted) least squares with any number of absorbed effects on flat arrays: the same
+    numbers as linearmodels' ``AbsorbingLS(debiased=True)`` and as the regression on every
+    effect's dummies, for effects whose levels are connected (the usual case; the degrees of
+    freedom assume it, as linearmodels' do).
+
+    ``effects``: integer codes 0..G-1 per effect. Absorbed degrees of freedom
+    d = sum(G) - (K - 1) - constant; covariances scaled by n / (n - k - d) (unadjusted, robust) or
+    g (n - 1) / ((g - 1)(n - k - d)) (``cov_type="cluster"`` by the integer codes ``clusters``).
+    A constant is kept (the grand mean added back, as PanelOLS) when ``constant`` is True.
+    """
+    if cov_type not in ABSORB_COV_TYPES:
+        raise FastFEError(f"covariance {cov_type!r} is not implemented for absorbed effects")
+    if not effects:
+        raise FastFEError("no effect to absorb")
+    n = int(np.asarray(y).shape[0])
+    names = (["const"] if constant else []) + list(names)
+    work, _ = _work_matrix(y, columns, constant)
+    w = None if weights is None else np.asarray(weights, dtype=np.float64)
+    demeaned = [0, *range(1 + int(constant), work.shape[1])]
+    total_w = float(n if w is None else w.sum())
+    grand = [float((work[:, j] if w is None else work[:, j] * w).sum()) / total_w for j in demeaned]
+    block = np.asfortranarray(work[:, demeaned])
+    sweeps, converged = absorb_columns(block, list(effects), w, tol=tol, max_iter=max_iter)
+    for i, j in enumerate(demeaned):
+        work[:, j] = block[:, i] + (grand[i] if constant else 0.0)
+    del block
+    if w is not None:
+        work *= np.sqrt(w)[:, None]
+    yd, xd = work[:, 0], work[:, 1:]
+    levels = [int(c.max(initial=-1)) + 1 for c in effects]
+    _check_absorbed(xd, list(columns) if w is None else [c * np.sqrt(w) for c in columns], names, constant, True)
+    xpx = xd.T @ xd
+    params = _solve(xpx, xd.T @ yd, names)
+    resid = yd - xd @ params
+    resid_ss = float(resid @ resid)
+    k = xd.shape[1]
+    d = sum(levels) - (len(levels) - 1) - int(constant)
+    df_resid = n - k - d
+    if df_resid <= 0:
+        raise FastFEError(f"no residual degrees of freedom: {n} observations, {k} regressors, {d} absorbed levels")
+    if cov_type == "cluster":
+        codes = np.asarray(clusters, dtype=np.int64)
+        g = int(codes.max()) + 1
+        cov = _covariance("cluster_entity", xd, xpx, resid, resid_ss, {"c": codes}, n,
+                          g * (n - 1) / ((g - 1) * df_resid))
+        counts = {"clusters": g}
+    else:
+        cov = _covariance(cov_type, xd, xpx, resid, resid_ss, {}, n, n / df_resid)
+        counts = {}
+    centred = yd - (grand[0] * (1.0 if w is None else np.sqrt(w)) if constant else 0.0)
+    total_ss = float(centred @ centred)
+    r2 = 1.0 - resid_ss / total_ss if total_ss > 0 else float("nan")
+    loglik = -0.5 * n * (math.log(2 * math.pi) + math.log(resid_ss / n) + 1) if resid_ss > 0 else float("nan")
+    return WithinFit(names=names, params=params, cov=cov, nobs=n, n_entity=levels[0],
+                     n_time=levels[1] if len(levels) > 1 else 1, df_resid=df_resid, df_model=k + d, extra_df=d,
+                     resid_ss=resid_ss, s2=resid_ss / df_resid, r2=r2, r2_within=float("nan"),
+                     r2_overall=float("nan"), loglik=loglik, method=f"alternating projections over {len(levels)} "
+                     "effects", iterations=sweeps, converged=converged, cluster_counts=counts)

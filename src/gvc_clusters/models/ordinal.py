@@ -609,7 +609,7 @@ def fit_ordered(y, X, *, model_id: str, outcome: str | None = None, distr: str =
                 permutation_terms: Sequence[str] = (), n_permutations: int = 0, seed: int = 0,
                 on_separation: str = "report", check_separation: bool | None = None,
                 alpha: float = 0.05, interactions: Sequence[Sequence[str]] = (),
-                permutation_strata=None, profile: bool = False) -> ModelResult:
+                permutation_strata=None, profile: bool = False, design: Design | None = None) -> ModelResult:
     """Fit an ordered probit (``distr="probit"``) or logit and return a ``ModelResult``.
 
     ``y``: ordered outcome (numeric: its distinct values are the ordered categories; or an ordered
@@ -623,7 +623,8 @@ def fit_ordered(y, X, *, model_id: str, outcome: str | None = None, distr: str =
     ``interactions``: lists of regressor names whose product enters the model (column "a:b");
     effects then move the product with its components. ``cov_type`` "HC1" is HC0 times
     n / (n - K), K counting cutpoints. ``profile``: add profile-likelihood CIs of every
-    coefficient to ``extra["profile_ci"]``.
+    coefficient to ``extra["profile_ci"]``. ``design``: a formula's Design (models/formula.py); ``X`` then
+    holds its base variables (categorical dummies included) and ``interactions`` is ignored.
 
     Separation is checked before fitting when ``check_separation`` is True (default: when N <=
     SEPARATION_AUTO_MAX_ROWS). If the MLE does not exist, ``on_separation="raise"`` raises;
@@ -638,10 +639,15 @@ def fit_ordered(y, X, *, model_id: str, outcome: str | None = None, distr: str =
     _check_choice(model_id, "on_separation", on_separation, ON_SEPARATION)
     outcome = outcome or (str(y.name) if isinstance(y, pd.Series) and y.name is not None else "y")
     codes, labels, notes = _outcome_codes(y, model_id)
-    base_frame = _design(X, model_id)
-    frame, design = build_design(base_frame, interactions, model_id)
-    if design.products:
-        frame = _design(frame, model_id)
+    if design is None:
+        base_frame = _design(X, model_id)
+        frame, design = build_design(base_frame, interactions, model_id)
+        if design.products:
+            frame = _design(frame, model_id)
+    else:
+        base_frame = X[design.variables].astype(float)
+        frame = _design(pd.DataFrame(design.matrix(base_frame.to_numpy()), columns=design.columns,
+                                     index=base_frame.index), model_id)
     n, p, k = len(codes), frame.shape[1], len(labels) - 1
     if frame.shape[0] != n:
         raise ModelError(f"{model_id}: {n} outcome values but {frame.shape[0]} regressor rows")
@@ -713,10 +719,12 @@ def fit_ordered(y, X, *, model_id: str, outcome: str | None = None, distr: str =
     if permutation_terms and n_permutations > 0:
         perm = permutation_pvalues(codes, base_frame, permutation_terms, n_permutations=n_permutations, seed=seed,
                                    distr=distr, model_id=model_id, interactions=interactions,
-                                   strata=permutation_strata)
+                                   strata=permutation_strata, design_override=design if design.factors or
+                                   design.hidden else None)
         for row in rows:
-            if row["role"] == "coef" and row["term"] in perm:
-                row["p_value_permutation"] = perm[row["term"]]["p_value"]
+            tested = row["term"] if row["term"] in perm else design.factor_of(row["term"])
+            if row["role"] == "coef" and tested in perm:   # a categorical's dummies share its joint test
+                row["p_value_permutation"] = perm[tested]["p_value"]
         extra["permutation"] = {"n_permutations": int(n_permutations), "seed": int(seed),
                                 "permuted": "the variable, with every column derived from it (its interactions)"
                                             + (f", within strata of {_strata_name(permutation_strata)}"
@@ -818,7 +826,8 @@ def _row(role, term, category, estimate, se, alpha) -> dict:
 
 def permutation_pvalues(y, X: pd.DataFrame, terms: Sequence[str], *, n_permutations: int, seed: int,
                         distr: str = "probit", model_id: str = "permutation",
-                        interactions: Sequence[Sequence[str]] = (), strata=None, **_ignored) -> dict[str, dict]:
+                        interactions: Sequence[Sequence[str]] = (), strata=None, design_override: Design | None = None,
+                        **_ignored) -> dict[str, dict]:
     """Randomization-inference p-values of "this variable has no effect" (models/batch.py).
 
     For each term, the variable is permuted ``n_permutations`` times (within ``strata`` if given;
@@ -830,9 +839,13 @@ def permutation_pvalues(y, X: pd.DataFrame, terms: Sequence[str], *, n_permutati
     tested. A permuted refit that does not converge (e.g. separation) counts as extreme.
     """
     codes, labels, _ = _outcome_codes(y, model_id)
-    base_frame = _design(X, model_id)
-    frame, design = build_design(base_frame, interactions, model_id)
-    unknown = [t for t in terms if t not in design.variables]
+    if design_override is None:
+        base_frame = _design(X, model_id)
+        frame, design = build_design(base_frame, interactions, model_id)
+    else:   # a formula's design: X holds its base variables (categorical dummies included)
+        base_frame, design = X[design_override.variables].astype(float), design_override
+        frame = pd.DataFrame(design.matrix(base_frame.to_numpy()), columns=design.columns, index=base_frame.index)
+    unknown = [t for t in terms if t not in design.variables and t not in design.factors]
     if unknown:
         raise ModelError(f"{model_id}: permutation terms {unknown} are not regressors ({design.variables}); "
                          "a product term is tested through its components")
@@ -852,7 +865,8 @@ def permutation_pvalues(y, X: pd.DataFrame, terms: Sequence[str], *, n_permutati
         p = frame.shape[1]
         start = np.concatenate((params[:p], cutpoints_and_jacobian(params[p:])[0]))
     out = {}
-    for term in sorted(set(terms), key=design.variables.index):
+    order = [*design.variables, *design.factors]
+    for term in sorted(set(terms), key=order.index):
         out[term] = batch.permutation_test(link, codes, len(labels), design, base, term, n_draws=n_permutations,
                                            seed=seed, strata=strata_codes, start=start)
     return out

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -61,7 +62,8 @@ def fit_panel(frame: pd.DataFrame, *, entity: str, time: str, outcome: str, regr
               se_type: str = "unadjusted", model_id: str, bandwidth: float | None = None,
               constant: bool = True, engine: str = "auto", min_clusters: int = 10,
               sample: str = "", time_labels: dict | None = None,
-              cluster_convention: str = "linearmodels") -> ModelResult:
+              cluster_convention: str = "linearmodels", weights: str | None = None,
+              absorb: Sequence[str] = ()) -> ModelResult:
     """Fit one linear panel model on a long table and return a ``ModelResult``.
 
     Rows with a missing key, outcome or regressor are dropped and counted (``n_excluded``). A
@@ -72,27 +74,49 @@ def fit_panel(frame: pd.DataFrame, *, entity: str, time: str, outcome: str, regr
     flat arrays, same numbers) or "auto" (fast from FAST_MIN_ROWS rows when it covers the model).
     Clustered SEs need ``min_clusters`` clusters in every clustering dimension.
     ``cluster_convention`` (se_type cluster_entity, linearmodels engine): one of CLUSTER_CONVENTIONS.
+
+    ``entity`` may be several columns (``["country", "product"]``): their combinations are the
+    entities, named "country*product". ``weights``: a column of positive weights (weighted least
+    squares; linearmodels engine). ``absorb``: further columns whose effects are absorbed beside the
+    entity and time effects (e.g. exporter, product, year on an exporter x product panel), fitted
+    by linearmodels' AbsorbingLS (pyhdfe's alternating projections), any number of them.
     """
     regressors = list(regressors)
+    absorb = list(absorb)
     _check_options(model_id, estimator, se_type, engine, entity_effects, time_effects)
-    data, labels, n_missing = _prepare(frame, entity, time, outcome, regressors, model_id)
+    frame, entity = _entity_key(frame, entity, model_id)
+    if absorb or weights:
+        if estimator != "panel_ols" and absorb:
+            raise ModelError(f"{model_id}: absorbed effects need estimator='panel_ols', got {estimator!r}")
+        if engine == "fast" and not absorb:
+            raise ModelError(f"{model_id}: the fast engine covers weights only with absorb (any number of "
+                             "absorbed effects); use engine='linearmodels' (or auto)")
+    if absorb:
+        return _fit_absorbed(frame, entity=entity, time=time, outcome=outcome, regressors=regressors,
+                             entity_effects=entity_effects, time_effects=time_effects, se_type=se_type,
+                             model_id=model_id, constant=constant, min_clusters=min_clusters, sample=sample,
+                             weights=weights, absorb=absorb, engine=engine)
+    data, labels, n_missing = _prepare(frame, entity, time, outcome, regressors, model_id, weights=weights)
     ent_codes, n_ent = fast_fe.group_codes(data[entity].to_numpy())
     time_codes, n_time = fast_fe.group_codes(data[time].to_numpy())
     _check_keys(data, entity, time, ent_codes, n_ent, time_codes, n_time, model_id)
     clusters = _cluster_counts(se_type, entity, time, n_ent, n_time, model_id, min_clusters)
-    use_fast = _use_fast(engine, estimator, se_type, len(data), model_id)
+    use_fast = _use_fast(engine, estimator, se_type, len(data), model_id) and weights is None
     if cluster_convention not in CLUSTER_CONVENTIONS:
         raise ModelError(f"{model_id}: unknown cluster_convention {cluster_convention!r}; expected one of "
                          f"{', '.join(CLUSTER_CONVENTIONS)}")
     spec = dict(model_id=model_id, estimator=estimator, outcome=outcome, regressors=regressors,
                 entity=entity, time=time, entity_effects=entity_effects, time_effects=time_effects,
                 se_type=se_type, constant=constant, bandwidth=bandwidth, cluster_convention=cluster_convention,
-                n_entities=n_ent, n_periods=n_time)
+                n_entities=n_ent, n_periods=n_time, weights=weights)
     if use_fast:
         result = _fit_fast(data, spec, ent_codes, n_ent, time_codes, n_time)
     else:
         result = _fit_linearmodels(data, spec)
     result.extra.update({"n_entities": n_ent, "n_periods": n_time, "engine": "fast" if use_fast else "linearmodels"})
+    if weights:
+        result.extra["weights"] = weights
+        result.notes.append(f"weighted least squares, weights {weights}")
     return _finish(result, spec, clusters, n_missing, sample, time_labels or labels, n_time)
 
 
@@ -130,10 +154,27 @@ def _check_options(model_id, estimator, se_type, engine, entity_effects, time_ef
                          "add dummy regressors for time effects)")
 
 
-def _prepare(frame, entity, time, outcome, regressors, model_id):
+def _entity_key(frame: pd.DataFrame, entity, model_id: str) -> tuple[pd.DataFrame, str]:
+    """A one-column entity key: ``entity`` itself, or the combinations of several columns coded
+    0..G-1 in sorted order (a column named "a*b"; rows missing a component stay missing)."""
+    if isinstance(entity, str):
+        return frame, entity
+    columns = list(entity)
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ModelError(f"{model_id}: entity column(s) {missing} not in the data")
+    if len(columns) == 1:
+        return frame, columns[0]
+    name = "*".join(columns)
+    codes = frame.groupby(columns, sort=True, dropna=True, observed=True).ngroup()
+    key = codes.where(frame[columns].notna().all(axis=1)).astype("Int64")
+    return frame.assign(**{name: key}), name
+
+
+def _prepare(frame, entity, time, outcome, regressors, model_id, weights=None, absorb=()):
     """Select the model's columns, check they exist and are numeric, drop incomplete rows, and
     code a non-numeric time column as 1..K."""
-    needed = [entity, time, outcome, *regressors]
+    needed = [entity, time, outcome, *regressors, *([weights] if weights else []), *absorb]
     missing = [c for c in needed if c not in frame.columns]
     if missing:
         raise ModelError(f"{model_id}: column(s) {missing} not in the data "
@@ -141,7 +182,7 @@ def _prepare(frame, entity, time, outcome, regressors, model_id):
     if len(set(needed)) != len(needed):
         raise ModelError(f"{model_id}: a column is used twice among entity, time, outcome and regressors: {needed}")
     data = frame[needed]
-    for col in [outcome, *regressors]:
+    for col in [outcome, *regressors, *([weights] if weights else [])]:
         if data[col].dtype == bool or str(data[col].dtype) == "boolean":
             data = data.assign(**{col: data[col].astype("Float64")})
         if not pd.api.types.is_numeric_dtype(data[col]):
@@ -152,6 +193,10 @@ def _prepare(frame, entity, time, outcome, regressors, model_id):
         data = data.loc[complete]
     if data.empty:
         raise ModelError(f"{model_id}: no complete rows for {needed}")
+    if weights and not (data[weights] > 0).all():
+        bad = data.loc[~(data[weights] > 0), weights]
+        raise ModelError(f"{model_id}: weights column {weights!r} must be positive; {len(bad)} row(s) are not, "
+                         f"e.g. {bad.iloc[0]!r}")
     data, labels = _numeric_time(data, time)
     for col in [outcome, *regressors]:
         if data[col].dtype != np.float64:
@@ -256,13 +301,14 @@ def _fit_linearmodels(data, spec) -> ModelResult:
     if x.shape[1] == 0:
         raise ModelError(f"{spec['model_id']}: no regressors (and no constant) to estimate")
     options = _cov_options(spec["se_type"], spec["bandwidth"])
+    w = {"weights": indexed[spec["weights"]]} if spec.get("weights") else {}
     try:
         if spec["estimator"] == "panel_ols":
-            model = PanelOLS(y, x, entity_effects=spec["entity_effects"], time_effects=spec["time_effects"])
+            model = PanelOLS(y, x, entity_effects=spec["entity_effects"], time_effects=spec["time_effects"], **w)
         elif spec["estimator"] == "random_effects":
-            model = RandomEffects(y, x)
+            model = RandomEffects(y, x, **w)
         else:
-            model = PooledOLS(y, x)
+            model = PooledOLS(y, x, **w)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", category=RuntimeWarning)
             res = model.fit(**options)
@@ -354,6 +400,117 @@ def collinear_columns(x: pd.DataFrame, tol: float = 1e-10) -> list[str]:
         else:
             kept.append(j)
     return bad
+
+
+def _fit_absorbed(frame, *, entity, time, outcome, regressors, entity_effects, time_effects, se_type, model_id,
+                  constant, min_clusters, sample, weights, absorb, engine="auto") -> ModelResult:
+    """OLS with any number of absorbed categorical effects, weighted or not: linearmodels' AbsorbingLS,
+    or from FAST_MIN_ROWS rows (or ``engine="fast"``) the fast engine's alternating projections
+    (``fast_fe.fit_absorbing``, the same numbers) when there are two or more effects and the
+    covariance is not two-way clustered."""
+    from linearmodels.iv.absorbing import AbsorbingLS
+
+    if se_type == "driscoll_kraay":
+        raise ModelError(f"{model_id}: driscoll_kraay is not available with absorb; use a cluster se_type")
+    effects = list(dict.fromkeys([*([entity] if entity_effects else []), *([time] if time_effects else []),
+                                  *absorb]))
+    data, labels, n_missing = _prepare(frame, entity, time, outcome, regressors, model_id, weights=weights,
+                                       absorb=[c for c in absorb if c not in (entity, time)])
+    data = data.sort_values([entity, time], kind="stable").reset_index(drop=True)
+    ent_codes, n_ent = fast_fe.group_codes(data[entity].to_numpy())
+    time_codes, n_time = fast_fe.group_codes(data[time].to_numpy())
+    _check_keys(data, entity, time, ent_codes, n_ent, time_codes, n_time, model_id)
+    clusters = _cluster_counts(se_type, entity, time, n_ent, n_time, model_id, min_clusters)
+    x = data[regressors].astype(float)
+    if constant:
+        x = x.assign(const=1.0)[["const", *regressors]]
+    absorbed = pd.DataFrame({c: pd.Categorical(data[c]) for c in effects})
+    cov = {"unadjusted": ("unadjusted", {}), "robust": ("robust", {}),
+           "cluster_entity": ("clustered", {"clusters": pd.DataFrame({entity: ent_codes})}),
+           "cluster_time": ("clustered", {"clusters": pd.DataFrame({time: time_codes})}),
+           "cluster_twoway": ("clustered", {"clusters": pd.DataFrame({entity: ent_codes, time: time_codes})}),
+           }[se_type]
+    fast_ok = len(effects) >= 2 and se_type != "cluster_twoway"
+    if engine == "fast" and not fast_ok:
+        raise ModelError(f"{model_id}: the fast engine absorbs two or more effects with an unadjusted, robust or "
+                         f"one-way clustered covariance; got {len(effects)} effect(s) and {se_type}")
+    if engine == "fast" or (engine == "auto" and fast_ok and len(data) >= FAST_MIN_ROWS):
+        return _fit_absorbed_fast(data, spec={"model_id": model_id, "outcome": outcome, "regressors": regressors,
+                                              "se_type": se_type, "constant": constant, "weights": weights,
+                                              "entity": entity, "time": time, "effects": effects},
+                                  ent_codes=ent_codes, n_ent=n_ent, time_codes=time_codes, n_time=n_time,
+                                  clusters=clusters, n_missing=n_missing, sample=sample, labels=labels)
+    model = AbsorbingLS(data[outcome].astype(float), x, absorb=absorbed,
+                        weights=data[weights].astype(float) if weights else None)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = model.fit(cov_type=cov[0], debiased=True, **cov[1])
+    except ValueError as err:
+        raise ModelError(f"{model_id}: the absorbed effects {effects} leave the regressors collinear or "
+                         f"absorbed: {err}") from err
+    ci = res.conf_int()
+    rows = [{"role": "coef", "term": str(t), "estimate": float(res.params[t]), "std_error": float(res.std_errors[t]),
+             "statistic": float(res.tstats[t]), "p_value": float(res.pvalues[t]),
+             "ci_low": float(ci.loc[t, "lower"]), "ci_high": float(ci.loc[t, "upper"])} for t in res.params.index]
+    levels = {c: int(absorbed[c].cat.categories.size) for c in effects}
+    extra = {"cov": _cov_dict(res.params.index, np.asarray(res.cov)), "df_resid": int(res.df_resid),
+             "df_model": int(res.df_model), "absorbed": levels, "weights": weights, "debiased": True,
+             "engine": "linearmodels AbsorbingLS", "n_entities": n_ent, "n_periods": n_time,
+             "r2_inclusive": _float(res.rsquared),
+             "small_sample_correction": "n/(n - K - absorbed levels)" + (
+                 ", clusters G/(G-1)" if se_type.startswith("cluster") else "")}
+    fixed = {c: True for c in effects}   # one indicator row per absorbed column
+    result = ModelResult(model_id=model_id, kind="panel_ols", outcome=outcome, estimates=estimate_rows(rows),
+                         n_obs=int(res.nobs), se_type="", converged=True, statistic_name="t",
+                         r2=_float(res.absorbed_rsquared),   # net of every absorbed effect, as PanelOLS
+                         fixed_effects=fixed, extra=extra,
+                         notes=[f"absorbed effects: {', '.join(f'{c} ({n} levels)' for c, n in levels.items())}"
+                                + (f"; weighted by {weights}" if weights else "")])
+    return _finish(result, {"se_type": se_type, "entity": entity, "time": time}, clusters, n_missing, sample,
+                   labels, n_time)
+
+
+def _fit_absorbed_fast(data, *, spec, ent_codes, n_ent, time_codes, n_time, clusters, n_missing, sample,
+                       labels) -> ModelResult:
+    """The fast engine's absorbed-effects fit (fast_fe.fit_absorbing), reported as _fit_absorbed does."""
+    effects = spec["effects"]
+    codes = [fast_fe.group_codes(data[c].to_numpy())[0] for c in effects]
+    se_type = spec["se_type"]
+    cluster_codes = {"cluster_entity": ent_codes, "cluster_time": time_codes}.get(se_type)
+    try:
+        fit = fast_fe.fit_absorbing(
+            data[spec["outcome"]].to_numpy(dtype=np.float64),
+            [data[c].to_numpy(dtype=np.float64) for c in spec["regressors"]], spec["regressors"], codes,
+            weights=data[spec["weights"]].to_numpy(dtype=np.float64) if spec["weights"] else None,
+            constant=spec["constant"], cov_type="cluster" if cluster_codes is not None else se_type,
+            clusters=cluster_codes)
+    except fast_fe.FastFEError as err:
+        raise ModelError(f"{spec['model_id']}: {err}") from err
+    se = fit.std_errors
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tstat = fit.params / se
+    pval = 2 * stats.t.sf(np.abs(tstat), fit.df_resid)
+    q = stats.t.ppf(0.975, fit.df_resid)
+    rows = [{"role": "coef", "term": name, "estimate": float(b), "std_error": float(s), "statistic": float(t),
+             "p_value": float(p), "ci_low": float(b - q * s), "ci_high": float(b + q * s)}
+            for name, b, s, t, p in zip(fit.names, fit.params, se, tstat, pval)]
+    levels = {c: int(k.max()) + 1 for c, k in zip(effects, codes)}
+    extra = {"cov": _cov_dict(fit.names, fit.cov), "df_resid": fit.df_resid, "df_model": fit.df_model,
+             "absorbed": levels, "weights": spec["weights"], "debiased": True, "engine": "fast",
+             "n_entities": n_ent, "n_periods": n_time,
+             "fast": {"demeaning": fit.method, "iterations": fit.iterations, "absorbed_df": fit.extra_df},
+             "small_sample_correction": "n/(n - K - absorbed levels)" + (
+                 ", clusters G/(G-1)" if se_type.startswith("cluster") else "")}
+    result = ModelResult(model_id=spec["model_id"], kind="panel_ols", outcome=spec["outcome"],
+                         estimates=estimate_rows(rows), n_obs=fit.nobs, se_type="", converged=fit.converged,
+                         statistic_name="t", r2=_float(fit.r2), loglik=_float(fit.loglik),
+                         fixed_effects={c: True for c in effects}, extra=extra,
+                         notes=[f"absorbed effects: {', '.join(f'{c} ({n} levels)' for c, n in levels.items())}"
+                                + (f"; weighted by {spec['weights']}" if spec["weights"] else "")
+                                + f"; fast engine ({fit.method}), equal to linearmodels AbsorbingLS to rounding"])
+    return _finish(result, {"se_type": se_type, "entity": spec["entity"], "time": spec["time"]}, clusters,
+                   n_missing, sample, labels, n_time)
 
 
 def _result_from_linearmodels(res, spec, options) -> ModelResult:

@@ -92,16 +92,53 @@ def _require_numeric(frame: pd.DataFrame, columns: list[str], path: Path, first_
         frame[column] = as_number
 
 
+def _entity_columns(spec: dict) -> list[str]:
+    return list(spec["entity"]) if isinstance(spec["entity"], list) else [spec["entity"]]
+
+
+def _model_columns(spec: dict) -> tuple[list[str], list[str]]:
+    """(outcome and regressor columns, the ones that must be numeric) of a panel user spec."""
+    if "formula" in spec:
+        from .formula import formula_variables
+
+        used = formula_variables(spec["formula"])
+        return used, used[:1]   # the formula decides how the right-hand side is coded
+    return [spec["outcome"], *spec["regressors"]], [spec["outcome"], *spec["regressors"]]
+
+
 def spec_columns(spec: dict) -> list[str] | None:
     """The columns a user-table spec needs (None for the book's panels: read whole)."""
     if "table" not in spec:
         return None
-    return list(dict.fromkeys([spec["entity"], spec["time"], spec["outcome"], *spec["regressors"]]))
+    return list(dict.fromkeys([*_entity_columns(spec), spec["time"], *_model_columns(spec)[0],
+                               *([spec["weights"]] if spec.get("weights") else []), *spec.get("absorb", [])]))
 
 
 def numeric_columns(spec: dict) -> list[str]:
-    """The columns of a user table that must be numbers (outcome and regressors)."""
-    return list(dict.fromkeys([spec["outcome"], *spec["regressors"]])) if "table" in spec else []
+    """The columns of a user table that must be numbers (outcome, regressors, weights)."""
+    if "table" not in spec:
+        return []
+    return list(dict.fromkeys([*_model_columns(spec)[1], *([spec["weights"]] if spec.get("weights") else [])]))
+
+
+def panel_formula_frame(name: str, spec: dict, frame: pd.DataFrame) -> tuple[pd.DataFrame, str, list[str], int]:
+    """A panel spec's formula as columns: (frame with the model matrix's columns added, outcome,
+    regressors, rows dropped for a missing formula variable). Categoricals become ``g[level]``
+    dummies against their reference, products ``a:b`` (models/formula.py); the panel estimator
+    adds its own constant."""
+    from .formula import formula_design, formula_variables
+
+    used = formula_variables(spec["formula"])
+    complete = frame[used].notna().all(axis=1)
+    data = frame.loc[complete]
+    y, base, design = formula_design(spec["formula"], data, reference=spec.get("reference"), model_id=name)
+    matrix = pd.DataFrame(design.matrix(base.to_numpy()), columns=design.columns, index=data.index)
+    clash = [c for c in design.columns if c in data.columns and c not in used]
+    if clash:
+        raise InputError(spec["table"], f"panel spec {name!r}: formula columns {clash} clash with columns of the "
+                         "table", column=", ".join(clash))
+    data = data.drop(columns=[c for c in design.columns if c in data.columns]).join(matrix)
+    return data, str(y.name), list(design.columns), int((~complete).sum())
 
 
 def run_panel_spec(name: str, spec: dict, tables: dict[str, pd.DataFrame]) -> list[ModelResult]:
@@ -110,11 +147,28 @@ def run_panel_spec(name: str, spec: dict, tables: dict[str, pd.DataFrame]) -> li
     if "table" in spec:
         frame = tables["user"] if "user" in tables else read_user_table(spec["table"], spec_columns(spec),
                                                                         numeric_columns(spec))
-        return [panel.fit_panel(frame, entity=spec["entity"], time=spec["time"], outcome=spec["outcome"],
-                                regressors=spec["regressors"], estimator=spec.get("estimator", "panel_ols"),
-                                entity_effects=spec.get("entity_effects", False),
-                                time_effects=spec.get("time_effects", False), se_type=se_type,
-                                bandwidth=spec.get("bandwidth"), model_id=name, sample=str(spec["table"]))]
+        outcome, regressors, n_formula_missing = spec.get("outcome"), spec.get("regressors"), 0
+        if "formula" in spec:
+            frame, outcome, regressors, n_formula_missing = panel_formula_frame(name, spec, frame)
+        estimators = spec.get("estimator", "panel_ols")
+        several = isinstance(estimators, list)
+        fits = []
+        for estimator in (estimators if several else [estimators]):
+            effects = estimator == "panel_ols"   # effects belong to the within estimator only
+            fits.append(panel.fit_panel(
+                frame, entity=spec["entity"], time=spec["time"], outcome=outcome,
+                regressors=regressors, estimator=estimator,
+                entity_effects=spec.get("entity_effects", False) and effects,
+                time_effects=spec.get("time_effects", False) and effects, se_type=se_type,
+                bandwidth=spec.get("bandwidth"), model_id=f"{name}__{estimator}" if several else name,
+                sample=str(spec["table"]), weights=spec.get("weights"),
+                absorb=spec.get("absorb", []) if effects else ()))
+            if spec.get("labels"):
+                fits[-1].extra["term_labels"] = dict(spec["labels"])
+            if "formula" in spec:
+                fits[-1].extra["formula"] = spec["formula"]
+                fits[-1].n_excluded += n_formula_missing
+        return fits
     build = panel_build(spec, tables)
     if spec["panel"] == "upgrading":
         fits = panel.fit_upgrading_governance(build, model_id=name, se_type=se_type,
@@ -143,7 +197,11 @@ def panel_readings(name: str, spec: dict, tables: dict[str, pd.DataFrame], readi
 
 def run_ordinal_spec(name: str, spec: dict, dataset: pd.DataFrame, *, halves: str, n_permutations: int,
                      seed: int, permutations: bool = True) -> list[ModelResult]:
-    """Fit every outcome × link of one ordered-model spec on the clusters with upgrading data."""
+    """Fit every outcome × link of one ordered-model spec on the clusters with upgrading data
+    (or, for a spec with ``table:``, on the user's table: ``dataset`` is then that table or None)."""
+    if "table" in spec:
+        return run_ordinal_table_spec(name, spec, dataset, n_permutations=n_permutations, seed=seed,
+                                      permutations=permutations)
     from . import ordinal  # statsmodels import is heavy; panel-only jobs need not pay it
 
     variables = model_variables(dataset, halves=spec.get("halves", halves))
@@ -186,11 +244,89 @@ def run_ordinal_spec(name: str, spec: dict, dataset: pd.DataFrame, *, halves: st
     return results
 
 
+def ordinal_table_columns(spec: dict) -> tuple[list[str], list[str]]:
+    """(every column a user-table ordinal spec reads, the ones that must be numbers)."""
+    if "formula" in spec:
+        from .formula import formula_variables
+
+        used = formula_variables(spec["formula"])
+        numeric = [used[0]]                       # the outcome; the formula decides the rest
+    else:
+        used = [*spec["outcomes"], *spec["regressors"]]
+        numeric = list(used)
+    extra = [spec[k] for k in ("cluster_by", "permutation_strata") if spec.get(k)]
+    return list(dict.fromkeys([*used, *extra])), list(dict.fromkeys(numeric))
+
+
+def _ordinal_table_inputs(name: str, spec: dict, frame: pd.DataFrame, outcome: str):
+    """(y, base variables, Design or None, excluded row count) of one outcome of a user-table spec."""
+    from .formula import formula_design
+
+    columns, _ = ordinal_table_columns(spec)
+    if "formula" not in spec:   # the other outcomes' missing values do not exclude a row
+        columns = [outcome, *[c for c in columns if c not in spec["outcomes"]]]
+    used = columns
+    complete = frame[used].notna().all(axis=1)
+    data = frame.loc[complete, used]
+    if not len(data):
+        raise InputError(spec["table"], f"ordinal spec {name!r}: no row has every column of the spec",
+                         column=", ".join(used), expected="rows with outcome and regressors filled")
+    if "formula" in spec:
+        y, base, design = formula_design(spec["formula"], data, reference=spec.get("reference"),
+                                         model_id=f"{name}__{outcome}")
+        return y, base, design, data, int((~complete).sum())
+    return data[outcome], data[list(spec["regressors"])], None, data, int((~complete).sum())
+
+
+def run_ordinal_table_spec(name: str, spec: dict, frame: pd.DataFrame | None, *, n_permutations: int, seed: int,
+                           permutations: bool = True) -> list[ModelResult]:
+    """Every outcome × link of an ordered-model spec on a user's table (CSV or Parquet).
+
+    Rows missing a column of the spec are dropped and counted. Regressors are the spec's
+    ``regressors`` (+ ``interactions``) or its ``formula``; effects, SE options, separation checks
+    and randomization inference are those of the book's specs (``ordinal.fit_ordered``).
+    """
+    from . import ordinal
+    from .formula import formula_parts, formula_reference_note
+
+    if frame is None:
+        columns, numeric = ordinal_table_columns(spec)
+        frame = read_user_table(spec["table"], columns, numeric)
+    outcomes = [formula_parts(spec["formula"])[0]] if "formula" in spec else list(spec["outcomes"])
+    terms = list(spec.get("permutation_terms", [])) if permutations else []
+    results = []
+    for outcome in outcomes:
+        y, base, design, data, n_excluded = _ordinal_table_inputs(name, spec, frame, outcome)
+        strata = spec.get("permutation_strata")
+        for i, link in enumerate(spec.get("links", ["probit"])):
+            permute = permutations and i == 0
+            model_id = f"{name}__{outcome}__{link}"
+            result = ordinal.fit_ordered(
+                y, base, distr=link, model_id=model_id, outcome=outcome, cov_type=_ordinal_cov_type(spec),
+                groups=data[spec["cluster_by"]] if spec.get("se_type") == "cluster" else None,
+                interactions=[list(c) for c in spec.get("interactions", [])] if design is None else (),
+                design=design, permutation_terms=terms if permute else [],
+                n_permutations=n_permutations if permute else 0, seed=seed,
+                permutation_strata=data[strata] if strata else None,
+                profile=permute and len(data) <= PROFILE_MAX_ROWS)
+            result.n_excluded = n_excluded
+            result.sample = f"rows of {spec['table']} with every column of the spec"
+            result.extra["user_table"] = str(spec["table"])
+            if spec.get("labels"):
+                result.extra["term_labels"] = dict(spec["labels"])
+            if design is not None:
+                result.extra["formula"] = spec["formula"]
+                if formula_reference_note(design):
+                    result.notes.append(formula_reference_note(design))
+            results.append(result)
+    return results
+
+
 def ordinal_readings(name: str, spec: dict, dataset: pd.DataFrame, readings: pd.DataFrame, *, halves: str,
                      cap: int, seed: int) -> pd.DataFrame:
     """The spec's coefficients under every combination of alternative readings (no permutations:
     the range of estimates and model p-values is what shows whether a reading matters)."""
-    if not spec.get("readings"):
+    if not spec.get("readings") or "table" in spec:
         return pd.DataFrame(columns=READING_COLUMNS)
     rows = []
     for reading, data in reading_datasets(dataset, readings, cap=cap, seed=seed).items():
