@@ -114,7 +114,8 @@ _ACRONYMS = {"ce": "CE", "ols": "OLS", "fe": "FE", "re": "RE", "us": "US", "naft
 def humanize(name: str) -> str:
     """A readable fallback for a name without a label: 'ce_low' -> 'CE low', 'a_x_b' -> 'A × b'."""
     words = [_ACRONYMS.get(w.lower(), w) for w in _SPLIT.split(str(name)) if w]
-    text = " ".join("×" if w == "x" else w for w in words)
+    # 'x' is a product sign only between two words: a variable may be called x
+    text = " ".join("×" if w == "x" and 0 < i < len(words) - 1 else w for i, w in enumerate(words))
     return text[:1].upper() + text[1:]
 
 

@@ -41,12 +41,29 @@ def load_spec_results(estimates: str | Path, models: str | Path) -> list[ModelRe
 
 
 def spec_term_labels(results: list[ModelResult], vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> dict[str, str]:
-    """The vocabulary's term labels, plus a user spec's own (its config ``labels:``, kept in
-    extra["term_labels"]) for the terms of its formula."""
-    labels = vocabulary.term_labels(t for r in results for t in r.estimates["term"])
+    """Printed labels of the results' terms. The book's specs: the vocabulary. A user spec (a table
+    of the user's): its config ``labels:`` (kept in extra["term_labels"]), then the vocabulary, then
+    the raw name; a product term 'a:b' joins its parts' labels."""
+    terms = list(dict.fromkeys(t for r in results for t in r.estimates["term"]))
+    if not any("user_table" in r.extra for r in results):
+        return vocabulary.term_labels(terms)
+    user: dict[str, str] = {}
     for r in results:
-        labels.update(r.extra.get("term_labels") or {})
-    return labels
+        user.update(r.extra.get("term_labels") or {})
+    known = {**vocabulary.outcomes, **vocabulary.variables}
+
+    def label(term: str) -> str:
+        if term in user or term in known:
+            return user.get(term, known.get(term))
+        if ":" in term and " | " not in term:
+            return " × ".join(label(part) for part in term.split(":"))
+        if " | " in term:
+            variable, _, condition = term.partition(" | ")
+            moderator, _, value = condition.partition("=")
+            return f"{label(variable)}, where {label(moderator)} = {value}"
+        return term
+
+    return {**known, **{t: label(t) for t in terms}}
 
 
 def ordinal_tables(spec: str, results: list[ModelResult], preset: str, under: str = "se",
