@@ -4,9 +4,11 @@ The book codes governance per chain type as 0 = absent, 1 = domestic chain, 2 = 
 3 = domestic and global chain (note to Table 10-2, seed line 3385). Upgrading is scored 0–3 in
 half steps (Tables 10-4–10-6); CE degree is Low / Medium / High (Table 10-4).
 
-The variable names here are the vocabulary of the model specs in config/config.yaml; the list
-`gvc_clusters.layout.MODEL_VARIABLES` repeats them (without pandas) so the workflow can reject a
-spec naming an unknown regressor before any job runs. tests/test_coding.py keeps the two equal.
+The domain words (upgrading types, chain types, CE degrees, sector groups) come from
+``gvc_clusters.vocabulary``. The variable names built here are the vocabulary of the model specs in
+config/config.yaml; ``gvc_clusters.layout.MODEL_OUTCOMES`` and ``MODEL_REGRESSORS`` list them
+(without pandas) so the workflow can reject a spec naming an unknown regressor before any job runs.
+tests/test_coding.py keeps them equal.
 """
 
 from __future__ import annotations
