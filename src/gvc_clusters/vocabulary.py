@@ -43,13 +43,10 @@ TRADE_PRODUCTS = {
 }
 
 # How the book prints them (also the human labels of the categories).
-UPGRADING_TYPE_LABELS = {"product": "Product", "process": "Process", "functional": "Functional",
-                         "intersectoral": "Intersectoral"}
-CHAIN_TYPE_LABELS = {"market": "Market", "network": "Network", "quasi_hierarchy": "Quasi-hierarchy",
-                     "hierarchy": "Hierarchy"}
-SECTOR_GROUP_LABELS = {"traditional_manufacturing": "Traditional manufacturing",
-                       "natural_resource_based": "Natural-resource-based", "complex_products": "Complex products",
-                       "specialized_suppliers": "Specialized suppliers"}
+UPGRADING_TYPE_LABELS = dict(zip(UPGRADING_TYPES, ("Product", "Process", "Functional", "Intersectoral"), strict=True))
+CHAIN_TYPE_LABELS = dict(zip(CHAIN_TYPES, ("Market", "Network", "Quasi-hierarchy", "Hierarchy"), strict=True))
+SECTOR_GROUP_LABELS = dict(zip(SECTOR_GROUPS, ("Traditional manufacturing", "Natural-resource-based", "Complex products",
+                                               "Specialized suppliers"), strict=True))
 # Printed headings -> words: the upgrading columns of Tables 10-4 to 10-6, the chain columns of
 # Table 10-2, the sector rows of Table 10-1.
 PRINTED_UPGRADING_TYPES = {f"{label} upgrading": name for name, label in UPGRADING_TYPE_LABELS.items()}

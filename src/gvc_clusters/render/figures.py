@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ..results import ModelResult
-from ..vocabulary import CE_DEGREES, CHAIN_TYPE_LABELS, UPGRADING_TYPE_LABELS
+from ..vocabulary import CE_DEGREES, CHAIN_TYPE_LABELS, SECTOR_GROUPS, UPGRADING_TYPE_LABELS
 
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
            "#17becf"]
@@ -43,9 +43,9 @@ STYLE = {
 SVG_METADATA = {"Date": None, "Creator": None, "Contributor": None, "Publisher": None}
 PNG_METADATA = {"Software": None}
 
-SECTOR_LABELS = {"traditional_manufacturing": "Traditional\nmanufacturing",
-                 "natural_resource_based": "Natural-resource-\nbased", "complex_products": "Complex\nproducts",
-                 "specialized_suppliers": "Specialized\nsuppliers"}
+# The sector labels on two lines (axis ticks).
+SECTOR_LABELS = dict(zip(SECTOR_GROUPS, ("Traditional\nmanufacturing", "Natural-resource-\nbased", "Complex\nproducts",
+                                         "Specialized\nsuppliers"), strict=True))
 UPGRADING_TYPES = {f"{name}_upgrading_0to3": label for name, label in UPGRADING_TYPE_LABELS.items()}
 CHAINS = CHAIN_TYPE_LABELS
 CHAIN_SCOPES = {1: "domestic only", 2: "global only", 3: "domestic and global"}
