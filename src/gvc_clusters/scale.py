@@ -55,22 +55,9 @@ from .io import write_parquet
 from .vocabulary import CE_DEGREES, SECTOR_GROUPS, UPGRADING_TYPES
 from .vocabulary import CHAIN_TYPES as CHAINS
 
-__all__ = [
-    "BLOCK_ENTITIES",
-    "ORDINAL_REGRESSORS",
-    "PANEL_REGRESSORS",
-    "TRUE_ORDINAL",
-    "TRUE_PANEL",
-    "clean_trade_table",
-    "empty_readings",
-    "recovery",
-    "simulate_cluster_cross_section",
-    "simulate_trade_panel",
-    "trade_panel_schema",
-    "true_coefficients",
-    "write_cluster_cross_section",
-    "write_trade_panel",
-]
+__all__ = ["BLOCK_ENTITIES", "ORDINAL_REGRESSORS", "PANEL_REGRESSORS", "TRUE_ORDINAL", "TRUE_PANEL", "clean_trade_table",
+           "empty_readings", "recovery", "simulate_cluster_cross_section", "simulate_trade_panel",
+           "trade_panel_schema", "true_coefficients", "write_cluster_cross_section", "write_trade_panel"]
 
 # ----------------------------------------------------------------------------------------------
 # Known coefficients

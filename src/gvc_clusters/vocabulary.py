@@ -33,8 +33,7 @@ CE_DEGREES = ("Low", "Medium", "High")
 CE_LEVELS = {degree: level for level, degree in enumerate(CE_DEGREES, start=1)}   # Low = 1 ... High = 3
 SECTOR_GROUPS = ("traditional_manufacturing", "natural_resource_based", "complex_products", "specialized_suppliers")
 # The upgrading table of each sector group (the software clusters have none).
-UPGRADING_TABLE_SECTORS = {"10-4": "traditional_manufacturing", "10-5": "natural_resource_based",
-                           "10-6": "complex_products"}
+UPGRADING_TABLE_SECTORS = dict(zip(("10-4", "10-5", "10-6"), SECTOR_GROUPS[:3], strict=True))
 # Chapter 9: the product blocks as printed (letter -> name), per table.
 TRADE_PRODUCTS = {
     "9-2": {"a": "Salmon, fresh or chilled, whole", "b": "Salmon, Pacific, frozen, whole",
