@@ -2,7 +2,7 @@
 # The project's commands. A newcomer needs two of them (see README.md):
 #   ./pipeline.sh build   create .venv from requirements.lock, then run `snakemake --cores 8`
 #   ./pipeline.sh test    create .venv from requirements.lock, then run the test suite
-# Others: lint (snakemake --lint, snakefmt --check), bench (all benchmark figures), lock (refresh the lock),
+# Others: lint (snakemake --lint, snakefmt --check, ruff check), bench (all benchmark figures), lock (refresh the lock),
 # rerun (a scheduled rerun: dated log, compares the new results manifest with the previous one).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -77,6 +77,7 @@ case "${1:-}" in
         check_profiles
         "$VENV/bin/snakemake" --lint
         "$VENV/bin/snakefmt" --check Snakefile workflow/
+        "$VENV/bin/ruff" check src tests workflow
         ;;
     bench)
         # Every benchmark figure, printed and written to results/benchmarks/*.csv: rebuild, no-op

@@ -32,6 +32,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 import yaml
+from conftest import RAW, edit_cell, refresh
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -41,8 +42,6 @@ from gvc_clusters.families import build_family, write_family
 from gvc_clusters.parse.clusters import KEY_COLUMNS
 from gvc_clusters.rawtable import parse_number, parse_range, read_raw_table, read_text_table
 from gvc_clusters.sources import load_manifest
-
-from conftest import RAW, edit_cell, refresh
 
 SALMON_SHARE = "Chile's percentage of world farmed salmon production"
 

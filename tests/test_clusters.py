@@ -1,11 +1,10 @@
 """The 40-cluster dataset: published numbers, the cluster key, and bad codes caught before models."""
 
 import pytest
+from conftest import RAW, edit_cell, refresh
 
 from gvc_clusters.errors import InputError
 from gvc_clusters.families import build_family
-
-from conftest import RAW, edit_cell, refresh
 
 
 @pytest.fixture(scope="module")

@@ -4,10 +4,9 @@ import copy
 
 import pytest
 import yaml
+from conftest import ROOT
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
-
-from conftest import ROOT
 
 SCHEMA = str(ROOT / "workflow/schemas/config.schema.yaml")
 
@@ -62,13 +61,40 @@ def test_scale_profile_config_is_valid(config):
 def test_unknown_regressor_stops_the_workflow_before_any_job(tmp_path):
     """The same check through snakemake itself: a dry run fails naming the key, nothing runs."""
     import subprocess
-    import sys
+
+    # snakemake next to the interpreter, whatever the interpreter's file name (python, python3, python3.11)
+    from workflow_copy import SNAKEMAKE
 
     bad = tmp_path / "bad.yaml"
     bad.write_text("ordinal:\n  specs:\n    ce_governance:\n      regressors: [ce_level, gdp]\n")
-    run = subprocess.run([str(ROOT / ".venv/bin/snakemake") if (ROOT / ".venv/bin/snakemake").exists()
-                          else sys.executable.replace("python", "snakemake"), "-n", "--configfile",
-                          str(ROOT / "config/config.yaml"), str(bad)], cwd=ROOT, capture_output=True, text=True,
-                         timeout=120)
+    run = subprocess.run([SNAKEMAKE, "-n", "--configfile", str(ROOT / "config/config.yaml"), str(bad)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120, check=False)
     assert run.returncode != 0
     assert "'gdp' is not one of" in run.stderr + run.stdout
+
+
+def _dry_run(*args):
+    import subprocess
+
+    from workflow_copy import SNAKEMAKE
+
+    return subprocess.run([SNAKEMAKE, "-n", "--quiet", "rules", "--configfile", str(ROOT / "config/config.yaml"),
+                           str(ROOT / "config/scale.yaml"), *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300, check=False)
+
+
+def test_scale_specs_are_chosen_by_their_dataset_flag():
+    """The scale profile fits the specs marked `dataset: simulated`, found by the flag (not by a path prefix)."""
+    run = _dry_run()
+    assert run.returncode == 0, run.stderr[-2000:]
+    out = run.stdout + run.stderr
+    assert "fit_panel" in out and "fit_ordinal" in out and "clean_scale_trade" in out
+    assert "replicate_chapter10" not in out and "render_report" not in out          # nothing of the book
+
+
+def test_scale_panel_table_must_follow_processed_dir(tmp_path):
+    """Moving processed_dir no longer drops the scale panel silently: the stale table is named (by the
+    preflight when the old file is absent, by common.smk when a stale copy is still there)."""
+    run = _dry_run("--config", f"processed_dir={tmp_path / 'processed'}")
+    assert run.returncode != 0
+    assert "panel.specs.scale_two_way" in run.stderr + run.stdout

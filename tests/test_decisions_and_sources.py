@@ -4,14 +4,13 @@ import csv
 import math
 
 import pytest
+from conftest import RAW, edit_cell, refresh
 
 from gvc_clusters.decisions import cell_values, numeric_table, read_decision_log, readings, verify_against_raw
 from gvc_clusters.errors import InputError
 from gvc_clusters.families import build_family
 from gvc_clusters.rawtable import read_raw_table
 from gvc_clusters.sources import load_manifest, verify_checksums
-
-from conftest import RAW, edit_cell, refresh
 
 
 def test_repository_manifest_and_log_are_consistent():
@@ -68,9 +67,11 @@ def test_decision_that_no_longer_matches_the_raw_file(raw_copy):
 
 def test_unknown_decision_kind_is_located(raw_copy):
     path = raw_copy / "decision_log.csv"
-    rows = list(csv.reader(open(path, encoding="utf-8")))
+    with open(path, encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
     rows[5][7] = "guess"
-    csv.writer(open(path, "w", encoding="utf-8", newline=""), lineterminator="\n").writerows(rows)
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
     with pytest.raises(InputError, match="decision_log.csv, row 6, column 'kind': unknown decision kind"):
         read_decision_log(path)
 

@@ -3,7 +3,6 @@
 import re
 
 import yaml
-
 from conftest import ROOT
 
 # conda-forge names of the PyPI packages where they differ.

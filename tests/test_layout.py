@@ -1,12 +1,11 @@
 """The light layout module (read by the Snakefile) matches what the families really read and build."""
 
 import pytest
+from conftest import RAW
 
 from gvc_clusters.families import FAMILIES, build_family, family_module
 from gvc_clusters.layout import FAMILY_FILES, FAMILY_TABLES
 from gvc_clusters.sources import load_manifest
-
-from conftest import RAW
 
 
 @pytest.mark.parametrize("family", FAMILIES)

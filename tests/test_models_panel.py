@@ -133,7 +133,7 @@ def test_two_way_within_recovers_known_coefficients():
 def test_hausman_small_when_random_effects_consistent_large_when_not():
     def tests(correlated):
         frame = _simulated(seed=11, correlated=correlated, time_shocks=False)
-        common = dict(entity="firm", time="year", outcome="y", regressors=["x1", "x2"])
+        common = {"entity": "firm", "time": "year", "outcome": "y", "regressors": ["x1", "x2"]}
         fe = fit_panel(frame, entity_effects=True, model_id="fe", **common)
         re = fit_panel(frame, estimator="random_effects", model_id="re", **common)
         return hausman(fe, re), hausman(fe, re, sigma="re")
@@ -172,8 +172,8 @@ def test_hausman_non_positive_definite_difference_uses_pinv():
 @pytest.mark.parametrize("se_type", ["unadjusted", "robust", "cluster_entity", "cluster_time", "cluster_twoway"])
 def test_fast_engine_equals_linearmodels(drop, se_type):
     frame = _simulated(seed=3, entities=300, periods=12, drop=drop)
-    common = dict(entity="firm", time="year", outcome="y", regressors=["x1", "x2"], entity_effects=True,
-                  time_effects=True, se_type=se_type, model_id="fast", min_clusters=2)
+    common = {"entity": "firm", "time": "year", "outcome": "y", "regressors": ["x1", "x2"], "entity_effects": True,
+              "time_effects": True, "se_type": se_type, "model_id": "fast", "min_clusters": 2}
     lm = fit_panel(frame, engine="linearmodels", **common)
     fast = fit_panel(frame, engine="fast", **common)
     a, b = _est(lm), _est(fast).loc[_est(lm).index]
@@ -189,16 +189,16 @@ def test_fast_engine_equals_linearmodels(drop, se_type):
 @pytest.mark.parametrize("effects", [(True, False), (False, True)])
 def test_fast_engine_one_way_effects_and_nested_clusters(effects):
     frame = _simulated(seed=5, entities=200, periods=5, drop=0.1)
-    common = dict(entity="firm", time="year", outcome="y", regressors=["x1", "x2"], entity_effects=effects[0],
-                  time_effects=effects[1], se_type="cluster_entity", model_id="oneway")
+    common = {"entity": "firm", "time": "year", "outcome": "y", "regressors": ["x1", "x2"], "entity_effects": effects[0],
+              "time_effects": effects[1], "se_type": "cluster_entity", "model_id": "oneway"}
     lm, fast = fit_panel(frame, engine="linearmodels", **common), fit_panel(frame, engine="fast", **common)
     assert np.allclose(_est(fast)["std_error"], _est(lm)["std_error"], rtol=1e-10)
 
 
 def test_alternating_projections_converge_to_the_exact_projection():
     frame = _simulated(seed=9, entities=150, periods=7, drop=0.3)
-    ent, n_ent = fast_fe.group_codes(frame["firm"])
-    tim, n_time = fast_fe.group_codes(frame["year"])
+    ent, _n_ent = fast_fe.group_codes(frame["firm"])
+    tim, _n_time = fast_fe.group_codes(frame["year"])
     args = (frame["y"].to_numpy(), [frame["x1"].to_numpy(), frame["x2"].to_numpy()], ["x1", "x2"], ent, tim)
     exact = fast_fe.fit_within(*args, method="auto")
     iterated = fast_fe.fit_within(*args, method="iterate")
@@ -210,8 +210,8 @@ def test_alternating_projections_converge_to_the_exact_projection():
 
 def test_sorted_balanced_panel_uses_the_reshape_sweep():
     frame = _simulated(seed=2, entities=50, periods=4).sort_values(["firm", "year"]).reset_index(drop=True)
-    common = dict(entity="firm", time="year", outcome="y", regressors=["x1", "x2"], entity_effects=True,
-                  time_effects=True, se_type="cluster_entity", model_id="sorted")
+    common = {"entity": "firm", "time": "year", "outcome": "y", "regressors": ["x1", "x2"], "entity_effects": True,
+              "time_effects": True, "se_type": "cluster_entity", "model_id": "sorted"}
     fast, lm = fit_panel(frame, engine="fast", **common), fit_panel(frame, **common)
     assert fast.extra["fast"]["demeaning"] == "balanced_sorted"
     assert np.abs(_est(fast)["estimate"] - _est(lm)["estimate"]).max() < 1e-10
@@ -380,11 +380,11 @@ def test_text_time_is_coded_and_missing_rows_counted():
 
 
 def test_auto_engine_switches_to_fast_from_the_row_threshold(monkeypatch):
-    import gvc_clusters.models.panel as panel
+    from gvc_clusters.models import panel
 
     frame = _simulated(seed=4, entities=60, periods=5)
-    common = dict(entity="firm", time="year", outcome="y", regressors=["x1"], entity_effects=True,
-                  time_effects=True, se_type="cluster_entity", model_id="auto")
+    common = {"entity": "firm", "time": "year", "outcome": "y", "regressors": ["x1"], "entity_effects": True,
+              "time_effects": True, "se_type": "cluster_entity", "model_id": "auto"}
     assert fit_panel(frame, **common).extra["engine"] == "linearmodels"
     monkeypatch.setattr(panel, "FAST_MIN_ROWS", 100)
     assert fit_panel(frame, **common).extra["engine"] == "fast"

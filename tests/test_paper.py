@@ -9,11 +9,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from gvc_clusters.labels import DEFAULT, Vocabulary, category_key, cutpoint_key, humanize
 from gvc_clusters.paper import compile_pdf, layout_problems, pdf_wanted
 from gvc_clusters.render import descriptive_table, regression_table, to_html, to_latex
 from gvc_clusters.render.document import document_plan
 from gvc_clusters.results import ModelResult, estimate_rows
+from gvc_clusters.vocabulary import DEFAULT, Vocabulary, category_key, cutpoint_key, humanize
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "results" / "test-artifacts"

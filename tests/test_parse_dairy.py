@@ -11,7 +11,6 @@ from gvc_clusters.families import build_family
 from gvc_clusters.rawtable import parse_range
 
 
-
 def corrupt(raw: Path, file: str, row: int, column: str, text: str) -> Path:
     """Set one cell of the copied raw file (row = printed row, or data line - 1) and re-sign the manifest."""
     edit_cell(raw / file, row, column, text)

@@ -9,14 +9,29 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import ensure_built
 
-from gvc_clusters.render import (chapter10_table, classification_table, descriptive_table, figure_coefficients,
-                                 figure_dairy, figure_export_quadrants, figure_furniture, figure_governance,
-                                 figure_reading_ranges, figure_salmon, figure_upgrading, get_preset,
-                                 regression_table, replication_check_table, save_figure, to_csv_frame, to_html,
-                                 to_latex, write_table)
+from gvc_clusters.render import (
+    chapter10_table,
+    classification_table,
+    descriptive_table,
+    figure_coefficients,
+    figure_dairy,
+    figure_export_quadrants,
+    figure_furniture,
+    figure_governance,
+    figure_reading_ranges,
+    figure_salmon,
+    figure_upgrading,
+    get_preset,
+    regression_table,
+    replication_check_table,
+    save_figure,
+    to_csv_frame,
+    to_html,
+    to_latex,
+    write_table,
+)
 from gvc_clusters.render.tables import format_count, format_number, latex_escape, stars_for
 from gvc_clusters.results import ModelResult, estimate_rows
 
@@ -67,7 +82,7 @@ def test_latex_is_booktabs_without_vertical_rules():
     latex = to_latex(_table())
     for rule in (r"\toprule", r"\midrule", r"\bottomrule"):
         assert rule in latex
-    spec = re.search(r"\\begin\{tabular\}\{@\{\}(.*)@\{\}\}$", latex, flags=re.M).group(1)
+    spec = re.search(r"\\begin\{tabular\}\{@\{\}(.*)@\{\}\}$", latex, flags=re.MULTILINE).group(1)
     assert spec == "lccc" and "|" not in spec
     assert r"\hline" not in latex
 
@@ -239,7 +254,7 @@ def test_descriptive_table_formats_and_panels():
     latex = to_latex(table)
     assert r"A\_1 & 1,000 & 0.50 & Yes \\" in latex and r"B \& C & 2 & n.a. & No \\" in latex
     assert r"\textit{First}" in latex and latex.count(r"\midrule") == 2 and r"50\% of 100" in latex
-    assert re.search(r"\\begin\{tabular\}\{@\{\}(.*)@\{\}\}$", latex, flags=re.M).group(1) == "lrrl"
+    assert re.search(r"\\begin\{tabular\}\{@\{\}(.*)@\{\}\}$", latex, flags=re.MULTILINE).group(1) == "lrrl"
     _assert_well_formed(to_html(table))
 
 
@@ -247,8 +262,7 @@ def test_descriptive_table_formats_and_panels():
 # Real fits and the book's tables
 # ------------------------------------------------------------------------------------------------
 def test_renders_records_from_real_fits():
-    from gvc_clusters.models import ordinal
-    from gvc_clusters.models import panel
+    from gvc_clusters.models import ordinal, panel
     rng = np.random.default_rng(7)
     x = pd.DataFrame({"x1": rng.normal(size=120), "x2": rng.integers(0, 2, size=120).astype(float)})
     y = pd.Series(np.digitize(0.8 * x["x1"] + 0.5 * x["x2"] + rng.normal(size=120), [-0.5, 0.5]), name="y")

@@ -1,7 +1,7 @@
 """Chapter 10 rebuilt from the processed data: every printed number, and the documented exceptions."""
 
-import pandas as pd
 import pytest
+from conftest import RAW
 
 from gvc_clusters.decisions import read_decision_log
 from gvc_clusters.families import build_family
@@ -9,8 +9,6 @@ from gvc_clusters.rawtable import read_raw_table
 from gvc_clusters.readings_solver import table_evidence
 from gvc_clusters.replicate import compare_average, rebuild_upgrading_table, replication_check
 from gvc_clusters.sources import load_manifest
-
-from conftest import RAW
 
 # The only printed numbers of chapter 10 that the data do not reproduce exactly, with the reason.
 DOCUMENTED_EXCEPTIONS = {

@@ -177,9 +177,11 @@ def test_report_renders_in_headless_chromium_without_network_requests(built, tmp
              f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,4000", "--disable-component-update",
              "--disable-sync", "--no-pings", "--disable-features=NetworkTimeServiceQuerying,OptimizationHints"]
     try:
-        dom = subprocess.run([chromium(), *flags, "--dump-dom", page], capture_output=True, text=True, timeout=120)
+        dom = subprocess.run([chromium(), *flags, "--dump-dom", page], capture_output=True, text=True, timeout=120,
+                             check=False)
         shot = tmp_path / "report.png"
-        subprocess.run([chromium(), *flags, f"--screenshot={shot}", page], capture_output=True, timeout=120)
+        subprocess.run([chromium(), *flags, f"--screenshot={shot}", page], capture_output=True, timeout=120,
+                       check=False)
     finally:
         recorder.close()
     assert dom.returncode == 0, dom.stderr[-2000:]
@@ -223,7 +225,7 @@ def _measured(html: Path, tmp_path: Path) -> dict[str, str]:
     copy.write_text(html.read_text(encoding="utf-8").replace("</body>", probe + "</body>"), encoding="utf-8")
     run = subprocess.run([chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                           "--window-size=1280,900", "--virtual-time-budget=5000", "--dump-dom", copy.as_uri()],
-                         capture_output=True, text=True, timeout=120)
+                         capture_output=True, text=True, timeout=120, check=False)
     import html as html_lib
     import json
     found = re.search(r'data-probe="([^"]+)"', run.stdout)
@@ -245,5 +247,5 @@ def test_report_table_of_contents_and_width_at_1280_px(built, tmp_path):
     height = min(int(probe["height"]) + 50, 30000)
     subprocess.run([chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--hide-scrollbars",
                     f"--window-size=1280,{height}", f"--screenshot={shots / 'report-full.png'}", page.as_uri()],
-                   capture_output=True, timeout=180)
+                   capture_output=True, timeout=180, check=False)
     assert (shots / "report-full.png").stat().st_size > 100_000

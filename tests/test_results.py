@@ -3,7 +3,6 @@
 import json
 import math
 
-import pandas as pd
 import pytest
 
 from gvc_clusters.io import write_csv, write_json

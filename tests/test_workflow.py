@@ -3,7 +3,6 @@
 import subprocess
 
 import pytest
-
 from conftest import edit_cell, refresh
 from workflow_copy import SNAKEMAKE, clean_build, hashes, make_workspace, snakemake
 
@@ -56,5 +55,6 @@ def test_bad_raw_input_stops_before_anything_is_overwritten(built):
 
 
 def test_lint_is_clean(built):
-    run = subprocess.run([SNAKEMAKE, "--lint"], cwd=built, capture_output=True, text=True, timeout=300)
+    run = subprocess.run([SNAKEMAKE, "--lint"], cwd=built, capture_output=True, text=True, timeout=300,
+                         check=False)
     assert "Congratulations, your workflow is in a good condition!" in run.stdout + run.stderr

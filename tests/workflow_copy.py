@@ -49,7 +49,7 @@ def isolated_env(workspace: Path) -> dict[str, str]:
 def snakemake(workspace: Path, *args: str, timeout: int = 600, env: dict[str, str] | None = None
               ) -> subprocess.CompletedProcess:
     return subprocess.run([SNAKEMAKE, "--cores", "2", *args], cwd=workspace, capture_output=True, text=True,
-                          timeout=timeout, env=env)
+                          timeout=timeout, env=env, check=False)
 
 
 def hashes(workspace: Path, folders=BUILT, exclude=TIMING) -> dict[str, str]:

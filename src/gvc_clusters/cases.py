@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .coding import CHAINS, UPGRADING_TYPES
 from .errors import InputError, InputErrors
+from .vocabulary import CE_LEVELS, UPGRADING_TYPES
+from .vocabulary import CHAIN_TYPES as CHAINS
 
 CE_VARIABLE = "ce_degree"
 GOV_VARIABLES = tuple(f"gov_{c}" for c in CHAINS)
@@ -36,7 +37,7 @@ DATASET_COLUMNS = {CE_VARIABLE: "ce_degree",
 # Level of measurement for Krippendorff's alpha: CE and upgrading are ordered scales; the
 # governance code is a category (1 domestic, 2 global, 3 both: 3 is not "more" than 2).
 LEVELS = {CE_VARIABLE: "ordinal", **{v: "nominal" for v in GOV_VARIABLES}, **{v: "ordinal" for v in UPG_VARIABLES}}
-CE_ORDER = {"Low": 1, "Medium": 2, "High": 3}
+CE_ORDER = CE_LEVELS
 RECONCILIATION_COLUMNS = ["case_id", "variable", "coder_a", "coder_b", "final", "settled_by", "reason"]
 
 

@@ -14,12 +14,12 @@ import pandas as pd
 from .cases import CE_VARIABLE, DATASET_COLUMNS, VARIABLES, format_value, normalize
 from .render.tables import latex_escape
 from .templating import render_template
+from .vocabulary import CHAIN_TYPE_LABELS, UPGRADING_TYPE_LABELS
 
 MAIN_MODEL = "ce_governance__product__probit"  # the book's main product-upgrading model (ch. 10)
 VARIABLE_LABELS = {
-    "ce_degree": "CE degree", "gov_market": "Market", "gov_network": "Network",
-    "gov_quasi_hierarchy": "Quasi-hierarchy", "gov_hierarchy": "Hierarchy", "upg_product": "Product",
-    "upg_process": "Process", "upg_functional": "Functional", "upg_intersectoral": "Intersectoral",
+    "ce_degree": "CE degree", **{f"gov_{name}": label for name, label in CHAIN_TYPE_LABELS.items()},
+    **{f"upg_{name}": label for name, label in UPGRADING_TYPE_LABELS.items()},
 }
 # model variable -> the case-file code it is built from (for the exclusion counts)
 MODEL_TO_CODE = {"ce_level": CE_VARIABLE, "ce_low": CE_VARIABLE, "ce_high": CE_VARIABLE,

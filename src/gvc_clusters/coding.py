@@ -4,9 +4,11 @@ The book codes governance per chain type as 0 = absent, 1 = domestic chain, 2 = 
 3 = domestic and global chain (note to Table 10-2, seed line 3385). Upgrading is scored 0–3 in
 half steps (Tables 10-4–10-6); CE degree is Low / Medium / High (Table 10-4).
 
-The variable names here are the vocabulary of the model specs in config/config.yaml; the list
-`gvc_clusters.layout.MODEL_VARIABLES` repeats them (without pandas) so the workflow can reject a
-spec naming an unknown regressor before any job runs. tests/test_coding.py keeps the two equal.
+The domain words (upgrading types, chain types, CE degrees, sector groups) come from
+``gvc_clusters.vocabulary``. The variable names built here are the vocabulary of the model specs in
+config/config.yaml; ``gvc_clusters.layout.MODEL_OUTCOMES`` and ``MODEL_REGRESSORS`` list them
+(without pandas) so the workflow can reject a spec naming an unknown regressor before any job runs.
+tests/test_coding.py keeps them equal.
 """
 
 from __future__ import annotations
@@ -15,10 +17,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
+from .vocabulary import CE_LEVELS, CHAIN_TYPES, UPGRADING_TYPES
 
-UPGRADING_TYPES = ("product", "process", "functional", "intersectoral")
-CHAINS = ("market", "network", "quasi_hierarchy", "hierarchy")
-CE_LEVELS = {"Low": 1, "Medium": 2, "High": 3}
 # Traditional manufacturing is the base sector: the book's argument contrasts the others with it.
 SECTOR_DUMMIES = {"natural_resource_based": "sector_natural_resource",
                   "complex_products": "sector_complex_products",
@@ -29,9 +29,9 @@ VARIABLE_DOCS = {
     "ce_level": "CE degree, Low = 1, Medium = 2, High = 3 (Table 10-4)",
     "ce_low": "CE degree Low (base: Medium)",
     "ce_high": "CE degree High (base: Medium)",
-    **{f"{c}_global": f"a global {c.replace('_', '-')} chain is present (code 2 or 3, Table 10-2)" for c in CHAINS},
-    **{f"{c}_domestic": f"a domestic {c.replace('_', '-')} chain is present (code 1 or 3)" for c in CHAINS},
-    **{f"{c}_any": f"any {c.replace('_', '-')} chain is present (code > 0)" for c in CHAINS},
+    **{f"{c}_global": f"a global {c.replace('_', '-')} chain is present (code 2 or 3, Table 10-2)" for c in CHAIN_TYPES},
+    **{f"{c}_domestic": f"a domestic {c.replace('_', '-')} chain is present (code 1 or 3)" for c in CHAIN_TYPES},
+    **{f"{c}_any": f"any {c.replace('_', '-')} chain is present (code > 0)" for c in CHAIN_TYPES},
     "any_global_chain": "at least one global chain of any type (code 2 or 3)",
     "sector_natural_resource": "natural-resource-based cluster (base: traditional manufacturing)",
     "sector_complex_products": "complex-products cluster (base: traditional manufacturing)",
@@ -73,7 +73,7 @@ def model_variables(dataset: pd.DataFrame, halves: str = "keep") -> pd.DataFrame
     out["ce_low"] = (ce == 1).astype(float).where(ce.notna())
     out["ce_high"] = (ce == 3).astype(float).where(ce.notna())
     any_global = pd.Series(False, index=dataset.index)
-    for chain in CHAINS:
+    for chain in CHAIN_TYPES:
         code = dataset[f"{chain}_chain_0to3"].astype("Float64")
         out[f"{chain}_global"] = code.isin([2, 3]).astype(float).where(code.notna()).astype(float)
         out[f"{chain}_domestic"] = code.isin([1, 3]).astype(float).where(code.notna()).astype(float)

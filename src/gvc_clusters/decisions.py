@@ -9,7 +9,6 @@ printed text), and turns a raw table of strings into numbers under a chosen *rea
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -22,13 +21,6 @@ LOG_COLUMNS = ["table", "row", "row_label", "column", "printed_text", "value_use
 KINDS = {"glyph", "ambiguous", "contradiction", "structural", "missing"}
 CONFIDENCES = {"high", "medium", "low"}
 DEFAULT = "default"
-
-
-@dataclass(frozen=True)
-class CellRef:
-    table: str
-    row: int
-    column: str
 
 
 def read_decision_log(path: str | Path) -> pd.DataFrame:

@@ -111,7 +111,7 @@ def validation_summary(result: FamilyResult) -> dict:
     """What the validation step found: table shapes and checksum outcomes (no timestamps)."""
     status = result.checks["status"].value_counts().sort_index() if len(result.checks) else {}
     return {"family": result.family,
-            "tables": {name: {"rows": int(len(frame)), "columns": list(frame.columns)}
+            "tables": {name: {"rows": len(frame), "columns": list(frame.columns)}
                        for name, frame in sorted(result.tables.items())},
             "checksums": {str(k): int(v) for k, v in dict(status).items()}}
 
@@ -128,6 +128,6 @@ def write_family(result: FamilyResult, output) -> None:
         name = Path(parquet).stem
         write_parquet(result.tables[name], parquet)
         write_csv(result.tables[name], csv)
-        logging.info("wrote %s (%d rows)", name, len(result.tables[name]))
+        logging.getLogger("job").info("wrote %s (%d rows)", name, len(result.tables[name]))
     write_csv(result.checks, output.checksums)
     write_json(validation_summary(result), output.summary)

@@ -15,8 +15,8 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .errors import InputError
 from .models.errors import ModelError

@@ -5,6 +5,8 @@ build its DAG before any job runs. tests/test_layout.py checks them against what
 actually build.
 """
 
+from .vocabulary import CHAIN_TYPES, UPGRADING_TYPES
+
 FAMILY_FILES = {
     "clusters": ["clusters/table_1_2.csv", "clusters/table_1_3.csv", "clusters/table_10_1.csv",
                  "clusters/table_10_2.csv", "clusters/table_10_4.csv", "clusters/table_10_5.csv",
@@ -32,10 +34,10 @@ REPLICATION_OUTPUTS = ["table_10_1.csv", "table_10_2.csv", "table_10_4.csv", "ta
 
 # Outcomes and regressors a model spec in config may name (gvc_clusters.coding builds them;
 # tests/test_coding.py checks the lists agree). Checked when the workflow starts, before any job.
-MODEL_OUTCOMES = ["product", "process", "functional", "intersectoral"]
+MODEL_OUTCOMES = list(UPGRADING_TYPES)
 MODEL_REGRESSORS = [
     "ce_level", "ce_low", "ce_high",
-    *[f"{chain}_{scope}" for chain in ("market", "network", "quasi_hierarchy", "hierarchy")
+    *[f"{chain}_{scope}" for chain in CHAIN_TYPES
       for scope in ("global", "domestic", "any")],
     "any_global_chain", "sector_natural_resource", "sector_complex_products", "sector_software",
     "ce_x_complex", "quasi_hierarchy_global_x_complex",
@@ -75,7 +77,7 @@ PANEL_SECTIONS = {"trade_share_change": "chapter9", "us_furniture_imports": "cas
 
 def coefficient_figures(ordinal_specs: list[str], panel_specs: list[str]) -> dict[str, str]:
     """One coefficient figure per model spec of the claims (never mixing specs): name -> caption."""
-    from .labels import DEFAULT
+    from .vocabulary import DEFAULT
     out = {f"coefficients_{s}": f"{DEFAULT.spec(s)}: average marginal effects on the top upgrading category "
            "(ordered probit, 95% intervals)" for s in ordinal_specs}
     out.update({f"coefficients_{s}": f"{DEFAULT.spec(s)}: coefficients with 95% intervals"

@@ -164,7 +164,7 @@ def _check_header(path: Path, header: list[str], first: str | None) -> None:
         for delimiter, name in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe")):
             if delimiter in header[0]:
                 raise InputError(path, f"header is not comma-separated (it is {name}-separated)", row=1,
-                                 value=header[0][:60], expected=f"comma-separated columns"
+                                 value=header[0][:60], expected="comma-separated columns"
                                  + (f" starting with {first!r}" if first else ""))
     if first is not None and header[0] != first:
         raise InputError(path, f"first column must be {first!r}", row=1, column=header[0], value=header[0],

@@ -26,15 +26,21 @@ import math
 
 import pandas as pd
 
-from .parse.clusters import CHAIN_TYPES, SECTOR_ROWS_10_1, UPGRADING_TYPES
+from .vocabulary import (
+    CHAIN_TYPE_LABELS,
+    CHAIN_TYPES,
+    PRINTED_CHAIN_TYPES,
+    PRINTED_SECTOR_GROUPS,
+    PRINTED_UPGRADING_TYPES,
+    UPGRADING_TABLE_SECTORS,
+)
 
 CHECK_COLUMNS = ["table", "row", "row_label", "column", "printed_text", "printed_value", "reproduced_value",
                  "status", "explanation", "evidence_A", "evidence_B"]
 EVIDENCE_KINDS = ["transcription", "decoded", "header_shift", "not_checked", "independent", "independent_given_A",
                   "independent_given_B", "circular"]
-UPGRADING_TABLES = {"10-4": "traditional_manufacturing", "10-5": "natural_resource_based",
-                    "10-6": "complex_products"}
-TYPE_COLUMN = {v: k for k, v in UPGRADING_TYPES.items()}
+UPGRADING_TABLES = UPGRADING_TABLE_SECTORS
+TYPE_COLUMN = {v: k for k, v in PRINTED_UPGRADING_TYPES.items()}
 
 
 def _two_decimals(value: float) -> tuple[float, float]:
@@ -76,7 +82,7 @@ def _rebuilt_column(kind: str) -> str:
 
 def rebuild_governance_table(dataset: pd.DataFrame) -> pd.DataFrame:
     """Table 10-2: the four governance codes per cluster, in printed order."""
-    cols = [f"{c}_chain_0to3" for c in CHAIN_TYPES.values()]
+    cols = [f"{c}_chain_0to3" for c in CHAIN_TYPES]
     return dataset[["cluster_id", "sector_group", "product", "location", "country", *cols]].copy()
 
 
@@ -84,7 +90,7 @@ def governance_patterns(dataset: pd.DataFrame) -> pd.DataFrame:
     """Share of clusters per sector group in which each chain type is present (code > 0), and global (2, 3)."""
     out = []
     for sector, group in dataset.groupby("sector_group", observed=True, sort=False):
-        for chain in CHAIN_TYPES.values():
+        for chain in CHAIN_TYPES:
             codes = group[f"{chain}_chain_0to3"].dropna()
             out.append({"sector_group": sector, "chain_type": chain, "clusters_with_codes": len(codes),
                         "present_pct": 100 * float((codes > 0).mean()) if len(codes) else math.nan,
@@ -121,7 +127,7 @@ def header_shift_rows(raw: pd.DataFrame, governance: pd.DataFrame, log: pd.DataF
     for rec in structural.drop_duplicates(["row", "column"]).itertuples():
         row, column = int(rec.row), rec.column
         text = raw.at[row, column]
-        below = codes.get((row + 1, CHAIN_TYPES[column]))
+        below = codes.get((row + 1, PRINTED_CHAIN_TYPES[column]))
         value = parse_number(text)
         reproduced = None if below is None or pd.isna(below) else float(below)
         if value is None:
@@ -182,7 +188,7 @@ def replication_check(dataset: pd.DataFrame, printed_aggregates: pd.DataFrame, p
             "match" if not pd.isna(value) else "not_available", cell=True)
     for _, rec in governance.iterrows():
         row = int(rec["source_row"])
-        chain = {v: k for k, v in CHAIN_TYPES.items()}[rec["chain_type"]]
+        chain = CHAIN_TYPE_LABELS[rec["chain_type"]]
         value = rec["code_0to3"]
         add("10-2", row, raw_tables["10-2"].at[row, "Cluster"], chain, None if pd.isna(value) else float(value),
             None if pd.isna(value) else float(value), "match" if not pd.isna(value) else "not_available", cell=True)
@@ -218,7 +224,7 @@ def replication_check(dataset: pd.DataFrame, printed_aggregates: pd.DataFrame, p
     raw = raw_tables["10-1"]
     index = sector_ce_index.pivot(index="sector_group", columns="component", values="average_points")
     for row in raw.index:
-        sector = SECTOR_ROWS_10_1[raw.at[row, "Sector"]]
+        sector = PRINTED_SECTOR_GROUPS[raw.at[row, "Sector"]]
         ee, ja, ce = (index.at[sector, c] for c in ("external_economies", "joint_actions", "collective_efficiency"))
         for column, value in (("External economies (EE)", ee), ("Joint actions (JA)", ja)):
             add("10-1", row, raw.at[row, "Sector"], column, value, None, "not_reproducible",

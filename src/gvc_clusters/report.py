@@ -20,14 +20,14 @@ from pathlib import Path
 import pandas as pd
 
 from .io import read_parquet
-from .labels import DEFAULT as DEFAULT_VOCABULARY
-from .labels import Vocabulary
 from .layout import BOOK_TABLES, FIGURES, table_names  # noqa: F401 (re-exported)
 from .render import document as doc
 from .render import figures as fig
 from .render import tables as tab
 from .results import ModelResult, load_results, read_estimates
 from .templating import render_template
+from .vocabulary import DEFAULT as DEFAULT_VOCABULARY
+from .vocabulary import Vocabulary
 
 TERM_LABELS = DEFAULT_VOCABULARY.term_labels()  # variables and outcomes; config ``labels:`` extends them
 

@@ -49,14 +49,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from .coding import CHAINS, UPGRADING_TYPES, model_variables
+from .coding import model_variables
 from .errors import InputError
 from .io import write_parquet
+from .vocabulary import CE_DEGREES, SECTOR_GROUPS, UPGRADING_TYPES
+from .vocabulary import CHAIN_TYPES as CHAINS
 
-__all__ = ["TRUE_ORDINAL", "TRUE_PANEL", "ORDINAL_REGRESSORS", "PANEL_REGRESSORS", "BLOCK_ENTITIES",
-           "simulate_cluster_cross_section", "write_cluster_cross_section", "empty_readings",
-           "simulate_trade_panel", "write_trade_panel", "trade_panel_schema", "clean_trade_table",
-           "true_coefficients", "recovery"]
+__all__ = ["BLOCK_ENTITIES", "ORDINAL_REGRESSORS", "PANEL_REGRESSORS", "TRUE_ORDINAL", "TRUE_PANEL", "clean_trade_table",
+           "empty_readings", "recovery", "simulate_cluster_cross_section", "simulate_trade_panel",
+           "trade_panel_schema", "true_coefficients", "write_cluster_cross_section", "write_trade_panel"]
 
 # ----------------------------------------------------------------------------------------------
 # Known coefficients
@@ -100,10 +101,9 @@ TRADE_NUMBERS = ("value_usd", "quantity")
 CLEAN_COLUMNS = ("entity", "unit_value", "log_unit_value", "market_share_pct")
 
 # The simulated cross-section: category frequencies (by sector where they differ).
-SECTORS = ("traditional_manufacturing", "natural_resource_based", "complex_products")
-SECTOR_CATEGORIES = (*SECTORS, "specialized_suppliers")    # the book's dtype (software has no data)
+SECTOR_CATEGORIES = SECTOR_GROUPS    # the book's dtype (software has no data)
+SECTORS = SECTOR_CATEGORIES[:3]
 SECTOR_P = (0.40, 0.35, 0.25)
-CE_DEGREES = ("Low", "Medium", "High")
 CE_P_BY_SECTOR = ((0.25, 0.50, 0.25), (0.20, 0.55, 0.25), (0.35, 0.45, 0.20))
 CHAIN_P = {"market": (0.30, 0.40, 0.15, 0.15), "network": (0.65, 0.25, 0.08, 0.02),
            "hierarchy": (0.85, 0.05, 0.08, 0.02)}

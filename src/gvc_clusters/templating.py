@@ -12,9 +12,9 @@ import jinja2
 
 
 def environment(folder: str | Path, *, autoescape: bool = False, latex: bool = False) -> jinja2.Environment:
-    options = dict(loader=jinja2.FileSystemLoader(str(folder)), autoescape=autoescape,
-                   keep_trailing_newline=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
-                   lstrip_blocks=True)
+    options = {"loader": jinja2.FileSystemLoader(str(folder)), "autoescape": autoescape,
+               "keep_trailing_newline": True, "undefined": jinja2.StrictUndefined, "trim_blocks": True,
+               "lstrip_blocks": True}
     if latex:
         # LaTeX is full of {% and {{ lookalikes; use delimiters TeX never contains.
         options.update(block_start_string="<%", block_end_string="%>", variable_start_string="<<",

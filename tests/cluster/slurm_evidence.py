@@ -98,7 +98,7 @@ def squeue_jobs(run_id: str) -> dict[int, dict[str, str]]:
     jobs = {}
     for line in out.splitlines():
         jid, comment, state, partition, mem = line.strip().split("|")
-        jobs[int(jid)] = dict(comment=comment, state=state, partition=partition, mem_mb=str(to_mb(mem)))
+        jobs[int(jid)] = {"comment": comment, "state": state, "partition": partition, "mem_mb": str(to_mb(mem))}
     return jobs
 
 
@@ -173,7 +173,7 @@ def check_ok(workdir: Path, text: str) -> None:
             if not step_log.is_file():
                 fail(f"rule {rule}: no SLURM_JOB_ID in {job.log} and SLURM log {slog} missing "
                      "(is slurm-keep-successful-logs set?)")
-            elif not re.search(rf"^(local)?rule {re.escape(rule)}:$", step_log.read_text(errors="replace"), re.M):
+            elif not re.search(rf"^(local)?rule {re.escape(rule)}:$", step_log.read_text(errors="replace"), re.MULTILINE):
                 fail(f"rule {rule}: SLURM log {slog} does not show the rule being executed")
     print(f"slurm evidence: run {run_id}: {len(remote)} jobs, {len(submissions)} sbatch submissions, "
           f"all COMPLETED in squeue with the profile's partition and memory; {logged} rule logs "
@@ -182,7 +182,7 @@ def check_ok(workdir: Path, text: str) -> None:
 
 
 def check_failed(workdir: Path, text: str, rule: str) -> None:
-    jobs, submissions, run_ids = parse_output(text)
+    jobs, _submissions, run_ids = parse_output(text)
     if f"Error in rule {rule}" not in text:
         fail(f"the output does not say 'Error in rule {rule}'")
     if f"rule {rule} failed on purpose" not in text:

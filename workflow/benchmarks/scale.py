@@ -34,10 +34,8 @@ Timings describe the machine they ran on; they are measured here, never asserted
 """
 
 import argparse
-import csv
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -47,7 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(ROOT / "src"))
-from panel_scale import _text, write_figures  # noqa: E402  (shared benchmark helpers)
+from panel_scale import write_figures
 
 PANEL_BUDGET_MB = 3 * 1024          # the issue's ceiling for the panel path at 1e7 rows
 STOCK_STEPS = ("ordinal_stock", "panel_linearmodels")

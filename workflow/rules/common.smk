@@ -48,6 +48,8 @@ RAW = config["raw_dir"]
 SIMULATED = "data/simulated"  # the scale profile's generated data (not the book's)
 PROCESSED = config["processed_dir"]
 SCALE_DIR = f"{PROCESSED}/scale"  # the scale profile's cleaned trade panel
+# What `dataset: simulated` panel specs read.
+SCALE_PANEL = f"{SCALE_DIR}/trade_panel.parquet"
 INTERIM = config["interim_dir"]
 RESULTS = config["results_dir"]
 FAMILIES = config["families"]
@@ -147,6 +149,8 @@ def staged_model_files(kind):
 
 def panel_inputs(wildcards):
     spec = config["panel"]["specs"][wildcards.spec]
+    if is_simulated(spec):
+        return {"user": SCALE_PANEL}
     if "table" in spec:
         return {"user": spec["table"]}
     tables = {k: f"{PROCESSED}/{v}" for k, v in PANEL_TABLES[spec["panel"]].items()}
@@ -159,7 +163,21 @@ SCALE = config["scale"]["enabled"]
 
 
 def is_simulated(spec):
+    """A spec of the scale profile (``dataset: simulated``): it reads the simulated data."""
     return spec.get("dataset", "book") == "simulated"
+
+
+def check_simulated_panel_specs():
+    """A simulated panel spec reads the scale profile's cleaned panel; its ``table`` must name it."""
+    for name, spec in config["panel"]["specs"].items():
+        if is_simulated(spec) and spec.get("table") != SCALE_PANEL:
+            raise ValueError(
+                f"config panel.specs.{name}: dataset simulated reads {SCALE_PANEL} "
+                f"(processed_dir/scale/trade_panel.parquet); table is {spec.get('table')!r}"
+            )
+
+
+check_simulated_panel_specs()
 
 
 def ordinal_specs():
@@ -200,16 +218,12 @@ def panel_specs():
     }
     specs = config["panel"]["specs"].items()
     if SCALE:
-        return [
-            name for name, spec in specs if spec.get("table", "").startswith(SCALE_DIR)
-        ]
+        return [name for name, spec in specs if is_simulated(spec)]
     return [
         name
         for name, spec in specs
-        if "table" in spec
-        and not spec["table"].startswith(SCALE_DIR)
-        or "panel" in spec
-        and needs[spec["panel"]] in FAMILIES
+        if not is_simulated(spec)
+        and ("table" in spec or needs[spec["panel"]] in FAMILIES)
     ]
 
 
@@ -253,7 +267,7 @@ def scale_outputs():
     return [
         f"{SIMULATED}/cluster_cross_section.parquet",
         f"{SIMULATED}/trade_panel.parquet",
-        f"{SCALE_DIR}/trade_panel.parquet",
+        SCALE_PANEL,
     ] + (
         [f"{SIMULATED}/baci_flows.parquet", f"{SIMULATED}/baci_planted.parquet"]
         if config["trade_flows"].get("enabled")

@@ -25,7 +25,7 @@ rule clean_scale_trade:
     input:
         f"{SIMULATED}/trade_panel.parquet",
     output:
-        f"{SCALE_DIR}/trade_panel.parquet",
+        SCALE_PANEL,
     log:
         "logs/scale/clean_scale_trade.log",
     benchmark:

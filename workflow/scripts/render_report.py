@@ -7,7 +7,7 @@ from gvc_clusters.changes import input_fingerprints, read_estimates, summary
 from gvc_clusters.jobs import run_job
 from gvc_clusters.replication_readme import raw_files
 from gvc_clusters.report import load_spec_results, model_notes, report_numbers, write_report
-from gvc_clusters.labels import DEFAULT
+from gvc_clusters.vocabulary import DEFAULT
 
 
 def main():

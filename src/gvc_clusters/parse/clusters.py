@@ -14,15 +14,17 @@ import pandas as pd
 from ..decisions import DEFAULT, cell_values
 from ..errors import InputError, InputErrors
 from ..rawtable import read_text_table
+from ..vocabulary import (
+    CE_DEGREES,
+    CHAIN_TYPES,
+    PRINTED_CHAIN_TYPES,
+    PRINTED_SECTOR_GROUPS,
+    PRINTED_UPGRADING_TYPES,
+    SECTOR_GROUPS,
+    UPGRADING_TYPES,
+)
 from .common import Origin, PrintedTable, Where, cell_map, load_printed_table, where, whole_numbers
 
-SECTOR_GROUPS = ["traditional_manufacturing", "natural_resource_based", "complex_products",
-                 "specialized_suppliers"]
-CE_DEGREES = ["Low", "Medium", "High"]
-UPGRADING_TYPES = {"Product upgrading": "product", "Process upgrading": "process",
-                   "Functional upgrading": "functional", "Intersectoral upgrading": "intersectoral"}
-CHAIN_TYPES = {"Market": "market", "Network": "network", "Quasi-hierarchy": "quasi_hierarchy",
-               "Hierarchy": "hierarchy"}
 UPGRADING_FILES = {"10-4": "clusters/table_10_4.csv", "10-5": "clusters/table_10_5.csv",
                    "10-6": "clusters/table_10_6.csv"}
 SUM_COLUMN = "Sum of upgrading"
@@ -39,9 +41,6 @@ FIELD_STUDY_COLUMNS = {"Number of firms": "firms_count", "Production 1995": "pro
                        "Indirect jobs": "indirect_jobs_count"}
 FILES = ["clusters/table_1_2.csv", "clusters/table_1_3.csv", "clusters/table_10_1.csv", "clusters/table_10_2.csv",
          "clusters/table_10_4.csv", "clusters/table_10_5.csv", "clusters/table_10_6.csv", KEY_FILE]
-SECTOR_ROWS_10_1 = {"Traditional manufacturing": "traditional_manufacturing",
-                    "Natural-resource-based": "natural_resource_based",
-                    "Complex products": "complex_products", "Specialized suppliers": "specialized_suppliers"}
 CE_INDEX_COLUMNS = {"External economies (EE)": "external_economies", "Joint actions (JA)": "joint_actions",
                     "Collective Efficiency Index": "collective_efficiency"}
 
@@ -63,7 +62,7 @@ def read_cluster_key(path: str | Path) -> pd.DataFrame:
     for row, rec in key.iterrows():
         if rec["sector_group"] not in SECTOR_GROUPS:
             errors.append(InputError(path, "unknown sector group", row=row, column="sector_group",
-                                     value=rec["sector_group"], expected=SECTOR_GROUPS))
+                                     value=rec["sector_group"], expected=list(SECTOR_GROUPS)))
         if not rec["cluster_id"]:
             errors.append(InputError(path, "empty cluster id", row=row, column="cluster_id", value=rec["cluster_id"],
                                      expected="a short lower-case id such as 'sinos_valley_shoes'"))
@@ -115,8 +114,8 @@ def _check_labels(key: pd.DataFrame, tables: dict[str, PrintedTable], key_path) 
 
 def load_chapter10(raw_dir: str | Path, manifest: list[dict], log: pd.DataFrame,
                    reading: str = DEFAULT) -> dict[str, PrintedTable]:
-    gov_cols = list(CHAIN_TYPES)
-    up_cols = [*UPGRADING_TYPES, SUM_COLUMN]
+    gov_cols = list(PRINTED_CHAIN_TYPES)
+    up_cols = [*PRINTED_UPGRADING_TYPES, SUM_COLUMN]
     tables = {"10-1": load_printed_table(raw_dir, "clusters/table_10_1.csv", manifest, log,
                                          list(CE_INDEX_COLUMNS), expected_columns=["Sector", *CE_INDEX_COLUMNS],
                                          reading=reading),
@@ -140,7 +139,7 @@ def _header_rows_must_be_empty(key: pd.DataFrame, t: PrintedTable, log: pd.DataF
     whole_row = set(log[(log["table"] == "10-2") & (log["column"] == "*")]["row"])
     errors = []
     for row in t.raw.index.difference(sorted(cluster_rows)):
-        for col in CHAIN_TYPES:
+        for col in PRINTED_CHAIN_TYPES:
             if t.raw.at[row, col] != "" and (row, col) not in decided and str(row) not in whole_row:
                 errors.append(InputError(t.path, "a header row carries a code; log a structural decision",
                                          row=row, column=col, value=t.raw.at[row, col],
@@ -154,7 +153,7 @@ def tidy_chapter10(tables: dict[str, PrintedTable], key: pd.DataFrame, log: pd.D
     """Tidy tables: clusters, upgrading (long), governance (long), sector CE index, printed aggregates."""
     _check_labels(key, tables, key_path)
     _header_rows_must_be_empty(key, tables["10-2"], log)
-    whole_numbers(tables["10-2"], list(CHAIN_TYPES), rows=sorted(set(key["governance_row"].astype(int))))
+    whole_numbers(tables["10-2"], list(PRINTED_CHAIN_TYPES), rows=sorted(set(key["governance_row"].astype(int))))
     clusters, upgrading, governance = [], [], []
     for _, rec in key.iterrows():
         cid = rec["cluster_id"]
@@ -165,39 +164,39 @@ def tidy_chapter10(tables: dict[str, PrintedTable], key: pd.DataFrame, log: pd.D
             ce = t.raw.at[row, CE_COLUMN]
             if ce not in CE_DEGREES:
                 raise InputError(t.path, "unknown degree of collective efficiency", row=row, column=CE_COLUMN,
-                                 value=ce, expected=CE_DEGREES)
-            for col, utype in UPGRADING_TYPES.items():
+                                 value=ce, expected=list(CE_DEGREES))
+            for col, utype in PRINTED_UPGRADING_TYPES.items():
                 upgrading.append({"cluster_id": cid, "upgrading_type": utype,
                                   "score_0to3": t.numbers.at[row, col],
                                   "source_table": rec["upgrading_table"], "source_row": row})
         g = tables["10-2"]
         grow = int(rec["governance_row"])
-        for col, chain in CHAIN_TYPES.items():
+        for col, chain in PRINTED_CHAIN_TYPES.items():
             governance.append({"cluster_id": cid, "chain_type": chain, "code_0to3": g.numbers.at[grow, col],
                                "source_table": "10-2", "source_row": grow})
         clusters.append({"cluster_id": cid, "sector_group": rec["sector_group"], "product": rec["product"],
                          "location": rec["location"], "country": rec["country"], "ce_degree": ce,
                          "has_upgrading_data": bool(rec["upgrading_table"])})
     clusters = pd.DataFrame(clusters)
-    clusters["sector_group"] = pd.Categorical(clusters["sector_group"], SECTOR_GROUPS)
-    clusters["ce_degree"] = pd.Categorical(clusters["ce_degree"], CE_DEGREES, ordered=True)
+    clusters["sector_group"] = pd.Categorical(clusters["sector_group"], list(SECTOR_GROUPS))
+    clusters["ce_degree"] = pd.Categorical(clusters["ce_degree"], list(CE_DEGREES), ordered=True)
     upgrading = pd.DataFrame(upgrading)
-    upgrading["upgrading_type"] = pd.Categorical(upgrading["upgrading_type"], list(UPGRADING_TYPES.values()))
+    upgrading["upgrading_type"] = pd.Categorical(upgrading["upgrading_type"], list(UPGRADING_TYPES))
     governance = pd.DataFrame(governance)
-    governance["chain_type"] = pd.Categorical(governance["chain_type"], list(CHAIN_TYPES.values()))
+    governance["chain_type"] = pd.Categorical(governance["chain_type"], list(CHAIN_TYPES))
     governance["code_0to3"] = governance["code_0to3"].astype("Int64")
 
     t101 = tables["10-1"]
     ce_index = []
     for row in t101.raw.index:
-        sector = SECTOR_ROWS_10_1.get(t101.raw.at[row, "Sector"])
+        sector = PRINTED_SECTOR_GROUPS.get(t101.raw.at[row, "Sector"])
         if sector is None:
             raise InputError(t101.path, "unknown sector row", row=row, column="Sector",
-                             value=t101.raw.at[row, "Sector"], expected=list(SECTOR_ROWS_10_1))
+                             value=t101.raw.at[row, "Sector"], expected=list(PRINTED_SECTOR_GROUPS))
         for col, index in CE_INDEX_COLUMNS.items():
             ce_index.append({"sector_group": sector, "component": index, "average_points": t101.numbers.at[row, col]})
     ce_index = pd.DataFrame(ce_index)
-    ce_index["sector_group"] = pd.Categorical(ce_index["sector_group"], SECTOR_GROUPS)
+    ce_index["sector_group"] = pd.Categorical(ce_index["sector_group"], list(SECTOR_GROUPS))
 
     printed = []
     sum_by_cluster = []
@@ -207,11 +206,11 @@ def tidy_chapter10(tables: dict[str, PrintedTable], key: pd.DataFrame, log: pd.D
         for row in t.raw.index:
             label = t.raw.at[row, label_col]
             if label in ("Total", "Average"):
-                for col in [*UPGRADING_TYPES, SUM_COLUMN]:
+                for col in [*PRINTED_UPGRADING_TYPES, SUM_COLUMN]:
                     value = t.numbers.at[row, col]
                     if pd.notna(value):
                         printed.append({"table": table, "statistic": label.lower(),
-                                        "column": UPGRADING_TYPES.get(col, "sum"), "printed_value": value})
+                                        "column": PRINTED_UPGRADING_TYPES.get(col, "sum"), "printed_value": value})
         for _, rec in key[key["upgrading_table"] == table].iterrows():
             row = int(rec["upgrading_row"])
             sum_by_cluster.append({"cluster_id": rec["cluster_id"], "table": table, "statistic": "row_sum",
@@ -251,7 +250,7 @@ def tidy_case_list(raw: pd.DataFrame, key: pd.DataFrame, path) -> pd.DataFrame:
         rows.append({"cluster_id": by_row[row], "sector_group": group, "case_study": rec["Case study"],
                      "country": rec["Country"], "sources": rec["Source"], "source_row": row})
     out = pd.DataFrame(rows)
-    out["sector_group"] = pd.Categorical(out["sector_group"], SECTOR_GROUPS)
+    out["sector_group"] = pd.Categorical(out["sector_group"], list(SECTOR_GROUPS))
     return out
 
 
@@ -320,8 +319,8 @@ def origins(tidy: dict[str, pd.DataFrame], printed: list[PrintedTable], key: pd.
     by_table = {t.table: t for t in printed}
     key_cols = {c: c for c in ["cluster_id", "sector_group", "product", "location", "country"]}
     key_line = {rec["cluster_id"]: line for line, rec in key.iterrows()}
-    up_col = {v: k for k, v in UPGRADING_TYPES.items()}
-    chain_col = {v: k for k, v in CHAIN_TYPES.items()}
+    up_col = {v: k for k, v in PRINTED_UPGRADING_TYPES.items()}
+    chain_col = {v: k for k, v in PRINTED_CHAIN_TYPES.items()}
 
     def key_cells(cid):
         line = key_line.get(cid)
@@ -362,7 +361,7 @@ def origins(tidy: dict[str, pd.DataFrame], printed: list[PrintedTable], key: pd.
                                  lambda r: "10-2"),
     }
     t101 = by_table["10-1"]
-    sector_row = {SECTOR_ROWS_10_1.get(label): row for row, label in t101.raw["Sector"].items()}
+    sector_row = {PRINTED_SECTOR_GROUPS.get(label): row for row, label in t101.raw["Sector"].items()}
     component_col = {v: k for k, v in CE_INDEX_COLUMNS.items()}
     result["sector_ce_index"] = Origin([
         cell_map(t101, sector_row.get(rec.sector_group), {"sector_group": "Sector",

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from .. import checks
-from ..errors import InputError, InputErrors
 from ..decisions import DEFAULT, numeric_table, verify_against_raw
+from ..errors import InputError, InputErrors
 from ..rawtable import read_raw_table
 from ..sources import entry_for
 
@@ -58,12 +57,12 @@ class Origin:
         return cells.get(column) if column in cells else cells.get("*")
 
     @classmethod
-    def of_rows(cls, t: "PrintedTable", rows, columns: dict[str, str]) -> "Origin":
+    def of_rows(cls, t: PrintedTable, rows, columns: dict[str, str]) -> Origin:
         """One processed row per printed row ``rows`` of ``t``; ``columns`` maps processed -> printed."""
         return cls([cell_map(t, row, columns) for row in rows])
 
 
-def where(t: "PrintedTable", row: int | None, column: str | None) -> Where:
+def where(t: PrintedTable, row: int | None, column: str | None) -> Where:
     """The printed cell ``(row, column)`` of ``t`` (row None: the column header; column None: the row)."""
     text = None
     if row is not None and column is not None and row in t.raw.index and column in t.raw.columns:
@@ -73,7 +72,7 @@ def where(t: "PrintedTable", row: int | None, column: str | None) -> Where:
     return Where(str(t.path), row, column, text)
 
 
-def cell_map(t: "PrintedTable", row: int | None, columns: dict[str, str]) -> dict[str, Where]:
+def cell_map(t: PrintedTable, row: int | None, columns: dict[str, str]) -> dict[str, Where]:
     cells = {name: where(t, row, printed) for name, printed in columns.items()}
     cells["*"] = Where(str(t.path), row)
     return cells

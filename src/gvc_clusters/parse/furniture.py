@@ -126,7 +126,7 @@ def origins(t51, t52, t53, t55, t56) -> dict[str, Origin]:
 
     imports = []
     for row in t53.raw.index:
-        for year, (rank_col, exports_col, share_col) in YEARS_5_3.items():
+        for (rank_col, exports_col, share_col) in YEARS_5_3.values():
             imports.append(cell_map(t53, row, {"country": "Country", "row_type": "Country",
                                                "us_import_rank": rank_col or "Country",
                                                "exports_usd_million": exports_col, "share_pct": share_col}))

@@ -12,7 +12,6 @@ Tidy outputs
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pandas as pd

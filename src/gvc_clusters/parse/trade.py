@@ -25,18 +25,13 @@ import pandas as pd
 from ..errors import InputError
 from ..rawtable import read_text_table
 from ..sources import entry_for
+from ..vocabulary import TRADE_PRODUCTS
 from .common import Origin, PrintedTable, Where, cell_map, load_printed_table
 
 FILES = ["trade/table_9_1.csv", "trade/table_9_2.csv", "trade/table_9_4.csv", "trade/chapter9_verdicts.csv"]
 PERFORMANCE_FILES = {"9-2": "trade/table_9_2.csv", "9-4": "trade/table_9_4.csv"}
 VERDICTS_FILE = "trade/chapter9_verdicts.csv"
 
-# The product blocks as printed (letter -> name), per table.
-PRODUCTS = {
-    "9-2": {"a": "Salmon, fresh or chilled, whole", "b": "Salmon, Pacific, frozen, whole",
-            "c": "Salmon, Atlantic or Danube, frozen, whole", "d": "Salmon, smoked, including fillets"},
-    "9-4": {"a": "Office furniture", "b": "Kitchen furniture", "c": "Bedroom furniture"},
-}
 PERFORMANCE_COLUMNS = {
     "Export earnings ^a": "export_earnings_cagr_pct",
     "Competitiveness: market share 1990": "market_share_1990_pct",
@@ -58,7 +53,7 @@ def product_of(t: PrintedTable, row: int, expected_code: str) -> tuple[str, str]
     """A block header row -> (letter, product name); the printed name must be the expected product."""
     label = t.raw.at[row, "Country"]
     match = HEADER.match(label)
-    names = PRODUCTS[t.table]
+    names = TRADE_PRODUCTS[t.table]
     if not match or match["code"] != expected_code or expected_code not in names:
         raise InputError(t.path, "product header is not the next printed product block", row=row, column="Country",
                          value=label, expected=f"'({expected_code}) <product>-external market conditions: ...'")
@@ -116,9 +111,9 @@ def verdicts(path: Path, entry: dict, performance: pd.DataFrame) -> pd.DataFrame
     for line, rec in frame.iterrows():
         match = re.fullmatch(r"\(([a-z])\) (.+)", rec["product"])
         code = match[1] if match else None
-        if not match or PRODUCTS.get(rec["table"], {}).get(code) != match[2]:
+        if not match or TRADE_PRODUCTS.get(rec["table"], {}).get(code) != match[2]:
             raise InputError(path, "product is not a printed product block of Tables 9-2/9-4", row=line,
-                             column="product", value=rec["product"], expected=PRODUCTS.get(rec["table"], PRODUCTS))
+                             column="product", value=rec["product"], expected=TRADE_PRODUCTS.get(rec["table"], TRADE_PRODUCTS))
         if (rec["table"], code, rec["country"]) not in printed:
             raise InputError(path, f"country is not printed in Table {rec['table']} block ({code})", row=line,
                              column="country", value=rec["country"])

@@ -6,10 +6,31 @@ print; presets "aer" (no stars) and "stars". ``figures``: pure ``figure_*`` func
 matplotlib Figure, and ``save_figure`` writing byte-stable SVG and PNG.
 """
 
-from .figures import (figure_coefficients, figure_dairy, figure_export_quadrants, figure_furniture,
-                      figure_governance, figure_reading_ranges, figure_salmon, figure_upgrading, save_figure)
-from .tables import (PRESETS, Table, chapter10_table, classification_table, descriptive_table, get_preset,
-                     regression_table, replication_check_table, to_csv_frame, to_html, to_latex, write_table)
+from .figures import (
+                      figure_coefficients,
+                      figure_dairy,
+                      figure_export_quadrants,
+                      figure_furniture,
+                      figure_governance,
+                      figure_reading_ranges,
+                      figure_salmon,
+                      figure_upgrading,
+                      save_figure,
+)
+from .tables import (
+                      PRESETS,
+                      Table,
+                      chapter10_table,
+                      classification_table,
+                      descriptive_table,
+                      get_preset,
+                      regression_table,
+                      replication_check_table,
+                      to_csv_frame,
+                      to_html,
+                      to_latex,
+                      write_table,
+)
 
 __all__ = ["PRESETS", "Table", "chapter10_table", "classification_table", "descriptive_table",
            "figure_coefficients", "figure_dairy", "figure_export_quadrants", "figure_furniture", "figure_governance",

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..labels import Vocabulary
 from ..layout import PANEL_SECTIONS
 from ..results import ModelResult
 from ..templating import environment
+from ..vocabulary import Vocabulary
 
 SECTIONS = [  # (id, title); the appendix last
     ("data", "Data and transcription"),

@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ..results import ModelResult
+from ..vocabulary import CE_DEGREES, CHAIN_TYPE_LABELS, SECTOR_GROUPS, UPGRADING_TYPE_LABELS
 
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
            "#17becf"]
@@ -42,14 +43,13 @@ STYLE = {
 SVG_METADATA = {"Date": None, "Creator": None, "Contributor": None, "Publisher": None}
 PNG_METADATA = {"Software": None}
 
-SECTOR_LABELS = {"traditional_manufacturing": "Traditional\nmanufacturing",
-                 "natural_resource_based": "Natural-resource-\nbased", "complex_products": "Complex\nproducts",
-                 "specialized_suppliers": "Specialized\nsuppliers"}
-UPGRADING_TYPES = {"product_upgrading_0to3": "Product", "process_upgrading_0to3": "Process",
-                   "functional_upgrading_0to3": "Functional", "intersectoral_upgrading_0to3": "Intersectoral"}
-CHAINS = {"market": "Market", "network": "Network", "quasi_hierarchy": "Quasi-hierarchy", "hierarchy": "Hierarchy"}
+# The sector labels on two lines (axis ticks).
+SECTOR_LABELS = dict(zip(SECTOR_GROUPS, ("Traditional\nmanufacturing", "Natural-resource-\nbased", "Complex\nproducts",
+                                         "Specialized\nsuppliers"), strict=True))
+UPGRADING_TYPES = {f"{name}_upgrading_0to3": label for name, label in UPGRADING_TYPE_LABELS.items()}
+CHAINS = CHAIN_TYPE_LABELS
 CHAIN_SCOPES = {1: "domestic only", 2: "global only", 3: "domestic and global"}
-CE_ORDER = ["Low", "Medium", "High"]
+CE_ORDER = list(CE_DEGREES)
 # Outcome vocabulary of gvc_clusters.export_performance, in legend order (unknown outcomes follow).
 OUTCOME_ORDER = ["product_upgrading", "upgrading", "shift_to_higher_quality_segments", "shift_to_higher_quality_niches",
                  "downgrading_immiserizing_growth", "immiserizing_growth", "withdrawal", "collapse_and_withdrawal",

@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 
 from ..io import write_csv
-from ..labels import category_key, cutpoint_key
 from ..results import ModelResult
+from ..vocabulary import CHAIN_TYPE_LABELS, SECTOR_GROUP_LABELS, UPGRADING_TYPE_LABELS, category_key, cutpoint_key
 
 CELL_COLUMNS = ["panel", "row_id", "term", "row", "line", "column", "column_id", "text", "stars", "value",
                 "p_value"]
@@ -185,8 +185,8 @@ def _estimate_panel(results, role, terms, labels, preset, digits, p_column, colu
             if hit.empty:
                 continue
             first = hit.iloc[0]
-            base = dict(panel=role, term=term if not category else f"{term}|{category}", row=row_label,
-                        column=column, column_id=column_id)
+            base = {"panel": role, "term": term if not category else f"{term}|{category}", "row": row_label,
+                    "column": column, "column_id": column_id}
             p_value = first[p_column]
             rows.append({**base, "line": "estimate", "text": format_number(first["estimate"], digits),
                          "stars": stars_for(p_value, preset) if role != "cutpoint" else "",
@@ -225,9 +225,9 @@ def _term_label(term: str, category: str, role: str, labels: dict) -> str:
 def _fixed_effect_rows(results, columns, ids) -> list[dict]:
     """One Yes/No row per fixed effect any model names; a model that does not name it has none."""
     names = list(dict.fromkeys(name for r in results for name in r.fixed_effects))
-    return [dict(panel="fixed_effects", term=f"fe_{name}", row=f"{name} fixed effects", line="fe", column=column,
-                 column_id=column_id, text="Yes" if r.fixed_effects.get(name, False) else "No", stars="",
-                 value=float(bool(r.fixed_effects.get(name, False))), p_value=math.nan)
+    return [{"panel": "fixed_effects", "term": f"fe_{name}", "row": f"{name} fixed effects", "line": "fe", "column": column,
+             "column_id": column_id, "text": "Yes" if r.fixed_effects.get(name, False) else "No", "stars": "",
+             "value": float(bool(r.fixed_effects.get(name, False))), "p_value": math.nan}
             for name in names for r, column, column_id in zip(results, columns, ids)]
 
 
@@ -257,9 +257,9 @@ def _statistic_rows(results, digits, columns, ids) -> list[dict]:
             continue
         for value, column, column_id in zip(values, columns, ids):
             text = format_count(value) if kind == "count" else format_number(value, digits)
-            rows.append(dict(panel="statistics", term=name, row=row_label, line="stat", column=column,
-                             column_id=column_id, text=text, stars="",
-                             value=math.nan if _missing(value) else float(value), p_value=math.nan))
+            rows.append({"panel": "statistics", "term": name, "row": row_label, "line": "stat", "column": column,
+                         "column_id": column_id, "text": text, "stars": "",
+                         "value": math.nan if _missing(value) else float(value), "p_value": math.nan})
     return rows
 
 
@@ -345,11 +345,11 @@ def _r2_notes(results, columns) -> list[str]:
     """Say which R² each row is, and explain a negative one instead of printing it bare."""
     if all(_missing(r.r2) and _missing(r.r2_within) for r in results):
         return []
-    notes = ["R² (as estimated) is 1 − SSR/TSS of the equation the estimator fits: for PanelOLS with fixed effects "
+    notes = [("R² (as estimated) is 1 − SSR/TSS of the equation the estimator fits: for PanelOLS with fixed effects "
              "the data net of all effects (fixest's within R²), for RandomEffects the quasi-demeaned data, "
              "otherwise the usual R². R² (within) is linearmodels' 1 − SSR/TSS of the entity-demeaned data "
              "predicted by the slopes alone (time effects left out), as Stata's within R² but not a squared "
-             "correlation."]
+             "correlation.")]
     negative = [c for r, c in zip(results, columns) if not _missing(r.r2_within) and r.r2_within < 0]
     if negative:
         notes.append(f"Negative within R² in {', '.join(negative)}: the slopes explain less of the within-entity "
@@ -405,9 +405,9 @@ def descriptive_table(frame: pd.DataFrame, *, title: str = "", label: str = "", 
         panel_key = "" if panel is None else str(record[panel])
         for key in keys:
             value = record[key]
-            rows.append(dict(panel=panel_key, row_id=row_id, term=str(row_id), row=_text(record[stub], na_rep),
-                             line="data", column=key, column_id=key, text=_data_text(value, formats[key], na_rep),
-                             stars="", value=_numeric(value), p_value=math.nan))
+            rows.append({"panel": panel_key, "row_id": row_id, "term": str(row_id), "row": _text(record[stub], na_rep),
+                         "line": "data", "column": key, "column_id": key, "text": _data_text(value, formats[key], na_rep),
+                         "stars": "", "value": _numeric(value), "p_value": math.nan})
     cells = pd.DataFrame(rows, columns=CELL_COLUMNS)
     panel_keys = list(dict.fromkeys(cells["panel"])) if rows else [""]
     headings = panel_labels or {}
@@ -458,13 +458,9 @@ def _numeric(value) -> float:
 # ------------------------------------------------------------------------------------------------
 # The book's tables
 # ------------------------------------------------------------------------------------------------
-SECTOR_LABELS = {"traditional_manufacturing": "Traditional manufacturing",
-                 "natural_resource_based": "Natural-resource-based", "complex_products": "Complex products",
-                 "specialized_suppliers": "Specialized suppliers"}
-CHAIN_COLUMNS = {"market_chain_0to3": "Market", "network_chain_0to3": "Network",
-                 "quasi_hierarchy_chain_0to3": "Quasi-hierarchy", "hierarchy_chain_0to3": "Hierarchy"}
-UPGRADING_COLUMNS = {"product_upgrading": "Product", "process_upgrading": "Process",
-                     "functional_upgrading": "Functional", "intersectoral_upgrading": "Intersectoral",
+SECTOR_LABELS = SECTOR_GROUP_LABELS
+CHAIN_COLUMNS = {f"{name}_chain_0to3": label for name, label in CHAIN_TYPE_LABELS.items()}
+UPGRADING_COLUMNS = {**{f"{name}_upgrading": label for name, label in UPGRADING_TYPE_LABELS.items()},
                      "sum_of_upgrading": "Sum"}
 CHAPTER10_TITLES = {"10-2": "Governance of the clusters' value chains (Table 10-2, reproduced)",
                     "10-4": "Upgrading in traditional manufacturing clusters (Table 10-4, reproduced)",
@@ -584,10 +580,10 @@ def classification_table(classified: pd.DataFrame, *, preset: str = "aer",
     return _long(descriptive_table(data, title=title, label=label, preset=preset, columns=columns, stub="country",
                              stub_header="Exporter", panel="_panel", digits={"delta_M_pp": 2},
                              align={f"outcome_{v}": "p{3cm}" for v in variants},
-                             notes=["Signs of the change 1990–2000 in export earnings (ΔX), world demand (ΔQw), "
+                             notes=[("Signs of the change 1990–2000 in export earnings (ΔX), world demand (ΔQw), "
                                     "market share (ΔM, percentage points) and relative unit value (ΔV); "
                                     "n.a.: a share printed n.a.; such a row is classified where no sign of ΔM would change "
-                                    "the outcome and is 'not classifiable' only where it would."]))
+                                    "the outcome and is 'not classifiable' only where it would.")]))
 
 
 def _long(table: Table) -> Table:
@@ -660,8 +656,8 @@ def _view(table: Table, cell_text, escape) -> dict:
 
 
 def _environment(template_dir: Path | None, latex: bool) -> jinja2.Environment:
-    options = dict(loader=jinja2.FileSystemLoader(str(template_dir or TEMPLATE_DIR)), trim_blocks=True,
-                   lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+    options = {"loader": jinja2.FileSystemLoader(str(template_dir or TEMPLATE_DIR)), "trim_blocks": True,
+               "lstrip_blocks": True, "keep_trailing_newline": True, "undefined": jinja2.StrictUndefined}
     if latex:  # LaTeX braces would clash with Jinja's {{ }}
         return jinja2.Environment(block_start_string="<%", block_end_string="%>", variable_start_string="<<",
                                   variable_end_string=">>", comment_start_string="<#", comment_end_string="#>",

@@ -3,14 +3,15 @@
 import pandera.pandas as pa
 from pandera.pandas import Check, Column, DataFrameSchema
 
-from ..parse.clusters import CE_DEGREES, SECTOR_GROUPS
+from ..vocabulary import CE_DEGREES, CHAIN_TYPES, SECTOR_GROUPS, UPGRADING_TABLE_SECTORS, UPGRADING_TYPES
 from . import CODES_0_TO_3_TEXT, HALF_STEPS_0_TO_3, HALF_STEPS_TEXT, NON_NEGATIVE_TEXT
 
 CLUSTER_ID = Column(str, Check.str_matches(r"^[a-z0-9_]+$", error="a lower-case id of letters, digits and '_'"))
-SECTOR = Check.isin(SECTOR_GROUPS, error=f"one of the sector groups {SECTOR_GROUPS}")
-CE = Check.isin(CE_DEGREES, error=f"a degree of collective efficiency {CE_DEGREES}")
+SECTOR = Check.isin(list(SECTOR_GROUPS), error=f"one of the sector groups {list(SECTOR_GROUPS)}")
+CE = Check.isin(list(CE_DEGREES), error=f"a degree of collective efficiency {list(CE_DEGREES)}")
 SCORE = Check.isin(HALF_STEPS_0_TO_3, error=HALF_STEPS_TEXT)
 CODE = Check.isin([0, 1, 2, 3], error=CODES_0_TO_3_TEXT)
+UPGRADING_TABLES = list(UPGRADING_TABLE_SECTORS)    # 10-4, 10-5, 10-6
 COUNT = Check.ge(0, error=NON_NEGATIVE_TEXT)
 
 # The cluster identity columns: the clusters table and the model dataset both start with them.
@@ -34,9 +35,9 @@ SCHEMAS = {
     "upgrading": DataFrameSchema(
         {
             "cluster_id": CLUSTER_ID,
-            "upgrading_type": Column(pa.Category, Check.isin(["product", "process", "functional", "intersectoral"])),
+            "upgrading_type": Column(pa.Category, Check.isin(list(UPGRADING_TYPES))),
             "score_0to3": Column(float, SCORE, nullable=True),
-            "source_table": Column(str, Check.isin(["10-4", "10-5", "10-6"])),
+            "source_table": Column(str, Check.isin(list(UPGRADING_TABLES))),
             "source_row": Column(int, Check.gt(0)),
         },
         unique=["cluster_id", "upgrading_type"], strict=True, ordered=True,
@@ -44,7 +45,7 @@ SCHEMAS = {
     "governance": DataFrameSchema(
         {
             "cluster_id": CLUSTER_ID,
-            "chain_type": Column(pa.Category, Check.isin(["market", "network", "quasi_hierarchy", "hierarchy"])),
+            "chain_type": Column(pa.Category, Check.isin(list(CHAIN_TYPES))),
             "code_0to3": Column("Int64", CODE, nullable=True),
             "source_table": Column(str, Check.eq("10-2")),
             "source_row": Column(int, Check.gt(0)),
@@ -92,9 +93,9 @@ SCHEMAS = {
         {
             **CLUSTER_COLUMNS,
             **{f"{u}_upgrading_0to3": Column(float, SCORE, nullable=True)
-               for u in ["product", "process", "functional", "intersectoral"]},
+               for u in UPGRADING_TYPES},
             **{f"{c}_chain_0to3": Column("Int64", CODE, nullable=True)
-               for c in ["market", "network", "quasi_hierarchy", "hierarchy"]},
+               for c in CHAIN_TYPES},
         },
         unique=["cluster_id"], strict=True, ordered=True,
     ),
@@ -110,9 +111,9 @@ SCHEMAS = {
     ),
     "printed_aggregates": DataFrameSchema(
         {
-            "table": Column(str, Check.isin(["10-4", "10-5", "10-6"])),
+            "table": Column(str, Check.isin(list(UPGRADING_TABLES))),
             "statistic": Column(str, Check.isin(["total", "average"])),
-            "column": Column(str, Check.isin(["product", "process", "functional", "intersectoral", "sum"])),
+            "column": Column(str, Check.isin([*UPGRADING_TYPES, "sum"])),
             "printed_value": Column(float, COUNT),
         },
         unique=["table", "statistic", "column"], strict=True, ordered=True,
@@ -120,7 +121,7 @@ SCHEMAS = {
     "printed_row_sums": DataFrameSchema(
         {
             "cluster_id": CLUSTER_ID,
-            "table": Column(str, Check.isin(["10-4", "10-5", "10-6"])),
+            "table": Column(str, Check.isin(list(UPGRADING_TABLES))),
             "statistic": Column(str, Check.eq("row_sum")),
             "column": Column(str, Check.eq("sum")),
             "printed_value": Column(float, Check.in_range(0, 12, error="a row sum of four 0–3 scores: 0 to 12")),

@@ -2,10 +2,10 @@
 
 from pandera.pandas import Check, Column, DataFrameSchema
 
-from ..parse.trade import PRODUCTS
+from ..vocabulary import TRADE_PRODUCTS
 from . import SHARE_TEXT
 
-ALL_PRODUCTS = sorted({name for names in PRODUCTS.values() for name in names.values()})
+ALL_PRODUCTS = sorted({name for names in TRADE_PRODUCTS.values() for name in names.values()})
 SIGN_CONDITIONS = [">0", "<0", "≥0", "≤0", "><0"]
 SHARE = Check.in_range(0, 100, error=SHARE_TEXT)
 # Growth rates and relative changes: a fall cannot exceed 100 percent.
@@ -14,7 +14,7 @@ CHANGE = Check.ge(-100, error="a change >= -100 percent (a fall cannot exceed 10
 SCHEMAS = {
     "export_performance": DataFrameSchema(
         {
-            "source_table": Column(str, Check.isin(list(PRODUCTS))),
+            "source_table": Column(str, Check.isin(list(TRADE_PRODUCTS))),
             "product_code": Column(str, Check.isin(["a", "b", "c", "d"])),
             "product": Column(str, Check.isin(ALL_PRODUCTS)),
             "country": Column(str, Check.str_length(min_value=1)),
@@ -39,7 +39,7 @@ SCHEMAS = {
     ),
     "chapter9_verdicts": DataFrameSchema(
         {
-            "source_table": Column(str, Check.isin(list(PRODUCTS))),
+            "source_table": Column(str, Check.isin(list(TRADE_PRODUCTS))),
             "product_code": Column(str, Check.isin(["a", "b", "c", "d"])),
             "product": Column(str, Check.isin(ALL_PRODUCTS)),
             "country": Column(str, Check.str_length(min_value=1)),

@@ -1,5 +1,6 @@
-"""The one vocabulary of the processed tables: what each table and column means, its unit, and what
-a missing value means. Written once, here; the pandera schemas carry it (``annotated_schemas``) and
+"""The codebook's part of the one vocabulary (``gvc_clusters.vocabulary`` holds the domain words and
+the labels): what each processed table and column means, its unit, and what a missing value means.
+Written once, here; the pandera schemas carry it (``annotated_schemas``) and
 the codebook, the Frictionless descriptor and the report's codebook page are generated from them.
 
 - ``TABLES``: one line per processed table.
@@ -16,6 +17,8 @@ from __future__ import annotations
 import copy
 
 import pandera.pandas as pa
+
+from ..vocabulary import CHAIN_TYPES, UPGRADING_TYPES
 
 TABLES = {
     "clusters": "The 40 clusters of chapters 1 and 10: sector group, product, location, degree of collective efficiency.",
@@ -46,7 +49,7 @@ COLUMNS = {
     "average_points": "Average points of the component across the sector group's clusters.",
     "case_study": "The case study's name as printed (product, place).",
     "ce_degree": "Degree of collective efficiency (external economies plus joint action) as printed: Low, Medium or High.",
-    "chain_type": "Type of value-chain governance (market, network, quasi-hierarchy, hierarchy).",
+    "chain_type": f"Type of value-chain governance ({', '.join(c.replace('_', '-') for c in CHAIN_TYPES)}).",
     "chile_production_thousand_tons": "Chile's salmon and trout production.",
     "chile_world_share_pct": "Chile's share of world salmon production.",
     "cluster_id": "The project's identifier of a cluster (links Tables 1-2, 1-3, 10-2, 10-4 to 10-6).",
@@ -132,7 +135,7 @@ COLUMNS = {
     "total_liabilities_usd_million": "Total liabilities.",
     "unit_value_change_pct": "Change of the export unit value, 1990-2000.",
     "unit_value_sign": "Sign condition on the change of unit value.",
-    "upgrading_type": "Type of upgrading: product, process, functional or intersectoral.",
+    "upgrading_type": f"Type of upgrading: {', '.join(UPGRADING_TYPES[:-1])} or {UPGRADING_TYPES[-1]}.",
     "us_import_rank": "Rank of the country among US furniture suppliers.",
     "variable": "Column of the model dataset the reading changes.",
     "verdict": "The chapter's verdict, as a short snake_case label of the quoted sentence.",

@@ -1,11 +1,21 @@
-"""The project's one vocabulary: human labels for variables, outcomes, model kinds and categories.
+"""The project's one vocabulary: the domain words and a human label for every name.
 
-Every renderer (tables, figures, the HTML report, the paper) asks here, so a variable prints the
-same everywhere. Light on purpose (no pandas): the workflow may import it when it builds its DAG.
-User specs may add or override labels with config ``labels:`` (``Vocabulary.with_overrides``).
+Two parts, both here so each word is written once:
 
-Unknown names are not hidden: ``label`` falls back to a readable form of the name ("ce_low" ->
-"CE low") and ``unlabelled`` lists the names that used the fallback, so a test can require none.
+- The domain words (chain types, upgrading types, CE degrees, sector groups, the chapter 9
+  products) and how the book prints them. The parsers, the pandera schemas (``schemas/``), the
+  coding of model variables, the replication and the renderers take them from here; a test checks
+  the schema enums against them.
+- Human labels for variables, outcomes, model kinds, specs and categories. Every renderer (tables,
+  figures, the HTML report, the paper) asks here, so a variable prints the same everywhere. User
+  specs may add or override labels with config ``labels:`` (``Vocabulary.with_overrides``); a name
+  without a label falls back to a readable form of the name ("ce_low" -> "CE low") and
+  ``unlabelled`` lists the names that used the fallback, so a test can require none.
+
+What each processed *column* means (descriptions, units, missing values) is the codebook's part of
+the vocabulary: ``schemas/vocabulary.py`` (it needs pandera, this module must not).
+
+Light on purpose (no pandas): the workflow may import it when it builds its DAG.
 """
 
 from __future__ import annotations
@@ -14,6 +24,37 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+# ------------------------------------------------------------------------------------------------
+# Domain words
+# ------------------------------------------------------------------------------------------------
+UPGRADING_TYPES = ("product", "process", "functional", "intersectoral")
+CHAIN_TYPES = ("market", "network", "quasi_hierarchy", "hierarchy")
+CE_DEGREES = ("Low", "Medium", "High")
+CE_LEVELS = {degree: level for level, degree in enumerate(CE_DEGREES, start=1)}   # Low = 1 ... High = 3
+SECTOR_GROUPS = ("traditional_manufacturing", "natural_resource_based", "complex_products", "specialized_suppliers")
+# The upgrading table of each sector group (the software clusters have none).
+UPGRADING_TABLE_SECTORS = dict(zip(("10-4", "10-5", "10-6"), SECTOR_GROUPS[:3], strict=True))
+# Chapter 9: the product blocks as printed (letter -> name), per table.
+TRADE_PRODUCTS = {
+    "9-2": {"a": "Salmon, fresh or chilled, whole", "b": "Salmon, Pacific, frozen, whole",
+            "c": "Salmon, Atlantic or Danube, frozen, whole", "d": "Salmon, smoked, including fillets"},
+    "9-4": {"a": "Office furniture", "b": "Kitchen furniture", "c": "Bedroom furniture"},
+}
+
+# How the book prints them (also the human labels of the categories).
+UPGRADING_TYPE_LABELS = dict(zip(UPGRADING_TYPES, ("Product", "Process", "Functional", "Intersectoral"), strict=True))
+CHAIN_TYPE_LABELS = dict(zip(CHAIN_TYPES, ("Market", "Network", "Quasi-hierarchy", "Hierarchy"), strict=True))
+SECTOR_GROUP_LABELS = dict(zip(SECTOR_GROUPS, ("Traditional manufacturing", "Natural-resource-based", "Complex products",
+                                               "Specialized suppliers"), strict=True))
+# Printed headings -> words: the upgrading columns of Tables 10-4 to 10-6, the chain columns of
+# Table 10-2, the sector rows of Table 10-1.
+PRINTED_UPGRADING_TYPES = {f"{label} upgrading": name for name, label in UPGRADING_TYPE_LABELS.items()}
+PRINTED_CHAIN_TYPES = {label: name for name, label in CHAIN_TYPE_LABELS.items()}
+PRINTED_SECTOR_GROUPS = {label: name for name, label in SECTOR_GROUP_LABELS.items()}
+
+# ------------------------------------------------------------------------------------------------
+# Human labels
+# ------------------------------------------------------------------------------------------------
 VARIABLES = {
     "ce_level": "CE degree (1–3)",
     "ce_low": "Low CE degree",
@@ -66,10 +107,7 @@ VARIABLES = {
 }
 
 OUTCOMES = {
-    "product": "Product upgrading",
-    "process": "Process upgrading",
-    "functional": "Functional upgrading",
-    "intersectoral": "Intersectoral upgrading",
+    **{name: f"{label} upgrading" for name, label in UPGRADING_TYPE_LABELS.items()},
     "upgrading": "Upgrading score",
     "score": "Upgrading score (0–3)",
     "upgrading_score": "Upgrading score",
@@ -97,9 +135,7 @@ SPECS = {
 CATEGORIES = {
     "rule_variant": {"text": "Amighini (text rule)", "printed": "Amighini (printed rule)",
                      "kaplinsky_readman": "Kaplinsky–Readman"},
-    "sector_group": {"traditional_manufacturing": "Traditional manufacturing",
-                     "natural_resource_based": "Natural-resource-based", "complex_products": "Complex products",
-                     "specialized_suppliers": "Specialized suppliers"},
+    "sector_group": dict(SECTOR_GROUP_LABELS),
     "role": {"coef": "coefficient", "ame": "average marginal effect", "cutpoint": "cutpoint"},
     "status": {"match": "Match", "rounding": "Rounding", "no_match": "No match", "not_printed": "Not printed"},
 }
