@@ -8,8 +8,13 @@ from conftest import RAW
 
 from gvc_clusters.families import build_family
 from gvc_clusters.models.effects import build_design
-from gvc_clusters.models.reading_batch import (ESTIMATE_COLUMNS, fit_readings, reading_plan, summarize_readings,
-                                             top_category_effects)
+from gvc_clusters.models.reading_batch import (
+    ESTIMATE_COLUMNS,
+    fit_readings,
+    reading_plan,
+    summarize_readings,
+    top_category_effects,
+)
 
 
 @pytest.fixture(scope="module")

@@ -254,7 +254,7 @@ def _ordinal_rows(name, spec, plan, dataset, *, halves, assumption, cache=None):
                                        se_type=se_type)
         warm.setdefault((model_id, levels), params[0])
         for i, a in enumerate(alts):
-            _, Xa, _, design, raw = base[a][outcome]
+            _, _, _, design, raw = base[a][outcome]
             se = np.sqrt(np.clip(np.diag(cov[i]), 0, None))
             coefs = [(t, float(params[i, j]), float(se[j])) for j, t in enumerate(design.columns)]
             effects = top_category_effects(link, design, raw, params[i], cov[i])
