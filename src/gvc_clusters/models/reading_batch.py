@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import ndtr
 
 from ..coding import estimation_sample, model_variables
 from .effects import build_design, marginal_effects
@@ -184,7 +184,7 @@ def top_category_effects(distr: str, design, base: np.ndarray, theta: np.ndarray
 def _p_value(estimate: float, se: float) -> float:
     if not (np.isfinite(se) and se > 0):
         return np.nan
-    return float(2 * stats.norm.sf(abs(estimate / se)))
+    return float(2 * ndtr(-abs(estimate / se)))   # = 2 norm.sf(|z|), without scipy.stats' per-call overhead
 
 
 # ----------------------------------------------------------------------------------------------
@@ -214,20 +214,35 @@ def _ordinal_rows(name, spec, plan, dataset, *, halves, assumption, cache=None):
     se_type = spec.get("se_type", "model_based")
     cache = {} if cache is None else cache
     warm = cache.setdefault(("warm", name), {})
-    base: dict = {}
+    base: dict = cache.setdefault(("base", name), {})          # shared by (A) and (B)
     jobs: dict = {}     # (outcome, levels, codes, N) -> {alt_id: [readings]}
     order = []
-    for reading, alt_id, alt, scores in plan:
-        if alt_id not in base:
-            variables = _variables(cache, dataset, alt_id, alt, halves)
+    todo = {alt_id: alt for _, alt_id, alt, _ in plan if alt_id not in base}
+    if todo:
+        # Every new alternative combination at once: model_variables and estimation_sample are
+        # row-wise, so one call on the stacked datasets (cluster ids prefixed by the combination)
+        # gives each combination's own rows.
+        ids = list(todo)
+        stacked = []
+        for k, alt_id in enumerate(ids):
+            data = apply_reading(dataset, todo[alt_id])
+            data["cluster_id"] = f"{k:06d}|" + data["cluster_id"].astype(str)
+            stacked.append(data)
+        variables = model_variables(pd.concat(stacked, ignore_index=True), halves=halves)
+        for alt_id in ids:
             base[alt_id] = {}
-            for outcome in spec["outcomes"]:
-                sample, _ = estimation_sample(variables, outcome, regressors)
+        for outcome in spec["outcomes"]:
+            sample_all, _ = estimation_sample(variables, outcome, regressors)
+            which = sample_all["cluster_id"].str.slice(0, 6).astype(int).to_numpy()
+            sample_all["cluster_id"] = sample_all["cluster_id"].str.slice(7)
+            for k, alt_id in enumerate(ids):
+                sample = sample_all[which == k].reset_index(drop=True)
                 pos = {cid: i for i, cid in enumerate(sample["cluster_id"])}
                 # The same design as the main fit: declared interactions become product columns.
                 frame, design = build_design(sample[regressors], spec.get("interactions", []), model_id=name)
                 base[alt_id][outcome] = (sample[outcome].to_numpy(float), frame.to_numpy(float), pos, design,
                                          sample[regressors].to_numpy(float))
+    for reading, alt_id, alt, scores in plan:
         for outcome in spec["outcomes"]:
             y0, X, pos, design, raw = base[alt_id][outcome]
             y = y0.copy()
@@ -243,12 +258,14 @@ def _ordinal_rows(name, spec, plan, dataset, *, halves, assumption, cache=None):
                 jobs[key] = {}
             jobs[key].setdefault(alt_id, []).append(reading)
             order.append((reading, outcome, key, alt_id))
-    fitted = {}
+    fitted = cache.setdefault(("fitted", name), {})           # a fit seen under (A) is not redone under (B)
     for key, by_alt in jobs.items():   # in plan order: the default reading's batch first
         outcome, levels, codes_bytes, _ = key
         model_id = f"{name}__{outcome}__{link}"
         codes = np.frombuffer(codes_bytes, dtype=np.intp)
-        alts = list(by_alt)
+        alts = [a for a in by_alt if (key, a) not in fitted]
+        if not alts:
+            continue
         X = np.stack([base[a][outcome][1] for a in alts])
         params, cov, ok = fit_readings(codes, X, len(levels), distr=link, start=warm.get((model_id, levels)),
                                        se_type=se_type)
@@ -275,30 +292,36 @@ def _panel_rows(name, spec, plan, tables, *, assumption, cache=None):
     from .specs import panel_build
 
     rows = []
-    base = {} if cache is None else cache.setdefault(("panel", name), {})
+    cache = {} if cache is None else cache
+    base = cache.setdefault(("panel", name), {})
+    fits = cache.setdefault(("panel_fits", name), {})
     for reading, alt_id, alt, scores in plan:
         if alt_id not in base:
             build = panel_build(spec, {**tables, "model_dataset": apply_reading(tables["model_dataset"], alt)})
             pos = {(c, t): i for i, (c, t) in enumerate(zip(build.frame["cluster_id"], build.frame["upgrading_type"]))}
             base[alt_id] = (build, pos)
         build, pos = base[alt_id]
-        frame = build.frame.copy()
-        score = frame["score"].to_numpy(float).copy()
+        score = build.frame["score"].to_numpy(float).copy()
         for (cid, var), v in scores.items():
             i = pos.get((cid, var.removesuffix("_upgrading_0to3")))
             if i is not None:
                 score[i] = v
-        frame["score"] = score
-        fit = panel.fit_panel(frame, entity=build.entity, time=build.time, outcome=build.outcome,
-                              regressors=build.regressors["fe"], estimator="panel_ols", entity_effects=True,
-                              time_effects=True, se_type=spec.get("se_type", "cluster_entity"),
-                              model_id=f"{name}_fe", engine="fast", sample=build.sample,
-                              time_labels=build.time_labels,
-                              cluster_convention=spec.get("cluster_convention", "nested_not_counted"))
-        coefs = fit.estimates[(fit.estimates["role"] == "coef") & (fit.estimates["term"] != "const")]
-        for est in coefs.itertuples():
-            rows.append([assumption, reading, fit.model_id, "coef", est.term, est.estimate, est.std_error, est.p_value,
-                         fit.n_obs, True])
+        key = (alt_id, score.tobytes())
+        if key not in fits:     # the same panel under (A) and (B), or from two readings, is fitted once
+            frame = build.frame.copy()
+            frame["score"] = score
+            fit = panel.fit_panel(frame, entity=build.entity, time=build.time, outcome=build.outcome,
+                                  regressors=build.regressors["fe"], estimator="panel_ols", entity_effects=True,
+                                  time_effects=True, se_type=spec.get("se_type", "cluster_entity"),
+                                  model_id=f"{name}_fe", engine="fast", sample=build.sample,
+                                  time_labels=build.time_labels,
+                                  cluster_convention=spec.get("cluster_convention", "nested_not_counted"))
+            coefs = fit.estimates[(fit.estimates["role"] == "coef") & (fit.estimates["term"] != "const")]
+            fits[key] = (fit.model_id, fit.n_obs, [(e.term, e.estimate, e.std_error, e.p_value)
+                                                   for e in coefs.itertuples()])
+        model_id, n_obs, coefs = fits[key]
+        for term, estimate, std_error, p_value in coefs:
+            rows.append([assumption, reading, model_id, "coef", term, estimate, std_error, p_value, n_obs, True])
     return rows
 
 
