@@ -191,12 +191,6 @@ def _p_value(estimate: float, se: float) -> float:
 # the batch
 # ----------------------------------------------------------------------------------------------
 
-def _variables(cache, dataset, alt_id, alt, halves):
-    key = ("variables", alt_id, halves)
-    if key not in cache:
-        cache[key] = model_variables(apply_reading(dataset, alt), halves=halves)
-    return cache[key]
-
 
 def _ordinal_rows(name, spec, plan, dataset, *, halves, assumption, cache=None):
     """The spec's main link over the plan. Per alternative combination the model variables, sample
