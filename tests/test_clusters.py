@@ -63,7 +63,14 @@ def test_alternative_readings_are_listed(clusters):
         ["10-2.A", "san_jose_ict", "network_chain_0to3", 0.0, 2.0],
         ["10-2.B", "espirito_santo_metalworking", "quasi_hierarchy_chain_0to3", 1.0, 2.0],
         ["10-2.C", "campinas_high_tech", "market_chain_0to3", 2.0, 0.0],
-        ["10-2.D", "monterrey_software", "quasi_hierarchy_chain_0to3", 3.0, 0.0]]
+        ["10-2.D", "monterrey_software", "quasi_hierarchy_chain_0to3", 3.0, 0.0],
+        # from the chapter 10 prose sweep (seed lines 3401-3405)
+        ["10-2.E", "rio_pardo_tobacco", "hierarchy_chain_0to3", 0.0, 2.0],
+        ["10-2.F", "boaco_chontales_dairy", "network_chain_0to3", 1.0, 3.0],
+        ["10-2.F", "boaco_chontales_dairy", "quasi_hierarchy_chain_0to3", 2.0, 0.0],
+        ["10-2.G", "petrolina_juazeiro_fruit", "hierarchy_chain_0to3", 0.0, 2.0],
+        ["10-2.G", "rio_grande_do_norte_melons", "hierarchy_chain_0to3", 0.0, 2.0],
+        ["10-2.G", "santa_catarina_apples", "hierarchy_chain_0to3", 0.0, 2.0]]
 
 
 def test_case_list_has_39_of_the_40_clusters(clusters):
@@ -77,6 +84,17 @@ def test_field_studies_numbers(clusters):
     assert fs.loc[1, "production_2002_usd_million"] == 1005.0
     assert fs.loc[6, "indirect_jobs_count"] == 6800.0  # '008′9' printed upside down
     assert fs.loc[9, "production_1995_usd_million"] != fs.loc[9, "production_1995_usd_million"]  # n.a.
+
+
+def test_a_count_printed_as_a_sum_keeps_its_parts(clusters):
+    fs = clusters.tables["field_studies"].set_index("field_study_row")
+    assert fs.loc[1, "firms_count"] == 215.0                      # the decision log's default: the sum
+    assert fs.loc[1, "firms_count_printed_parts"] == "65 + 150"   # the printed summands survive
+    assert fs["firms_count_printed_parts"].notna().sum() == 1     # no other cell is printed as a sum
+    from gvc_clusters.parse.clusters import printed_parts
+
+    assert printed_parts("1,200 + 35") == "1200 + 35"
+    assert printed_parts("65") is None and printed_parts("9/") is None and printed_parts(None) is None
 
 
 @pytest.mark.parametrize(

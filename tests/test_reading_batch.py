@@ -7,7 +7,14 @@ import pytest
 from conftest import RAW
 
 from gvc_clusters.families import build_family
-from gvc_clusters.models.reading_batch import ESTIMATE_COLUMNS, ordered_newton, reading_plan, summarize_readings
+from gvc_clusters.models.effects import build_design
+from gvc_clusters.models.reading_batch import (
+    ESTIMATE_COLUMNS,
+    fit_readings,
+    reading_plan,
+    summarize_readings,
+    top_category_effects,
+)
 
 
 @pytest.fixture(scope="module")
@@ -15,27 +22,40 @@ def clusters():
     return build_family("clusters", RAW).tables
 
 
-def test_newton_reproduces_the_main_ordered_probit(clusters):
+def test_batched_fit_reproduces_the_main_ordered_probit(clusters):
     from gvc_clusters.coding import estimation_sample, model_variables
     from gvc_clusters.models.ordinal import fit_ordered
 
-    regressors = ["ce_level", "quasi_hierarchy_global", "sector_natural_resource", "sector_complex_products",
-                  "ce_x_complex"]
+    regressors = ["ce_level", "quasi_hierarchy_global", "sector_natural_resource", "sector_complex_products"]
+    interactions = [["ce_level", "sector_complex_products"]]
     sample, _ = estimation_sample(model_variables(clusters["model_dataset"]), "product", regressors)
-    main = fit_ordered(sample["product"], sample[regressors], distr="probit", model_id="m", outcome="product",
-                       cov_type="HC0")
-    coefs = main.estimates[main.estimates["role"] == "coef"].set_index("term")
     levels = np.unique(sample["product"])
-    theta, cov, converged, _ = ordered_newton(np.searchsorted(levels, sample["product"]),
-                                              sample[regressors].to_numpy(float), len(levels))
-    assert converged
-    np.testing.assert_allclose(theta[:5], coefs.loc[regressors, "estimate"], rtol=1e-6)
-    np.testing.assert_allclose(np.sqrt(np.diag(cov))[:5], coefs.loc[regressors, "std_error"], rtol=1e-4)
-    assert theta[0] == pytest.approx(1.455454, abs=1e-6)  # ce_level, as in the main table
-    # a warm start lands on the same optimum
-    again, *_ = ordered_newton(np.searchsorted(levels, sample["product"]), sample[regressors].to_numpy(float),
-                               len(levels), start=theta + 0.05)
-    np.testing.assert_allclose(again, theta, atol=1e-7)
+    codes = np.searchsorted(levels, sample["product"])
+    frame, design = build_design(sample[regressors], interactions)
+    X = frame.to_numpy(float)
+    terms = list(frame.columns)
+    for cov_type, se_type in (("HC0", "hc0"), ("nonrobust", "model_based"), ("HC1", "hc1")):
+        main = fit_ordered(sample["product"], sample[regressors], distr="probit", model_id="m", outcome="product",
+                           cov_type=cov_type, interactions=interactions)
+        est = main.estimates
+        coefs = est[est["role"] == "coef"].set_index("term")
+        params, cov, converged = fit_readings(codes, X, len(levels), se_type=se_type)
+        assert converged.all() and params.shape == (1, len(terms) + len(levels) - 1)
+        np.testing.assert_allclose(params[0, :5], coefs.loc[terms, "estimate"], rtol=1e-6)
+        np.testing.assert_allclose(np.sqrt(np.diag(cov[0]))[:5], coefs.loc[terms, "std_error"], rtol=1e-4)
+        # effects on the top category: the main fit's AME rows, estimates and delta-method SEs
+        top = est[(est["role"] == "ame") & (est["category"] == est[est["role"] == "ame"]["category"].iloc[-1])]
+        top = top.set_index("term")
+        effects = top_category_effects("probit", design, sample[regressors].to_numpy(float), params[0], cov[0])
+        assert [t for t, *_ in effects] == list(top.index)
+        assert "ce_level | sector_complex_products=1" in top.index
+        np.testing.assert_allclose([e for _, e, _ in effects], top["estimate"], rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose([s for *_, s in effects], top["std_error"], rtol=1e-4)
+    assert params[0, 0] == pytest.approx(coefs.loc["ce_level", "estimate"])
+    # a warm-started batch of two designs lands on the same optimum for each
+    again, _, ok = fit_readings(codes, np.stack([X, X]), len(levels), start=params[0] + 0.05)
+    assert ok.all()
+    np.testing.assert_allclose(again, np.repeat(params, 2, axis=0), atol=1e-7)
 
 
 def _readings(table, n, rows):
@@ -64,7 +84,7 @@ def test_reading_plan_is_the_product_or_a_seeded_sample():
 
 
 def test_summary_counts_signs_and_significance():
-    est = pd.DataFrame([["B", f"r{i}", "m", "x", e, 0.1, p, 30, True]
+    est = pd.DataFrame([["B", f"r{i}", "m", "coef", "x", e, 0.1, p, 30, True]
                         for i, (e, p) in enumerate([(0.5, 0.01), (0.2, 0.07), (-0.1, 0.5), (0.4, 0.04)])],
                        columns=ESTIMATE_COLUMNS)
     row = summarize_readings(est).iloc[0]

@@ -106,6 +106,44 @@ class _Problem:
         return np.log(prob).sum(axis=1), grad, hess
 
 
+def batch_scores(link, codes, n_cat, X, params, *, offset=None) -> np.ndarray:
+    """Per-observation scores d log P_i / d(b, a) of B fits (B x N x (p + k)), the meat of HC0/HC1."""
+    prob = _Problem(codes, n_cat)
+    with np.errstate(all="ignore"):
+        _, a, b, _, _ = prob.pieces(link, X, offset, params)
+    g_eta = -(a - b)
+    Xb = np.broadcast_to(X, (params.shape[0], *X.shape)) if X.ndim == 2 else X
+    return np.concatenate((g_eta[..., None] * Xb, a[..., None] * prob.upper[None] - b[..., None] * prob.lower[None]),
+                          axis=2)
+
+
+def batch_covariance(link, codes, n_cat, X, params, se_type: str = "model_based", *, offset=None) -> np.ndarray:
+    """Covariance in (b, a) of B fits (B x P x P): ``model_based`` (or ``nonrobust``) the inverse negative
+    Hessian of ``_Problem.derivatives``; ``hc0`` the sandwich H^-1 (sum s_i s_i') H^-1; ``hc1`` HC0 times
+    N / (N - P), P counting cutpoints (as ``fit_ordered``'s HC1). NaN where the Hessian is singular."""
+    prob = _Problem(codes, n_cat)
+    with np.errstate(all="ignore"):
+        _, _, hess = prob.derivatives(link, X, offset, params)
+    nb, size = hess.shape[0], hess.shape[1]
+    bread = np.full((nb, size, size), np.nan)
+    for i in range(nb):
+        try:
+            bread[i] = np.linalg.inv(-hess[i])
+        except np.linalg.LinAlgError:
+            pass
+    kind = se_type.lower()
+    if kind in ("model_based", "nonrobust"):
+        return bread
+    if kind not in ("hc0", "hc1"):
+        raise ValueError(f"batch_covariance: se_type {se_type!r} is not model_based, nonrobust, hc0 or hc1")
+    scores = batch_scores(link, codes, n_cat, X, params, offset=offset)
+    cov = bread @ np.einsum("bnp,bnq->bpq", scores, scores) @ bread
+    if kind == "hc1":
+        n = len(codes)
+        cov = cov * n / (n - size)
+    return cov
+
+
 def batch_newton(link, codes, n_cat, X, start, *, offset=None, maxiter=60, tol=1e-9):
     """Maximise B ordered-model log-likelihoods at once.
 

@@ -6,12 +6,15 @@ the decision log's alternative readings of other cells (Tables 1-2, 10-2; combin
 :func:`gvc_clusters.coding.reading_datasets`). Above a cap a seeded sample is drawn; the default
 reading is always the first.
 
-Hundreds of small fits: the ordered models are fitted by :func:`ordered_newton`, an analytic
-Newton-Raphson on plain arrays (cutpoints parameterised directly) with warm starts from the
-default reading's estimates, and HC0 sandwich standard errors as the main specs' ``robust`` SE
-type; it reproduces :func:`gvc_clusters.models.ordinal.fit_ordered` on the default reading
-(tests/test_reading_batch.py). The panel's main within estimator (cluster and type effects,
-SEs clustered by cluster) uses the existing fit API with its fast engine.
+Hundreds of small fits: the ordered models are fitted in batches by
+:func:`gvc_clusters.models.batch.batch_newton` (analytic Newton in slopes and real cutpoints, warm
+starts from the default reading's estimates; :func:`fit_readings`), with the covariance of the
+spec's SE type (:func:`gvc_clusters.models.batch.batch_covariance`), and per reading the average
+marginal effects on the top outcome category by the main fit's own
+:func:`gvc_clusters.models.effects.marginal_effects` (role "ame"). On the default reading this
+reproduces :func:`gvc_clusters.models.ordinal.fit_ordered` (tests/test_reading_batch.py). The
+panel's main within estimator (cluster and type effects, SEs clustered by cluster) uses the
+existing fit API with its fast engine.
 """
 
 from __future__ import annotations
@@ -20,17 +23,17 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import ndtr
 
 from ..coding import estimation_sample, model_variables
-from .effects import build_design
+from .effects import build_design, marginal_effects
 
 SCORE_TABLES = ("10-4", "10-5", "10-6")
 TYPE_OF_COLUMN = {"Product upgrading": "product", "Process upgrading": "process",
                   "Functional upgrading": "functional", "Intersectoral upgrading": "intersectoral"}
-ESTIMATE_COLUMNS = ["assumption", "reading", "model_id", "term", "estimate", "std_error", "p_value", "n_obs",
+ESTIMATE_COLUMNS = ["assumption", "reading", "model_id", "role", "term", "estimate", "std_error", "p_value", "n_obs",
                     "converged"]
-SUMMARY_COLUMNS = ["assumption", "model_id", "term", "n_readings", "default_estimate", "estimate_min",
+SUMMARY_COLUMNS = ["assumption", "model_id", "role", "term", "n_readings", "default_estimate", "estimate_min",
                    "estimate_median", "estimate_max", "sign_share", "share_p05", "share_p10", "n_not_converged"]
 
 
@@ -128,151 +131,114 @@ def apply_reading(dataset: pd.DataFrame, changes: dict) -> pd.DataFrame:
 
 
 # ----------------------------------------------------------------------------------------------
-# a small analytic ordered-model Newton
+# batched ordered fits (models/batch.py) and their effects (models/effects.py)
 # ----------------------------------------------------------------------------------------------
 
-_SQRT2PI = math.sqrt(2 * math.pi)
+def _cov_type(se_type: str) -> str:
+    """The spec's SE type as batch_covariance names it; a cluster spec falls back to HC0 (the
+    readings summary compares signs and p-values, not cluster structure)."""
+    kind = str(se_type).lower()
+    return kind if kind in ("model_based", "nonrobust", "hc0", "hc1") else "hc0"
 
 
-def _link(distr: str):
-    if distr == "probit":
-        from scipy.special import ndtr
+def fit_readings(codes: np.ndarray, X: np.ndarray, n_cat: int, *, distr: str = "probit", start=None,
+                 se_type: str = "model_based") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fit B ordered models sharing the outcome ``codes`` (0..n_cat-1) at once with
+    :func:`gvc_clusters.models.batch.batch_newton`, in (slopes, real cutpoints).
 
-        return ndtr, lambda z: np.exp(-0.5 * z * z) / _SQRT2PI, lambda z, f: -z * f
-    if distr == "logit":
-        def cdf(z):
-            return 1.0 / (1.0 + np.exp(-z))
+    ``X``: N x p or B x N x p (no constant); ``start``: None (thresholds-only start), a (p + k)
+    vector for every fit, or B x (p + k) warm starts. Returns params (B x (p + k)), their
+    covariance of the spec's ``se_type`` (B x P x P; :func:`batch.batch_covariance`) and
+    convergence flags (B,)."""
+    from .batch import _start, batch_covariance, batch_newton
+    from .ordinal import LINKS
 
-        def pdf(z):
-            p = cdf(z)
-            return p * (1 - p)
-
-        return cdf, pdf, lambda z, f: f * (1 - 2 * cdf(z))
-    raise ValueError(f"unknown link {distr!r}")
-
-
-def _pieces(theta, X, codes, n_cat, link):
-    cdf, pdf, dpdf = link
-    k = X.shape[1]
-    beta, cuts = theta[:k], theta[k:]
-    xb = X @ beta
-    n = len(codes)
-    upper = np.where(codes < n_cat - 1, cuts[np.minimum(codes, n_cat - 2)] - xb, np.inf)
-    lower = np.where(codes > 0, cuts[np.maximum(codes - 1, 0)] - xb, -np.inf)
-    fu, fl = np.where(np.isfinite(upper), pdf(np.where(np.isfinite(upper), upper, 0)), 0.0), \
-        np.where(np.isfinite(lower), pdf(np.where(np.isfinite(lower), lower, 0)), 0.0)
-    prob = np.clip(cdf(upper) - cdf(lower), 1e-300, None)
-    du = np.zeros((n, k + n_cat - 1))
-    dl = np.zeros_like(du)
-    du[:, :k] = -X
-    dl[:, :k] = -X
-    rows = np.arange(n)
-    up, lo = codes < n_cat - 1, codes > 0
-    du[rows[up], k + codes[up]] = 1.0
-    dl[rows[lo], k + codes[lo] - 1] = 1.0
-    du[~up] = 0.0
-    dl[~lo] = 0.0
-    dfu = np.where(np.isfinite(upper), dpdf(np.where(np.isfinite(upper), upper, 0), fu), 0.0)
-    dfl = np.where(np.isfinite(lower), dpdf(np.where(np.isfinite(lower), lower, 0), fl), 0.0)
-    scores = (fu[:, None] * du - fl[:, None] * dl) / prob[:, None]
-    hess = ((du * (dfu / prob)[:, None]).T @ du - (dl * (dfl / prob)[:, None]).T @ dl) - scores.T @ scores
-    return float(np.log(prob).sum()), scores, hess
+    link = LINKS[distr]
+    X3 = X[None] if X.ndim == 2 else X
+    nb, p = X3.shape[0], X3.shape[2]
+    if start is None:
+        start = _start(codes, n_cat, p)
+    start = np.asarray(start, float)
+    if start.ndim == 1:
+        start = np.repeat(start[None], nb, axis=0)
+    params, _, converged = batch_newton(link, codes, n_cat, X3, start)
+    cov = batch_covariance(link, codes, n_cat, X3, params, _cov_type(se_type))
+    return params, cov, converged
 
 
-def _start(codes, n_cat, k):
-    shares = np.cumsum(np.bincount(codes, minlength=n_cat))[:-1] / len(codes)
-    return np.concatenate([np.zeros(k), stats.norm.ppf(np.clip(shares, 1e-3, 1 - 1e-3))])
+def top_category_effects(distr: str, design, base: np.ndarray, theta: np.ndarray, cov: np.ndarray
+                         ) -> list[tuple[str, float, float]]:
+    """(term, effect, delta-method SE) of every regressor on the top outcome category, by
+    :func:`gvc_clusters.models.effects.marginal_effects` (the main fit's definitions: discrete
+    change for 0/1 regressors, derivative moving the declared interactions, by moderator group)."""
+    from .ordinal import LINKS
+
+    p = len(design.columns)
+    out = []
+    for eff in marginal_effects(LINKS[distr], design, base, theta[:p], theta[p:]):
+        jac = eff["jac"][-1]
+        out.append((eff["term"], float(eff["effect"][-1]), float(np.sqrt(max(jac @ cov @ jac, 0.0)))))
+    return out
 
 
-def ordered_newton(codes: np.ndarray, X: np.ndarray, n_cat: int, *, distr: str = "probit", start=None,
-                   tol: float = 1e-8, maxiter: int = 100, se_type: str = "hc0"
-                   ) -> tuple[np.ndarray, np.ndarray, bool, float]:
-    """Maximum likelihood of an ordered model by Newton-Raphson with step halving.
-
-    ``codes`` are categories 0..n_cat-1, ``X`` the regressors (no constant). Returns the
-    parameters (slopes, then the n_cat - 1 cutpoints), their covariance of ``se_type`` (the
-    spec's: model-based inverse information, HC0, or HC1; a cluster spec falls back to HC0, the
-    readings summary compares signs and p-values, not cluster structure), whether the step fell
-    below ``tol`` and the log-likelihood.
-    """
-    link = _link(distr)
-    k = X.shape[1]
-    theta = _start(codes, n_cat, k) if start is None else np.asarray(start, float).copy()
-    ll, scores, hess = _pieces(theta, X, codes, n_cat, link)
-    converged = False
-    for _ in range(maxiter):
-        grad = scores.sum(axis=0)
-        try:
-            step = np.linalg.solve(hess, -grad)
-        except np.linalg.LinAlgError:
-            break
-        t = 1.0
-        while t > 1e-6:
-            cand = theta + t * step
-            cuts = cand[k:]
-            if np.all(np.diff(cuts) > 0):
-                c_ll, c_scores, c_hess = _pieces(cand, X, codes, n_cat, link)
-                if c_ll >= ll - 1e-12:
-                    break
-            t /= 2
-        else:
-            break
-        theta, ll, scores, hess = cand, c_ll, c_scores, c_hess
-        if np.max(np.abs(t * step)) < tol:
-            converged = True
-            break
-    try:
-        bread = np.linalg.inv(-hess)
-        if se_type in ("model_based", "nonrobust"):
-            cov = bread
-        else:
-            cov = bread @ (scores.T @ scores) @ bread
-            if se_type == "hc1":
-                cov = cov * len(codes) / (len(codes) - len(theta))
-    except np.linalg.LinAlgError:
-        cov = np.full((len(theta), len(theta)), np.nan)
-    return theta, cov, converged, ll
+def _p_value(estimate: float, se: float) -> float:
+    if not (np.isfinite(se) and se > 0):
+        return np.nan
+    return float(2 * ndtr(-abs(estimate / se)))   # = 2 norm.sf(|z|), without scipy.stats' per-call overhead
 
 
 # ----------------------------------------------------------------------------------------------
 # the batch
 # ----------------------------------------------------------------------------------------------
 
-def _variables(cache, dataset, alt_id, alt, halves):
-    key = ("variables", alt_id, halves)
-    if key not in cache:
-        cache[key] = model_variables(apply_reading(dataset, alt), halves=halves)
-    return cache[key]
-
 
 def _ordinal_rows(name, spec, plan, dataset, *, halves, assumption, cache=None):
-    """The spec's main link over the plan. Per alternative combination the model variables and
-    sample are built once; a reading then only replaces outcome values (the score tables feed
-    the outcomes, not the regressors), and each fit starts from the default reading's estimates."""
+    """The spec's main link over the plan. Per alternative combination the model variables, sample
+    and design are built once; a reading then only replaces outcome values (the score tables feed
+    the outcomes, not the regressors). The fits of one outcome that share its values are one
+    batch (``batch_newton`` shares the outcome across a batch; the designs of the alternative
+    combinations are stacked), each distinct fit is done once, and every batch starts warm from
+    the default reading's estimates. Per reading: the coefficients (role "coef") and the average
+    marginal effects on the top outcome category (role "ame")."""
     from ..coding import upgrading_outcome
 
     link = spec.get("links", ["probit"])[0]  # the main column only
     halves = spec.get("halves", halves)
     regressors = list(spec["regressors"])
-    terms = regressors
-    rows = []
+    se_type = spec.get("se_type", "model_based")
     cache = {} if cache is None else cache
     warm = cache.setdefault(("warm", name), {})
-    base: dict = {}
-    for reading, alt_id, alt, scores in plan:
-        if alt_id not in base:
-            variables = _variables(cache, dataset, alt_id, alt, halves)
+    base: dict = cache.setdefault(("base", name), {})          # shared by (A) and (B)
+    jobs: dict = {}     # (outcome, levels, codes, N) -> {alt_id: [readings]}
+    order = []
+    todo = {alt_id: alt for _, alt_id, alt, _ in plan if alt_id not in base}
+    if todo:
+        # Every new alternative combination at once: model_variables and estimation_sample are
+        # row-wise, so one call on the stacked datasets (cluster ids prefixed by the combination)
+        # gives each combination's own rows.
+        ids = list(todo)
+        stacked = []
+        for k, alt_id in enumerate(ids):
+            data = apply_reading(dataset, todo[alt_id])
+            data["cluster_id"] = f"{k:06d}|" + data["cluster_id"].astype(str)
+            stacked.append(data)
+        variables = model_variables(pd.concat(stacked, ignore_index=True), halves=halves)
+        for alt_id in ids:
             base[alt_id] = {}
-            for outcome in spec["outcomes"]:
-                sample, _ = estimation_sample(variables, outcome, regressors)
+        for outcome in spec["outcomes"]:
+            sample_all, _ = estimation_sample(variables, outcome, regressors)
+            which = sample_all["cluster_id"].str.slice(0, 6).astype(int).to_numpy()
+            sample_all["cluster_id"] = sample_all["cluster_id"].str.slice(7)
+            for k, alt_id in enumerate(ids):
+                sample = sample_all[which == k].reset_index(drop=True)
                 pos = {cid: i for i, cid in enumerate(sample["cluster_id"])}
                 # The same design as the main fit: declared interactions become product columns.
-                frame, _ = build_design(sample[regressors], spec.get("interactions", []), model_id=name)
-                base[alt_id][outcome] = (sample[outcome].to_numpy(float), frame.to_numpy(float), pos)
-                terms = list(frame.columns)
+                frame, design = build_design(sample[regressors], spec.get("interactions", []), model_id=name)
+                base[alt_id][outcome] = (sample[outcome].to_numpy(float), frame.to_numpy(float), pos, design,
+                                         sample[regressors].to_numpy(float))
+    for reading, alt_id, alt, scores in plan:
         for outcome in spec["outcomes"]:
-            model_id = f"{name}__{outcome}__{link}"
-            y0, X, pos = base[alt_id][outcome]
+            y0, X, pos, design, raw = base[alt_id][outcome]
             y = y0.copy()
             variable = f"{outcome}_upgrading_0to3"
             changed = [(pos[cid], v) for (cid, var), v in scores.items() if var == variable and cid in pos]
@@ -281,15 +247,35 @@ def _ordinal_rows(name, spec, plan, dataset, *, halves, assumption, cache=None):
                 y[list(at)] = upgrading_outcome(pd.Series(values, dtype=float), halves).to_numpy(float)
             levels = np.unique(y)
             codes = np.searchsorted(levels, y)
-            key = (model_id, tuple(levels))
-            theta, cov, ok, _ = ordered_newton(codes, X, len(levels), distr=link, start=warm.get(key),
-                                               se_type=spec.get("se_type", "model_based"))
-            warm.setdefault(key, theta)
-            se = np.sqrt(np.clip(np.diag(cov), 0, None))
-            for j, term in enumerate(terms):
-                z = theta[j] / se[j] if se[j] > 0 else np.nan
-                rows.append([assumption, reading, model_id, term, theta[j], se[j],
-                             float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else np.nan, len(y), ok])
+            key = (outcome, tuple(levels), codes.tobytes(), len(y))
+            if key not in jobs:
+                jobs[key] = {}
+            jobs[key].setdefault(alt_id, []).append(reading)
+            order.append((reading, outcome, key, alt_id))
+    fitted = cache.setdefault(("fitted", name), {})           # a fit seen under (A) is not redone under (B)
+    for key, by_alt in jobs.items():   # in plan order: the default reading's batch first
+        outcome, levels, codes_bytes, _ = key
+        model_id = f"{name}__{outcome}__{link}"
+        codes = np.frombuffer(codes_bytes, dtype=np.intp)
+        alts = [a for a in by_alt if (key, a) not in fitted]
+        if not alts:
+            continue
+        X = np.stack([base[a][outcome][1] for a in alts])
+        params, cov, ok = fit_readings(codes, X, len(levels), distr=link, start=warm.get((model_id, levels)),
+                                       se_type=se_type)
+        warm.setdefault((model_id, levels), params[0])
+        for i, a in enumerate(alts):
+            _, _, _, design, raw = base[a][outcome]
+            se = np.sqrt(np.clip(np.diag(cov[i]), 0, None))
+            coefs = [(t, float(params[i, j]), float(se[j])) for j, t in enumerate(design.columns)]
+            effects = top_category_effects(link, design, raw, params[i], cov[i])
+            fitted[(key, a)] = (model_id, coefs, effects, len(codes), bool(ok[i]))
+    rows = []
+    for reading, outcome, key, alt_id in order:
+        model_id, coefs, effects, n, ok = fitted[(key, alt_id)]
+        for role, items in (("coef", coefs), ("ame", effects)):
+            for term, est, se in items:
+                rows.append([assumption, reading, model_id, role, term, est, se, _p_value(est, se), n, ok])
     return rows
 
 
@@ -300,30 +286,36 @@ def _panel_rows(name, spec, plan, tables, *, assumption, cache=None):
     from .specs import panel_build
 
     rows = []
-    base = {} if cache is None else cache.setdefault(("panel", name), {})
+    cache = {} if cache is None else cache
+    base = cache.setdefault(("panel", name), {})
+    fits = cache.setdefault(("panel_fits", name), {})
     for reading, alt_id, alt, scores in plan:
         if alt_id not in base:
             build = panel_build(spec, {**tables, "model_dataset": apply_reading(tables["model_dataset"], alt)})
             pos = {(c, t): i for i, (c, t) in enumerate(zip(build.frame["cluster_id"], build.frame["upgrading_type"]))}
             base[alt_id] = (build, pos)
         build, pos = base[alt_id]
-        frame = build.frame.copy()
-        score = frame["score"].to_numpy(float).copy()
+        score = build.frame["score"].to_numpy(float).copy()
         for (cid, var), v in scores.items():
             i = pos.get((cid, var.removesuffix("_upgrading_0to3")))
             if i is not None:
                 score[i] = v
-        frame["score"] = score
-        fit = panel.fit_panel(frame, entity=build.entity, time=build.time, outcome=build.outcome,
-                              regressors=build.regressors["fe"], estimator="panel_ols", entity_effects=True,
-                              time_effects=True, se_type=spec.get("se_type", "cluster_entity"),
-                              model_id=f"{name}_fe", engine="fast", sample=build.sample,
-                              time_labels=build.time_labels,
-                              cluster_convention=spec.get("cluster_convention", "nested_not_counted"))
-        coefs = fit.estimates[(fit.estimates["role"] == "coef") & (fit.estimates["term"] != "const")]
-        for est in coefs.itertuples():
-            rows.append([assumption, reading, fit.model_id, est.term, est.estimate, est.std_error, est.p_value,
-                         fit.n_obs, True])
+        key = (alt_id, score.tobytes())
+        if key not in fits:     # the same panel under (A) and (B), or from two readings, is fitted once
+            frame = build.frame.copy()
+            frame["score"] = score
+            fit = panel.fit_panel(frame, entity=build.entity, time=build.time, outcome=build.outcome,
+                                  regressors=build.regressors["fe"], estimator="panel_ols", entity_effects=True,
+                                  time_effects=True, se_type=spec.get("se_type", "cluster_entity"),
+                                  model_id=f"{name}_fe", engine="fast", sample=build.sample,
+                                  time_labels=build.time_labels,
+                                  cluster_convention=spec.get("cluster_convention", "nested_not_counted"))
+            coefs = fit.estimates[(fit.estimates["role"] == "coef") & (fit.estimates["term"] != "const")]
+            fits[key] = (fit.model_id, fit.n_obs, [(e.term, e.estimate, e.std_error, e.p_value)
+                                                   for e in coefs.itertuples()])
+        model_id, n_obs, coefs = fits[key]
+        for term, estimate, std_error, p_value in coefs:
+            rows.append([assumption, reading, model_id, "coef", term, estimate, std_error, p_value, n_obs, True])
     return rows
 
 
@@ -352,10 +344,11 @@ def summarize_readings(estimates: pd.DataFrame) -> pd.DataFrame:
     """Per assumption, model and term: min / median / max over the readings, the share of readings
     whose estimate has the default reading's sign, and the shares with p < 0.05 and p < 0.10."""
     out = []
-    for (assumption, model_id, term), g in estimates.groupby(["assumption", "model_id", "term"], sort=True):
+    for (assumption, model_id, role, term), g in estimates.groupby(["assumption", "model_id", "role", "term"],
+                                                                   sort=True):
         default = g.iloc[0]["estimate"]  # the default reading is fitted first
         sign = np.sign(default)
-        out.append([assumption, model_id, term, len(g), default, g["estimate"].min(), g["estimate"].median(),
+        out.append([assumption, model_id, role, term, len(g), default, g["estimate"].min(), g["estimate"].median(),
                     g["estimate"].max(), float((np.sign(g["estimate"]) == sign).mean()),
                     float((g["p_value"] < 0.05).mean()), float((g["p_value"] < 0.10).mean()),
                     int((~g["converged"].astype(bool)).sum())])
@@ -370,12 +363,13 @@ def plot_readings(estimates: pd.DataFrame, path) -> None:
     import matplotlib.pyplot as plt
 
     matplotlib.rcParams["svg.hashsalt"] = "gvc_clusters"  # stable SVG ids: byte-reproducible figure
-    keys = estimates[["model_id", "term"]].drop_duplicates().sort_values(["model_id", "term"])
-    labels = [f"{m.replace('__', ' ')}: {t}" for m, t in keys.itertuples(index=False)]
+    keys = estimates[["model_id", "role", "term"]].drop_duplicates().sort_values(["model_id", "role", "term"])
+    labels = [f"{m.replace('__', ' ')}: {t}" + (" (AME, top category)" if r == "ame" else "")
+              for m, r, t in keys.itertuples(index=False)]
     fig, ax = plt.subplots(figsize=(8, 0.32 * len(keys) + 1.2))
-    for i, (m, t) in enumerate(keys.itertuples(index=False)):
+    for i, (m, r, t) in enumerate(keys.itertuples(index=False)):
         for j, (assumption, color) in enumerate((("A", "tab:blue"), ("B", "tab:orange"))):
-            g = estimates[(estimates["model_id"] == m) & (estimates["term"] == t)
+            g = estimates[(estimates["model_id"] == m) & (estimates["role"] == r) & (estimates["term"] == t)
                           & (estimates["assumption"] == assumption)]
             if g.empty:
                 continue

@@ -7,6 +7,7 @@ stands; the parser checks the printed row labels against it, so a shifted row ca
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -254,6 +255,16 @@ def tidy_case_list(raw: pd.DataFrame, key: pd.DataFrame, path) -> pd.DataFrame:
     return out
 
 
+SUM_OF_PARTS = re.compile(r"^\s*\d[\d,]*(?:\s*\+\s*\d[\d,]*)+\s*$")
+
+
+def printed_parts(text) -> str | None:
+    """The summands of a cell printed as a sum of numbers, normalised ('65 + 150'); None otherwise."""
+    if not isinstance(text, str) or not SUM_OF_PARTS.match(text):
+        return None
+    return " + ".join(part.strip().replace(",", "") for part in text.split("+"))
+
+
 def tidy_field_studies(t: PrintedTable, key: pd.DataFrame) -> pd.DataFrame:
     """Table 1-2: the 12 new field studies, one row each; numbers as decided, labels as printed."""
     cluster_of = {}
@@ -267,6 +278,9 @@ def tidy_field_studies(t: PrintedTable, key: pd.DataFrame) -> pd.DataFrame:
                         "date_of_creation": t.raw["Date of creation"].to_numpy()})
     for col, name in FIELD_STUDY_COLUMNS.items():
         out[name] = t.numbers[col].to_numpy()
+    # A count printed as a sum ('65 + 150': firms in the main chain + local providers, footnote a):
+    # the decision log chooses the value; the printed parts are kept beside it.
+    out["firms_count_printed_parts"] = [printed_parts(v) for v in t.raw["Number of firms"]]
     missing = out[out["cluster_id"].isna()]
     if len(missing):
         raise InputError(t.path, "field study has no cluster in the cluster key", row=int(missing.iloc[0, 0]),
@@ -369,6 +383,7 @@ def origins(tidy: dict[str, pd.DataFrame], printed: list[PrintedTable], key: pd.
         for rec in tidy["sector_ce_index"].itertuples(index=False)])
     field_cols = {v: k for k, v in FIELD_STUDY_COLUMNS.items()}
     field_cols.update({"printed_label": "Cluster", "country": "Country", "date_of_creation": "Date of creation",
+                       "firms_count_printed_parts": "Number of firms",
                        "field_study_row": "Cluster"})
     result["field_studies"] = Origin.of_rows(by_table["1-2"], tidy["field_studies"]["field_study_row"], field_cols)
     result["case_list"] = Origin.of_rows(by_table["1-3"], tidy["case_list"]["source_row"],

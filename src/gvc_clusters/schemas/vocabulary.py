@@ -73,6 +73,10 @@ COLUMNS = {
     "field_study_row": "Printed row of Table 1-2 (1-12).",
     "firm_group": "Firms counted: all, SMEs or large companies.",
     "firms_count": "Number of firms in the cluster.",
+    "firms_count_printed_parts": ("The Number of firms cell's summands when it is printed as a sum (Table 1-2 row 1, "
+                                  "'65 + 150': firms in the main value chain + additional local providers, "
+                                  "footnote a); firms_count holds the decision log's value (the sum, or 65 under "
+                                  "reading 1-2.A)."),
     "functional_upgrading_0to3": "Functional upgrading score (Table 10-6 column), 0-3 in half steps.",
     "has_upgrading_data": "Whether Tables 10-4 to 10-6 score the cluster (false for the software clusters).",
     "hierarchy_chain_0to3": "Governance code of the hierarchy chain (Table 10-2).",
@@ -174,6 +178,7 @@ UNIT_SUFFIXES = [
     ("_0to3", "score 0-3"),
 ]
 UNITS = {
+    "firms_count_printed_parts": "count (printed summands, text)",
     "year": "calendar year",
     "month": "month of year (1-12)",
     "average_points": "points (0-12)",
@@ -194,6 +199,7 @@ MISSING = {
     ("upgrading", "score_0to3"): "the cell is printed empty for the cluster in Tables 10-4 to 10-6",
     ("governance", "code_0to3"): "cell printed empty in Table 10-2",
     ("field_studies", "*"): "printed n.a. (not available) or left empty in Table 1-2",
+    ("field_studies", "firms_count_printed_parts"): "the cell is printed as a single number (or n.a.), not as a sum",
     ("model_dataset", "*_upgrading_0to3"): "no score printed for the cluster (the software clusters; empty cells)",
     ("model_dataset", "*_chain_0to3"): "cell printed empty in Table 10-2",
     ("model_dataset_readings", "*"): "the reading changes no cell of the model dataset (only tables outside it)",
