@@ -120,7 +120,11 @@ def shim_venv(target: Path, lock: Path) -> Path:
     bin_dir.mkdir(parents=True)
     here = Path(sys.executable).parent
     for tool in ("python", "snakemake", "pytest"):
-        (bin_dir / tool).symlink_to(here / tool)
+        # a wrapper, not a symlink: a venv's python finds its site-packages only when started by
+        # its own path (a symlink elsewhere would run the bare base interpreter)
+        wrapper = bin_dir / tool
+        wrapper.write_text(f'#!/bin/sh\nexec "{here / tool}" "$@"\n')
+        wrapper.chmod(0o755)
     (target / ".lock-sha256").write_text(hashlib.sha256(lock.read_bytes()).hexdigest() + "\n")
     return target
 

@@ -63,10 +63,15 @@ def test_readme_follows_the_data_editors_template(built):
     assert "results/machine.json" not in (built / "results/MANIFEST.sha256").read_text()
     assert (built / "results/machine.json").is_file()
     assert "`data/raw/clusters/table_10_4.csv` | 10-4 | 10 |" in readme
-    tables = {Path(p).stem for p in catalogued(readme) if "/report/tables/" in p}
+    # the README counts and numbers the exhibits as the report and the paper number them
+    html = (built / "results/report/index.html").read_text(encoding="utf-8")
+    tables = set(re.findall(r'class="number">Table (\d+)', html))
+    figures = set(re.findall(r'class="number">Figure (\d+)', html))
+    assert len(figures) == len(list((built / "results/report/figures").glob("*.svg")))
     overview = readme.split("## Data availability", 1)[0].replace("\n", " ")
-    figures = len(list((built / "results/report/figures").glob("*.svg")))
-    assert f"produces {len(tables)} tables and {figures} figures" in overview
+    assert f"produces {len(tables)} tables and {len(figures)} figures" in overview
+    for k in sorted(tables, key=int):
+        assert f"| Table {k} |" in readme
 
 
 def test_html_report_is_self_contained_with_every_table_and_figure(built):

@@ -37,6 +37,8 @@ def test_bad_raw_input_stops_before_anything_is_overwritten(built):
     original = table.read_bytes()
     manifest = built / "data/raw/sources.yaml"
     original_manifest = manifest.read_bytes()
+    signatures = built / "data/raw/SHA256SUMS"  # refresh() re-signs the manifest too
+    original_signatures = signatures.read_bytes()
     try:
         edit_cell(table, 14, "Product upgrading", "4")
         run = snakemake(built)
@@ -52,6 +54,7 @@ def test_bad_raw_input_stops_before_anything_is_overwritten(built):
     finally:
         table.write_bytes(original)
         manifest.write_bytes(original_manifest)
+        signatures.write_bytes(original_signatures)
 
 
 def test_lint_is_clean(built):

@@ -1,33 +1,31 @@
 """The numbered tables and figures of the report and the paper, and what builds each.
 
-The HTML report and ``paper.tex`` show the tables in the order of ``layout.table_names`` and the
-figures in the order of ``layout.FIGURES``; LaTeX numbers them in that order, so Table k is the k-th
-name and Figure k the k-th figure. ``numbered_exhibits`` gives, for each, the rule, script and package
-function that render it, its output files, and the result files it is computed from (built by the
-rule named in the catalog). Light (no pandas): the workflow imports it to write the README.
+The numbers are the document plan's (``render.document.document_plan``), the one the HTML report and
+``paper.tex`` are laid out by, so Table k here is Table k there. ``numbered_exhibits`` gives, for
+each, the rule, script and package function that render it, its output files, and the result files
+it is computed from (built by the rule named in the catalog).
 """
 
 from __future__ import annotations
 
-from .layout import FIGURES
+from .layout import figure_names
 
 # Package function that draws each figure (called by gvc_clusters.report.write_figures).
 FIGURE_FUNCTIONS = {
     "upgrading_by_sector_ce": "figure_upgrading", "governance_by_sector": "figure_governance",
-    "ordinal_ame": "figure_coefficients", "panel_interactions": "figure_coefficients",
     "export_quadrants": "figure_export_quadrants", "salmon": "figure_salmon", "dairy": "figure_dairy",
     "furniture": "figure_furniture", "reading_ranges": "figure_reading_ranges",
 }
 
 
 def _figure_sources(name: str, processed: str, results: str, ordinal: list[str], panel: list[str]) -> list[str]:
-    models = {kind: [f"{results}/models/{kind}/{s}/estimates.csv" for s in specs]
-              for kind, specs in (("ordinal", ordinal), ("panel", panel))}
+    for kind, specs in (("ordinal", ordinal), ("panel", panel)):
+        for spec in specs:
+            if name == f"coefficients_{spec}":
+                return [f"{results}/models/{kind}/{spec}/estimates.csv"]
     return {
         "upgrading_by_sector_ce": [f"{processed}/clusters/model_dataset.parquet"],
         "governance_by_sector": [f"{processed}/clusters/model_dataset.parquet"],
-        "ordinal_ame": models["ordinal"],
-        "panel_interactions": models["panel"],
         "export_quadrants": [f"{results}/classification/classification.csv",
                              f"{processed}/trade/export_performance.parquet"],
         "salmon": [f"{processed}/salmon/salmon_production.parquet"],
@@ -48,6 +46,9 @@ def _table_source(name: str, results: str, ordinal: list[str], panel: list[str])
     if name == "replication_check":
         return ("Printed versus reproduced numbers (chapter 10)", "gvc_clusters.render.tables.replication_check_table",
                 [f"{results}/replication/replication_check.csv"])
+    if name == "provenance":
+        return ("Raw tables: transcribed as printed, checked by SHA-256", "gvc_clusters.report.provenance_table",
+                ["data/raw/sources.yaml"])
     if name == "classification":
         return ("Chapter 9 export-performance classification", "gvc_clusters.render.tables.classification_table",
                 [f"{results}/classification/classification.csv"])
@@ -66,20 +67,34 @@ def _table_source(name: str, results: str, ordinal: list[str], panel: list[str])
 
 def numbered_exhibits(table_list: list[str], ordinal: list[str], panel: list[str], *,
                       processed: str = "data/processed", results: str = "results") -> list[dict]:
+    from .render.document import document_plan
+    from .vocabulary import DEFAULT
+
     report = f"{results}/report"
+    figures = figure_names(ordinal, panel)
+    tables = {name: (name, name) for name in [*table_list, "provenance"]}  # numbering needs names only
+    plan = document_plan(tables=tables, figures=figures, ordinal_specs=list(ordinal), panel_specs=list(panel),
+                         vocabulary=DEFAULT)
+    items = [i for section in plan for block in section.blocks for i in block.items]
     out = []
-    for k, name in enumerate(table_list, start=1):
-        title, function, sources = _table_source(name, results, ordinal, panel)
-        out.append({"number": f"Table {k}", "name": name, "title": title, "rule": "render_tables",
-                    "script": "workflow/scripts/render_tables.py", "function": function,
-                    "outputs": [f"{report}/tables/{name}.{ext}" for ext in ("tex", "html", "csv")],
-                    "sources": sources})
-    for k, (name, caption) in enumerate(FIGURES.items(), start=1):
-        out.append({"number": f"Figure {k}", "name": name, "title": caption, "rule": "render_figures",
-                    "script": "workflow/scripts/render_figures.py",
-                    "function": f"gvc_clusters.render.figures.{FIGURE_FUNCTIONS[name]}",
-                    "outputs": [f"{report}/figures/{name}.{ext}" for ext in ("svg", "png")],
-                    "sources": _figure_sources(name, processed, results, ordinal, panel)})
+    for item in sorted(items, key=lambda i: (i.kind != "table", i.number)):
+        name = item.name
+        if item.kind == "table":
+            title, function, sources = _table_source(name, results, ordinal, panel)
+            outputs = ([f"{report}/index.html", f"{report}/paper.tex"] if name == "provenance" else
+                       [f"{report}/tables/{name}.{ext}" for ext in ("tex", "html", "csv")])
+            out.append({"number": f"Table {item.number}", "name": name, "title": title,
+                        "rule": "render_report" if name == "provenance" else "render_tables",
+                        "script": "workflow/scripts/render_report.py" if name == "provenance"
+                        else "workflow/scripts/render_tables.py", "function": function,
+                        "outputs": outputs, "sources": sources})
+        else:
+            function = FIGURE_FUNCTIONS.get(name, "figure_coefficients")
+            out.append({"number": f"Figure {item.number}", "name": name, "title": figures[name],
+                        "rule": "render_figures", "script": "workflow/scripts/render_figures.py",
+                        "function": f"gvc_clusters.render.figures.{function}",
+                        "outputs": [f"{report}/figures/{name}.{ext}" for ext in ("svg", "png")],
+                        "sources": _figure_sources(name, processed, results, ordinal, panel)})
     return out
 
 
