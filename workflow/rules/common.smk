@@ -494,7 +494,12 @@ def output_catalog():
         if path in readings:
             add([path], "solve_readings", "workflow/scripts/solve_readings.py", "check")
         else:
-            add([path], "reading_analysis", "workflow/scripts/reading_analysis.py", "estimates")
+            add(
+                [path],
+                "reading_analysis",
+                "workflow/scripts/reading_analysis.py",
+                "estimates",
+            )
     for path in classification_outputs():
         kind = "table" if Path(path).name == "classification.csv" else "check"
         add([path], "classify_exports", "workflow/scripts/classify_exports.py", kind)
