@@ -487,14 +487,7 @@ def _fit_absorbed_fast(data, *, spec, ent_codes, n_ent, time_codes, n_time, clus
             clusters=cluster_codes)
     except fast_fe.FastFEError as err:
         raise ModelError(f"{spec['model_id']}: {err}") from err
-    se = fit.std_errors
-    with np.errstate(invalid="ignore", divide="ignore"):
-        tstat = fit.params / se
-    pval = 2 * stats.t.sf(np.abs(tstat), fit.df_resid)
-    q = stats.t.ppf(0.975, fit.df_resid)
-    rows = [{"role": "coef", "term": name, "estimate": float(b), "std_error": float(s), "statistic": float(t),
-             "p_value": float(p), "ci_low": float(b - q * s), "ci_high": float(b + q * s)}
-            for name, b, s, t, p in zip(fit.names, fit.params, se, tstat, pval)]
+    rows = _t_rows(fit)
     levels = {c: int(k.max()) + 1 for c, k in zip(effects, codes)}
     extra = {"cov": _cov_dict(fit.names, fit.cov), "df_resid": fit.df_resid, "df_model": fit.df_model,
              "absorbed": levels, "weights": spec["weights"], "debiased": True, "engine": "fast",
@@ -569,14 +562,7 @@ def _fit_fast(data, spec, ent_codes, n_ent, time_codes, n_time) -> ModelResult:
                                  constant=spec["constant"], cov_type=spec["se_type"])
     except fast_fe.FastFEError as err:
         raise ModelError(f"{spec['model_id']}: {err}") from err
-    se = fit.std_errors
-    with np.errstate(invalid="ignore", divide="ignore"):
-        tstat = fit.params / se
-    pval = 2 * stats.t.sf(np.abs(tstat), fit.df_resid)
-    q = stats.t.ppf(0.975, fit.df_resid)
-    rows = [{"role": "coef", "term": name, "estimate": float(b), "std_error": float(s), "statistic": float(t),
-             "p_value": float(p), "ci_low": float(b - q * s), "ci_high": float(b + q * s)}
-            for name, b, s, t, p in zip(fit.names, fit.params, se, tstat, pval)]
+    rows = _t_rows(fit)
     extra = {"cov": _cov_dict(fit.names, fit.cov), "df_resid": fit.df_resid, "df_model": fit.df_model,
              "r2_overall": _float(fit.r2_overall), "debiased": True, "s2": float(fit.s2),
              "fast": {"demeaning": fit.method, "iterations": fit.iterations, "effects_in_df": fit.extra_df}}
@@ -822,3 +808,14 @@ def _float(value) -> float | None:
 def _jsonable(options: dict) -> dict:
     return {k: (v if isinstance(v, (bool, int, float, str)) else str(v)) for k, v in options.items()}
 
+
+def _t_rows(fit) -> list[dict]:
+    """Coefficient rows of a fast-engine fit: t statistics, p-values and 95% CIs on its residual df."""
+    se = fit.std_errors
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tstat = fit.params / se
+    pval = 2 * stats.t.sf(np.abs(tstat), fit.df_resid)
+    q = stats.t.ppf(0.975, fit.df_resid)
+    return [{"role": "coef", "term": name, "estimate": float(b), "std_error": float(s), "statistic": float(t),
+             "p_value": float(p), "ci_low": float(b - q * s), "ci_high": float(b + q * s)}
+            for name, b, s, t, p in zip(fit.names, fit.params, se, tstat, pval)]
