@@ -120,9 +120,10 @@ run_snakemake() {
     fi
 }
 
-# checksums DIR: sha256 of every built file, by path (benchmarks/ and logs are not results)
+# checksums DIR: sha256 of every built file, by path (benchmarks/, logs and results/machine.json,
+# the measured facts of the machine that built them, are not results; the manifest excludes it too)
 checksums() {
-    (cd "$1" && find data/processed results -type f ! -path '*/benchmarks/*' ! -name '*.log' -print0 \
+    (cd "$1" && find data/processed results -type f ! -path '*/benchmarks/*' ! -name '*.log' ! -path 'results/machine.json' -print0 \
         | LC_ALL=C sort -z | xargs -0 sha256sum)
 }
 
