@@ -6,13 +6,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from gvc_clusters.constraint_search import Constraint, NoSolution, linear_form, solve
 from gvc_clusters.decisions import LOG_COLUMNS, read_decision_log
 from gvc_clusters.rawtable import read_raw_table
 from gvc_clusters.readings_solver import (
-    Constraint,
-    NoSolution,
-    linear_form,
-    solve,
     solve_problem,
     solve_tables,
     table_problem,

@@ -4,7 +4,7 @@ A *garbled* cell is one the decision log decodes (kind ``glyph`` or ``ambiguous`
 reading): an OCR glyph such as ``m`` or ``_``, or a printed digit the log re-reads (an upside-down
 ``9`` read as 6). Instead of keeping one decoded value, :func:`table_problem` turns the table and
 its declared checks (data/raw/sources.yaml) into linear constraints over the garbled cells, and
-:func:`solve` lists every assignment that satisfies all of them. Two assumptions are explicit:
+:func:`constraint_search.solve` lists every assignment that satisfies all of them. Two assumptions are explicit:
 
 ``A`` (glyph consistency)
     within a table one glyph stands for one digit: every cell printing the same non-numeric glyph
@@ -26,19 +26,25 @@ is left out of the constraints and reported in ``Problem.excluded``.
 
 The solver is plain depth-first enumeration with interval pruning on every constraint; the
 upgrading tables have at most a few dozen unknowns with 4-7 values each and solve in well
-under a second. When no assignment satisfies the checks, :class:`NoSolution` names a minimal set
+under a second. When no assignment satisfies the checks, :class:`constraint_search.NoSolution` names a minimal set
 of checks that conflict (a deletion filter over the constraints).
 """
 
 from __future__ import annotations
 
-import ast
 import math
-import re
 from dataclasses import dataclass, field
 
 import pandas as pd
 
+from .constraint_search import (
+    EPS,
+    Constraint,
+    NotLinear,
+    _Search,
+    linear_form,
+    solve,
+)
 from .rawtable import parse_number
 
 ASSUMPTIONS = ("A", "B")
@@ -46,26 +52,6 @@ READING_COLUMNS = ["reading_id", "table", "row", "row_label", "column", "printed
                    "is_default"]
 COUNT_COLUMNS = ["table", "assumption", "unknown_cells", "variables", "constraints", "dropped_checks",
                  "excluded_checks", "solutions", "listed", "default_is_solution", "cells_fixed", "cells_free"]
-EPS = 1e-9
-
-
-class NoSolution(ValueError):
-    """No assignment satisfies the checks; ``conflict`` names a minimal conflicting set of checks."""
-
-    def __init__(self, table: str, conflict: list[str]):
-        self.table, self.conflict = table, conflict
-        super().__init__(f"table {table}: no reading of the garbled cells satisfies the printed checks; "
-                         f"these checks conflict: {'; '.join(conflict)}")
-
-
-@dataclass(frozen=True)
-class Constraint:
-    """``sum(coef * var) + constant`` must lie within ``[-tolerance, tolerance]``."""
-
-    name: str
-    coefs: dict[str, float]
-    constant: float
-    tolerance: float
 
 
 @dataclass
@@ -82,276 +68,6 @@ class Problem:
     excluded: list[str] = field(default_factory=list)  # printed aggregates logged as book contradictions
     # every check instance: name -> (printed result cell, garbled cells it names), kept or not
     instances: dict[str, tuple[tuple[int, str], list[tuple[int, str]]]] = field(default_factory=dict)
-
-
-# --------------------------------------------------------------------------- the solver
-
-def _order(domains: dict[str, tuple[float, ...]], constraints: list[Constraint]) -> list[str]:
-    """Glyph classes first (they touch many constraints), then cells in printed row order: the
-    constraints still open at any depth stay few, which keeps the memoised count small."""
-    def key(v):
-        if "|" not in v:
-            return (0, 0, v)
-        row, col = v.split("|", 1)
-        return (1, int(row), col)
-    return sorted(domains, key=key)
-
-
-class _Search:
-    """Depth-first search over the variables in a fixed order, with interval pruning and a memo of
-    the number of completions of each (depth, open partial sums) state."""
-
-    def __init__(self, domains, constraints):
-        for c in constraints:
-            unknown = set(c.coefs) - set(domains)
-            if unknown:
-                raise KeyError(f"constraint {c.name} uses variables without a domain: {sorted(unknown)}")
-        self.domains, self.constraints = domains, constraints
-        self.order = order = _order(domains, constraints)
-        n, m = len(order), len(constraints)
-        pos = {v: k for k, v in enumerate(order)}
-        self.rem_lo = [[0.0] * m for _ in range(n + 1)]
-        self.rem_hi = [[0.0] * m for _ in range(n + 1)]
-        self.touching = [[] for _ in range(n)]
-        last = [-1] * m
-        for i, c in enumerate(constraints):
-            for v in c.coefs:
-                self.touching[pos[v]].append(i)
-                last[i] = max(last[i], pos[v])
-        for k in range(n - 1, -1, -1):
-            v = order[k]
-            self.rem_lo[k][:] = self.rem_lo[k + 1]
-            self.rem_hi[k][:] = self.rem_hi[k + 1]
-            for i in self.touching[k]:
-                vals = [constraints[i].coefs[v] * x for x in domains[v]]
-                self.rem_lo[k][i] += min(vals)
-                self.rem_hi[k][i] += max(vals)
-        # constraints open at depth k: touched before k and again at or after k
-        first = [min((pos[v] for v in c.coefs), default=n) for c in constraints]
-        self.open = [tuple(i for i in range(m) if first[i] < k <= last[i]) for k in range(n + 1)]
-        self.partial = [c.constant for c in constraints]
-        self.tol = [c.tolerance + EPS for c in constraints]
-        self.n, self.m = n, m
-        self.memo: dict = {}
-
-    def feasible_root(self) -> bool:
-        return all(self.partial[i] + self.rem_lo[0][i] <= self.tol[i]
-                   and self.partial[i] + self.rem_hi[0][i] >= -self.tol[i] for i in range(self.m))
-
-    def _choices(self, k):
-        v = self.order[k]
-        partial, tol, lo, hi = self.partial, self.tol, self.rem_lo[k + 1], self.rem_hi[k + 1]
-        terms = [(i, self.constraints[i].coefs[v]) for i in self.touching[k]]
-        out = []
-        for x in self.domains[v]:
-            for i, a in terms:
-                p = partial[i] + a * x
-                if p + lo[i] > tol[i] or p + hi[i] < -tol[i]:
-                    break
-            else:
-                out.append(x)
-        return out
-
-    def _push(self, k, x, sign):
-        v = self.order[k]
-        for i in self.touching[k]:
-            self.partial[i] += sign * self.constraints[i].coefs[v] * x
-
-    def count(self, k=0) -> int:
-        if k == 0 and not self.feasible_root():
-            return 0
-        if k == self.n:
-            return 1
-        partial = self.partial
-        key = (k, *[partial[i] for i in self.open[k]])  # sums of half steps are exact in binary
-        hit = self.memo.get(key)
-        if hit is not None:
-            return hit
-        total = 0
-        for x in self._choices(k):
-            self._push(k, x, 1)
-            total += self.count(k + 1)
-            self._push(k, x, -1)
-        self.memo[key] = total
-        return total
-
-    def _children(self, k):
-        out = []
-        for x in self._choices(k):
-            self._push(k, x, 1)
-            c = self.count(k + 1)
-            self._push(k, x, -1)
-            if c:
-                out.append((x, c))
-        return out
-
-    def exists(self) -> bool:
-        """Whether any assignment satisfies the constraints (depth-first, stops at the first)."""
-        if not self.feasible_root():
-            return False
-
-        def rec(k):
-            if k == self.n:
-                return True
-            key = (k, *[self.partial[i] for i in self.open[k]])
-            if self.memo.get(key) == 0:
-                return False
-            for x in self._choices(k):
-                self._push(k, x, 1)
-                ok = rec(k + 1)
-                self._push(k, x, -1)
-                if ok:
-                    return True
-            self.memo[key] = 0
-            return False
-
-        return rec(0)
-
-    def values_allowed(self) -> dict[str, set[float]]:
-        """Per variable, the values it takes in at least one solution (one pass over the memo)."""
-        allowed: dict[str, set[float]] = {v: set() for v in self.order}
-        seen = set()
-
-        def rec(k):
-            if k == self.n:
-                return
-            key = (k, *[self.partial[i] for i in self.open[k]])
-            if key in seen:
-                return
-            seen.add(key)
-            for x, _ in self._children(k):
-                allowed[self.order[k]].add(x)
-                self._push(k, x, 1)
-                rec(k + 1)
-                self._push(k, x, -1)
-
-        if self.count():
-            rec(0)
-        return allowed
-
-    def all_solutions(self) -> list[dict[str, float]]:
-        found, values = [], [0.0] * self.n
-
-        def rec(k):
-            if k == self.n:
-                found.append(dict(zip(self.order, values)))
-                return
-            for x, _ in self._children(k):
-                values[k] = x
-                self._push(k, x, 1)
-                rec(k + 1)
-                self._push(k, x, -1)
-
-        if self.count():
-            rec(0)
-        return found
-
-    def sample(self, rng) -> dict[str, float]:
-        """One solution drawn uniformly from all of them (walk down the tree by subtree counts)."""
-        values = []
-        for k in range(self.n):
-            kids = self._children(k)
-            weights = [c for _, c in kids]
-            r = rng.random() * sum(weights)
-            acc = 0
-            for x, c in kids:
-                acc += c
-                if r < acc:
-                    break
-            values.append(x)
-            self._push(k, x, 1)
-        for k in range(self.n - 1, -1, -1):
-            self._push(k, values[k], -1)
-        return dict(zip(self.order, values))
-
-
-def solve(domains: dict[str, tuple[float, ...]], constraints: list[Constraint], *, table: str = "?",
-          max_solutions: int | None = None, seed: int = 0, search: _Search | None = None
-          ) -> tuple[int, list[dict[str, float]]]:
-    """The number of assignments of ``domains`` satisfying all ``constraints``, and the assignments.
-
-    All of them (in a deterministic order) when there are at most ``max_solutions``; otherwise a
-    uniform random sample of ``max_solutions`` distinct ones drawn with ``seed``. Raises
-    :class:`NoSolution`, naming a minimal conflicting set of constraints, when there is none.
-    """
-    search = search or _Search(domains, constraints)
-    total = search.count()
-    if total == 0:
-        raise NoSolution(table, conflicting_checks(domains, constraints))
-    if max_solutions is None or total <= max_solutions:
-        return total, search.all_solutions()
-    import random
-
-    rng = random.Random(seed)
-    seen: dict[tuple, dict] = {}
-    while len(seen) < max_solutions:
-        s = search.sample(rng)
-        seen.setdefault(tuple(s[v] for v in search.order), s)
-    return total, list(seen.values())
-
-
-def conflicting_checks(domains, constraints) -> list[str]:
-    """A minimal infeasible subset of ``constraints`` (deletion filter), by name."""
-    keep = list(constraints)
-    for c in list(constraints):
-        trial = [d for d in keep if d is not c]
-        if _Search(domains, trial).count() == 0:
-            keep = trial
-    return [c.name for c in keep]
-
-
-def count_solutions(domains, constraints) -> int:
-    return _Search(domains, constraints).count()
-
-
-# --------------------------------------------------------------------------- linear expressions
-
-class NotLinear(ValueError):
-    pass
-
-
-def linear_form(expr: str) -> tuple[dict[str, float], float]:
-    """A check expression over backticked column names as ``({column: coefficient}, constant)``.
-
-    Only + - and multiplication/division by constants are linear; anything else raises NotLinear.
-    The expression is parsed with ``ast`` and never evaluated.
-    """
-    names: dict[str, str] = {}
-
-    def sub(match):
-        key = f"_c{len(names)}"
-        names[key] = match.group(1)
-        return key
-
-    tree = ast.parse(re.sub(r"`([^`]*)`", sub, expr), mode="eval")
-
-    def walk(node) -> tuple[dict[str, float], float]:
-        if isinstance(node, ast.Expression):
-            return walk(node.body)
-        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
-            return {}, float(node.value)
-        if isinstance(node, ast.Name) and node.id in names:
-            return {names[node.id]: 1.0}, 0.0
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-            c, k = walk(node.operand)
-            return {n: -a for n, a in c.items()}, -k
-        if isinstance(node, ast.BinOp):
-            (lc, lk), (rc, rk) = walk(node.left), walk(node.right)
-            if isinstance(node.op, (ast.Add, ast.Sub)):
-                s = 1.0 if isinstance(node.op, ast.Add) else -1.0
-                out = dict(lc)
-                for n, a in rc.items():
-                    out[n] = out.get(n, 0.0) + s * a
-                return out, lk + s * rk
-            if isinstance(node.op, ast.Mult) and (not lc or not rc):
-                coefs, k = (rc, lk) if not lc else (lc, rk)
-                const = lk * rk
-                return {n: a * k for n, a in coefs.items()}, const
-            if isinstance(node.op, ast.Div) and not rc and rk != 0:
-                return {n: a / rk for n, a in lc.items()}, lk / rk
-        raise NotLinear(expr)
-
-    return walk(tree)
 
 
 # --------------------------------------------------------------------------- tables -> problems
@@ -436,7 +152,45 @@ def table_problem(table: str, raw: pd.DataFrame, checks: list[dict], log: pd.Dat
     from .decisions import cell_values
 
     instances = _instances(checks, raw.columns)
-    decided = cell_values(log, table)
+    garbled, contradictions = _logged_cells(log, table)
+    known = _known_cells(raw, instances, garbled, cell_values(log, table))
+    if step is None:
+        step = _grid_step(known)
+    bounds = _bounds(instances, known, garbled, scale_max if scale_max is not None else math.inf)
+    mean_targets = {inst["target"] for inst in instances if inst.get("kind") == "column_mean"}
+    printed = {cell: raw.at[cell] if cell[0] in raw.index else "" for cell in garbled}
+    domains, cell_var = _cell_domains(raw, garbled, printed, bounds, mean_targets, assumption, scale_max, step)
+
+    constraints: list[Constraint] = []
+    dropped: list[str] = []
+    excluded: list[str] = []
+    free_means = {v for v, d in domains.items() if d == ()}
+    named: dict[str, tuple[tuple[int, str], list[tuple[int, str]]]] = {}
+    for inst in instances:
+        if inst.get("nonlinear"):
+            dropped.append(f"{inst['name']}: not a linear relation")
+            continue
+        target = inst["target"]
+        named[inst["name"]] = (target, [c for c in [*inst["terms"], target] if c in garbled])
+        if target in contradictions and target not in garbled:
+            excluded.append(f"{inst['name']}: printed value logged as a contradiction of the book")
+            continue
+        constraint, why_dropped, why_excluded = _check_constraint(inst, cell_var, known, free_means)
+        if constraint is not None:
+            constraints.append(constraint)
+        dropped += [why_dropped] if why_dropped else []
+        excluded += [why_excluded] if why_excluded else []
+    domains = {v: d for v, d in domains.items() if v not in free_means}
+    cell_var = {c: v for c, v in cell_var.items() if v not in free_means}
+    labels = {int(r): raw.at[r, raw.columns[0]] for r in raw.index}
+    return Problem(table, assumption, domains, cell_var, constraints,
+                   {c: garbled[c] for c in cell_var}, {c: printed[c] for c in cell_var}, labels, dropped, excluded,
+                   named)
+
+
+def _logged_cells(log: pd.DataFrame, table: str) -> tuple[dict[tuple[int, str], float], set[tuple[int, str]]]:
+    """The decision log's garbled cells of ``table`` (cell -> decoded value) and the cells it logs as
+    contradictions of the book."""
     rows = log[(log["table"] == table) & (log["reading"] == "default") & (log["row"] != "*")
                & (log["column"] != "*")]
     garbled_rows = rows[rows["kind"].isin(["glyph", "ambiguous"]) & (rows["value_used"] != "NA")]
@@ -444,6 +198,11 @@ def table_problem(table: str, raw: pd.DataFrame, checks: list[dict], log: pd.Dat
                                                           garbled_rows["value_used"].map(parse_number))}
     contradictions = {(int(r), c) for r, c in zip(rows.loc[rows["kind"] == "contradiction", "row"],
                                                    rows.loc[rows["kind"] == "contradiction", "column"])}
+    return garbled, contradictions
+
+
+def _known_cells(raw: pd.DataFrame, instances: list[dict], garbled, decided) -> dict[tuple[int, str], float]:
+    """The value of every plain (not garbled) cell a check names: the log's decision, else as printed."""
     cells = {cell for inst in instances for cell in [*inst.get("terms", {}), inst.get("target")] if cell}
     known: dict[tuple[int, str], float] = {}
     for cell in cells:
@@ -456,15 +215,19 @@ def table_problem(table: str, raw: pd.DataFrame, checks: list[dict], log: pd.Dat
             text = raw.at[row, col]
             value = parse_number(text) if text else math.nan
             known[cell] = math.nan if value is None else value
-    if step is None:
-        plain = [v for v in known.values() if not _isnan(v)]
-        step = 0.5 if any(abs(v - round(v)) > EPS and abs(2 * v - round(2 * v)) < EPS for v in plain) else 1.0
-    bounds = _bounds(instances, known, garbled, scale_max if scale_max is not None else math.inf)
-    mean_targets = {inst["target"] for inst in instances if inst.get("kind") == "column_mean"}
+    return known
 
+
+def _grid_step(known: dict) -> float:
+    """0.5 when the table prints a half point among its plain cells, else 1."""
+    plain = [v for v in known.values() if not _isnan(v)]
+    return 0.5 if any(abs(v - round(v)) > EPS and abs(2 * v - round(2 * v)) < EPS for v in plain) else 1.0
+
+
+def _cell_domains(raw, garbled, printed, bounds, mean_targets, assumption, scale_max, step):
+    """(variable -> allowed values, garbled cell -> its variable) under ``assumption``."""
     domains: dict[str, tuple[float, ...]] = {}
     cell_var: dict[tuple[int, str], str] = {}
-    printed = {cell: raw.at[cell] if cell[0] in raw.index else "" for cell in garbled}
     for cell in sorted(garbled, key=lambda c: (c[0], list(raw.columns).index(c[1]) if c[1] in raw.columns else 0)):
         text = printed[cell]
         lo, hi = bounds.get(cell, (0.0, scale_max))
@@ -487,73 +250,51 @@ def table_problem(table: str, raw: pd.DataFrame, checks: list[dict], log: pd.Dat
             else:
                 domains[var] = _grid(0.0, hi, step)
         cell_var[cell] = var
+    return domains, cell_var
 
-    constraints: list[Constraint] = []
-    dropped: list[str] = []
-    excluded: list[str] = []
-    free_means = {v for v, d in domains.items() if d == ()}
-    named: dict[str, tuple[tuple[int, str], list[tuple[int, str]]]] = {}
-    for inst in instances:
-        if inst.get("nonlinear"):
-            dropped.append(f"{inst['name']}: not a linear relation")
+
+def _check_constraint(inst: dict, cell_var, known, free_means) -> tuple[Constraint | None, str | None, str | None]:
+    """One check instance as a linear constraint over the garbled cells' variables: (constraint,
+    why it was dropped, why it was excluded), at most one of them set."""
+    target = inst["target"]
+    n_terms = 0
+    coefs: dict[str, float] = {}
+    const = inst["const"]
+    for cell, a in dict(inst["terms"]).items():
+        if cell in cell_var:
+            coefs[cell_var[cell]] = coefs.get(cell_var[cell], 0.0) + a
+            n_terms += 1
             continue
-        target = inst["target"]
-        named[inst["name"]] = (target, [c for c in [*inst["terms"], target] if c in garbled])
-        if target in contradictions and target not in garbled:
-            excluded.append(f"{inst['name']}: printed value logged as a contradiction of the book")
-            continue
-        terms = dict(inst["terms"])
-        n_terms = 0
-        coefs: dict[str, float] = {}
-        const = inst["const"]
-        skip = False
-        for cell, a in terms.items():
-            if cell in cell_var:
-                coefs[cell_var[cell]] = coefs.get(cell_var[cell], 0.0) + a
+        v = known.get(cell, math.nan)
+        if _isnan(v):
+            if inst["na_zero"]:
+                v = 0.0
                 n_terms += 1
+            elif inst["kind"] == "row":  # an NA term: the check cannot be evaluated (as in checks.evaluate)
+                return None, f"{inst['name']}: a term is not available", None
             else:
-                v = known.get(cell, math.nan)
-                if _isnan(v):
-                    if inst["na_zero"]:
-                        v = 0.0
-                        n_terms += 1
-                    elif inst["kind"] == "row":
-                        skip = True  # an NA term: the check cannot be evaluated (as in checks.evaluate)
-                        break
-                    else:
-                        continue  # column sums and means skip NA cells
-                else:
-                    n_terms += 1
-                const += a * v
-        if skip:
-            dropped.append(f"{inst['name']}: a term is not available")
-            continue
-        scale = n_terms if inst["kind"] == "column_mean" else 1
-        tol = inst["tol"] * scale
-        if target in cell_var:
-            coefs[cell_var[target]] = coefs.get(cell_var[target], 0.0) - scale
+                continue  # column sums and means skip NA cells
         else:
-            v = known.get(target, math.nan)
-            if _isnan(v):
-                dropped.append(f"{inst['name']}: printed result not available")
-                continue
-            const -= scale * v
-        if any(v in free_means for v in coefs):
-            dropped.append(f"{inst['name']}: its printed result is itself garbled (an average has no grid)")
-            continue
-        coefs = {v: a for v, a in coefs.items() if abs(a) > EPS}
-        if not coefs:  # no garbled cell in it: it holds or fails whatever the reading (checksum report)
-            if abs(const) > tol + EPS:
-                excluded.append(f"{inst['name']}: names no garbled cell and fails as printed (a book "
+            n_terms += 1
+        const += a * v
+    scale = n_terms if inst["kind"] == "column_mean" else 1
+    tol = inst["tol"] * scale
+    if target in cell_var:
+        coefs[cell_var[target]] = coefs.get(cell_var[target], 0.0) - scale
+    else:
+        v = known.get(target, math.nan)
+        if _isnan(v):
+            return None, f"{inst['name']}: printed result not available", None
+        const -= scale * v
+    if any(v in free_means for v in coefs):
+        return None, f"{inst['name']}: its printed result is itself garbled (an average has no grid)", None
+    coefs = {v: a for v, a in coefs.items() if abs(a) > EPS}
+    if not coefs:  # no garbled cell in it: it holds or fails whatever the reading (checksum report)
+        if abs(const) > tol + EPS:
+            return None, None, (f"{inst['name']}: names no garbled cell and fails as printed (a book "
                                 "inconsistency of the checksum report, independent of any reading)")
-            continue
-        constraints.append(Constraint(inst["name"], coefs, const, tol))
-    domains = {v: d for v, d in domains.items() if v not in free_means}
-    cell_var = {c: v for c, v in cell_var.items() if v not in free_means}
-    labels = {int(r): raw.at[r, raw.columns[0]] for r in raw.index}
-    return Problem(table, assumption, domains, cell_var, constraints,
-                   {c: garbled[c] for c in cell_var}, {c: printed[c] for c in cell_var}, labels, dropped, excluded,
-                   named)
+        return None, None, None
+    return Constraint(inst["name"], coefs, const, tol), None, None
 
 
 def solve_problem(problem: Problem, max_solutions: int | None = None,
