@@ -11,6 +11,7 @@ from conftest import ROOT
 from snakemake.utils import validate
 
 from gvc_clusters import trade_flows as tf
+from gvc_clusters import trade_flows_simulation as sim
 from gvc_clusters.errors import InputError
 
 PERIODS = {"a": [2000, 2001], "b": [2010, 2011]}
@@ -99,7 +100,7 @@ def test_aggregated_layout_and_parquet_give_the_same_measures(tmp_path):
 @pytest.fixture(scope="module")
 def simulated(tmp_path_factory):
     folder = tmp_path_factory.mktemp("baci")
-    facts = tf.write_baci_flows(folder / "flows.parquet", 60_000, seed=7, planted_path=folder / "planted.parquet")
+    facts = sim.write_baci_flows(folder / "flows.parquet", 60_000, seed=7, planted_path=folder / "planted.parquet")
     return folder, facts
 
 
@@ -109,8 +110,8 @@ def test_planted_classification_is_recovered(simulated, engine):
     planted = pd.read_parquet(folder / "planted.parquet")
     assert facts["rows"] == pq.ParquetFile(folder / "flows.parquet").metadata.num_rows >= 60_000
     assert facts["planted_trimmed"] > 0
-    cells, agg_facts = tf.aggregate_flows([str(folder / "flows.parquet")], tf.SIM_PERIODS, engine=engine)
-    table = tf.classify(tf.measures(cells, tf.SIM_PERIODS))
+    cells, agg_facts = tf.aggregate_flows([str(folder / "flows.parquet")], sim.SIM_PERIODS, engine=engine)
+    table = tf.classify(tf.measures(cells, sim.SIM_PERIODS))
     merged = table.merge(planted, on=["exporter", "hs6"], suffixes=("", "_planted"), validate="one_to_one")
     assert len(merged) == len(planted) == facts["exporter_products"]
     core = merged[~merged["filler"]]
@@ -124,7 +125,7 @@ def test_planted_classification_is_recovered(simulated, engine):
     # trimming finds exactly the planted cells, and nothing else
     assert (merged["uv_trimmed_b"] == merged["uv_trimmed_b_planted"]).all()
     assert not merged["uv_trimmed_a"].any()
-    expected = tf.planted_outcomes(planted).set_index(["exporter", "hs6"])
+    expected = sim.planted_outcomes(planted).set_index(["exporter", "hs6"])
     got = core.set_index(["exporter", "hs6"])
     for rule in ("text", "printed", "kaplinsky_readman"):
         column = f"outcome_{rule}"
@@ -141,8 +142,8 @@ def test_planted_classification_is_recovered(simulated, engine):
 
 
 def test_simulation_is_seeded(tmp_path):
-    a = tf.write_baci_flows(tmp_path / "a.parquet", 20_000, seed=3, planted_path=tmp_path / "pa.parquet")
-    b = tf.write_baci_flows(tmp_path / "b.parquet", 20_000, seed=3, planted_path=tmp_path / "pb.parquet")
+    a = sim.write_baci_flows(tmp_path / "a.parquet", 20_000, seed=3, planted_path=tmp_path / "pa.parquet")
+    b = sim.write_baci_flows(tmp_path / "b.parquet", 20_000, seed=3, planted_path=tmp_path / "pb.parquet")
     assert a == b
     assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
 

@@ -3,7 +3,7 @@
     .venv/bin/python workflow/benchmarks/trade_flows.py [--rows 10000000 100000000]
         [--engines duckdb,arrow,pandas] [--budget-mb 4096] [--threads 2] [--workdir DIR] [--output CSV]
 
-For each size, ``gvc_clusters.trade_flows.write_baci_flows`` writes a seeded BACI-layout Parquet file
+For each size, ``gvc_clusters.trade_flows_simulation.write_baci_flows`` writes a seeded BACI-layout Parquet file
 (t, i, j, k, v, q; planted outcomes), then each engine runs the whole classification in its own child
 process: aggregate the flows to exporter x HS-6 x period (``aggregate_flows``), the four measures,
 the book's three rule variants (``measures`` + ``classify``). Figures per engine and size: seconds of
@@ -50,6 +50,7 @@ def _label(rows: int) -> str:
 
 def worker(step: str, args, out: Path) -> None:
     from gvc_clusters import trade_flows as tf
+    from gvc_clusters import trade_flows_simulation as sim
 
     workdir = Path(args.workdir)
     flows = workdir / f"flows_{args.size}.parquet"
@@ -57,21 +58,21 @@ def worker(step: str, args, out: Path) -> None:
     record: dict = {"step": step}
     if step == "simulate":
         start = time.perf_counter()
-        facts = tf.write_baci_flows(flows, args.size, args.seed, planted_path=planted)
+        facts = sim.write_baci_flows(flows, args.size, args.seed, planted_path=planted)
         record.update(seconds=time.perf_counter() - start, mb=flows.stat().st_size / 2**20, **facts)
     else:
         import pandas as pd
 
         start = time.perf_counter()
-        cells, facts = tf.aggregate_flows([str(flows)], tf.SIM_PERIODS, engine=step,
+        cells, facts = tf.aggregate_flows([str(flows)], sim.SIM_PERIODS, engine=step,
                                           memory_limit_mb=int(args.budget_mb * 3 / 4), threads=args.threads,
                                           temp_dir=workdir / "duckdb_tmp")
         aggregated = time.perf_counter()
-        table = tf.classify(tf.measures(cells, tf.SIM_PERIODS))
+        table = tf.classify(tf.measures(cells, sim.SIM_PERIODS))
         seconds = time.perf_counter() - start
         outcomes = table[["exporter", "hs6", "outcome_text", "outcome_printed", "outcome_kaplinsky_readman"]]
         outcomes.to_parquet(workdir / f"outcomes_{step}_{args.size}.parquet", index=False)
-        expected = tf.planted_outcomes(pd.read_parquet(planted))
+        expected = sim.planted_outcomes(pd.read_parquet(planted))
         merged = outcomes.merge(expected[~expected["filler"]], on=["exporter", "hs6"], suffixes=("", "_planted"))
         recovered = all((merged[c] == merged[f"{c}_planted"]).all()
                         for c in ("outcome_text", "outcome_printed", "outcome_kaplinsky_readman"))
