@@ -466,7 +466,7 @@ def test_failure_leaves_earlier_outputs_and_exits_cleanly(raw_copy, tmp_path, ca
 
     edit_cell(raw_copy / "dairy/table_2_2.csv", 3, "1998", "-8.8")
     refresh(raw_copy)
-    smk = SimpleNamespace(log=[str(tmp_path / "logs" / "clean_dairy.log")], rule="clean_dairy", config={})
+    smk = SimpleNamespace(log=[str(tmp_path / "logs" / "clean_dairy.log")], rule="clean_dairy", config={"fail_rules": []})
     with pytest.raises(SystemExit) as exit_info:
         run_job(smk, lambda: write_family(build_family("dairy", raw_copy), output))
     assert exit_info.value.code == 1

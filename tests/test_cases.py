@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from gvc_clusters import cases as C
+from gvc_clusters.config_defaults import with_defaults
 from gvc_clusters.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -173,7 +174,7 @@ def book_dataset():
 
 @pytest.fixture(scope="module")
 def comparison(book_dataset, final):
-    config = yaml.safe_load((ROOT / "config/config.yaml").read_text(encoding="utf-8"))
+    config = with_defaults(yaml.safe_load((ROOT / "config/config.yaml").read_text(encoding="utf-8")))  # as validated
     specs = {"ce_governance": config["ordinal"]["specs"]["ce_governance"]}
     return C.compare_samples(book_dataset, final, CASE_IDS, specs, halves="keep", seed=config["seed"])
 

@@ -13,6 +13,7 @@ from scipy import stats
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
 from gvc_clusters.coding import estimation_sample, model_variables
+from gvc_clusters.config_defaults import spec_with_defaults
 from gvc_clusters.errors import InputError
 from gvc_clusters.families import build_family
 from gvc_clusters.models import batch
@@ -127,10 +128,10 @@ def test_effect_ses_are_the_delta_method_with_a_numerical_jacobian(simulated_fit
 # The book's spec
 # ----------------------------------------------------------------------------------------------
 
-BOOK_SPEC = {"outcomes": ["product"], "regressors": ["ce_level", "quasi_hierarchy_global", "sector_natural_resource",
-                                                     "sector_complex_products"],
-             "interactions": [["ce_level", "sector_complex_products"]], "links": ["probit"],
-             "permutation_terms": ["ce_level"]}
+BOOK_SPEC = spec_with_defaults("ordinal", {
+    "outcomes": ["product"], "regressors": ["ce_level", "quasi_hierarchy_global", "sector_natural_resource",
+                                            "sector_complex_products"],
+    "interactions": [["ce_level", "sector_complex_products"]], "links": ["probit"], "permutation_terms": ["ce_level"]})
 
 
 @pytest.fixture(scope="module")

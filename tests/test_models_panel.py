@@ -241,7 +241,7 @@ def test_upgrading_panel_counts_and_interaction_model():
     governed = with_data["quasi_hierarchy_chain_0to3"].notna()
     expected_fe_rows = int(scores[governed].notna().to_numpy().sum())
 
-    build = pdm.upgrading_panel(dataset)
+    build = pdm.upgrading_panel(dataset, chains=("quasi_hierarchy",), threshold=0)   # any chain
     assert len(build.frame) == expected_rows <= 3 * len(with_data)
     assert build.counts["clusters"] == len(with_data)
     assert build.counts["clusters_excluded_no_upgrading_data"] == int((~dataset["has_upgrading_data"]).sum())
@@ -284,7 +284,7 @@ def test_upgrading_panel_options():
     present = build.frame.groupby("cluster_id")["quasi_hierarchy_present"].first()
     assert ((present == (code.loc[present.index] > 1).astype(float)) | present.isna()).all()
     with pytest.raises(ModelError, match="base upgrading type"):
-        pdm.upgrading_panel(dataset, base_type="marketing")
+        pdm.upgrading_panel(dataset, chains=("quasi_hierarchy",), threshold=1, base_type="marketing")
 
 
 def test_trade_panels_counts():

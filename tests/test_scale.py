@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from gvc_clusters import scale
+from gvc_clusters.config_defaults import spec_with_defaults, with_defaults
 from gvc_clusters.errors import InputError
 from gvc_clusters.models.panel import fit_panel
 from gvc_clusters.models.specs import run_ordinal_spec
@@ -56,8 +57,8 @@ def test_cross_section_has_the_model_datasets_columns(cross_section):
 
 
 def test_known_ordinal_coefficients_recovered_through_the_spec(cross_section):
-    spec = {"outcomes": list(scale.TRUE_ORDINAL), "regressors": list(scale.ORDINAL_REGRESSORS),
-            "links": ["probit"], "se_type": "robust"}
+    spec = spec_with_defaults("ordinal", {"outcomes": list(scale.TRUE_ORDINAL), "regressors": list(scale.ORDINAL_REGRESSORS),
+                                          "links": ["probit"], "se_type": "robust"})
     fits = run_ordinal_spec("ce_governance", spec, cross_section, halves="keep", n_permutations=0, seed=1)
     assert [f.n_obs for f in fits] == [20_000] * 4 and all(f.converged for f in fits)
     rec = scale.recovery(fits)
@@ -72,11 +73,11 @@ def test_the_configs_ordinal_specs_run_unchanged_on_simulated_data():
 
     from gvc_clusters.models.specs import ordinal_readings
 
-    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    config = with_defaults(yaml.safe_load((ROOT / "config" / "config.yaml").read_text()))   # as the rule gets it
     data = scale.simulate_cluster_cross_section(3_000, seed=2)
     for name, spec in config["ordinal"]["specs"].items():
         fits = run_ordinal_spec(name, spec, data, halves="keep", n_permutations=5, seed=1)
-        assert len(fits) == len(spec["outcomes"]) * len(spec.get("links", ["probit"]))
+        assert len(fits) == len(spec["outcomes"]) * len(spec["links"])
         assert all(f.converged and f.n_obs == 3_000 for f in fits)
         readings = ordinal_readings(name, spec, data, scale.empty_readings(), halves="keep", cap=16, seed=1)
         assert set(readings["reading"]) <= {"default"}

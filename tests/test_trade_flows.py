@@ -12,7 +12,16 @@ from snakemake.utils import validate
 
 from gvc_clusters import trade_flows as tf
 from gvc_clusters import trade_flows_simulation as sim
+from gvc_clusters.config_defaults import section_with_defaults
 from gvc_clusters.errors import InputError
+
+# config trade_flows with the schema's defaults (the options a run gets when the user sets none)
+DEFAULTS = section_with_defaults("trade_flows", {})
+ENGINE_OPTIONS = {k: DEFAULTS[k] for k in ("layout", "engine", "memory_limit_mb", "threads")}
+
+
+def aggregate(files, periods, **options):
+    return tf.aggregate_flows(files, periods, **{**ENGINE_OPTIONS, **options})
 
 PERIODS = {"a": [2000, 2001], "b": [2010, 2011]}
 HEADER = "t,i,j,k,v,q\n"
@@ -37,8 +46,8 @@ def write_csv(path, rows=FLOWS, header=HEADER):
 
 
 def classified(files, engine="duckdb", layout="flows", periods=PERIODS):
-    cells, facts = tf.aggregate_flows([str(f) for f in files], periods, engine=engine, layout=layout)
-    table = tf.classify(tf.measures(cells, periods)).set_index("exporter")
+    cells, facts = aggregate([str(f) for f in files], periods, engine=engine, layout=layout)
+    table = tf.classify(tf.measures(cells, periods, trim_ratio=DEFAULTS["trim_ratio"])).set_index("exporter")
     return table, facts
 
 
@@ -110,8 +119,8 @@ def test_planted_classification_is_recovered(simulated, engine):
     planted = pd.read_parquet(folder / "planted.parquet")
     assert facts["rows"] == pq.ParquetFile(folder / "flows.parquet").metadata.num_rows >= 60_000
     assert facts["planted_trimmed"] > 0
-    cells, agg_facts = tf.aggregate_flows([str(folder / "flows.parquet")], sim.SIM_PERIODS, engine=engine)
-    table = tf.classify(tf.measures(cells, sim.SIM_PERIODS))
+    cells, agg_facts = aggregate([str(folder / "flows.parquet")], sim.SIM_PERIODS, engine=engine)
+    table = tf.classify(tf.measures(cells, sim.SIM_PERIODS, trim_ratio=DEFAULTS["trim_ratio"]))
     merged = table.merge(planted, on=["exporter", "hs6"], suffixes=("", "_planted"), validate="one_to_one")
     assert len(merged) == len(planted) == facts["exporter_products"]
     core = merged[~merged["filler"]]
@@ -154,7 +163,7 @@ def test_run_writes_outputs_reproducibly(tmp_path):
     for n in (1, 2):
         out = {"classified": tmp_path / f"r{n}/classification.parquet", "summary": tmp_path / f"r{n}/summary.csv",
                "facts": tmp_path / f"r{n}/facts.json", "figures": tmp_path / f"r{n}/figures"}
-        facts = tf.run({"input": str(tmp_path / "*.csv"), "periods": PERIODS}, out,
+        facts = tf.run(section_with_defaults("trade_flows", {"input": str(tmp_path / "*.csv"), "periods": PERIODS}), out,
                        market_share_rules=["text", "printed"])
         outputs.append(out)
     assert facts["exporter_products"] == 3 and facts["trimmed_unit_values"] == 1 and facts["groups"] == {"I": 3}
@@ -183,7 +192,7 @@ def test_bad_input_names_file_column_and_value(tmp_path, engine, rows, header, m
     if header != HEADER:
         path.write_text(header + "2000,32,76,010121,100\n")
     with pytest.raises(InputError, match="bad.csv") as info:
-        tf.aggregate_flows([str(path)], PERIODS, engine=engine)
+        aggregate([str(path)], PERIODS, engine=engine)
     assert message in str(info.value) and column in str(info.value)
 
 

@@ -10,6 +10,7 @@ import pytest
 from scipy import stats
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
+from gvc_clusters.config_defaults import spec_with_defaults
 from gvc_clusters.models.formula import formula_design
 from gvc_clusters.models.specs import run_ordinal_spec
 from gvc_clusters.preflight import check_permutations, check_user_tables
@@ -47,7 +48,7 @@ def _coefs(result) -> pd.Series:
 
 def test_formula_spec_on_a_csv_recovers_known_coefficients_and_matches_statsmodels(firms_csv):
     spec = {"table": str(firms_csv), "formula": "upgrading ~ x + C(sector) + x:C(governance)", "links": ["probit"]}
-    (fit,) = run_ordinal_spec("firms", spec, None, halves="keep", n_permutations=0, seed=1)
+    (fit,) = run_ordinal_spec("firms", spec_with_defaults("ordinal", spec), None, halves="keep", n_permutations=0, seed=1)
     coefs = _coefs(fit)
     assert list(coefs.index) == list(TRUE)
     for term, value in TRUE.items():   # N = 4000: SEs are 0.03-0.06
@@ -72,8 +73,8 @@ def test_regressor_spec_on_parquet_equals_the_formula_spec(firms_csv, tmp_path):
              "interactions": [["x", "gov_v"]], "links": ["probit"], "se_type": "hc1"}
     formula = {"table": str(firms_csv), "formula": "upgrading ~ x + C(sector) + C(governance) + x:C(governance)",
                "links": ["probit"], "se_type": "hc1"}
-    (a,) = run_ordinal_spec("plain", plain, None, halves="keep", n_permutations=0, seed=1)
-    (b,) = run_ordinal_spec("formula", formula, None, halves="keep", n_permutations=0, seed=1)
+    (a,) = run_ordinal_spec("plain", spec_with_defaults("ordinal", plain), None, halves="keep", n_permutations=0, seed=1)
+    (b,) = run_ordinal_spec("formula", spec_with_defaults("ordinal", formula), None, halves="keep", n_permutations=0, seed=1)
     np.testing.assert_allclose(_coefs(a).to_numpy(), _coefs(b).to_numpy(), rtol=1e-8)
     se_a = a.estimates[a.estimates.role == "coef"]["std_error"].to_numpy()
     se_b = b.estimates[b.estimates.role == "coef"]["std_error"].to_numpy()
@@ -89,7 +90,7 @@ def _ame(result, term) -> np.ndarray:
 def test_categorical_effects_are_changes_from_the_reference_and_x_moves_its_interaction(firms_csv):
     spec = {"table": str(firms_csv), "formula": "upgrading ~ x + C(sector, Treatment('b')) + x:C(governance)",
             "links": ["probit"]}
-    (fit,) = run_ordinal_spec("firms", spec, None, halves="keep", n_permutations=0, seed=1)
+    (fit,) = run_ordinal_spec("firms", spec_with_defaults("ordinal", spec), None, halves="keep", n_permutations=0, seed=1)
     coefs = _coefs(fit)
     assert {"sector[a]", "sector[c]"} <= set(coefs.index)       # reference b: no sector[b] column
     cut = fit.estimates[fit.estimates.role == "cutpoint"]["estimate"].to_numpy()
@@ -129,7 +130,7 @@ def test_formula_design_rebuilds_formulaics_matrix_and_takes_config_references()
 def test_permutation_inference_and_cluster_ses_on_a_user_table(firms_csv):
     spec = {"table": str(firms_csv), "formula": "upgrading ~ x + C(sector)", "links": ["probit", "logit"],
             "se_type": "cluster", "cluster_by": "region", "permutation_terms": ["x", "sector"]}
-    probit, logit = run_ordinal_spec("firms", spec, None, halves="keep", n_permutations=49, seed=3)
+    probit, logit = run_ordinal_spec("firms", spec_with_defaults("ordinal", spec), None, halves="keep", n_permutations=49, seed=3)
     est = probit.estimates[probit.estimates.role == "coef"].set_index("term")
     assert probit.se_type == "clustered by region, 40 clusters"
     # strong effects: no permuted draw beats the observed LR, p = 1 / (1 + 49)
@@ -147,7 +148,7 @@ def test_separation_in_a_user_table_is_reported(tmp_path):
     path = tmp_path / "sep.csv"
     frame.to_csv(path, index=False)
     spec = {"table": str(path), "outcomes": ["y"], "regressors": ["d", "z"]}
-    (fit,) = run_ordinal_spec("sep", spec, None, halves="keep", n_permutations=0, seed=1)
+    (fit,) = run_ordinal_spec("sep", spec_with_defaults("ordinal", spec), None, halves="keep", n_permutations=0, seed=1)
     assert fit.extra["separation"], "a 0/1 regressor that splits the extreme categories must be reported"
     assert any("separat" in note for note in fit.notes)
 
@@ -196,7 +197,7 @@ def test_user_spec_labels_reach_the_report_tables(firms_csv):
 
     spec = {"table": str(firms_csv), "formula": "upgrading ~ x + C(sector) + x:C(governance)", "links": ["probit"],
             "labels": {"x": "Export share", "sector[b]": "Sector b (vs a)"}}
-    results = run_ordinal_spec("firms", spec, None, halves="keep", n_permutations=0, seed=1)
+    results = run_ordinal_spec("firms", spec_with_defaults("ordinal", spec), None, halves="keep", n_permutations=0, seed=1)
     tables = report.ordinal_tables("firms", results, "aer")
     coef_html = tab.to_html(tables["ordinal_firms"])
     assert "Export share" in coef_html and "Sector b (vs a)" in coef_html and "sector[c]" in coef_html

@@ -40,7 +40,7 @@ def run_job(smk, main: Callable[[], None]) -> None:
         if name in os.environ:
             log.info("%s=%s", name, os.environ[name])
     try:
-        if smk.rule in smk.config.get("fail_rules", []):
+        if smk.rule in smk.config["fail_rules"]:   # validated config: the schema fills its default []
             raise InjectedFailure(f"rule {smk.rule} failed on purpose: it is listed in config 'fail_rules'")
         main()
     except (InputError, ModelError, InjectedFailure) as err:

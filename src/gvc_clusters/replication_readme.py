@@ -169,7 +169,7 @@ def raw_files(manifest_path: str | Path) -> list[dict]:
 def user_inputs(config: dict) -> list[dict]:
     """Files a user added through config (panel specs with their own ``table``)."""
     out = []
-    for name, spec in sorted(config.get("panel", {}).get("specs", {}).items()):
+    for name, spec in sorted(config["panel"]["specs"].items()):
         if "table" in spec:
             out.append({"path": spec["table"], "setting": f"panel.specs.{name}.table",
                         "sha256": sha256_of(spec["table"]) if Path(spec["table"]).is_file() else "missing"})

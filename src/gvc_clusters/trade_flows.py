@@ -175,10 +175,13 @@ def _check_periods(periods: Mapping[str, Sequence[int]]) -> tuple[tuple[int, int
 # Step 1: the streaming aggregation
 # ----------------------------------------------------------------------------------------------
 
-def aggregate_flows(files: Sequence[str], periods: Mapping[str, Sequence[int]], *, layout: str = "flows",
-                    engine: str = "duckdb", memory_limit_mb: int = 3000, threads: int = 2,
-                    temp_dir: str | Path | None = None, batch_rows: int = 1_000_000) -> tuple[pd.DataFrame, dict]:
+def aggregate_flows(files: Sequence[str], periods: Mapping[str, Sequence[int]], *, layout: str, engine: str,
+                    memory_limit_mb: int, threads: int, temp_dir: str | Path | None = None,
+                    batch_rows: int = 1_000_000) -> tuple[pd.DataFrame, dict]:
     """Exporter x product x period sums (``CELL_COLUMNS``) and the run's facts (row counts, years found).
+
+    ``layout``, ``engine``, ``memory_limit_mb`` and ``threads`` are config ``trade_flows`` options:
+    their defaults are the config schema's (``gvc_clusters.config_defaults``), not written here.
 
     ``k`` is returned as a 6-character zero-padded string whatever its type in the file ("10121" and
     10121 both become "010121"). Bad rows (missing year, exporter, product or value, negative value)
@@ -425,8 +428,9 @@ def hs_section(hs2: pd.Series) -> pd.Series:
     return out
 
 
-def measures(cells: pd.DataFrame, periods: Mapping[str, Sequence[int]], *, trim_ratio: float = 10.0) -> pd.DataFrame:
-    """One row per exporter x HS-6 product with the chapter's four measured quantities (module doc)."""
+def measures(cells: pd.DataFrame, periods: Mapping[str, Sequence[int]], *, trim_ratio: float) -> pd.DataFrame:
+    """One row per exporter x HS-6 product with the chapter's four measured quantities (module doc).
+    ``trim_ratio`` is config ``trade_flows.trim_ratio`` (its default is the config schema's)."""
     (a0, a1), (b0, b1) = _check_periods(periods)
     years = {"a": a1 - a0 + 1, "b": b1 - b0 + 1}
     gap = (b0 + b1) / 2 - (a0 + a1) / 2
@@ -657,30 +661,26 @@ def group_title(group: str, group_by: str, n: int) -> str:
 # The workflow's entry point
 # ----------------------------------------------------------------------------------------------
 
-DEFAULT_PERIODS = {"a": [1995, 2000], "b": [2015, 2020]}
-
-
 def run(options: Mapping, output: Mapping[str, str | Path], *, market_share_rules: Sequence[str],
         files: Sequence[str] | None = None, temp_dir: str | Path | None = None) -> dict:
     """Read the configured input (``files``, or ``options["input"]`` expanded), write the classified
     Parquet, the summary CSV, the facts JSON and one figure (SVG + PNG) per product group into the
-    folder ``output["figures"]``. ``options`` is config ``trade_flows``. Returns the facts."""
+    folder ``output["figures"]``. ``options`` is config ``trade_flows``, validated with the schema's
+    defaults filled (outside Snakemake: ``gvc_clusters.config_defaults.section_with_defaults``).
+    Returns the facts."""
     from .io import write_csv, write_json, write_parquet
     from .render.figures import save_figure
 
     files = input_files(options["input"]) if files is None else list(files)
-    periods = options.get("periods", DEFAULT_PERIODS)
-    options = {**options, "periods": periods}
-    cells, facts = aggregate_flows(files, periods, layout=options.get("layout", "flows"),
-                                   engine=options.get("engine", "duckdb"),
-                                   memory_limit_mb=options.get("memory_limit_mb", 3000),
-                                   threads=options.get("threads", 2), temp_dir=temp_dir)
-    table = classify(measures(cells, options["periods"], trim_ratio=options.get("trim_ratio", 10.0)),
-                     market_share_rules)
+    periods = options["periods"]
+    cells, facts = aggregate_flows(files, periods, layout=options["layout"], engine=options["engine"],
+                                   memory_limit_mb=options["memory_limit_mb"], threads=options["threads"],
+                                   temp_dir=temp_dir)
+    table = classify(measures(cells, periods, trim_ratio=options["trim_ratio"]), market_share_rules)
     table = table[_output_columns(market_share_rules)].sort_values(["hs6", "exporter"], kind="stable") \
         .reset_index(drop=True)
     write_parquet(table, output["classified"])
-    group_by = options.get("group_by", "section")
+    group_by = options["group_by"]
     summ = summary(table, market_share_rules, group_by)
     write_csv(summ, output["summary"])
     figures = Path(output["figures"])
@@ -692,7 +692,7 @@ def run(options: Mapping, output: Mapping[str, str | Path], *, market_share_rule
                  trimmed_unit_values=int(table["uv_trimmed_a"].sum() + table["uv_trimmed_b"].sum()),
                  not_classifiable={r: int((table[f"outcome_{r}"] == ep.NOT_CLASSIFIABLE).sum())
                                    for r in [*market_share_rules, ep.KR_VARIANT]},
-                 periods={p: list(options["periods"][p]) for p in PERIODS}, trim_ratio=options.get("trim_ratio", 10.0),
+                 periods={p: list(periods[p]) for p in PERIODS}, trim_ratio=options["trim_ratio"],
                  groups={g: int(sizes[g]) for g in product_groups(group_by) if g in sizes.index})
     write_json(facts, output["facts"])
     return facts

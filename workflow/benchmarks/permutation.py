@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
 
 from gvc_clusters.coding import estimation_sample, model_variables
+from gvc_clusters.config_defaults import with_defaults
 from gvc_clusters.families import build_family
 from gvc_clusters.models.cost import estimated_seconds
 from gvc_clusters.models.ordinal import permutation_pvalues
@@ -34,14 +35,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--draws", type=int, default=None, help="override ordinal.n_permutations")
     args = parser.parse_args()
-    config = yaml.safe_load((ROOT / "config/config.yaml").read_text(encoding="utf-8"))
+    config = with_defaults(yaml.safe_load((ROOT / "config/config.yaml").read_text(encoding="utf-8")))
     draws = args.draws if args.draws is not None else config["ordinal"]["n_permutations"]
     dataset = build_family("clusters", ROOT / "data/raw").tables["model_dataset"]
     variables = model_variables(dataset, halves=config["ordinal"]["halves"])
     rows, total = [], 0.0
     for name, spec in config["ordinal"]["specs"].items():
-        terms = spec.get("permutation_terms", [])
-        link = spec.get("links", ["probit"])[0]
+        terms = spec["permutation_terms"]
+        link = spec["links"][0]
         for outcome in spec["outcomes"]:
             sample, _ = estimation_sample(variables, outcome, spec["regressors"])
             strata = sample[spec["permutation_strata"]] if spec.get("permutation_strata") else None
@@ -49,10 +50,10 @@ def main() -> None:
                 start = time.perf_counter()
                 out = permutation_pvalues(sample[outcome], sample[spec["regressors"]], [term], n_permutations=draws,
                                           seed=config["seed"], distr=link,
-                                          interactions=spec.get("interactions", []), strata=strata)[term]
+                                          interactions=spec["interactions"], strata=strata)[term]
                 seconds = time.perf_counter() - start
                 total += seconds
-                n_params = len(spec["regressors"]) + len(spec.get("interactions", [])) + 7
+                n_params = len(spec["regressors"]) + len(spec["interactions"]) + 7
                 rows.append({"spec": name, "outcome": outcome, "term": term, "draws": draws, "n_obs": len(sample),
                              "seconds": round(seconds, 3), "estimate_seconds": round(
                                  estimated_seconds(draws, len(sample), n_params, 1), 3),

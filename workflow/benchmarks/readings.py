@@ -26,6 +26,7 @@ def main() -> None:
     import pandas as pd
     import yaml
 
+    from gvc_clusters.config_defaults import with_defaults
     from gvc_clusters.decisions import read_decision_log
     from gvc_clusters.models.reading_batch import estimate_over_readings
     from gvc_clusters.readings_solver import solve_tables
@@ -34,14 +35,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
-    config = yaml.safe_load((ROOT / "config/config.yaml").read_text(encoding="utf-8"))
-    settings = config.get("readings_solver", {})
+    config = with_defaults(yaml.safe_load((ROOT / "config/config.yaml").read_text(encoding="utf-8")))
+    settings = config["readings_solver"]
     raw, processed = ROOT / "data/raw", ROOT / "data/processed/clusters"
     manifest, log = load_manifest(raw / "sources.yaml"), read_decision_log(raw / "decision_log.csv")
     times: dict[str, list[float]] = {"solve_readings": [], "reading_analysis": []}
     for _ in range(args.repeat):
         start = time.perf_counter()
-        readings, *_ = solve_tables(raw, manifest, log, max_solutions=settings.get("max_solutions", 1000),
+        readings, *_ = solve_tables(raw, manifest, log, max_solutions=settings["max_solutions"],
                                     seed=config["seed"])
         times["solve_readings"].append(time.perf_counter() - start)
         start = time.perf_counter()
@@ -49,7 +50,7 @@ def main() -> None:
                                pd.read_parquet(processed / "upgrading.parquet"), readings,
                                pd.read_parquet(processed / "model_dataset_readings.parquet"),
                                config["ordinal"]["specs"], config["panel"]["specs"],
-                               halves=config["ordinal"]["halves"], cap=settings.get("max_fitted", 100),
+                               halves=config["ordinal"]["halves"], cap=settings["max_fitted"],
                                seed=config["seed"])
         times["reading_analysis"].append(time.perf_counter() - start)
     rows = [{"step": k, "seconds": round(statistics.median(v), 2), "runs": len(v)} for k, v in times.items()]

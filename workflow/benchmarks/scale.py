@@ -131,13 +131,14 @@ def worker(step: str, args, out: Path) -> None:
     elif step == "ordinal_spec":
         import pandas as pd
 
+        from gvc_clusters.config_defaults import spec_with_defaults
         from gvc_clusters.models.specs import run_ordinal_spec
 
         start = time.perf_counter()
         dataset = pd.read_parquet(paths["cross_section"])
         read = time.perf_counter()
-        spec = {"outcomes": ["product"], "regressors": list(scale.ORDINAL_REGRESSORS), "links": ["probit"],
-                "se_type": "robust"}
+        spec = spec_with_defaults("ordinal", {"outcomes": ["product"], "regressors": list(scale.ORDINAL_REGRESSORS),
+                                              "links": ["probit"], "se_type": "robust"})
         (fit,) = run_ordinal_spec("ce_governance", spec, dataset, halves="keep", n_permutations=0, seed=args.seed)
         record.update(seconds=time.perf_counter() - read, read_seconds=read - start, converged=fit.converged,
                       iterations=fit.extra.get("iterations"), **_coefs(fit),
@@ -159,10 +160,11 @@ def worker(step: str, args, out: Path) -> None:
                       max_abs_z_error=float(scale.recovery([fit])["z_error"].abs().max()),
                       demeaning=fit.extra.get("fast", {}).get("demeaning", ""))
     elif step == "panel_spec":
+        from gvc_clusters.config_defaults import spec_with_defaults
         from gvc_clusters.models.specs import run_panel_spec
 
         start = time.perf_counter()
-        (fit,) = run_panel_spec("scale_panel", _panel_spec(paths["clean_arrow"]), {})
+        (fit,) = run_panel_spec("scale_panel", spec_with_defaults("panel", _panel_spec(paths["clean_arrow"])), {})
         record.update(seconds=time.perf_counter() - start, engine=fit.extra["engine"], **_coefs(fit))
     out.write_text(json.dumps(record))
 

@@ -51,6 +51,9 @@ def _label(rows: int) -> str:
 def worker(step: str, args, out: Path) -> None:
     from gvc_clusters import trade_flows as tf
     from gvc_clusters import trade_flows_simulation as sim
+    from gvc_clusters.config_defaults import section_with_defaults
+
+    defaults = section_with_defaults("trade_flows", {})   # config trade_flows as a user who sets nothing gets it
 
     workdir = Path(args.workdir)
     flows = workdir / f"flows_{args.size}.parquet"
@@ -64,11 +67,11 @@ def worker(step: str, args, out: Path) -> None:
         import pandas as pd
 
         start = time.perf_counter()
-        cells, facts = tf.aggregate_flows([str(flows)], sim.SIM_PERIODS, engine=step,
+        cells, facts = tf.aggregate_flows([str(flows)], sim.SIM_PERIODS, engine=step, layout=defaults["layout"],
                                           memory_limit_mb=int(args.budget_mb * 3 / 4), threads=args.threads,
                                           temp_dir=workdir / "duckdb_tmp")
         aggregated = time.perf_counter()
-        table = tf.classify(tf.measures(cells, sim.SIM_PERIODS))
+        table = tf.classify(tf.measures(cells, sim.SIM_PERIODS, trim_ratio=defaults["trim_ratio"]))
         seconds = time.perf_counter() - start
         outcomes = table[["exporter", "hs6", "outcome_text", "outcome_printed", "outcome_kaplinsky_readman"]]
         outcomes.to_parquet(workdir / f"outcomes_{step}_{args.size}.parquet", index=False)

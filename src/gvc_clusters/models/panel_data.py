@@ -20,23 +20,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .. import coding
+from ..vocabulary import CE_DEGREES, CHAIN_TYPES, UPGRADING_TABLE_SECTORS, UPGRADING_TYPES
 from .errors import ModelError
 
-UPGRADING_TYPES = ("product", "process", "functional", "intersectoral")
-CHAINS = ("market", "network", "quasi_hierarchy", "hierarchy")
-# Traditional manufacturing is the base sector and Medium the base CE degree, as in gvc_clusters.coding.
-SECTOR_DUMMIES = {"natural_resource_based": "sector_natural_resource",
-                  "complex_products": "sector_complex_products"}
-CE_DUMMIES = {"Low": "ce_low", "High": "ce_high"}
-
-MODEL_DATASET = Path("data/processed/clusters/model_dataset.parquet")
-EXPORT_PERFORMANCE = Path("data/processed/trade/export_performance.parquet")
-US_FURNITURE_IMPORTS = Path("data/processed/furniture/us_furniture_imports.parquet")
+# Traditional manufacturing is the base sector and Medium the base CE degree, as in gvc_clusters.coding;
+# the sector groups with upgrading data only (the software clusters have none and leave the panel).
+SECTOR_DUMMIES = {group: name for group, name in coding.SECTOR_DUMMIES.items()
+                  if group in UPGRADING_TABLE_SECTORS.values()}
+CE_DUMMIES = {CE_DEGREES[0]: "ce_low", CE_DEGREES[-1]: "ce_high"}
 
 
 @dataclass
@@ -59,14 +55,15 @@ class PanelBuild:
 # Cluster x upgrading type
 # ----------------------------------------------------------------------------------------------
 
-def upgrading_panel(dataset: pd.DataFrame, *, include_intersectoral: bool = False,
-                    chains: tuple[str, ...] = ("quasi_hierarchy",), threshold: int = 0,
-                    base_type: str = "functional") -> PanelBuild:
+def upgrading_panel(dataset: pd.DataFrame, *, chains: tuple[str, ...], threshold: int,
+                    include_intersectoral: bool = False, base_type: str = "functional") -> PanelBuild:
     """Stack the cluster dataset to cluster x upgrading type, with governance x type interactions.
 
     A chain is "present" when its 0-3 code exceeds ``threshold`` (0: any chain of that type;
     1: a global one, codes 2-3). The interactions ``<chain>_x_<type>`` for every type but
-    ``base_type`` are what PanelOLS with cluster and type effects identifies. Clusters without
+    ``base_type`` are what PanelOLS with cluster and type effects identifies. ``chains`` and
+    ``threshold`` have no default here: a spec's come from config (``chains``, ``chain_threshold``;
+    their defaults are the config schema's). Clusters without
     upgrading data (the software clusters) are excluded and counted; a missing score drops that
     cluster-type row only; a missing governance code leaves the interactions missing (fit_panel
     drops and counts those rows).
@@ -77,9 +74,9 @@ def upgrading_panel(dataset: pd.DataFrame, *, include_intersectoral: bool = Fals
              "cluster model dataset")
     if base_type not in types:
         raise ModelError(f"base upgrading type {base_type!r} is not one of {types}")
-    unknown = sorted(set(chains) - set(CHAINS))
+    unknown = sorted(set(chains) - set(CHAIN_TYPES))
     if unknown:
-        raise ModelError(f"unknown governance chains {unknown}; expected some of {list(CHAINS)}")
+        raise ModelError(f"unknown governance chains {unknown}; expected some of {list(CHAIN_TYPES)}")
     has_data = dataset["has_upgrading_data"].astype(bool)
     clusters = dataset.loc[has_data].sort_values("cluster_id", kind="stable")
     codes = {t: i + 1 for i, t in enumerate(types)}
@@ -150,7 +147,7 @@ def _type_terms(frame: pd.DataFrame, types, chains, base_type) -> dict[str, list
             frame[name] = frame[f"{chain}_present"] * frame[f"type_{kind}"]
             interactions.append(name)
     presence = [f"{c}_present" for c in chains]
-    time_invariant = ["ce_low", "ce_high", *SECTOR_DUMMIES.values(), *presence]
+    time_invariant = [*CE_DUMMIES.values(), *SECTOR_DUMMIES.values(), *presence]
     return {"fe": interactions, "re": [*time_invariant, *dummies, *interactions],
             "interactions": interactions, "type_dummies": dummies, "time_invariant": time_invariant}
 
@@ -274,26 +271,6 @@ def us_imports_panel(table: pd.DataFrame, *, group: tuple[str, ...] = ("Mexico",
     return PanelBuild(frame=frame, entity="country", time="year", outcome="log_imports",
                       regressors={"fe": [name]}, sample="Table 5-3 origins (US furniture imports)",
                       time_labels={int(y): str(y) for y in years}, counts=counts, notes=notes, facts=facts)
-
-
-# ----------------------------------------------------------------------------------------------
-# Loading from the processed tables
-# ----------------------------------------------------------------------------------------------
-
-def load_upgrading_panel(root: str | Path = ".", **kwargs) -> PanelBuild:
-    return upgrading_panel(pd.read_parquet(Path(root) / MODEL_DATASET), **kwargs)
-
-
-def load_trade_share_change(root: str | Path = ".") -> PanelBuild:
-    return trade_share_change(pd.read_parquet(Path(root) / EXPORT_PERFORMANCE))
-
-
-def load_trade_share_panel(root: str | Path = ".") -> PanelBuild:
-    return trade_share_panel(pd.read_parquet(Path(root) / EXPORT_PERFORMANCE))
-
-
-def load_us_imports_panel(root: str | Path = ".", **kwargs) -> PanelBuild:
-    return us_imports_panel(pd.read_parquet(Path(root) / US_FURNITURE_IMPORTS), **kwargs)
 
 
 def _require(frame: pd.DataFrame, columns, what: str) -> None:

@@ -1,15 +1,83 @@
 """The book's built-in panels (config ``panel: <name>``): one registry, one entry per panel.
 
-Each entry says which cleaning family provides its data and which processed tables it reads
-(name -> path relative to ``processed_dir``). The workflow (rule inputs, which specs can run) and
-the spec runner (models/specs.py) both read this registry, so adding a built-in panel is one entry
-here plus its builder and fitter.
+Each entry says which cleaning family provides its data, which processed tables it reads
+(name -> path relative to ``processed_dir``), how its long table is built from them
+(``build(spec, tables) -> PanelBuild``, models/panel_data.py) and how it is fitted
+(``fit(build, name, spec) -> [ModelResult, ...]``, models/panel.py). Whether the decision log's
+alternative readings apply to it is whether it has a ``readings_table``. The workflow (rule
+inputs, which specs can run) and the spec runner (models/specs.py, models/reading_batch.py) both
+read this registry, so adding a built-in panel is one entry here plus its builder and fitter
+(and its name in the config schema's ``panel`` enum, which a test holds equal to this registry).
+
+The spec a builder or fitter receives is validated and has the schema's defaults filled
+(workflow/schemas/config.schema.yaml; gvc_clusters.config_defaults outside Snakemake): it
+indexes keys, it never supplies a default of its own.
+
+Light on purpose (no pandas at import): the workflow imports it when it builds its DAG; the
+builders and fitters import the estimation code when called.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..results import ModelResult
+    from .panel_data import PanelBuild
+
+Builder = Callable[[dict, "dict[str, pd.DataFrame]"], "PanelBuild"]
+Fitter = Callable[["PanelBuild", str, dict], "list[ModelResult]"]
+
+
+# ----------------------------------------------------------------------------------------------
+# Builders (spec + processed tables -> PanelBuild) and fitters (PanelBuild -> fitted models)
+# ----------------------------------------------------------------------------------------------
+
+def _build_upgrading(spec: dict, tables: dict) -> PanelBuild:
+    from .panel_data import upgrading_panel
+
+    return upgrading_panel(tables["model_dataset"], chains=tuple(spec["chains"]), threshold=spec["chain_threshold"])
+
+
+def _fit_upgrading(build: PanelBuild, name: str, spec: dict) -> list[ModelResult]:
+    from .panel import fit_upgrading_governance
+
+    fits = fit_upgrading_governance(build, model_id=name, se_type=spec["se_type"],
+                                    cluster_convention=spec["cluster_convention"])
+    return [fits["fe"], fits["re"]]
+
+
+def _build_trade_share_change(spec: dict, tables: dict) -> PanelBuild:
+    from .panel_data import trade_share_change
+
+    return trade_share_change(tables["export_performance"])
+
+
+def _fit_trade_share_change(build: PanelBuild, name: str, spec: dict) -> list[ModelResult]:
+    from .panel import fit_trade_share_change
+
+    return [fit_trade_share_change(build, model_id=name, se_type=spec["se_type"])]
+
+
+def _build_us_imports(spec: dict, tables: dict) -> PanelBuild:
+    from .panel_data import us_imports_panel
+
+    return us_imports_panel(tables["us_furniture_imports"])
+
+
+def _fit_us_imports(build: PanelBuild, name: str, spec: dict) -> list[ModelResult]:
+    from .panel import fit_us_furniture_imports
+
+    return [fit_us_furniture_imports(build, model_id=name, se_type=spec["se_type"])]
+
+
+# ----------------------------------------------------------------------------------------------
+# The registry
+# ----------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class BuiltinPanel:
@@ -18,14 +86,44 @@ class BuiltinPanel:
     tables: dict[str, str] = field(default_factory=dict)  # input name -> path under processed_dir
     # The alternative-readings table (decision log), read when the spec sets ``readings: true``.
     readings_table: str | None = None
+    build: Builder | None = field(default=None, compare=False, repr=False)   # (spec, tables) -> PanelBuild
+    fit: Fitter | None = field(default=None, compare=False, repr=False)      # (build, name, spec) -> results
+
+    @property
+    def has_readings(self) -> bool:
+        """Whether the spec option ``readings: true`` re-estimates it over the alternative readings."""
+        return self.readings_table is not None
 
 
 BUILTIN_PANELS: dict[str, BuiltinPanel] = {
     panel.name: panel
     for panel in (
         BuiltinPanel("upgrading", "clusters", {"model_dataset": "clusters/model_dataset.parquet"},
-                     readings_table="clusters/model_dataset_readings.parquet"),
-        BuiltinPanel("trade_share_change", "trade", {"export_performance": "trade/export_performance.parquet"}),
-        BuiltinPanel("us_imports", "furniture", {"us_furniture_imports": "furniture/us_furniture_imports.parquet"}),
+                     readings_table="clusters/model_dataset_readings.parquet",
+                     build=_build_upgrading, fit=_fit_upgrading),
+        BuiltinPanel("trade_share_change", "trade", {"export_performance": "trade/export_performance.parquet"},
+                     build=_build_trade_share_change, fit=_fit_trade_share_change),
+        BuiltinPanel("us_imports", "furniture", {"us_furniture_imports": "furniture/us_furniture_imports.parquet"},
+                     build=_build_us_imports, fit=_fit_us_imports),
     )
 }
+
+
+def builtin_panel(spec: dict) -> BuiltinPanel | None:
+    """The registry entry of a spec with ``panel:``; None for a user-table spec."""
+    if "panel" not in spec:
+        return None
+    try:
+        return BUILTIN_PANELS[spec["panel"]]
+    except KeyError:
+        from ..errors import InputError
+
+        raise InputError("config", "unknown built-in panel", column="panel", value=spec["panel"],
+                         expected=" | ".join(BUILTIN_PANELS)) from None
+
+
+def readings_apply(spec: dict) -> bool:
+    """Whether a panel spec is re-estimated over the alternative readings (``readings: true`` on a
+    built-in panel that has a readings table)."""
+    entry = builtin_panel(spec)
+    return bool(spec["readings"]) and entry is not None and entry.has_readings

@@ -26,11 +26,11 @@ import pandas as pd
 from scipy.special import ndtr
 
 from ..coding import estimation_sample, model_variables
+from ..vocabulary import PRINTED_UPGRADING_TYPES, UPGRADING_TABLE_SECTORS
 from .effects import build_design, marginal_effects
+from .panels import readings_apply
 
-SCORE_TABLES = ("10-4", "10-5", "10-6")
-TYPE_OF_COLUMN = {"Product upgrading": "product", "Process upgrading": "process",
-                  "Functional upgrading": "functional", "Intersectoral upgrading": "intersectoral"}
+SCORE_TABLES = tuple(UPGRADING_TABLE_SECTORS)   # Tables 10-4, 10-5, 10-6: the upgrading scores
 ESTIMATE_COLUMNS = ["assumption", "reading", "model_id", "role", "term", "estimate", "std_error", "p_value", "n_obs",
                     "converged"]
 SUMMARY_COLUMNS = ["assumption", "model_id", "role", "term", "n_readings", "default_estimate", "estimate_min",
@@ -49,10 +49,10 @@ def table_solutions(readings: pd.DataFrame, upgrading: pd.DataFrame, assumption:
     keys = keys.rename(columns={"source_table": "table", "source_row": "row"})
     keys["row"] = keys["row"].astype("int64")
     sub = readings[(readings["assumption"] == assumption) & readings["table"].isin(SCORE_TABLES)
-                   & readings["column"].isin(TYPE_OF_COLUMN)].copy()
+                   & readings["column"].isin(PRINTED_UPGRADING_TYPES)].copy()
     sub["row"] = sub["row"].astype("int64")
     sub = sub.merge(keys, on=["table", "row"], how="inner", sort=False)
-    sub["variable"] = sub["column"].map(TYPE_OF_COLUMN) + "_upgrading_0to3"
+    sub["variable"] = sub["column"].map(PRINTED_UPGRADING_TYPES) + "_upgrading_0to3"
     out = {}
     for table, group in sub.groupby("table", sort=True):
         sols = {}
@@ -201,11 +201,12 @@ def _ordinal_rows(name, spec, plan, dataset, *, halves, assumption, cache=None):
     the default reading's estimates. Per reading: the coefficients (role "coef") and the average
     marginal effects on the top outcome category (role "ame")."""
     from ..coding import upgrading_outcome
+    from .specs import spec_halves
 
-    link = spec.get("links", ["probit"])[0]  # the main column only
-    halves = spec.get("halves", halves)
+    link = spec["links"][0]  # the main column only
+    halves = spec_halves(spec, halves)
     regressors = list(spec["regressors"])
-    se_type = spec.get("se_type", "model_based")
+    se_type = spec["se_type"]
     cache = {} if cache is None else cache
     warm = cache.setdefault(("warm", name), {})
     base: dict = cache.setdefault(("base", name), {})          # shared by (A) and (B)
@@ -233,7 +234,7 @@ def _ordinal_rows(name, spec, plan, dataset, *, halves, assumption, cache=None):
                 sample = sample_all[which == k].reset_index(drop=True)
                 pos = {cid: i for i, cid in enumerate(sample["cluster_id"])}
                 # The same design as the main fit: declared interactions become product columns.
-                frame, design = build_design(sample[regressors], spec.get("interactions", []), model_id=name)
+                frame, design = build_design(sample[regressors], spec["interactions"], model_id=name)
                 base[alt_id][outcome] = (sample[outcome].to_numpy(float), frame.to_numpy(float), pos, design,
                                          sample[regressors].to_numpy(float))
     for reading, alt_id, alt, scores in plan:
@@ -306,10 +307,10 @@ def _panel_rows(name, spec, plan, tables, *, assumption, cache=None):
             frame["score"] = score
             fit = panel.fit_panel(frame, entity=build.entity, time=build.time, outcome=build.outcome,
                                   regressors=build.regressors["fe"], estimator="panel_ols", entity_effects=True,
-                                  time_effects=True, se_type=spec.get("se_type", "cluster_entity"),
+                                  time_effects=True, se_type=spec["se_type"],
                                   model_id=f"{name}_fe", engine="fast", sample=build.sample,
                                   time_labels=build.time_labels,
-                                  cluster_convention=spec.get("cluster_convention", "nested_not_counted"))
+                                  cluster_convention=spec["cluster_convention"])
             coefs = fit.estimates[(fit.estimates["role"] == "coef") & (fit.estimates["term"] != "const")]
             fits[key] = (fit.model_id, fit.n_obs, [(e.term, e.estimate, e.std_error, e.p_value)
                                                    for e in coefs.itertuples()])
@@ -332,10 +333,10 @@ def estimate_over_readings(dataset: pd.DataFrame, upgrading: pd.DataFrame, readi
         total, plan = reading_plan(readings, upgrading, alternatives, assumption, cap=cap, seed=seed)
         sizes.append({"assumption": assumption, "readings_in_product": total, "readings_fitted": len(plan)})
         for name, spec in ordinal_specs.items():
-            if spec.get("readings"):
+            if spec["readings"]:
                 rows += _ordinal_rows(name, spec, plan, dataset, halves=halves, assumption=assumption, cache=cache)
         for name, spec in panel_specs.items():
-            if spec.get("readings") and spec.get("panel") == "upgrading":
+            if readings_apply(spec):
                 rows += _panel_rows(name, spec, plan, {"model_dataset": dataset}, assumption=assumption, cache=cache)
     return pd.DataFrame(rows, columns=ESTIMATE_COLUMNS), pd.DataFrame(sizes)
 

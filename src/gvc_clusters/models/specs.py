@@ -15,7 +15,9 @@ import pandas as pd
 from ..coding import estimation_sample, model_variables, reading_datasets
 from ..errors import InputError
 from ..results import ModelResult
-from . import panel, panel_data
+from . import panel
+from .panel_data import PanelBuild
+from .panels import builtin_panel, readings_apply
 
 READING_COLUMNS = ["model_id", "reading", "term", "estimate", "std_error", "p_value", "n_obs"]
 
@@ -24,19 +26,10 @@ READING_COLUMNS = ["model_id", "reading", "term", "estimate", "std_error", "p_va
 # Panel specs
 # ----------------------------------------------------------------------------------------------
 
-def panel_build(spec: dict, tables: dict[str, pd.DataFrame]) -> panel_data.PanelBuild:
-    """The long table of a built-in panel (``panel:``) from the processed tables it needs."""
-    kind = spec["panel"]
-    if kind == "upgrading":
-        # Default: *global* quasi-hierarchical chains (codes 2-3), the book's hypothesis (ch. 1).
-        return panel_data.upgrading_panel(tables["model_dataset"], chains=tuple(spec.get("chains", ["quasi_hierarchy"])),
-                                          threshold=spec.get("chain_threshold", 1))
-    if kind == "trade_share_change":
-        return panel_data.trade_share_change(tables["export_performance"])
-    if kind == "us_imports":
-        return panel_data.us_imports_panel(tables["us_furniture_imports"])
-    raise InputError("config", "unknown built-in panel", column="panel", value=kind,
-                     expected="upgrading | trade_share_change | us_imports")
+def panel_build(spec: dict, tables: dict[str, pd.DataFrame]) -> PanelBuild:
+    """The long table of a built-in panel (``panel:``) from the processed tables it needs, by the
+    builder its entry in the registry (models/panels.py) names."""
+    return builtin_panel(spec).build(spec, tables)
 
 
 def read_user_table(path: str | Path, columns: list[str] | None = None,
@@ -111,7 +104,7 @@ def spec_columns(spec: dict) -> list[str] | None:
     if "table" not in spec:
         return None
     return list(dict.fromkeys([*_entity_columns(spec), spec["time"], *_model_columns(spec)[0],
-                               *([spec["weights"]] if spec.get("weights") else []), *spec.get("absorb", [])]))
+                               *([spec["weights"]] if spec.get("weights") else []), *spec["absorb"]]))
 
 
 def numeric_columns(spec: dict) -> list[str]:
@@ -143,14 +136,14 @@ def panel_formula_frame(name: str, spec: dict, frame: pd.DataFrame) -> tuple[pd.
 
 def run_panel_spec(name: str, spec: dict, tables: dict[str, pd.DataFrame]) -> list[ModelResult]:
     """Fit one panel spec: a built-in panel of the book or a user's table."""
-    se_type = spec.get("se_type", "cluster_entity")
+    se_type = spec["se_type"]
     if "table" in spec:
         frame = tables["user"] if "user" in tables else read_user_table(spec["table"], spec_columns(spec),
                                                                         numeric_columns(spec))
         outcome, regressors, n_formula_missing = spec.get("outcome"), spec.get("regressors"), 0
         if "formula" in spec:
             frame, outcome, regressors, n_formula_missing = panel_formula_frame(name, spec, frame)
-        estimators = spec.get("estimator", "panel_ols")
+        estimators = spec["estimator"]
         several = isinstance(estimators, list)
         fits = []
         for estimator in (estimators if several else [estimators]):
@@ -158,31 +151,26 @@ def run_panel_spec(name: str, spec: dict, tables: dict[str, pd.DataFrame]) -> li
             fits.append(panel.fit_panel(
                 frame, entity=spec["entity"], time=spec["time"], outcome=outcome,
                 regressors=regressors, estimator=estimator,
-                entity_effects=spec.get("entity_effects", False) and effects,
-                time_effects=spec.get("time_effects", False) and effects, se_type=se_type,
+                entity_effects=spec["entity_effects"] and effects,
+                time_effects=spec["time_effects"] and effects, se_type=se_type,
                 bandwidth=spec.get("bandwidth"), model_id=f"{name}__{estimator}" if several else name,
                 sample=str(spec["table"]), weights=spec.get("weights"),
-                absorb=spec.get("absorb", []) if effects else ()))
+                absorb=spec["absorb"] if effects else ()))
             if spec.get("labels"):
                 fits[-1].extra["term_labels"] = dict(spec["labels"])
             if "formula" in spec:
                 fits[-1].extra["formula"] = spec["formula"]
                 fits[-1].n_excluded += n_formula_missing
         return fits
-    build = panel_build(spec, tables)
-    if spec["panel"] == "upgrading":
-        fits = panel.fit_upgrading_governance(build, model_id=name, se_type=se_type,
-                                              cluster_convention=spec.get("cluster_convention", "nested_not_counted"))
-        return [fits["fe"], fits["re"]]
-    if spec["panel"] == "trade_share_change":
-        return [panel.fit_trade_share_change(build, model_id=name, se_type=se_type)]
-    return [panel.fit_us_furniture_imports(build, model_id=name, se_type=se_type)]
+    entry = builtin_panel(spec)
+    return entry.fit(entry.build(spec, tables), name, spec)
 
 
 def panel_readings(name: str, spec: dict, tables: dict[str, pd.DataFrame], readings: pd.DataFrame, *,
                    cap: int, seed: int) -> pd.DataFrame:
-    """Key panel estimates under every reading of the cluster dataset (upgrading panel only)."""
-    if not spec.get("readings") or spec.get("panel") != "upgrading":
+    """Key panel estimates under every reading of the cluster dataset (built-in panels with a
+    readings table: the upgrading panel)."""
+    if not readings_apply(spec):
         return pd.DataFrame(columns=READING_COLUMNS)
     rows = []
     for reading, dataset in reading_datasets(tables["model_dataset"], readings, cap=cap, seed=seed).items():
@@ -204,27 +192,28 @@ def run_ordinal_spec(name: str, spec: dict, dataset: pd.DataFrame, *, halves: st
                                       permutations=permutations)
     from . import ordinal  # statsmodels import is heavy; panel-only jobs need not pay it
 
-    variables = model_variables(dataset, halves=spec.get("halves", halves))
+    halves = spec_halves(spec, halves)
+    variables = model_variables(dataset, halves=halves)
     regressors = list(spec["regressors"])
-    interactions = [list(c) for c in spec.get("interactions", [])]
+    interactions = [list(c) for c in spec["interactions"]]
     strata_column = spec.get("permutation_strata")
     if strata_column and strata_column not in variables.columns:
         raise InputError("config", f"ordinal spec {name!r}: permutation_strata names a column the model "
                          "variables do not have", column="permutation_strata", value=strata_column,
                          expected="e.g. sector_group")
-    terms = list(spec.get("permutation_terms", [])) if permutations else []
+    terms = list(spec["permutation_terms"]) if permutations else []
     if terms and n_permutations > 0:
         check_permutation_budget(name, spec, variables, n_permutations)
     precomputed = [r for r in regressors if r in PRECOMPUTED_PRODUCTS]
     results = []
     for outcome in spec["outcomes"]:
         sample, excluded = estimation_sample(variables, outcome, regressors)
-        for i, link in enumerate(spec.get("links", ["probit"])):
+        for i, link in enumerate(spec["links"]):
             model_id = f"{name}__{outcome}__{link}"
             # Randomization inference for the main link (the first) only: the others are
             # robustness columns, and each permutation draw is a full refit.
             permute = permutations and i == 0
-            groups = sample[spec["cluster_by"]] if spec.get("se_type") == "cluster" else None
+            groups = sample[spec["cluster_by"]] if spec["se_type"] == "cluster" else None
             result = ordinal.fit_ordered(
                 sample[outcome], sample[regressors], distr=link, model_id=model_id, outcome=outcome,
                 cov_type=_ordinal_cov_type(spec), groups=groups, interactions=interactions,
@@ -239,7 +228,7 @@ def run_ordinal_spec(name: str, spec: dict, dataset: pd.DataFrame, *, halves: st
             result.n_excluded = sum(len(v) for v in excluded.values())
             result.sample = "clusters with upgrading data and every variable of the spec"
             result.extra["excluded_clusters"] = excluded
-            result.extra["halves"] = spec.get("halves", halves)
+            result.extra["halves"] = halves
             results.append(result)
     return results
 
@@ -293,18 +282,18 @@ def run_ordinal_table_spec(name: str, spec: dict, frame: pd.DataFrame | None, *,
         columns, numeric = ordinal_table_columns(spec)
         frame = read_user_table(spec["table"], columns, numeric)
     outcomes = [formula_parts(spec["formula"])[0]] if "formula" in spec else list(spec["outcomes"])
-    terms = list(spec.get("permutation_terms", [])) if permutations else []
+    terms = list(spec["permutation_terms"]) if permutations else []
     results = []
     for outcome in outcomes:
         y, base, design, data, n_excluded = _ordinal_table_inputs(name, spec, frame, outcome)
         strata = spec.get("permutation_strata")
-        for i, link in enumerate(spec.get("links", ["probit"])):
+        for i, link in enumerate(spec["links"]):
             permute = permutations and i == 0
             model_id = f"{name}__{outcome}__{link}"
             result = ordinal.fit_ordered(
                 y, base, distr=link, model_id=model_id, outcome=outcome, cov_type=_ordinal_cov_type(spec),
-                groups=data[spec["cluster_by"]] if spec.get("se_type") == "cluster" else None,
-                interactions=[list(c) for c in spec.get("interactions", [])] if design is None else (),
+                groups=data[spec["cluster_by"]] if spec["se_type"] == "cluster" else None,
+                interactions=[list(c) for c in spec["interactions"]] if design is None else (),
                 design=design, permutation_terms=terms if permute else [],
                 n_permutations=n_permutations if permute else 0, seed=seed,
                 permutation_strata=data[strata] if strata else None,
@@ -326,7 +315,7 @@ def ordinal_readings(name: str, spec: dict, dataset: pd.DataFrame, readings: pd.
                      cap: int, seed: int) -> pd.DataFrame:
     """The spec's coefficients under every combination of alternative readings (no permutations:
     the range of estimates and model p-values is what shows whether a reading matters)."""
-    if not spec.get("readings") or "table" in spec:
+    if not spec["readings"] or "table" in spec:
         return pd.DataFrame(columns=READING_COLUMNS)
     rows = []
     for reading, data in reading_datasets(dataset, readings, cap=cap, seed=seed).items():
@@ -335,16 +324,21 @@ def ordinal_readings(name: str, spec: dict, dataset: pd.DataFrame, readings: pd.
     return _readings_frame(rows)
 
 
-DEFAULT_ORDINAL_SE = "model_based"
 PROFILE_MAX_ROWS = 20_000          # profile-likelihood CIs refit per evaluation: cheap at N ~ 34
 # Product columns that coding.model_variables precomputes (usable, but their effects are partial).
 PRECOMPUTED_PRODUCTS = {"ce_x_complex": ("ce_level", "sector_complex_products"),
                         "quasi_hierarchy_global_x_complex": ("quasi_hierarchy_global", "sector_complex_products")}
 
 
+def spec_halves(spec: dict, halves: str) -> str:
+    """The spec's ``halves``, which overrides config ``ordinal.halves`` (passed as ``halves``) when
+    set: one config key overriding another, which a schema default cannot express."""
+    return spec.get("halves") or halves   # a spec without its own halves (they are non-empty words)
+
+
 def _ordinal_cov_type(spec: dict) -> str:
     return {"model_based": "nonrobust", "nonrobust": "nonrobust", "robust": "HC0", "hc0": "HC0", "hc1": "HC1",
-            "cluster": "cluster"}[spec.get("se_type", DEFAULT_ORDINAL_SE)]
+            "cluster": "cluster"}[spec["se_type"]]
 
 
 def check_permutation_budget(name: str, spec: dict, variables: pd.DataFrame, n_permutations: int) -> float:
@@ -352,8 +346,8 @@ def check_permutation_budget(name: str, spec: dict, variables: pd.DataFrame, n_p
     from .cost import MAX_PERMUTATION_SECONDS, estimated_seconds
 
     n_obs = int(variables["has_upgrading_data"].sum())
-    n_params = len(spec["regressors"]) + len(spec.get("interactions", [])) + 7   # + at most 7 cutpoints
-    n_tests = len(spec["outcomes"]) * len(spec.get("permutation_terms", []))
+    n_params = len(spec["regressors"]) + len(spec["interactions"]) + 7   # + at most 7 cutpoints
+    n_tests = len(spec["outcomes"]) * len(spec["permutation_terms"])
     seconds = estimated_seconds(n_permutations, n_obs, n_params, n_tests)
     if seconds > MAX_PERMUTATION_SECONDS:
         raise InputError("config", f"ordinal spec {name!r}: {n_tests} permutation tests x {n_permutations} draws on "
