@@ -6,7 +6,7 @@ from conftest import RAW
 
 from gvc_clusters.decisions import read_decision_log
 from gvc_clusters.errors import InputError
-from gvc_clusters.families import FAMILIES, build_family, family
+from gvc_clusters.families import FAMILIES, build_family, family, raw_dir_of_inputs
 from gvc_clusters.layout import FAMILY_FILES, FAMILY_TABLES
 from gvc_clusters.parse import salmon
 from gvc_clusters.parse.common import RawInputs
@@ -51,3 +51,13 @@ def test_an_unknown_family_is_named_with_the_known_ones():
 def test_every_manifest_file_belongs_to_one_family():
     listed = sorted(f for files in FAMILY_FILES.values() for f in files)
     assert listed == sorted(e["file"] for e in load_manifest(RAW / "sources.yaml"))
+
+
+def test_the_clean_rule_inputs_must_be_the_declared_files_beside_the_manifest():
+    files = [f"data/raw/{f}" for f in FAMILY_FILES["salmon"]]
+    assert str(raw_dir_of_inputs("salmon", files, "data/raw/sources.yaml")) == "data/raw"
+    with pytest.raises(InputError, match="not the family's declared files") as err:
+        raw_dir_of_inputs("salmon", files[::-1], "data/raw/sources.yaml")  # another order
+    assert err.value.file == "rule clean_salmon"
+    with pytest.raises(InputError, match="not the family's declared files"):
+        raw_dir_of_inputs("salmon", files, "elsewhere/sources.yaml")  # not beside the manifest
