@@ -70,6 +70,8 @@ FAMILIES: dict[str, Family] = {
 
 @dataclass
 class FamilyResult:
+    """A built and validated family: its tables (all of ``Family.tables``) and its checksum results."""
+
     family: str
     tables: dict[str, pd.DataFrame]
     checks: pd.DataFrame
