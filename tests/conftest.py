@@ -36,6 +36,15 @@ def edit_cell(path: Path, row: int, column: str, new_text: str) -> None:
         csv.writer(fh, lineterminator="\n").writerows(records)
 
 
+def corrupt(raw: Path, file: str, row: int, column: str, text: str) -> Path:
+    """Set one cell of ``file`` in a ``raw_copy`` (row = printed row, or data line - 1), then recompute
+    the manifest hashes and re-sign (``refresh``), so that the build gets past the checksum and
+    signature verification to the check under test. Returns ``raw``."""
+    edit_cell(raw / file, row, column, text)
+    refresh(raw)
+    return raw
+
+
 _BUILT = []
 
 

@@ -1,21 +1,13 @@
 """Dairy family (Tables 2-1, 2-2): printed numbers, ranges, n.a., and located errors on bad input."""
 
-from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import RAW, edit_cell, refresh
+from conftest import RAW, corrupt
 
 from gvc_clusters.errors import InputError
 from gvc_clusters.families import build_family
 from gvc_clusters.rawtable import parse_range
-
-
-def corrupt(raw: Path, file: str, row: int, column: str, text: str) -> Path:
-    """Set one cell of the copied raw file (row = printed row, or data line - 1) and re-sign the manifest."""
-    edit_cell(raw / file, row, column, text)
-    refresh(raw)
-    return raw
 
 
 @pytest.fixture(scope="module")

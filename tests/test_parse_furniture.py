@@ -1,23 +1,15 @@
 """Furniture family (Tables 5-1, 5-2, 5-3, 5-5, 5-6): printed numbers, decisions, checksums, bad input."""
 
-from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import RAW, edit_cell, refresh
+from conftest import RAW, corrupt
 
 from gvc_clusters.errors import InputError
 from gvc_clusters.families import build_family
 
 E1992, E2001 = "1992 Exports to the U.S. (US$ millions)", "2001 Exports to the U.S. (US$ millions)"
 CHANGE = "1992-2001 change in exports (US$ millions)"
-
-
-def corrupt(raw: Path, file: str, row: int, column: str, text: str) -> Path:
-    """Set one cell of the copied raw file (row = printed row, or data line - 1) and re-sign the manifest."""
-    edit_cell(raw / file, row, column, text)
-    refresh(raw)
-    return raw
 
 
 @pytest.fixture(scope="module")

@@ -1,22 +1,14 @@
 """Salmon family (Tables 4-1, 4-3): printed numbers, fill-down, empty cells, checksums, bad input."""
 
-from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import RAW, edit_cell, refresh
+from conftest import RAW, corrupt
 
 from gvc_clusters.errors import InputError
 from gvc_clusters.families import build_family
 
 JOBS = "Jobs (estimated, December 2001)"
-
-
-def corrupt(raw: Path, file: str, row: int, column: str, text: str) -> Path:
-    """Set one cell of the copied raw file (row = printed row, or data line - 1) and re-sign the manifest."""
-    edit_cell(raw / file, row, column, text)
-    refresh(raw)
-    return raw
 
 
 @pytest.fixture(scope="module")

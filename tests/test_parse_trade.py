@@ -1,22 +1,14 @@
 """Trade family (Tables 9-1, 9-2, 9-4 and the chapter 9 verdicts): values, n.a., products, bad input."""
 
-from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import RAW, edit_cell, refresh
+from conftest import RAW, corrupt
 
 from gvc_clusters.errors import InputError
 from gvc_clusters.families import build_family
 
 SHARE_2000 = "Competitiveness: market share 2000"
-
-
-def corrupt(raw: Path, file: str, row: int, column: str, text: str) -> Path:
-    """Set one cell of the copied raw file (row = printed row, or data line - 1) and re-sign the manifest."""
-    edit_cell(raw / file, row, column, text)
-    refresh(raw)
-    return raw
 
 
 @pytest.fixture(scope="module")

@@ -304,8 +304,8 @@ def agreement(coding_a: dict[str, dict], coding_b: dict[str, dict]) -> pd.DataFr
     """Per variable: Krippendorff's alpha over the cases both coders coded, with its level.
 
     A ``null`` (missing) is treated as "not coded" by alpha, the usual convention; because saying
-    "the source is silent" is itself a coding decision, ``agree_incl_missing`` counts a value
-    against a null as a disagreement, and ``alpha_missing_as_category`` is a nominal alpha in which
+    "the source is silent" is itself a coding decision, ``n_agree_incl_missing`` (and
+    ``percent_agree_incl_missing``) count a value against a null as a disagreement, and ``alpha_missing_as_category`` is a nominal alpha in which
     "missing" is one more category. Alpha is undefined (NaN, see ``alpha_note``) when fewer than
     two values occur among the pairable codes, e.g. both coders give every case the same value.
     """

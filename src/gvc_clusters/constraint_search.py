@@ -254,10 +254,6 @@ def conflicting_checks(domains, constraints) -> list[str]:
     return [c.name for c in keep]
 
 
-def count_solutions(domains, constraints) -> int:
-    return _Search(domains, constraints).count()
-
-
 # --------------------------------------------------------------------------- linear expressions
 
 class NotLinear(ValueError):

@@ -1,13 +1,19 @@
-"""The table families: what each one reads, and one function that builds and validates it.
+"""The table families: one registry, ``FAMILIES``, of what each family reads, writes and parses with.
 
-A family module in ``gvc_clusters.parse`` exposes
+Follow a raw table from the workflow to its parser:
 
-    FILES: list[str]                    raw files it reads (relative to data/raw/)
-    build(raw_dir, manifest, log) -> (tables: dict[name, DataFrame], printed: list[PrintedTable],
-                                      origins: dict[name, Origin] or a function returning it)
+1. ``gvc_clusters.layout.FAMILY_FILES[family]`` lists the raw files the family reads (relative to
+   data/raw/); they are the inputs of the workflow rule ``clean_<family>`` (workflow/rules/clean.smk),
+   and ``FAMILY_TABLES[family]`` the tables it writes.
+2. ``FAMILIES[family]`` (below) is a ``Family``: those files and tables, plus the parser's ``build``
+   function, imported by name from its module in ``gvc_clusters.parse``.
+3. The parser module names each raw file it reads once (``salmon.FIRMS_FILE = "salmon/table_4_3.csv"``)
+   and turns it into its tables (``tidy_firms_jobs`` -> ``salmon_firms_jobs``).
 
-``origins`` (optional; a function is called only when a table fails its schema) says where each processed cell was printed, so that a schema failure names
-the raw file, printed row, column and text rather than a position in a processed table.
+A family's ``build(raw: RawInputs) -> FamilyTables`` gets the verified inputs (only the declared
+files can be read through ``raw.path``) and returns its tables, the printed tables with their
+checksum results and, for error messages, where each processed cell was printed. ``extras``
+(optional) builds costly derived tables after the main ones have passed their schemas.
 
 ``build_family`` adds what is common: checksum verification first, schema validation of every
 output table (all failures of all tables collected, then raised once as InputErrors), and the
@@ -17,8 +23,8 @@ untouched, and it runs before any model: bad input never reaches an estimator.
 
 from __future__ import annotations
 
-import importlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,32 +33,76 @@ import pandas as pd
 from .checks import CHECK_COLUMNS, require_registered
 from .decisions import read_decision_log
 from .errors import InputError, InputErrors
+from .layout import FAMILY_FILES, FAMILY_TABLES
+from .parse import clusters, dairy, furniture, salmon, trade
+from .parse.common import FamilyTables, RawInputs
 from .schemas import all_schemas, validate
 from .sources import verify_checksums
 
-FAMILIES = ["clusters", "dairy", "salmon", "furniture", "trade"]
+
+@dataclass(frozen=True)
+class Family:
+    """One table family: the raw files it reads, the tables it writes, and the functions that build them."""
+
+    name: str
+    build: Callable[[RawInputs], FamilyTables]
+    extras: Callable[[RawInputs, dict[str, pd.DataFrame]], dict[str, pd.DataFrame]] | None = None
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """The raw files it reads, relative to data/raw/ (the inputs of the rule clean_<name>)."""
+        return tuple(FAMILY_FILES[self.name])
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        """The processed tables it writes (the outputs of the rule clean_<name>)."""
+        return tuple(FAMILY_TABLES[self.name])
+
+
+FAMILIES: dict[str, Family] = {
+    "clusters": Family("clusters", clusters.build, extras=clusters.build_extras),
+    "dairy": Family("dairy", dairy.build),
+    "salmon": Family("salmon", salmon.build),
+    "furniture": Family("furniture", furniture.build),
+    "trade": Family("trade", trade.build),
+}
 
 
 @dataclass
 class FamilyResult:
+    """A built and validated family: its tables (all of ``Family.tables``) and its checksum results."""
+
     family: str
     tables: dict[str, pd.DataFrame]
     checks: pd.DataFrame
 
 
-def family_module(family: str):
-    if family not in FAMILIES:
-        raise InputError("config", "unknown table family", value=family, expected=FAMILIES)
-    return importlib.import_module(f"gvc_clusters.parse.{family}")
+def family(name: str) -> Family:
+    """The registered family ``name`` (InputError naming the known ones otherwise)."""
+    if name not in FAMILIES:
+        raise InputError("config", "unknown table family", value=name, expected=list(FAMILIES))
+    return FAMILIES[name]
 
 
-def _validate_all(family: str, tables: dict[str, pd.DataFrame], where_printed) -> None:
+def raw_dir_of_inputs(name: str, tables: list[str], manifest: str | Path) -> Path:
+    """The raw directory of a clean rule's inputs: the sources manifest's folder, once the rule's raw
+    tables are checked to be exactly the family's declared files in it, in the layout's order."""
+    fam = family(name)
+    raw_dir = Path(manifest).parent
+    expected = [raw_dir / f for f in fam.files]
+    if [Path(t) for t in tables] != expected:
+        raise InputError(f"rule clean_{name}", "the rule's raw inputs are not the family's declared files",
+                         value=[str(t) for t in tables], expected=[str(e) for e in expected])
+    return raw_dir
+
+
+def _validate_all(family: str, tables: dict[str, pd.DataFrame], where_printed: Callable[[], dict]) -> None:
     """Validate every table in place; collect the failures of all tables and raise them once."""
     resolved = {}
 
     def origin_of(name):  # resolved only when a table fails its schema
         if "all" not in resolved:
-            resolved["all"] = where_printed() if callable(where_printed) else (where_printed or {})
+            resolved["all"] = where_printed()
         return resolved["all"].get(name)
 
     schemas = all_schemas()
@@ -73,38 +123,37 @@ def _validate_all(family: str, tables: dict[str, pd.DataFrame], where_printed) -
         raise InputErrors(errors)
 
 
-def build_family(family: str, raw_dir: str | Path = "data/raw") -> FamilyResult:
+def build_family(name: str, raw_dir: str | Path = "data/raw") -> FamilyResult:
     """Verify, decide, parse and validate one family; write nothing.
 
-    A family module may define ``build_extras(raw_dir, manifest, log, tables) -> dict`` for derived
-    tables that are costly (the cluster family's alternative readings): they are built only after the
-    main tables have passed their schemas, so bad input fails fast.
+    The family's ``extras`` (the cluster family's alternative readings) are built only after the main
+    tables have passed their schemas, so bad input fails fast.
     """
+    fam = family(name)
     raw_dir = Path(raw_dir)
-    module = family_module(family)
-    manifest = verify_checksums(raw_dir / "sources.yaml", files=list(module.FILES))
-    log = read_decision_log(raw_dir / "decision_log.csv")
-    tables, printed, *rest = module.build(raw_dir, manifest, log)
-    _validate_all(family, tables, rest[0] if rest else {})
+    manifest = verify_checksums(raw_dir / "sources.yaml", files=list(fam.files))
+    raw = RawInputs(fam.name, raw_dir, fam.files, manifest, read_decision_log(raw_dir / "decision_log.csv"))
+    built = fam.build(raw)
+    tables = built.tables
+    _validate_all(fam.name, tables, built.origins)
     # After the schemas (whose errors name the bad cell more precisely): a printed checksum that
     # fails without a registered contradiction stops the build.
     errors = []
-    for p in printed:
+    for p in built.printed:
         try:
-            require_registered(p.table, p.entry.get("checks", []), p.check_results, p.numbers, log, p.path,
-                               raw_dir / "decision_log.csv")
+            require_registered(p.table, p.entry.get("checks", []), p.check_results, p.numbers, raw.log, p.path,
+                               raw.decision_log_path)
         except InputErrors as err:
             errors += err.errors
     if errors:
         raise InputErrors(errors)
-    extras = getattr(module, "build_extras", None)
-    if extras is not None:
-        more = extras(raw_dir, manifest, log, tables)
-        _validate_all(family, more, {})
+    if fam.extras is not None:
+        more = fam.extras(raw, tables)
+        _validate_all(fam.name, more, dict)
         tables.update(more)
-    checks = [p.check_results for p in printed if len(p.check_results)]
+    checks = [p.check_results for p in built.printed if len(p.check_results)]
     check_frame = pd.concat(checks, ignore_index=True) if checks else pd.DataFrame(columns=CHECK_COLUMNS)
-    return FamilyResult(family, tables, check_frame)
+    return FamilyResult(fam.name, tables, check_frame)
 
 
 def validation_summary(result: FamilyResult) -> dict:

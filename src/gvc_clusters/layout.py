@@ -7,6 +7,9 @@ actually build.
 
 from .vocabulary import CHAIN_TYPES, UPGRADING_TYPES
 
+# The one list of each family's raw files (relative to data/raw/) and of the tables it writes: the
+# inputs and outputs of the rule clean_<family>; gvc_clusters.families.FAMILIES pairs each family
+# with its parser, which may read only these files.
 FAMILY_FILES = {
     "clusters": ["clusters/table_1_2.csv", "clusters/table_1_3.csv", "clusters/table_10_1.csv",
                  "clusters/table_10_2.csv", "clusters/table_10_4.csv", "clusters/table_10_5.csv",

@@ -102,7 +102,6 @@ CLEAN_COLUMNS = ("entity", "unit_value", "log_unit_value", "market_share_pct")
 
 # The simulated cross-section: category frequencies (by sector where they differ).
 SECTOR_CATEGORIES = SECTOR_GROUPS    # the book's dtype (software has no data)
-SECTORS = SECTOR_CATEGORIES[:3]
 SECTOR_P = (0.40, 0.35, 0.25)
 CE_P_BY_SECTOR = ((0.25, 0.50, 0.25), (0.20, 0.55, 0.25), (0.35, 0.45, 0.20))
 CHAIN_P = {"market": (0.30, 0.40, 0.15, 0.15), "network": (0.65, 0.25, 0.08, 0.02),

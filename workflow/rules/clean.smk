@@ -1,5 +1,7 @@
 # Raw printed tables -> validated, tidy tables, in two steps per family:
-#   clean_<family>    verify checksums, apply decisions, parse, validate; write to data/interim/
+#   clean_<family>    verify checksums, apply decisions, parse, validate; write to data/interim/.
+#                     Its raw inputs are gvc_clusters.layout.FAMILY_FILES[family]; its parser is
+#                     gvc_clusters.families.FAMILIES[family].build (one module of gvc_clusters.parse).
 #   publish_<family>  copy the validated tables into data/processed/ and the validation
 #                     summary and checksum results into results/validation/
 # Snakemake deletes a job's old outputs when the job starts, so cleaning straight into
@@ -29,7 +31,6 @@ for _family in FAMILY_TABLES:
         params:
             code=CODE,
             family=_family,
-            raw_dir=lambda wc, input: os.path.dirname(input.manifest),
         script:
             "../scripts/clean_family.py"
 

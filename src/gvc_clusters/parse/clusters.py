@@ -24,7 +24,17 @@ from ..vocabulary import (
     SECTOR_GROUPS,
     UPGRADING_TYPES,
 )
-from .common import Origin, PrintedTable, Where, cell_map, load_printed_table, where, whole_numbers
+from .common import (
+    FamilyTables,
+    Origin,
+    PrintedTable,
+    RawInputs,
+    Where,
+    cell_map,
+    load_printed_table,
+    where,
+    whole_numbers,
+)
 
 UPGRADING_FILES = {"10-4": "clusters/table_10_4.csv", "10-5": "clusters/table_10_5.csv",
                    "10-6": "clusters/table_10_6.csv"}
@@ -40,8 +50,6 @@ FIELD_STUDY_COLUMNS = {"Number of firms": "firms_count", "Production 1995": "pro
                        "Production 2002": "production_2002_usd_million", "Exports 1996": "exports_1996_usd_million",
                        "Exports 2002": "exports_2002_usd_million", "Direct jobs": "direct_jobs_count",
                        "Indirect jobs": "indirect_jobs_count"}
-FILES = ["clusters/table_1_2.csv", "clusters/table_1_3.csv", "clusters/table_10_1.csv", "clusters/table_10_2.csv",
-         "clusters/table_10_4.csv", "clusters/table_10_5.csv", "clusters/table_10_6.csv", KEY_FILE]
 CE_INDEX_COLUMNS = {"External economies (EE)": "external_economies", "Joint actions (JA)": "joint_actions",
                     "Collective Efficiency Index": "collective_efficiency"}
 
@@ -113,18 +121,17 @@ def _check_labels(key: pd.DataFrame, tables: dict[str, PrintedTable], key_path) 
         raise InputErrors(errors)
 
 
-def load_chapter10(raw_dir: str | Path, manifest: list[dict], log: pd.DataFrame,
-                   reading: str = DEFAULT) -> dict[str, PrintedTable]:
+def load_chapter10(raw: RawInputs, reading: str = DEFAULT) -> dict[str, PrintedTable]:
     gov_cols = list(PRINTED_CHAIN_TYPES)
     up_cols = [*PRINTED_UPGRADING_TYPES, SUM_COLUMN]
-    tables = {"10-1": load_printed_table(raw_dir, "clusters/table_10_1.csv", manifest, log,
+    tables = {"10-1": load_printed_table(raw, "clusters/table_10_1.csv",
                                          list(CE_INDEX_COLUMNS), expected_columns=["Sector", *CE_INDEX_COLUMNS],
                                          reading=reading),
-              "10-2": load_printed_table(raw_dir, "clusters/table_10_2.csv", manifest, log, gov_cols,
+              "10-2": load_printed_table(raw, "clusters/table_10_2.csv", gov_cols,
                                          expected_columns=["Cluster", *gov_cols], reading=reading)}
     for table, file in UPGRADING_FILES.items():
         labels = ["Cluster"] if table == "10-4" else ["Main product", "Location"]
-        tables[table] = load_printed_table(raw_dir, file, manifest, log, up_cols,
+        tables[table] = load_printed_table(raw, file, up_cols,
                                            expected_columns=[*labels, CE_COLUMN, *up_cols], reading=reading)
     return tables
 
@@ -289,16 +296,16 @@ def tidy_field_studies(t: PrintedTable, key: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def build_reading(raw_dir, manifest, log, reading: str = DEFAULT):
+def build_reading(raw: RawInputs, reading: str = DEFAULT):
     """Everything of the cluster family under one reading of the decision log."""
-    raw_dir = Path(raw_dir)
-    key = read_cluster_key(raw_dir / KEY_FILE)
-    tables = load_chapter10(raw_dir, manifest, log, reading)
-    tidy = tidy_chapter10(tables, key, log, raw_dir / KEY_FILE)
-    t12 = load_printed_table(raw_dir, "clusters/table_1_2.csv", manifest, log, FIELD_STUDY_NUMERIC,
+    key_path = raw.path(KEY_FILE)
+    key = read_cluster_key(key_path)
+    tables = load_chapter10(raw, reading)
+    tidy = tidy_chapter10(tables, key, raw.log, key_path)
+    t12 = load_printed_table(raw, "clusters/table_1_2.csv", FIELD_STUDY_NUMERIC,
                              expected_columns=["Cluster", "Country", "Date of creation", *FIELD_STUDY_NUMERIC],
                              reading=reading)
-    t13 = load_printed_table(raw_dir, "clusters/table_1_3.csv", manifest, log, [],
+    t13 = load_printed_table(raw, "clusters/table_1_3.csv", [],
                              expected_columns=["Case study", "Country", "Source"], reading=reading)
     tidy["field_studies"] = tidy_field_studies(t12, key)
     tidy["case_list"] = tidy_case_list(t13.raw, key, t13.path)
@@ -306,14 +313,14 @@ def build_reading(raw_dir, manifest, log, reading: str = DEFAULT):
     return tidy, [t12, t13, *tables.values()]
 
 
-def alternative_readings(raw_dir, manifest, log, default_dataset: pd.DataFrame) -> pd.DataFrame:
+def alternative_readings(raw: RawInputs, default_dataset: pd.DataFrame) -> pd.DataFrame:
     """Cells of the model dataset that an alternative reading changes (long: reading, cluster, variable)."""
     from ..decisions import readings
 
     changed = []
     base = default_dataset.set_index("cluster_id")
-    for reading in readings(log):
-        tidy, _ = build_reading(raw_dir, manifest, log, reading)
+    for reading in readings(raw.log):
+        tidy, _ = build_reading(raw, reading)
         alt = tidy["model_dataset"].set_index("cluster_id")
         for variable in base.columns:
             a, b = base[variable], alt[variable]
@@ -405,15 +412,16 @@ def origins(tidy: dict[str, pd.DataFrame], printed: list[PrintedTable], key: pd.
     return result
 
 
-def build(raw_dir, manifest, log):
-    tidy, printed = build_reading(raw_dir, manifest, log)
-    key_path = Path(raw_dir) / KEY_FILE
+def build(raw: RawInputs) -> FamilyTables:
+    tidy, printed = build_reading(raw)
+    key_path = raw.path(KEY_FILE)
+
     def where_printed():
         return origins(tidy, printed, read_cluster_key(key_path), key_path)
 
-    return tidy, printed, where_printed
+    return FamilyTables(tidy, printed, where_printed)
 
 
-def build_extras(raw_dir, manifest, log, tidy):
+def build_extras(raw: RawInputs, tidy: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """Built after the default reading's tables have passed their schemas (see families.build_family)."""
-    return {"model_dataset_readings": alternative_readings(raw_dir, manifest, log, tidy["model_dataset"])}
+    return {"model_dataset_readings": alternative_readings(raw, tidy["model_dataset"])}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +14,42 @@ from ..decisions import DEFAULT, numeric_table, verify_against_raw
 from ..errors import InputError, InputErrors
 from ..rawtable import read_raw_table
 from ..sources import entry_for
+
+
+@dataclass
+class RawInputs:
+    """What a family's parser reads: the raw files it declares, their verified manifest entries and
+    the decision log.
+
+    ``files`` are the family's raw files as the layout names them (``gvc_clusters.layout.FAMILY_FILES``,
+    the workflow's inputs of its clean rule), relative to ``raw_dir``. A parser asks for a file by that
+    name (``path``); a file the family does not declare is refused, because only declared files have
+    their checksums verified before parsing. ``used`` records what was asked for.
+    """
+
+    family: str
+    raw_dir: Path
+    files: tuple[str, ...]
+    manifest: list[dict]
+    log: pd.DataFrame
+    used: set[str] = field(default_factory=set)
+
+    def path(self, file: str) -> Path:
+        """The path of the declared raw ``file`` (relative name, e.g. ``salmon/table_4_3.csv``)."""
+        if file not in self.files:
+            raise InputError(self.raw_dir / file, f"the {self.family} parser reads a file its family does not "
+                             "declare (its checksum is not verified)", value=file,
+                             expected=f"one of {list(self.files)} (gvc_clusters.layout.FAMILY_FILES)")
+        self.used.add(file)
+        return self.raw_dir / file
+
+    @property
+    def decision_log_path(self) -> Path:
+        return self.raw_dir / "decision_log.csv"
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.raw_dir / "sources.yaml"
 
 
 @dataclass
@@ -62,6 +99,19 @@ class Origin:
         return cls([cell_map(t, row, columns) for row in rows])
 
 
+@dataclass
+class FamilyTables:
+    """What a family's ``build`` returns: its tidy tables, the printed tables they came from (with
+    their checksum results) and, for error messages only, where each processed cell was printed.
+
+    ``origins`` is called only when a table fails its schema (it costs a pass over every table).
+    """
+
+    tables: dict[str, pd.DataFrame]
+    printed: list[PrintedTable]
+    origins: Callable[[], dict[str, Origin]] = dict
+
+
 def where(t: PrintedTable, row: int | None, column: str | None) -> Where:
     """The printed cell ``(row, column)`` of ``t`` (row None: the column header; column None: the row)."""
     text = None
@@ -78,23 +128,22 @@ def cell_map(t: PrintedTable, row: int | None, columns: dict[str, str]) -> dict[
     return cells
 
 
-def load_printed_table(raw_dir: str | Path, file: str, manifest: list[dict], log: pd.DataFrame,
-                       numeric_columns: list[str], expected_columns: list[str] | None = None,
-                       reading: str = DEFAULT) -> PrintedTable:
-    """Read ``file`` (relative to ``raw_dir``), apply the decision log, evaluate its checksums."""
-    raw_dir = Path(raw_dir)
-    entry = entry_for(manifest, file)
-    path = raw_dir / file
-    raw = read_raw_table(path, expected_columns)
-    missing = [c for c in numeric_columns if c not in raw.columns]
+def load_printed_table(raw: RawInputs, file: str, numeric_columns: list[str],
+                       expected_columns: list[str] | None = None, reading: str = DEFAULT) -> PrintedTable:
+    """Read the declared raw ``file``, apply the decision log, evaluate its checksums."""
+    entry = entry_for(raw.manifest, file)
+    path = raw.path(file)
+    log = raw.log
+    printed = read_raw_table(path, expected_columns)
+    missing = [c for c in numeric_columns if c not in printed.columns]
     if missing:
-        raise InputError(path, "missing column(s) in header", row=1, column=missing[0], value=list(raw.columns),
+        raise InputError(path, "missing column(s) in header", row=1, column=missing[0], value=list(printed.columns),
                          expected=f"the columns {numeric_columns}")
-    verify_against_raw(log, entry["table"], raw, path, raw_dir / "decision_log.csv")
-    numbers = numeric_table(raw, numeric_columns, log, entry["table"], path, reading)
-    checks.verify_references(entry.get("checks", []), numbers, path, raw_dir / "sources.yaml")
+    verify_against_raw(log, entry["table"], printed, path, raw.decision_log_path)
+    numbers = numeric_table(printed, numeric_columns, log, entry["table"], path, reading)
+    checks.verify_references(entry.get("checks", []), numbers, path, raw.manifest_path)
     results = checks.evaluate(entry["table"], entry.get("checks", []), numbers)
-    return PrintedTable(entry["table"], path, entry, raw, numbers, results)
+    return PrintedTable(entry["table"], path, entry, printed, numbers, results)
 
 
 def whole_numbers(t: PrintedTable, columns: list[str], rows=None) -> None:

@@ -14,16 +14,15 @@ Tidy outputs
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
 from ..decisions import cell_values
 from ..errors import InputError
 from ..rawtable import parse_range
-from .common import Origin, PrintedTable, Where, load_printed_table, where
+from .common import FamilyTables, Origin, PrintedTable, RawInputs, Where, load_printed_table, where
 
-FILES = ["dairy/table_2_1.csv", "dairy/table_2_2.csv"]
+CHAIN_FILE = "dairy/table_2_1.csv"  # -> tidy_chain -> dairy_chain_2000
+MILK_FILE = "dairy/table_2_2.csv"  # -> tidy_milk -> dairy_milk
 
 # Table 2-1: printed row label -> (tidy variable, may the book print a range here?)
 ITEMS_2_1 = {
@@ -106,11 +105,11 @@ def tidy_milk(t: PrintedTable) -> pd.DataFrame:
     return pd.DataFrame(records)
 
 
-def build(raw_dir: str | Path, manifest: list[dict], log: pd.DataFrame):
-    chain = load_printed_table(raw_dir, FILES[0], manifest, log, [], expected_columns=["Item", *GROUPS_2_1])
-    milk = load_printed_table(raw_dir, FILES[1], manifest, log, YEARS_2_2, expected_columns=["Item", *YEARS_2_2])
-    tables = {"dairy_chain_2000": tidy_chain(chain, log), "dairy_milk": tidy_milk(milk)}
-    return tables, [chain, milk], lambda: origins(chain, milk)
+def build(raw: RawInputs) -> FamilyTables:
+    chain = load_printed_table(raw, CHAIN_FILE, [], expected_columns=["Item", *GROUPS_2_1])
+    milk = load_printed_table(raw, MILK_FILE, YEARS_2_2, expected_columns=["Item", *YEARS_2_2])
+    tables = {"dairy_chain_2000": tidy_chain(chain, raw.log), "dairy_milk": tidy_milk(milk)}
+    return FamilyTables(tables, [chain, milk], lambda: origins(chain, milk))
 
 
 def origins(chain: PrintedTable, milk: PrintedTable) -> dict[str, Origin]:

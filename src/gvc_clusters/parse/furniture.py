@@ -18,15 +18,11 @@ they are verified through the checksums declared in sources.yaml):
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pandas as pd
 
 from ..errors import InputError
-from .common import Origin, PrintedTable, cell_map, load_printed_table, whole_numbers, year_of
-
-FILES = ["furniture/table_5_1.csv", "furniture/table_5_2.csv", "furniture/table_5_3.csv",
-         "furniture/table_5_5.csv", "furniture/table_5_6.csv"]
+from .common import FamilyTables, Origin, PrintedTable, RawInputs, cell_map, load_printed_table, whole_numbers, year_of
 
 COLUMNS_5_1 = {"Wooden furniture exports US$ millions": "total_exports_usd_million",
                "Maquiladoras US$ millions": "maquiladora_exports_usd_million",
@@ -102,21 +98,21 @@ def employment(t: PrintedTable) -> pd.DataFrame:
     return out
 
 
-def build(raw_dir: str | Path, manifest: list[dict], log: pd.DataFrame):
-    def load(i, numeric, label):
-        return load_printed_table(raw_dir, FILES[i], manifest, log, numeric, expected_columns=[label, *numeric])
+def build(raw: RawInputs) -> FamilyTables:
+    def load(file, numeric, label):
+        return load_printed_table(raw, file, numeric, expected_columns=[label, *numeric])
 
-    t51 = load(0, [c for pair in zip(COLUMNS_5_1, SHARES_5_1) for c in pair], "Year")
-    t52 = load(1, list(COLUMNS_5_2), "Year")
-    t53 = load(2, [c for cols in YEARS_5_3.values() for c in cols if c] + CHANGES_5_3, "Country")
-    t55 = load(3, [*COLUMNS_5_5, *CHANGES_5_5], "Date")
-    t56 = load(4, [*COLUMNS_5_6, *RATIOS_5_6], "Year")
+    t51 = load("furniture/table_5_1.csv", [c for pair in zip(COLUMNS_5_1, SHARES_5_1) for c in pair], "Year")
+    t52 = load("furniture/table_5_2.csv", list(COLUMNS_5_2), "Year")
+    t53 = load("furniture/table_5_3.csv", [c for cols in YEARS_5_3.values() for c in cols if c] + CHANGES_5_3, "Country")
+    t55 = load("furniture/table_5_5.csv", [*COLUMNS_5_5, *CHANGES_5_5], "Date")
+    t56 = load("furniture/table_5_6.csv", [*COLUMNS_5_6, *RATIOS_5_6], "Year")
     tables = {"mexico_furniture_exports": by_year(t51, COLUMNS_5_1),
               "puebla_furniture_exports": by_year(t52, COLUMNS_5_2),
               "us_furniture_imports": us_imports_long(t53),
               "puebla_furniture_employment": employment(t55),
               "segusino_balance_sheet": by_year(t56, COLUMNS_5_6)}
-    return tables, [t51, t52, t53, t55, t56], lambda: origins(t51, t52, t53, t55, t56)
+    return FamilyTables(tables, [t51, t52, t53, t55, t56], lambda: origins(t51, t52, t53, t55, t56))
 
 
 def origins(t51, t52, t53, t55, t56) -> dict[str, Origin]:

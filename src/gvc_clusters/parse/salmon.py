@@ -12,14 +12,13 @@ Tidy outputs
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
 from ..errors import InputError
-from .common import Origin, PrintedTable, load_printed_table, whole_numbers, year_of
+from .common import FamilyTables, Origin, PrintedTable, RawInputs, load_printed_table, whole_numbers, year_of
 
-FILES = ["salmon/table_4_1.csv", "salmon/table_4_3.csv"]
+PRODUCTION_FILE = "salmon/table_4_1.csv"  # -> tidy_production -> salmon_production
+FIRMS_FILE = "salmon/table_4_3.csv"  # -> tidy_firms_jobs -> salmon_firms_jobs
 
 COLUMNS_4_1 = {
     "Production of farmed salmon and trout in Chile (thousands of tons)": "chile_production_thousand_tons",
@@ -65,13 +64,12 @@ def tidy_firms_jobs(t: PrintedTable) -> pd.DataFrame:
     return pd.concat([out, counts.astype("Int64")], axis=1)
 
 
-def build(raw_dir: str | Path, manifest: list[dict], log: pd.DataFrame):
-    production = load_printed_table(raw_dir, FILES[0], manifest, log, list(COLUMNS_4_1),
-                                    expected_columns=["Year", *COLUMNS_4_1])
-    firms = load_printed_table(raw_dir, FILES[1], manifest, log, list(COLUMNS_4_3),
+def build(raw: RawInputs) -> FamilyTables:
+    production = load_printed_table(raw, PRODUCTION_FILE, list(COLUMNS_4_1), expected_columns=["Year", *COLUMNS_4_1])
+    firms = load_printed_table(raw, FIRMS_FILE, list(COLUMNS_4_3),
                                expected_columns=["Subsystem", "Industry", *COLUMNS_4_3])
     tables = {"salmon_production": tidy_production(production), "salmon_firms_jobs": tidy_firms_jobs(firms)}
-    return tables, [production, firms], lambda: origins(production, firms)
+    return FamilyTables(tables, [production, firms], lambda: origins(production, firms))
 
 
 def origins(production: PrintedTable, firms: PrintedTable) -> dict[str, Origin]:

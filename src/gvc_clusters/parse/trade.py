@@ -26,9 +26,9 @@ from ..errors import InputError
 from ..rawtable import read_text_table
 from ..sources import entry_for
 from ..vocabulary import TRADE_PRODUCTS
-from .common import Origin, PrintedTable, Where, cell_map, load_printed_table
+from .common import FamilyTables, Origin, PrintedTable, RawInputs, Where, cell_map, load_printed_table
 
-FILES = ["trade/table_9_1.csv", "trade/table_9_2.csv", "trade/table_9_4.csv", "trade/chapter9_verdicts.csv"]
+CONDITIONS_FILE = "trade/table_9_1.csv"  # -> conditions -> product_upgrading_conditions
 PERFORMANCE_FILES = {"9-2": "trade/table_9_2.csv", "9-4": "trade/table_9_4.csv"}
 VERDICTS_FILE = "trade/chapter9_verdicts.csv"
 
@@ -126,18 +126,17 @@ def verdicts(path: Path, entry: dict, performance: pd.DataFrame) -> pd.DataFrame
     return pd.DataFrame(records)
 
 
-def build(raw_dir: str | Path, manifest: list[dict], log: pd.DataFrame):
-    raw_dir = Path(raw_dir)
-    t91 = load_printed_table(raw_dir, FILES[0], manifest, log, [], expected_columns=list(CONDITION_COLUMNS))
+def build(raw: RawInputs) -> FamilyTables:
+    t91 = load_printed_table(raw, CONDITIONS_FILE, [], expected_columns=list(CONDITION_COLUMNS))
     numeric = [*PERFORMANCE_COLUMNS, WORLD_DEMAND]
-    performance_tables = [load_printed_table(raw_dir, file, manifest, log, numeric,
-                                             expected_columns=["Country", *numeric])
+    performance_tables = [load_printed_table(raw, file, numeric, expected_columns=["Country", *numeric])
                           for file in PERFORMANCE_FILES.values()]
     performance = pd.DataFrame([r for t in performance_tables for r in performance_rows(t)])
+    verdicts_path = raw.path(VERDICTS_FILE)
     tables = {"export_performance": performance,
               "product_upgrading_conditions": conditions(t91),
-              "chapter9_verdicts": verdicts(raw_dir / VERDICTS_FILE, entry_for(manifest, VERDICTS_FILE), performance)}
-    return tables, [t91, *performance_tables], lambda: origins(t91, performance_tables, raw_dir / VERDICTS_FILE)
+              "chapter9_verdicts": verdicts(verdicts_path, entry_for(raw.manifest, VERDICTS_FILE), performance)}
+    return FamilyTables(tables, [t91, *performance_tables], lambda: origins(t91, performance_tables, verdicts_path))
 
 
 def origins(t91: PrintedTable, performance_tables: list[PrintedTable], verdicts_path: Path) -> dict[str, Origin]:
