@@ -22,7 +22,7 @@ from workflow_copy import SNAKEMAKE, hashes, isolated_env, make_workspace
 
 pytestmark = pytest.mark.slow
 
-LIGHT = {"ordinal": {"n_permutations": 19, "max_readings": 4}}
+LIGHT = {"ordinal": {"n_permutations": 19, "max_readings": 4}, "panel": {"max_readings": 4}}
 
 
 def env_of(workspace: Path) -> dict[str, str]:

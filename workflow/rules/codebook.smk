@@ -4,7 +4,7 @@
 
 rule codebook:
     input:
-        csv=[path for path in processed_outputs() if path.endswith(".csv")],
+        csv=[path for path in plan.processed_outputs() if path.endswith(".csv")],
     output:
         datapackage=f"{PROCESSED}/datapackage.json",
         markdown=f"{RESULTS}/codebook.md",
