@@ -326,13 +326,13 @@ def write_replication(inputs: dict, checksum_files: list[str], out_dir, template
     write_csv(summary, out_dir / "replication_summary.csv")
     decisions = decision_log_summary(log)
     write_csv(decisions, out_dir / "decision_log_summary.csv")
-    text = render_template(template, dict(
-        summary=summary.to_dict("records"),
-        exceptions=check[check["status"].isin(["mismatch", "match_truncated", "not_reproducible"])].to_dict("records"),
-        checksum_failures=checksums[checksums["status"] == "mismatch"].to_dict("records"),
-        decisions=decisions.to_dict("records"),
-        counts=check["status"].value_counts().sort_index().to_dict(),
-        evidence_counts=_evidence_counts(check),
-        reading_counts=[] if reading_counts is None else reading_counts.to_dict("records"),
-        checksum_counts=checksums["status"].value_counts().sort_index().to_dict()), trim=False)
+    text = render_template(template, {
+        "summary": summary.to_dict("records"),
+        "exceptions": check[check["status"].isin(["mismatch", "match_truncated", "not_reproducible"])].to_dict("records"),
+        "checksum_failures": checksums[checksums["status"] == "mismatch"].to_dict("records"),
+        "decisions": decisions.to_dict("records"),
+        "counts": check["status"].value_counts().sort_index().to_dict(),
+        "evidence_counts": _evidence_counts(check),
+        "reading_counts": [] if reading_counts is None else reading_counts.to_dict("records"),
+        "checksum_counts": checksums["status"].value_counts().sort_index().to_dict()}, trim=False)
     (out_dir / "replication_check.md").write_text(text, encoding="utf-8")

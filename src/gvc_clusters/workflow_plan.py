@@ -140,8 +140,8 @@ class Plan:
         return [f"{self.results}/replication/{name}" for name in REPLICATION_OUTPUTS]
 
     def printed_tables(self) -> dict[str, str]:
-        """Chapter 10's printed tables the replication compares with: table id -> raw file."""
-        return {t: f"{self.raw}/clusters/table_{t.replace('-', '_')}.csv" for t in ("10-1", "10-2", "10-4", "10-5", "10-6")}
+        """Chapter 10's printed tables the replication compares with: printed_10_1 ... -> raw file."""
+        return {f"printed_{n}": f"{self.raw}/clusters/table_{n}.csv" for n in ("10_1", "10_2", "10_4", "10_5", "10_6")}
 
     def readings_files(self) -> dict[str, str]:
         return {k: f"{self.results}/replication/readings/{v}" for k, v in READINGS_FILES.items()}

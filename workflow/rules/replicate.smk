@@ -3,19 +3,17 @@
 
 rule replicate_chapter10:
     input:
+        **plan.printed_tables(),  # the printed tables by name: printed_10_1 ... printed_10_6
         dataset=f"{PROCESSED}/clusters/model_dataset.parquet",
         upgrading=f"{PROCESSED}/clusters/upgrading.parquet",
         governance=f"{PROCESSED}/clusters/governance.parquet",
         sector_ce_index=f"{PROCESSED}/clusters/sector_ce_index.parquet",
         printed_aggregates=f"{PROCESSED}/clusters/printed_aggregates.parquet",
         printed_row_sums=f"{PROCESSED}/clusters/printed_row_sums.parquet",
-        checksums=[f"{RESULTS}/validation/{family}_checksums.csv" for family in FAMILIES],
+        checksums=[
+            f"{RESULTS}/validation/{family}_checksums.csv" for family in FAMILIES
+        ],
         decisions=f"{RAW}/decision_log.csv",
-        # the printed tables, by name: printed_10_1 ... printed_10_6
-        **{
-            f"printed_{t.replace('-', '_')}": path
-            for t, path in plan.printed_tables().items()
-        },
         evidence=READINGS_OUTPUTS["evidence"],
         reading_counts=READINGS_OUTPUTS["counts"],
         template="workflow/templates/replication_check.md.j2",
