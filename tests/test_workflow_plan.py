@@ -68,7 +68,7 @@ def test_a_family_left_out_drops_its_specs_and_the_report():
     plan = book(families=["clusters", "furniture"])
     assert plan.panel_specs() == ["upgrading_governance", "us_furniture_imports"]
     assert plan.classification_outputs() == [] and plan.report_outputs() == []
-    assert plan.exhibit_list() == []
+    assert plan.exhibit_list(SCRIPTS) == []
     assert "results/replication/replication_check.md" in plan.final_outputs()
     no_clusters = book(families=["trade"])
     assert no_clusters.ordinal_specs() == [] and no_clusters.panel_specs() == ["trade_share_change"]
@@ -88,6 +88,9 @@ def test_every_output_is_in_the_catalog_once_with_its_rules_script():
     assert by_output["data/processed/dairy/dairy_milk.csv"]["script"] == "workflow/scripts/clean_family.py"
     assert by_output["results/models/panel/trade_share_change/models.json"]["rule"] == "fit_panel + publish_panel"
     assert by_output["results/last_build/inputs.csv"]["rule"] == "snapshot_estimates"
+    exhibits = plan.exhibit_list(SCRIPTS)
+    assert {(e["rule"], e["script"]) for e in exhibits} == {
+        (rule, f"workflow/scripts/{rule}.py") for rule in ("render_tables", "render_figures", "render_report")}
     # the book's build: 166 results in the manifest, 167 with the PDF (machine.json is kept out of it)
     assert len(plan.final_outputs() + plan.readme_outputs()) == 166 + len(plan.paper_pdf_outputs())
 
@@ -111,6 +114,7 @@ def test_scale_profile_builds_only_simulated_specs():
     assert plan.panel_inputs("scale_two_way") == {"user": "data/processed/scale/trade_panel.parquet"}
     assert plan.ordinal_inputs("scale_ce_governance") == {"dataset": "data/simulated/cluster_cross_section.parquet"}
     assert plan.readme_outputs() == [] and plan.readings_outputs() == []
+    assert plan.user_tables() == ["data/processed/scale/trade_panel.parquet"]
     assert "data/simulated/baci_flows.parquet" in plan.final_outputs()
     assert "results/scale/trade_flows/summary.csv" in plan.final_outputs()
 

@@ -336,20 +336,20 @@ class Plan:
         """The facts of the machine that built the results: requested by `all`, kept out of the manifest."""
         return [] if self.scale else [f"{self.results}/machine.json"]
 
-    def user_input_files(self) -> list[str]:
-        """Files a user added through config (panel specs' own tables, the trade flows), for the README."""
+    def user_tables(self) -> list[str]:
+        """The tables a user added through config (panel specs with their own ``table``): the README
+        lists and hashes them (gvc_clusters.replication_readme.user_inputs)."""
         specs = self.config["panel"]["specs"]
-        tables = [specs[name]["table"] for name in self.panel_specs() if "table" in specs[name]]
-        flows = self.trade_flows_inputs() if self.config["trade_flows"]["enabled"] and not self.scale else []
-        return tables + flows
+        return [specs[name]["table"] for name in self.panel_specs() if "table" in specs[name]]
 
-    def exhibit_list(self) -> list[dict]:
-        """The report's numbered tables and figures (gvc_clusters.exhibits), for the README."""
+    def exhibit_list(self, scripts: dict[str, str]) -> list[dict]:
+        """The report's numbered tables and figures (gvc_clusters.exhibits), for the README.
+        ``scripts``: rule name -> its script, as the rules declare them."""
         from .exhibits import numbered_exhibits
 
         if not self.report_enabled():
             return []
-        return numbered_exhibits(self.report_tables(), self.ordinal_specs(), self.panel_specs(),
+        return numbered_exhibits(self.report_tables(), self.ordinal_specs(), self.panel_specs(), scripts=scripts,
                                  processed=self.processed, results=self.results)
 
     def output_catalog(self, scripts: dict[str, str]) -> list[dict]:
