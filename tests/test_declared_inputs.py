@@ -21,7 +21,7 @@ from conftest import ensure_built
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES = ["replicate_chapter10", "solve_readings", "render_tables", "render_figures", "render_report",
-         "snapshot_estimates"]
+         "snapshot_estimates", "codebook"]
 # Outputs that depend on the state of the last build (the report's "what changed" and the snapshot
 # it compares with), not only on the declared inputs: the job must succeed, their bytes may differ.
 STATEFUL = {"results/report/index.html", "results/report/paper.tex", "results/last_build/estimates.csv",

@@ -19,8 +19,6 @@ rule codebook:
     params:
         code=CODE,
         families=FAMILIES,
-        # the folder of the descriptor: data/processed
-        processed_dir=lambda wc, output: os.path.dirname(output.datapackage),
         version=PACKAGE_VERSION,
     script:
         "../scripts/codebook.py"
