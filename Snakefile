@@ -28,7 +28,7 @@ include: "workflow/rules/manifest.smk"
 rule all:
     default_target: True
     input:
-        final_outputs(),
-        readme_outputs(),
+        plan.final_outputs(),
+        plan.readme_outputs(),
         f"{RESULTS}/MANIFEST.sha256",
-        machine_outputs(),
+        plan.machine_outputs(),

@@ -12,6 +12,7 @@ from gvc_clusters.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "data" / "cases"
+TEMPLATES = ROOT / "workflow" / "templates" / "cases"
 CASE_IDS = ["brickmaking_mexico", "jalisco_mezcal", "leon_tanning", "michoacan_ceramics"]
 
 
@@ -236,7 +237,8 @@ def test_section_shows_codes_agreement_and_both_samples(tmp_path, final, coder_a
     context = section_context(cases=final, selected=CASE_IDS, agreement=C.agreement(coder_a, coder_b),
                               reconciliation=C.read_reconciliation(CASES / "reconciliation_log.csv"),
                               comparison=estimates, samples=samples, exclusions=exclusions)
-    write_section(context, template_dir=ROOT / "workflow/templates/cases", out_html=tmp_path / "s.html",
+    write_section(context, html_template=TEMPLATES / "cases_section.html.j2",
+                  tex_template=TEMPLATES / "cases_section.tex.j2", out_html=tmp_path / "s.html",
                   out_tex=tmp_path / "s.tex")
     html, tex = (tmp_path / "s.html").read_text(encoding="utf-8"), (tmp_path / "s.tex").read_text(encoding="utf-8")
     assert "<h2>Cases beyond the book</h2>" in html and r"\section{Cases beyond the book}" in tex
@@ -260,7 +262,8 @@ def test_section_latex_compiles(tmp_path, final, coder_a, coder_b, comparison):
     context = section_context(cases=final, selected=CASE_IDS, agreement=C.agreement(coder_a, coder_b),
                               reconciliation=C.read_reconciliation(CASES / "reconciliation_log.csv"),
                               comparison=estimates, samples=samples, exclusions=exclusions)
-    write_section(context, template_dir=ROOT / "workflow/templates/cases", out_html=tmp_path / "s.html",
+    write_section(context, html_template=TEMPLATES / "cases_section.html.j2",
+                  tex_template=TEMPLATES / "cases_section.tex.j2", out_html=tmp_path / "s.html",
                   out_tex=tmp_path / "cases_section.tex")
     preamble = r"\documentclass[11pt]{article}\usepackage[utf8]{inputenc}\usepackage[T1]{fontenc}\usepackage{graphicx}"
     (tmp_path / "doc.tex").write_text(preamble + "\n" + r"\begin{document}\input{cases_section.tex}\end{document}" + "\n")

@@ -82,7 +82,7 @@ def test_renderings_hold_every_table_and_escape_their_markup(processed):
 
 
 def test_datapackage_is_valid_and_catches_a_bad_cell(processed, tmp_path):
-    write_codebook(families=FAMILIES, processed_dir=str(processed), version="0.1.0",
+    write_codebook(families=FAMILIES, csv=sorted(str(p) for p in processed.rglob("*.csv")), version="0.1.0",
                    datapackage_out=str(processed / "datapackage.json"), markdown_out=str(tmp_path / "c.md"),
                    html_out=str(tmp_path / "c.html"), tex_out=str(tmp_path / "c.tex"))
     descriptor = processed / "datapackage.json"

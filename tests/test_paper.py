@@ -16,6 +16,7 @@ from gvc_clusters.results import ModelResult, estimate_rows
 from gvc_clusters.vocabulary import DEFAULT, Vocabulary, category_key, cutpoint_key, humanize
 
 ROOT = Path(__file__).resolve().parents[1]
+TABLES = ROOT / "workflow" / "templates" / "tables"  # the table templates (a rule input)
 ARTIFACTS = ROOT / "results" / "test-artifacts"
 TEX = shutil.which("latexmk") is not None
 needs_tex = pytest.mark.skipif(not TEX, reason="TeX is not installed (CI installs it from Debian packages)")
@@ -166,9 +167,9 @@ def test_wide_tall_and_long_tables_fit_the_page(tmp_path):
     long = pd.DataFrame({"row": [f"r{i}" for i in range(150)], "text": ["a long explanation " * 8] * 150})
     body = "\n".join([
         "Tables~\\ref{tab:wide}, \\ref{tab:tall} and \\ref{tab:long}.",
-        to_latex(descriptive_table(wide, title="Wide", label="tab:wide", notes=["A note. " * 40])),
-        to_latex(descriptive_table(tall, title="Tall", label="tab:tall", notes=["A note."] * 6)),
-        to_latex(descriptive_table(long, title="Long", label="tab:long", align={"text": "p{5cm}"})),
+        to_latex(descriptive_table(wide, title="Wide", label="tab:wide", notes=["A note. " * 40]), TABLES),
+        to_latex(descriptive_table(tall, title="Tall", label="tab:tall", notes=["A note."] * 6), TABLES),
+        to_latex(descriptive_table(long, title="Long", label="tab:long", align={"text": "p{5cm}"}), TABLES),
     ])
     pdf = tmp_path / "paper.pdf"
     problems = compile_pdf(_paper(tmp_path, body), pdf, log=tmp_path / "paper.log")
@@ -191,7 +192,7 @@ def test_the_check_catches_a_table_that_overflows(tmp_path):
 
 def test_html_table_keeps_every_row():
     table = descriptive_table(pd.DataFrame({"row": ["a", "b"], "v": [1, 2]}), title="T", label="tab:t")
-    assert to_html(table).count("<tr") == 3
+    assert to_html(table, TABLES).count("<tr") == 3
 
 
 # ---- what changed since the last run ----------------------------------------------------------------

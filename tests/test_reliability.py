@@ -47,7 +47,7 @@ pytestmark = pytest.mark.slow
 
 FULL = os.environ.get("GVC_RELIABILITY_FULL", "") not in ("", "0")
 REAL_SCONTROL = os.environ.get("GVC_RELIABILITY_REAL_SCONTROL", "") not in ("", "0")
-LIGHT = {"ordinal": {"n_permutations": 19, "max_readings": 4}}
+LIGHT = {"ordinal": {"n_permutations": 19, "max_readings": 4}, "panel": {"max_readings": 4}}
 OVERRIDE = "reliability.yaml"
 MANIFEST = "results/MANIFEST.sha256"
 JOB_BLOCK = re.compile(r"^(?:local)?rule (\S+):$")

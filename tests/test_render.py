@@ -36,6 +36,7 @@ from gvc_clusters.render.tables import format_count, format_number, latex_escape
 from gvc_clusters.results import ModelResult, estimate_rows
 
 ROOT = Path(__file__).resolve().parents[1]
+TABLES = ROOT / "workflow" / "templates" / "tables"  # the table templates (a rule input)
 PROCESSED = ROOT / "data" / "processed"
 REPLICATION = ROOT / "results" / "replication"
 P_VALUES = {"a": 0.11, "b": 0.09, "c": 0.04, "d": 0.009}
@@ -79,7 +80,7 @@ def _estimate_cells(table, term):
 # LaTeX
 # ------------------------------------------------------------------------------------------------
 def test_latex_is_booktabs_without_vertical_rules():
-    latex = to_latex(_table())
+    latex = to_latex(_table(), TABLES)
     for rule in (r"\toprule", r"\midrule", r"\bottomrule"):
         assert rule in latex
     spec = re.search(r"\\begin\{tabular\}\{@\{\}(.*)@\{\}\}$", latex, flags=re.MULTILINE).group(1)
@@ -88,7 +89,7 @@ def test_latex_is_booktabs_without_vertical_rules():
 
 
 def test_standard_error_in_parentheses_under_its_coefficient():
-    lines = _lines(to_latex(_table()))
+    lines = _lines(to_latex(_table(), TABLES))
     i = next(k for k, line in enumerate(lines) if line.startswith("a & 0.500"))
     assert lines[i + 1].startswith(" & (0.100)")   # the SE (0.1), not the z-statistic (5.0)
     assert "(5.000)" not in "\n".join(lines)
@@ -99,11 +100,11 @@ def test_stars_only_in_the_starred_preset_with_the_right_thresholds():
     got = {t: _estimate_cells(starred, t).iloc[0]["stars"] for t in P_VALUES}
     assert got == {"a": "", "b": "*", "c": "**", "d": "***"}
     assert (aer.cells["stars"] == "").all()
-    latex_stars, latex_aer = to_latex(starred), to_latex(aer)
+    latex_stars, latex_aer = to_latex(starred, TABLES), to_latex(aer, TABLES)
     assert r"0.500$^{***}$" in latex_stars and r"0.500$^{**}$" in latex_stars
     assert "$^{*" not in latex_aer and "p $<$ 0.10" not in latex_aer
     assert r"* p $<$ 0.10, ** p $<$ 0.05, *** p $<$ 0.01" in latex_stars
-    assert "0.500***" in to_html(starred) and "***" not in to_html(aer)
+    assert "0.500***" in to_html(starred, TABLES) and "***" not in to_html(aer, TABLES)
 
 
 def test_star_thresholds_are_strict():
@@ -118,7 +119,7 @@ def test_cutpoints_sit_in_their_own_panel_after_the_coefficients():
     assert dict(table.panels)["cutpoint"] == "Cutpoints"
     cut = table.cells[table.cells["panel"] == "cutpoint"]
     assert set(cut["term"]) == {"0/1", "1/2"} and (cut["stars"] == "").all()
-    lines = _lines(to_latex(table))
+    lines = _lines(to_latex(table, TABLES))
     heading = lines.index(r"\multicolumn{4}{@{}l}{\textit{Cutpoints}} \\*")
     assert lines[heading - 1] == r"\midrule"
     assert any(line.startswith("0/1 & $-$0.250") for line in lines[heading:])
@@ -128,14 +129,14 @@ def test_cutpoints_sit_in_their_own_panel_after_the_coefficients():
 def test_no_panel_headings_without_cutpoints():
     table = regression_table([_panel()], preset="aer")
     assert all(heading == "" for _, heading in table.panels)
-    assert r"\textit" not in to_latex(table)
+    assert r"\textit" not in to_latex(table, TABLES)
 
 
 def test_fixed_effect_rows_say_yes_or_no():
     fe = _table().cells.query("line == 'fe'")
     cluster = fe[fe["term"] == "fe_Cluster"].set_index("column")["text"].to_dict()
     assert cluster == {"(1)": "No", "(2)": "Yes", "(3)": "No"}   # an ordered model has no fixed effects
-    assert r"Cluster fixed effects & No & Yes & No \\" in to_latex(_table())
+    assert r"Cluster fixed effects & No & Yes & No \\" in to_latex(_table(), TABLES)
 
 
 def test_statistics_rows_and_number_formats():
@@ -189,7 +190,7 @@ def test_unknown_preset_fails_loudly():
 def test_latex_escapes_special_characters():
     assert latex_escape("R&D_share 5% #1 {x} ~ ^") == r"R\&D\_share 5\% \#1 \{x\} \textasciitilde{} \textasciicircum{}"
     table = regression_table([_panel()], term_labels={"a": "R&D_share %#"}, title="A & B_c", label="tab:x")
-    latex = to_latex(table)
+    latex = to_latex(table, TABLES)
     assert r"R\&D\_share \%\#" in latex and r"\caption{A \& B\_c}" in latex and r"\label{tab:x}" in latex
 
 
@@ -222,7 +223,7 @@ def _assert_well_formed(markup: str) -> ET.Element:
 
 def test_html_is_well_formed_and_escaped():
     table = regression_table([_panel()], term_labels={"a": "x < y & z"}, title="A & <B>", preset="stars")
-    markup = to_html(table)
+    markup = to_html(table, TABLES)
     root = _assert_well_formed(markup)
     assert root.tag == "table" and root.find("caption").text == "A & <B>"
     assert "x &lt; y &amp; z" in markup
@@ -241,8 +242,8 @@ def test_csv_frame_keeps_numbers_beside_text():
 
 
 def test_write_table_is_byte_stable(tmp_path):
-    first = [p.read_bytes() for p in write_table(_table("stars"), tmp_path / "a" / "t")]
-    second = [p.read_bytes() for p in write_table(_table("stars"), tmp_path / "b" / "t")]
+    first = [p.read_bytes() for p in write_table(_table("stars"), tmp_path / "a" / "t", TABLES)]
+    second = [p.read_bytes() for p in write_table(_table("stars"), tmp_path / "b" / "t", TABLES)]
     assert first == second and len(first) == 3
 
 
@@ -251,11 +252,11 @@ def test_descriptive_table_formats_and_panels():
                           "share": [0.5, np.nan, 1 / 3], "flag": [True, False, True]})
     table = descriptive_table(frame, panel="group", panel_labels={"g1": "First", "g2": ""}, preset="stars",
                               notes=["50% of 100"])
-    latex = to_latex(table)
+    latex = to_latex(table, TABLES)
     assert r"A\_1 & 1,000 & 0.50 & Yes \\" in latex and r"B \& C & 2 & n.a. & No \\" in latex
     assert r"\textit{First}" in latex and latex.count(r"\midrule") == 2 and r"50\% of 100" in latex
     assert re.search(r"\\begin\{tabular\}\{@\{\}(.*)@\{\}\}$", latex, flags=re.MULTILINE).group(1) == "lrrl"
-    _assert_well_formed(to_html(table))
+    _assert_well_formed(to_html(table, TABLES))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -278,7 +279,7 @@ def test_renders_records_from_real_fits():
     coefs = probit.estimates[probit.estimates["role"] == "coef"].set_index("term")
     assert x1.loc["(1)", "value"] == pytest.approx(coefs.loc["x1", "estimate"])
     assert any("20 clusters" in n for n in table.notes)
-    _assert_well_formed(to_html(table))
+    _assert_well_formed(to_html(table, TABLES))
 
 
 def test_renders_saved_model_outputs():
@@ -289,7 +290,7 @@ def test_renders_saved_model_outputs():
     estimates = pd.read_csv(folder / "estimates.csv", dtype={"category": "str"})
     results = load_results(estimates, json.loads((folder / "models.json").read_text()))
     table = regression_table(results, preset="aer")
-    latex = to_latex(table)
+    latex = to_latex(table, TABLES)
     assert "PanelOLS & RandomEffects" in latex and r"Cluster fixed effects & Yes & No \\" in latex
 
 
@@ -306,10 +307,10 @@ def test_chapter10_tables_with_the_replication_check(table_id):
     check = _replication("replication_check.csv")
     for preset in ("aer", "stars"):
         table = chapter10_table(frame, table_id, check=check, preset=preset)
-        latex = to_latex(table)
+        latex = to_latex(table, TABLES)
         assert r"\toprule" in latex and "|" not in re.search(r"\\begin\{tabular\}\{([^}]*)\}", latex).group(1)
         assert any(n.startswith("Replication check") for n in table.notes)
-        _assert_well_formed(to_html(table))
+        _assert_well_formed(to_html(table, TABLES))
     if table_id == "10-6":
         assert any("printed 2.7, reproduced 2.667 (mismatch)" in n for n in table.notes)
         assert r"Average &  &  & 2.44 & 2.67 & 0.94 & 0 & 6.06 \\" in latex
@@ -320,8 +321,8 @@ def test_replication_check_table():
     check = _replication("replication_check.csv")
     table = replication_check_table(check)
     assert "match" not in set(table.cells.loc[table.cells["column"] == "status", "text"])
-    assert r">{\raggedright\arraybackslash}X" in to_latex(table)  # the explanation wraps (xltabular)
-    _assert_well_formed(to_html(table))
+    assert r">{\raggedright\arraybackslash}X" in to_latex(table, TABLES)  # the explanation wraps (xltabular)
+    _assert_well_formed(to_html(table, TABLES))
 
 
 def _processed(relative: str) -> pd.DataFrame:
@@ -334,10 +335,10 @@ def _processed(relative: str) -> pd.DataFrame:
 def test_chapter9_classification_table():
     from gvc_clusters.export_performance import classify_all
     table = classification_table(classify_all(_processed("trade/export_performance.parquet")), preset="stars")
-    latex = to_latex(table)
+    latex = to_latex(table, TABLES)
     assert r"$\Delta$M (pp)" in latex and "Kaplinsky--Readman" in latex
     assert len(table.panels) == 7
-    _assert_well_formed(to_html(table))
+    _assert_well_formed(to_html(table, TABLES))
 
 
 # ------------------------------------------------------------------------------------------------

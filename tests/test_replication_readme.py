@@ -26,7 +26,8 @@ def config(**extra):
 
 
 def exhibits():
-    return numbered_exhibits(table_names(ORDINAL, PANEL), ORDINAL, PANEL)
+    scripts = {rule: f"workflow/scripts/{rule}.py" for rule in ("render_tables", "render_figures", "render_report")}
+    return numbered_exhibits(table_names(ORDINAL, PANEL), ORDINAL, PANEL, scripts=scripts)
 
 
 def catalog():

@@ -22,7 +22,7 @@ from workflow_copy import SNAKEMAKE, hashes, isolated_env, make_workspace
 
 pytestmark = pytest.mark.slow
 
-LIGHT = {"ordinal": {"n_permutations": 19, "max_readings": 4}}
+LIGHT = {"ordinal": {"n_permutations": 19, "max_readings": 4}, "panel": {"max_readings": 4}}
 
 
 def env_of(workspace: Path) -> dict[str, str]:
@@ -93,7 +93,7 @@ def test_sigterm_during_a_model_job_keeps_results_report_and_manifest_consistent
     before = hashes(workspace)
     log = workspace / "logs/models/ordinal/ce_governance.log"
     started_before = log.stat().st_mtime_ns
-    override = {"ordinal": {"n_permutations": 199, "max_readings": 4}}  # a param change: the fits rerun
+    override = {"ordinal": {"n_permutations": 199, "max_readings": 4}, "panel": {"max_readings": 4}}  # the ordinal fits rerun
     write_override(workspace, override)
     proc = subprocess.Popen(command(override), cwd=workspace, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=env_of(workspace))

@@ -4,6 +4,8 @@ interactions whose effects move together, and config errors naming spec, column 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,6 +16,8 @@ from gvc_clusters.config_defaults import spec_with_defaults
 from gvc_clusters.models.formula import formula_design
 from gvc_clusters.models.specs import run_ordinal_spec
 from gvc_clusters.preflight import check_permutations, check_user_tables
+
+TABLES = Path(__file__).resolve().parents[1] / "workflow" / "templates" / "tables"
 
 TRUE = {"x": 0.8, "sector[b]": 0.5, "sector[c]": -0.7, "x:governance[v]": 0.6}
 CUTS = (-0.5, 0.5, 1.5)
@@ -199,7 +203,7 @@ def test_user_spec_labels_reach_the_report_tables(firms_csv):
             "labels": {"x": "Export share", "sector[b]": "Sector b (vs a)"}}
     results = run_ordinal_spec("firms", spec_with_defaults("ordinal", spec), None, halves="keep", n_permutations=0, seed=1)
     tables = report.ordinal_tables("firms", results, "aer")
-    coef_html = tab.to_html(tables["ordinal_firms"])
+    coef_html = tab.to_html(tables["ordinal_firms"], TABLES)
     assert "Export share" in coef_html and "Sector b (vs a)" in coef_html and "sector[c]" in coef_html
-    assert "Export share" in tab.to_html(tables["ordinal_firms_ame"])
+    assert "Export share" in tab.to_html(tables["ordinal_firms_ame"], TABLES)
     assert results[0].extra["user_table"] == str(firms_csv)

@@ -129,9 +129,9 @@ def _escape_all(value):
     return value
 
 
-def write_section(context: dict, *, template_dir: str | Path, out_html: str | Path, out_tex: str | Path) -> None:
-    template_dir = Path(template_dir)
-    Path(out_html).write_text(render_template(template_dir / "cases_section.html.j2", context, autoescape=True),
+def write_section(context: dict, *, html_template: str | Path, tex_template: str | Path, out_html: str | Path,
+                  out_tex: str | Path) -> None:
+    Path(out_html).write_text(render_template(html_template, context, autoescape=True),
                               encoding="utf-8")
-    Path(out_tex).write_text(render_template(template_dir / "cases_section.tex.j2", _escape_all(context), latex=True),
+    Path(out_tex).write_text(render_template(tex_template, _escape_all(context), latex=True),
                              encoding="utf-8")

@@ -29,11 +29,12 @@ def read_estimates(paths: list[str | Path]) -> pd.DataFrame:
     return frame[[*KEYS, "estimate", "std_error"]].sort_values(KEYS, kind="stable").reset_index(drop=True)
 
 
-def input_fingerprints(raw_dir: str | Path, config: dict) -> pd.DataFrame:
-    """SHA-256 of every raw file and the configuration's digest: what a build's results depend on."""
-    raw_dir = Path(raw_dir)
-    rows = [{"input": p.relative_to(raw_dir.parent).as_posix(), "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
-            for p in sorted(raw_dir.rglob("*")) if p.is_file()]
+def input_fingerprints(files: list[str | Path], root: str | Path, config: dict) -> pd.DataFrame:
+    """SHA-256 of every raw file and the configuration's digest: what a build's results depend on.
+    ``files``: every file under the raw folder (the rule's declared inputs), named relative to ``root``
+    (the raw folder's parent: ``raw/clusters/table_10_1.csv``)."""
+    rows = [{"input": p.relative_to(root).as_posix(), "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
+            for p in sorted(map(Path, files))]
     rows.append({"input": "config", "sha256": hashlib.sha256(json.dumps(config, sort_keys=True, default=str)
                                                             .encode()).hexdigest()})
     return pd.DataFrame(rows, columns=["input", "sha256"])

@@ -77,15 +77,29 @@ def constraints_of(column: pa.Column) -> tuple[list[str], dict]:
     return words, constraints
 
 
-def codebook(schemas: dict[str, pa.DataFrameSchema], families: list[str], processed_dir: str | Path) -> list[dict]:
-    """One entry per processed table of the configured families, in the layout's order."""
+def csv_files(files: list[str | Path], processed_dir: str | Path) -> dict[str, Path]:
+    """The processed CSVs a job was given, by their name in the descriptor (relative to its folder)."""
+    return {Path(p).relative_to(processed_dir).as_posix(): Path(p) for p in files}
+
+
+def _csv(files: dict[str, Path] | None, processed_dir: Path, name: str) -> Path | None:
+    """A table's CSV: from ``files`` (a job reads only what it was given) or, without them, the folder."""
+    if files is None:
+        return processed_dir / name
+    return files.get(name)
+
+
+def codebook(schemas: dict[str, pa.DataFrameSchema], families: list[str], processed_dir: str | Path,
+             files: dict[str, Path] | None = None) -> list[dict]:
+    """One entry per processed table of the configured families, in the layout's order (``files``:
+    see :func:`csv_files`)."""
     processed_dir = Path(processed_dir)
     tables = []
     for family in families:
         for name in FAMILY_TABLES[family]:
             schema = schemas[name]
-            csv = processed_dir / family / f"{name}.csv"
-            rows = sum(1 for _ in csv.open(encoding="utf-8")) - 1 if csv.is_file() else None
+            csv = _csv(files, processed_dir, f"{family}/{name}.csv")
+            rows = sum(1 for _ in csv.open(encoding="utf-8")) - 1 if csv is not None and csv.is_file() else None
             columns = []
             for col_name, column in schema.columns.items():
                 words, constraints = constraints_of(column)
@@ -180,12 +194,16 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def datapackage(tables: list[dict], processed_dir: str | Path, version: str) -> dict:
-    """The descriptor of ``processed_dir/datapackage.json`` (paths relative to it)."""
+def datapackage(tables: list[dict], processed_dir: str | Path, version: str,
+                files: dict[str, Path] | None = None) -> dict:
+    """The descriptor of ``processed_dir/datapackage.json`` (paths relative to it; ``files``: see
+    :func:`csv_files`)."""
     processed_dir = Path(processed_dir)
     resources = []
     for t in tables:
-        path = processed_dir / t["csv"]
+        path = _csv(files, processed_dir, t["csv"])
+        if path is None:
+            raise KeyError(f"{t['csv']}: a processed table of the codebook that is not among the job's inputs")
         fields = []
         for c in t["columns"]:
             field = {"name": c["name"], "type": c["field_type"], "description": c["description"]}
@@ -221,13 +239,18 @@ def datapackage(tables: list[dict], processed_dir: str | Path, version: str) -> 
     }
 
 
-def write_codebook(*, families: list[str], processed_dir: str, version: str, datapackage_out: str,
+def write_codebook(*, families: list[str], csv: list[str], version: str, datapackage_out: str,
                    markdown_out: str, html_out: str, tex_out: str) -> None:
+    """``csv``: the processed tables' CSVs (the rule's inputs; only these are read). The descriptor
+    names them relative to its own folder, ``processed_dir`` (Frictionless Data Package)."""
     from .schemas.vocabulary import annotated_schemas
 
-    tables = codebook(annotated_schemas(), families, processed_dir)
+    processed_dir = Path(datapackage_out).parent.as_posix()
+    files = csv_files(csv, processed_dir)
+    tables = codebook(annotated_schemas(), families, processed_dir, files)
     outputs = {
-        datapackage_out: json.dumps(datapackage(tables, processed_dir, version), indent=2, ensure_ascii=False) + "\n",
+        datapackage_out: json.dumps(datapackage(tables, processed_dir, version, files), indent=2,
+                                    ensure_ascii=False) + "\n",
         markdown_out: markdown(tables, processed_dir),
         html_out: html_fragment(tables),
         tex_out: latex_fragment(tables),

@@ -65,8 +65,10 @@ def _table_source(name: str, results: str, ordinal: list[str], panel: list[str])
     raise KeyError(f"report table {name!r} has no entry in gvc_clusters.exhibits")
 
 
-def numbered_exhibits(table_list: list[str], ordinal: list[str], panel: list[str], *,
+def numbered_exhibits(table_list: list[str], ordinal: list[str], panel: list[str], *, scripts: dict[str, str],
                       processed: str = "data/processed", results: str = "results") -> list[dict]:
+    """``scripts``: rule -> its script, as the workflow's rules declare them (render_tables,
+    render_figures, render_report)."""
     from .render.document import document_plan
     from .vocabulary import DEFAULT
 
@@ -83,15 +85,14 @@ def numbered_exhibits(table_list: list[str], ordinal: list[str], panel: list[str
             title, function, sources = _table_source(name, results, ordinal, panel)
             outputs = ([f"{report}/index.html", f"{report}/paper.tex"] if name == "provenance" else
                        [f"{report}/tables/{name}.{ext}" for ext in ("tex", "html", "csv")])
+            rule = "render_report" if name == "provenance" else "render_tables"
             out.append({"number": f"Table {item.number}", "name": name, "title": title,
-                        "rule": "render_report" if name == "provenance" else "render_tables",
-                        "script": "workflow/scripts/render_report.py" if name == "provenance"
-                        else "workflow/scripts/render_tables.py", "function": function,
+                        "rule": rule, "script": scripts[rule], "function": function,
                         "outputs": outputs, "sources": sources})
         else:
             function = FIGURE_FUNCTIONS.get(name, "figure_coefficients")
             out.append({"number": f"Figure {item.number}", "name": name, "title": figures[name],
-                        "rule": "render_figures", "script": "workflow/scripts/render_figures.py",
+                        "rule": "render_figures", "script": scripts["render_figures"],
                         "function": f"gvc_clusters.render.figures.{function}",
                         "outputs": [f"{report}/figures/{name}.{ext}" for ext in ("svg", "png")],
                         "sources": _figure_sources(name, processed, results, ordinal, panel)})

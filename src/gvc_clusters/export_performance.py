@@ -651,7 +651,7 @@ def decomposition(perf: pd.DataFrame) -> pd.DataFrame:
 def write_classification(inputs, market_share_rules: list[str], output) -> None:
     """Read the processed chapter 9 tables, classify under the configured market-share rules (the
     first is the default) plus Kaplinsky-Readman, and write the four outputs named in
-    ``CLASSIFICATION_FILES`` (workflow/rules/common.smk)."""
+    ``CLASSIFICATION_FILES`` (gvc_clusters.workflow_plan)."""
     from .io import write_csv  # local: keep this module importable without the writers
 
     perf = pd.read_parquet(inputs.performance)

@@ -413,17 +413,30 @@ def check_evidence(problem: Problem) -> pd.DataFrame:
     return pd.DataFrame(recs, columns=EVIDENCE_COLUMNS)
 
 
-def table_evidence(raw_dir, manifest: list[dict], log: pd.DataFrame, tables: list[str],
-                   assumptions: tuple[str, ...] = ASSUMPTIONS) -> pd.DataFrame:
-    """:func:`check_evidence` for each of ``tables`` under each assumption."""
+def raw_table_path(raw, file: str):
+    """Where the manifest's ``file`` is: ``raw`` is the folder of sources.yaml, or a mapping of the
+    manifest's file names to paths (the rule's declared inputs: nothing else is read)."""
+    from collections.abc import Mapping
     from pathlib import Path
 
+    if isinstance(raw, Mapping):
+        if file not in raw:
+            raise KeyError(f"{file}: a printed table with checks in sources.yaml that is not among the inputs "
+                           f"given ({', '.join(sorted(raw)) or 'none'})")
+        return raw[file]
+    return Path(raw) / file
+
+
+def table_evidence(raw_dir, manifest: list[dict], log: pd.DataFrame, tables: list[str],
+                   assumptions: tuple[str, ...] = ASSUMPTIONS) -> pd.DataFrame:
+    """:func:`check_evidence` for each of ``tables`` under each assumption (``raw_dir``: see
+    :func:`raw_table_path`)."""
     from .rawtable import read_raw_table
 
     frames = []
     for entry in manifest:
         if entry["table"] in tables and entry.get("checks"):
-            raw = read_raw_table(Path(raw_dir) / entry["file"])
+            raw = read_raw_table(raw_table_path(raw_dir, entry["file"]))
             for assumption in assumptions:
                 problem = table_problem(entry["table"], raw, entry["checks"], log, assumption,
                                         scale_max=SCORE_TABLES.get(entry["table"]))
@@ -442,10 +455,8 @@ def solve_tables(raw_dir, manifest: list[dict], log: pd.DataFrame, *, max_soluti
 
     Returns the readings (long), the counts per table x assumption, the per-cell evidence, the
     checks each problem left out (dropped or excluded, with why) and, for the score tables, what
-    each printed checksum proves (:func:`check_evidence`).
+    each printed checksum proves (:func:`check_evidence`). ``raw_dir``: see :func:`raw_table_path`.
     """
-    from pathlib import Path
-
     from .rawtable import read_raw_table
 
     readings, counts, cells, notes, evidence = [], [], [], [], []
@@ -453,7 +464,7 @@ def solve_tables(raw_dir, manifest: list[dict], log: pd.DataFrame, *, max_soluti
         if not entry.get("checks") or (tables is not None and entry["table"] not in tables):
             continue
         table = entry["table"]
-        raw = read_raw_table(Path(raw_dir) / entry["file"])
+        raw = read_raw_table(raw_table_path(raw_dir, entry["file"]))
         for assumption in ASSUMPTIONS:
             problem = table_problem(table, raw, entry["checks"], log, assumption, scale_max=SCORE_TABLES.get(table))
             total, solutions = solve_problem(problem, max_solutions=max_solutions, seed=seed)
@@ -472,14 +483,17 @@ def solve_tables(raw_dir, manifest: list[dict], log: pd.DataFrame, *, max_soluti
             pd.concat(evidence, ignore_index=True) if evidence else pd.DataFrame(columns=EVIDENCE_COLUMNS))
 
 
-def write_readings(raw_dir, manifest_path, log_path, output: dict, *, max_solutions: int, seed: int) -> None:
-    """The pipeline's entry point: readings, counts, per-cell values, left-out checks, checksum evidence."""
+def write_readings(printed_tables: dict[str, str], manifest_path, log_path, output: dict, *, max_solutions: int,
+                   seed: int) -> None:
+    """The pipeline's entry point: readings, counts, per-cell values, left-out checks, checksum evidence.
+    ``printed_tables``: the manifest's file name (relative to sources.yaml) -> path, every table with checks."""
     from .decisions import read_decision_log
     from .io import write_csv
     from .sources import load_manifest
 
     readings, counts, cells, notes, evidence = solve_tables(
-        raw_dir, load_manifest(manifest_path), read_decision_log(log_path), max_solutions=max_solutions, seed=seed)
+        printed_tables, load_manifest(manifest_path), read_decision_log(log_path), max_solutions=max_solutions,
+        seed=seed)
     write_csv(readings, output["readings"])
     write_csv(counts, output["counts"])
     write_csv(cells, output["cells"])

@@ -40,6 +40,7 @@ CHECK_COLUMNS = ["table", "row", "row_label", "column", "printed_text", "printed
 EVIDENCE_KINDS = ["transcription", "decoded", "header_shift", "not_checked", "independent", "independent_given_A",
                   "independent_given_B", "circular"]
 UPGRADING_TABLES = UPGRADING_TABLE_SECTORS
+PRINTED_TABLES = ("10-1", "10-2", "10-4", "10-5", "10-6")  # the printed tables the check compares with
 TYPE_COLUMN = {v: k for k, v in PRINTED_UPGRADING_TYPES.items()}
 
 
@@ -286,31 +287,27 @@ def decision_log_summary(log: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([out, pd.DataFrame([total])], ignore_index=True)
 
 
-def write_replication(inputs: dict, checksum_files: list[str], raw_dir, out_dir, template) -> None:
-    """Read the processed cluster data, rebuild the tables, write CSVs and the Markdown summary."""
-    from pathlib import Path
+def write_replication(inputs: dict, checksum_files: list[str], out_dir, template) -> None:
+    """Read the processed cluster data, rebuild the tables, write CSVs and the Markdown summary.
 
-    import jinja2
+    ``inputs``: the rule's named inputs (workflow/rules/replicate.smk): the processed tables, the
+    decision log (``decisions``), the printed tables (``printed_10_1`` ... ``printed_10_6``), the
+    readings solver's checksum evidence and reading counts. Nothing else is read.
+    """
+    from pathlib import Path
 
     from .decisions import read_decision_log
     from .io import read_parquet, write_csv
     from .rawtable import read_raw_table
+    from .templating import render_template
 
-    raw_dir, out_dir = Path(raw_dir), Path(out_dir)
+    out_dir = Path(out_dir)
     frames = {k: read_parquet(v) for k, v in inputs.items() if str(v).endswith(".parquet")}
-    log = read_decision_log(raw_dir / "decision_log.csv")
-    raw_tables = {t: read_raw_table(raw_dir / f"clusters/table_{t.replace('-', '_')}.csv")
-                  for t in ("10-1", "10-2", "10-4", "10-5", "10-6")}
+    log = read_decision_log(inputs["decisions"])
+    raw_tables = {t: read_raw_table(inputs[f"printed_{t.replace('-', '_')}"]) for t in PRINTED_TABLES}
     checksums = pd.concat([pd.read_csv(f) for f in checksum_files], ignore_index=True)
     dataset = frames["dataset"]
-    # what each printed checksum proves (rule solve_readings); without it, computed here
-    if inputs.get("evidence"):
-        evidence = pd.read_csv(inputs["evidence"])
-    else:
-        from .readings_solver import table_evidence
-        from .sources import load_manifest
-
-        evidence = table_evidence(raw_dir, load_manifest(raw_dir / "sources.yaml"), log, list(UPGRADING_TABLES))
+    evidence = pd.read_csv(inputs["evidence"])  # what each printed checksum proves (rule solve_readings)
     for table in UPGRADING_TABLES:
         write_csv(rebuild_upgrading_table(dataset, table), out_dir / f"table_{table.replace('-', '_')}.csv")
     write_csv(rebuild_governance_table(dataset), out_dir / "table_10_2.csv")
@@ -329,15 +326,13 @@ def write_replication(inputs: dict, checksum_files: list[str], raw_dir, out_dir,
     write_csv(summary, out_dir / "replication_summary.csv")
     decisions = decision_log_summary(log)
     write_csv(decisions, out_dir / "decision_log_summary.csv")
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(template).parent), autoescape=False,
-                             keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
-    text = env.get_template(Path(template).name).render(
-        summary=summary.to_dict("records"),
-        exceptions=check[check["status"].isin(["mismatch", "match_truncated", "not_reproducible"])].to_dict("records"),
-        checksum_failures=checksums[checksums["status"] == "mismatch"].to_dict("records"),
-        decisions=decisions.to_dict("records"),
-        counts=check["status"].value_counts().sort_index().to_dict(),
-        evidence_counts=_evidence_counts(check),
-        reading_counts=[] if reading_counts is None else reading_counts.to_dict("records"),
-        checksum_counts=checksums["status"].value_counts().sort_index().to_dict())
+    text = render_template(template, {
+        "summary": summary.to_dict("records"),
+        "exceptions": check[check["status"].isin(["mismatch", "match_truncated", "not_reproducible"])].to_dict("records"),
+        "checksum_failures": checksums[checksums["status"] == "mismatch"].to_dict("records"),
+        "decisions": decisions.to_dict("records"),
+        "counts": check["status"].value_counts().sort_index().to_dict(),
+        "evidence_counts": _evidence_counts(check),
+        "reading_counts": [] if reading_counts is None else reading_counts.to_dict("records"),
+        "checksum_counts": checksums["status"].value_counts().sort_index().to_dict()}, trim=False)
     (out_dir / "replication_check.md").write_text(text, encoding="utf-8")

@@ -135,29 +135,40 @@ def panel_table(spec: str, results: list[ModelResult], preset: str, under: str =
                                 title=title, label=f"tab:panel_{spec}", notes=[descriptive] if descriptive else [])
 
 
-def book_tables(replication_dir: str | Path, classification: str | Path, preset: str) -> dict[str, tab.Table]:
-    replication_dir = Path(replication_dir)
-    check = pd.read_csv(replication_dir / "replication_check.csv", dtype={"row": str})
+def spec_files(names: list[str], estimates: list[str], models: list[str],
+               reading_ranges: list[str] | None = None) -> dict[str, tuple[str, ...]]:
+    """spec -> (estimates.csv, models.json[, reading_ranges.csv]) from a rule's input lists (in the
+    order of ``names``, the spec names of the rule's params)."""
+    columns = [estimates, models] + ([reading_ranges] if reading_ranges is not None else [])
+    if any(len(c) != len(names) for c in columns):
+        raise ValueError(f"spec files: {len(names)} specs but {[len(c) for c in columns]} files per kind")
+    return {name: tuple(c[k] for c in columns) for k, name in enumerate(names)}
+
+
+def book_tables(replication: dict[str, str], classification: str | Path, preset: str) -> dict[str, tab.Table]:
+    """``replication``: file stem -> path of the replication's outputs (replication_check, table_10_2 ...)."""
+    check = pd.read_csv(replication["replication_check"], dtype={"row": str})
     out = {}
     for table_id in ("10-2", "10-4", "10-5", "10-6"):
-        frame = pd.read_csv(replication_dir / f"table_{table_id.replace('-', '_')}.csv")
-        out[f"table_{table_id.replace('-', '_')}"] = tab.chapter10_table(frame, table_id, check=check, preset=preset)
+        name = f"table_{table_id.replace('-', '_')}"
+        out[name] = tab.chapter10_table(pd.read_csv(replication[name]), table_id, check=check, preset=preset)
     out["replication_check"] = tab.replication_check_table(check, preset=preset)
     out["classification"] = tab.classification_table(pd.read_csv(classification), preset=preset)
     return out
 
 
-def write_tables(*, ordinal: dict[str, tuple[str, str]], panel: dict[str, tuple[str, str]], replication_dir: str,
-                 classification: str, preset: str, out_dir: str, template_dir: str, under: str = "se",
-                 labels: dict | None = None) -> None:
-    """``ordinal``/``panel``: spec -> (estimates.csv, models.json); ``under``: what prints under each
-    coefficient (se | ci | p); ``labels``: config ``labels:`` (overrides of the vocabulary)."""
+def write_tables(*, ordinal: dict[str, tuple[str, str]], panel: dict[str, tuple[str, str]],
+                 replication: dict[str, str], classification: str, preset: str, out_dir: str,
+                 template_dir: str, under: str = "se", labels: dict | None = None) -> None:
+    """``ordinal``/``panel``: spec -> (estimates.csv, models.json); ``replication``: see
+    :func:`book_tables`; ``template_dir``: the folder of the table templates; ``under``: what prints
+    under each coefficient (se | ci | p); ``labels``: config ``labels:`` (overrides of the vocabulary)."""
     vocabulary = DEFAULT_VOCABULARY.with_overrides(labels)
-    tables = book_tables(replication_dir, classification, preset)
+    tables = book_tables(replication, classification, preset)
     for spec, files in ordinal.items():
-        tables.update(ordinal_tables(spec, load_spec_results(*files), preset, under, vocabulary))
+        tables.update(ordinal_tables(spec, load_spec_results(*files[:2]), preset, under, vocabulary))
     for spec, files in panel.items():
-        tables[f"panel_{spec}"] = panel_table(spec, load_spec_results(*files), preset, under, vocabulary)
+        tables[f"panel_{spec}"] = panel_table(spec, load_spec_results(*files[:2]), preset, under, vocabulary)
     for name, table in tables.items():
         tab.write_table(table, Path(out_dir) / name, template_dir=Path(template_dir))
 
@@ -166,16 +177,17 @@ def write_tables(*, ordinal: dict[str, tuple[str, str]], panel: dict[str, tuple[
 # Figures
 # ----------------------------------------------------------------------------------------------
 
-def write_figures(*, processed_dir: str, classification: str, ordinal: dict, panel: dict,
+def write_figures(*, tables: dict[str, str], classification: str, ordinal: dict, panel: dict,
                   readings: list[str], out_dir: str, figures: dict[str, str] | None = None,
                   labels: dict | None = None) -> None:
     """Every figure named in ``figures`` (default: the fixed ones plus one coefficient figure per
-    claim spec, gvc_clusters.layout.figure_names)."""
+    claim spec, gvc_clusters.layout.figure_names). ``tables``: the processed tables the figures draw,
+    by name (model_dataset, export_performance, salmon_production, dairy_milk,
+    mexico_furniture_exports, puebla_furniture_exports: gvc_clusters.workflow_plan.FIGURE_TABLES)."""
     from .layout import figure_names
     vocabulary = DEFAULT_VOCABULARY.with_overrides(labels)
     figures = figures or figure_names(list(ordinal), list(panel))
-    processed = Path(processed_dir)
-    dataset = read_parquet(processed / "clusters/model_dataset.parquet")
+    dataset = read_parquet(tables["model_dataset"])
     classified = pd.read_csv(classification)
     default_rule = classified["rule_variant"].iloc[0]
     reading_frame = pd.concat([pd.read_csv(p) for p in readings], ignore_index=True) if readings else pd.DataFrame()
@@ -184,12 +196,11 @@ def write_figures(*, processed_dir: str, classification: str, ordinal: dict, pan
         "governance_by_sector": lambda: fig.figure_governance(dataset),
         "export_quadrants": lambda: fig.figure_export_quadrants(
             classified[classified["rule_variant"] == default_rule],
-            read_parquet(processed / "trade/export_performance.parquet")),
-        "salmon": lambda: fig.figure_salmon(read_parquet(processed / "salmon/salmon_production.parquet")),
-        "dairy": lambda: fig.figure_dairy(read_parquet(processed / "dairy/dairy_milk.parquet")),
-        "furniture": lambda: fig.figure_furniture(
-            read_parquet(processed / "furniture/mexico_furniture_exports.parquet"),
-            read_parquet(processed / "furniture/puebla_furniture_exports.parquet")),
+            read_parquet(tables["export_performance"])),
+        "salmon": lambda: fig.figure_salmon(read_parquet(tables["salmon_production"])),
+        "dairy": lambda: fig.figure_dairy(read_parquet(tables["dairy_milk"])),
+        "furniture": lambda: fig.figure_furniture(read_parquet(tables["mexico_furniture_exports"]),
+                                                  read_parquet(tables["puebla_furniture_exports"])),
         "reading_ranges": lambda: fig.figure_reading_ranges(_key_readings(reading_frame, vocabulary),
                                                             term_labels=vocabulary.term_labels()),
     }
@@ -203,7 +214,7 @@ def write_figures(*, processed_dir: str, classification: str, ordinal: dict, pan
 
 def _ordinal_figure(files, vocabulary: Vocabulary):
     """One ordinal spec: AMEs on the top category of each outcome (main link), outcomes as series."""
-    results = doc.main_results(load_spec_results(*files))
+    results = doc.main_results(load_spec_results(*files[:2]))
     top = []
     for r in _top_category_ames(results):  # the top category differs by outcome: one row per regressor
         estimates = r.estimates.copy()
@@ -219,7 +230,7 @@ def _ordinal_figure(files, vocabulary: Vocabulary):
 
 def _panel_figure(files, vocabulary: Vocabulary):
     """One panel spec: every estimator's coefficients on the claim's terms, estimators as series."""
-    results = load_spec_results(*files)
+    results = load_spec_results(*files[:2])
     terms = [t for r in results for t in doc.key_terms(r)]
     return fig.figure_coefficients(results, terms=list(dict.fromkeys(terms)),
                                    term_labels=vocabulary.term_labels(terms),
@@ -301,24 +312,23 @@ def report_numbers(*, replication_summary: str, agreement_summary: str, ordinal:
         numbers["raw tables"] = str(raw_tables)
     draws = None
     for files in {**ordinal, **panel}.values():
-        results = load_spec_results(*files)
+        results = load_spec_results(*files[:2])
         for r in results:
             numbers[f"{r.model_id} N"] = str(r.n_obs)
             for est in r.estimates[r.estimates["role"] == "coef"].itertuples():
                 if est.term != "const":
                     numbers[f"{r.model_id} {est.term}"] = tab.format_number(est.estimate)
                     numbers[f"{r.model_id} {est.term} se"] = tab.format_number(est.std_error)
-        numbers.update(doc.claim_numbers(results, _reading_ranges(files[0]), tab.format_number))
+        numbers.update(doc.claim_numbers(results, _reading_ranges(files), tab.format_number))
         draws = draws or doc.permutation_draws(results)
     if draws:
         numbers["permutation draws"] = f"{draws:,}"
     return dict(sorted(numbers.items()))
 
 
-def _reading_ranges(estimates: str | Path) -> pd.DataFrame | None:
-    """The model's reading_ranges.csv (written beside its estimates), if any."""
-    path = Path(estimates).parent / "reading_ranges.csv"
-    return pd.read_csv(path) if path.is_file() else None
+def _reading_ranges(files: tuple) -> pd.DataFrame | None:
+    """The spec's reading_ranges.csv, the third of its files when the rule gives it."""
+    return pd.read_csv(files[2]) if len(files) > 2 else None
 
 
 def claim_specs(*, ordinal: dict, panel: dict, plan: list, vocabulary: Vocabulary) -> list[dict]:
@@ -328,12 +338,12 @@ def claim_specs(*, ordinal: dict, panel: dict, plan: list, vocabulary: Vocabular
     for spec, files in {**ordinal, **panel}.items():
         if spec not in blocks:
             continue
-        results = load_spec_results(*files)
+        results = load_spec_results(*files[:2])
         kind = "ordinal" if spec in ordinal else "panel"
         out.append({"name": spec, "tables": [i.name for i in blocks[spec].items if i.kind == "table"],
                     "figures": [i.name for i in blocks[spec].items if i.kind == "figure"],
                     "ame": f"{kind}_{spec}_ame" if f"{kind}_{spec}_ame" in plan_items(plan) else "",
-                    "facts": doc.claim_facts(results, _reading_ranges(files[0])),
+                    "facts": doc.claim_facts(results, _reading_ranges(files)),
                     "caveats": claim_caveats(doc.main_results(results), vocabulary)})
     return out
 
@@ -443,22 +453,28 @@ def provenance_table(provenance: list[dict]) -> tab.Table:
     return table
 
 
-def write_report(*, tables_dir: str, figures_dir: str, table_list: list[str], numbers: dict[str, str],
-                 notes: dict[str, dict], template_dir: str, out_html: str, out_tex: str,
+def write_report(*, tables: dict[str, str], figures_svg: dict[str, str], numbers: dict[str, str],
+                 notes: dict[str, dict], templates: dict[str, str], out_html: str, out_tex: str,
                  out_numbers: str, provenance: list[dict], ordinal: dict | None = None, panel: dict | None = None,
                  labels: dict | None = None, config: dict | None = None, codebook: str = "",
                  figures: dict[str, str] | None = None, changes: dict | None = None,
                  cases: str | Path | None = None) -> None:
-    tables_dir, figures_dir, template_dir = Path(tables_dir), Path(figures_dir), Path(template_dir)
+    """``tables``: table name -> its HTML file (in the report's order); ``figures_svg``: figure name ->
+    its SVG file; ``templates``: report, paper, numbers, prose, table_html, table_tex -> template file
+    (every path a rule input: nothing else is read). The paper's \\input of a table's .tex and its
+    figures' PNGs are named beside them (build_paper reads those)."""
     ordinal, panel = ordinal or {}, panel or {}
     from .layout import figure_names
     figures = figures or figure_names(list(ordinal), list(panel))
+    table_list = list(tables)
+    tables_dir = Path(next(iter(tables.values()))).parent
+    figures_dir = Path(next(iter(figures_svg.values()))).parent
     vocabulary = DEFAULT_VOCABULARY.with_overrides(labels)
-    html_tables = {name: (tables_dir / f"{name}.html").read_text(encoding="utf-8") for name in table_list}
+    html_tables = {name: Path(tables[name]).read_text(encoding="utf-8") for name in table_list}
     tex_tables = {name: f"\\input{{{_relative(tables_dir, Path(out_tex).parent)}/{name}.tex}}" for name in table_list}
     provenance_tab = provenance_table(provenance)
-    html_tables["provenance"] = tab.to_html(provenance_tab)
-    tex_tables["provenance"] = tab.to_latex(provenance_tab)
+    html_tables["provenance"] = tab.to_html(provenance_tab, Path(templates["table_html"]).parent)
+    tex_tables["provenance"] = tab.to_latex(provenance_tab, Path(templates["table_tex"]).parent)
     captions = {name: _caption_of(html_tables[name]) for name in table_list}
     captions["provenance"] = provenance_tab.title
     labels_of = {name: _label_of(html_tables[name]) for name in table_list}
@@ -470,10 +486,10 @@ def write_report(*, tables_dir: str, figures_dir: str, table_list: list[str], nu
     claims = claim_specs(ordinal=ordinal, panel=panel, plan=plan, vocabulary=vocabulary)
     prose_context = {"sections": plan, "claim_specs": claims, "labels": vocabulary, "items": items}
     macros = {latex_macro_name(k): tab.latex_escape(v) for k, v in numbers.items()}
-    prose_tex = doc.render_prose(template_dir / "prose.j2", doc.Target("latex", numbers, items, tab.latex_escape),
+    prose_tex = doc.render_prose(Path(templates["prose"]), doc.Target("latex", numbers, items, tab.latex_escape),
                                  prose_context)
-    prose_html = doc.render_prose(template_dir / "prose.j2", doc.Target("html", numbers, items), prose_context)
-    svg = {name: _inline_svg((figures_dir / f"{name}.svg").read_text(encoding="utf-8")) for name in figures}
+    prose_html = doc.render_prose(Path(templates["prose"]), doc.Target("html", numbers, items), prose_context)
+    svg = {name: _inline_svg(Path(figures_svg[name]).read_text(encoding="utf-8")) for name in figures}
     html_numbered = {name: _number_html_table(html_tables[name], items[name]) for name in html_tables if name in items}
     footer = {"digest": config_digest(config or {}), "versions": package_versions()}
     context = {"tables": html_numbered, "figures": svg, "captions": figures, "numbers": numbers,
@@ -482,16 +498,16 @@ def write_report(*, tables_dir: str, figures_dir: str, table_list: list[str], nu
                "codebook": Path(codebook).read_text(encoding="utf-8") if codebook else None,
                "cases_section": Path(cases).read_text(encoding="utf-8") if cases else None, "changes": changes_view(changes, vocabulary)}
     Path(out_html).parent.mkdir(parents=True, exist_ok=True)
-    Path(out_html).write_text(render_template(template_dir / "report.html.j2", context, autoescape=True),
+    Path(out_html).write_text(render_template(templates["report"], context, autoescape=True),
                               encoding="utf-8")
-    Path(out_numbers).write_text(render_template(template_dir / "numbers.tex.j2", {"macros": macros}, latex=True),
+    Path(out_numbers).write_text(render_template(templates["numbers"], {"macros": macros}, latex=True),
                                  encoding="utf-8")
     tex_context = {"tables": tex_tables, "sections": plan, "prose": prose_tex, "macros": macros,
                    "figures_rel": _relative(figures_dir, Path(out_tex).parent),
                    "escape": tab.latex_escape, "footer": footer,
                    "codebook_rel": _relative(Path(codebook).with_suffix(".tex"), Path(out_tex).parent) if codebook else None,
                    "cases_rel": _relative(Path(cases).with_suffix(".tex"), Path(out_tex).parent) if cases else None}
-    Path(out_tex).write_text(render_template(template_dir / "paper.tex.j2", tex_context, latex=True),
+    Path(out_tex).write_text(render_template(templates["paper"], tex_context, latex=True),
                              encoding="utf-8")
 
 

@@ -1,14 +1,14 @@
 # Cases beyond the book (data/cases/, protocol in data/cases/README.md): the coded cases, the
 # agreement of their two independent codings, the models with and without the cases chosen in
 # config `cases:`, and the report fragment. Nothing runs while `cases:` is empty (the default);
-# the paths and cases_outputs() are in common.smk.
+# the paths and cases_outputs() are in gvc_clusters.workflow_plan.
 
 
 rule cases_coding:
     input:
-        cases=CASE_FILES,
-        coder_a=coding_files("a"),
-        coder_b=coding_files("b"),
+        cases=plan.case_files(),
+        coder_a=plan.coding_files("a"),
+        coder_b=plan.coding_files("b"),
         log=f"{CASES_DIR}/reconciliation_log.csv",
         seed_lines=f"{CASES_DIR}/seed_lines.csv",
     output:
@@ -31,7 +31,7 @@ rule cases_models:
     input:
         dataset=f"{PROCESSED}/clusters/model_dataset.parquet",
         cluster_key=f"{RAW}/clusters/cluster_key.csv",
-        cases=CASE_FILES,
+        cases=plan.case_files(),
     output:
         with_without=f"{CASES_RESULTS}/with_without.csv",
         samples=f"{CASES_RESULTS}/samples.csv",
@@ -44,9 +44,9 @@ rule cases_models:
         "../envs/pipeline.yaml"
     params:
         code=CODE,
-        selected=SELECTED_CASES,
+        selected=config["cases"],
         specs=lambda wc: {
-            n: config["ordinal"]["specs"][n] for n in book_ordinal_specs()
+            n: config["ordinal"]["specs"][n] for n in plan.book_ordinal_specs()
         },
         halves=config["ordinal"]["halves"],
         seed=config["seed"],
@@ -61,11 +61,9 @@ rule cases_section:
         with_without=rules.cases_models.output.with_without,
         samples=rules.cases_models.output.samples,
         exclusions=rules.cases_models.output.exclusions,
-        cases=CASE_FILES,
-        templates=[
-            "workflow/templates/cases/cases_section.html.j2",
-            "workflow/templates/cases/cases_section.tex.j2",
-        ],
+        cases=plan.case_files(),
+        html_template="workflow/templates/cases/cases_section.html.j2",
+        tex_template="workflow/templates/cases/cases_section.tex.j2",
     output:
         html=f"{CASES_RESULTS}/cases_section.html",
         tex=f"{CASES_RESULTS}/cases_section.tex",
@@ -77,7 +75,6 @@ rule cases_section:
         "../envs/pipeline.yaml"
     params:
         code=CODE,
-        selected=SELECTED_CASES,
-        template_dir=lambda wc, input: os.path.dirname(input.templates[0]),
+        selected=config["cases"],
     script:
         "../scripts/cases_section.py"

@@ -7,7 +7,7 @@ rule classify_exports:
         conditions=f"{PROCESSED}/trade/product_upgrading_conditions.parquet",
         verdicts=f"{PROCESSED}/trade/chapter9_verdicts.parquet",
     output:
-        **classification_files(),
+        **plan.classification_files(),
     log:
         "logs/classify_exports.log",
     benchmark:

@@ -4,7 +4,7 @@
 
 rule codebook:
     input:
-        csv=[path for path in processed_outputs() if path.endswith(".csv")],
+        csv=[path for path in plan.processed_outputs() if path.endswith(".csv")],
     output:
         datapackage=f"{PROCESSED}/datapackage.json",
         markdown=f"{RESULTS}/codebook.md",
@@ -19,8 +19,6 @@ rule codebook:
     params:
         code=CODE,
         families=FAMILIES,
-        # the folder of the descriptor: data/processed
-        processed_dir=lambda wc, output: os.path.dirname(output.datapackage),
         version=PACKAGE_VERSION,
     script:
         "../scripts/codebook.py"

@@ -4,8 +4,8 @@
 
 rule results_manifest:
     input:
-        final_outputs(),
-        readme_outputs(),
+        plan.final_outputs(),
+        plan.readme_outputs(),
     output:
         f"{RESULTS}/MANIFEST.sha256",
     log:

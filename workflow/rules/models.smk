@@ -13,7 +13,7 @@ rule fit_ordinal:
     input:
         unpack(ordinal_inputs),
     output:
-        **staged_model_files("ordinal"),
+        **plan.staged_model_files("ordinal"),
     log:
         "logs/models/ordinal/{spec}.log",
     benchmark:
@@ -33,7 +33,7 @@ rule fit_panel:
     input:
         unpack(panel_inputs),
     output:
-        **staged_model_files("panel"),
+        **plan.staged_model_files("panel"),
     log:
         "logs/models/panel/{spec}.log",
     benchmark:
@@ -43,7 +43,7 @@ rule fit_panel:
     params:
         code=CODE,
         spec=lambda wc: config["panel"]["specs"][wc.spec],
-        max_readings=config["ordinal"]["max_readings"],
+        max_readings=config["panel"]["max_readings"],
         seed=config["seed"],
     script:
         "../scripts/fit_panel.py"
@@ -55,9 +55,9 @@ for _kind in ("ordinal", "panel"):
         name:
             f"publish_{_kind}"
         input:
-            list(staged_model_files(_kind).values()),
+            list(plan.staged_model_files(_kind).values()),
         output:
-            list(model_files(_kind).values()),
+            list(plan.model_files(_kind).values()),
         log:
             f"logs/publish/models/{_kind}/{{spec}}.log",
         benchmark:
@@ -93,7 +93,7 @@ rule reading_analysis:
         },
         panel_specs=config["panel"]["specs"],
         halves=config["ordinal"]["halves"],
-        cap=config.get("readings_solver", {}).get("max_fitted", 100),
+        cap=config["readings_solver"]["max_fitted"],
         seed=config["seed"],
     script:
         "../scripts/reading_analysis.py"

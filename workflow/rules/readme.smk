@@ -6,10 +6,9 @@ rule replication_readme:
     input:
         manifest=f"{RAW}/sources.yaml",
         decisions=f"{RAW}/decision_log.csv",
-        outputs=final_outputs(),
         lock="requirements.lock",
         configfiles=CONFIG_FILES,
-        user_inputs=user_input_files(),
+        user_inputs=plan.user_tables(),  # hashed in the README's list of inputs
         template="workflow/templates/replication_readme.md.j2",
     output:
         f"{RESULTS}/README.md",
@@ -21,8 +20,9 @@ rule replication_readme:
         "../envs/pipeline.yaml"
     params:
         code=CODE,
-        catalog=output_catalog(),
-        exhibits=exhibit_list(),
+        # every output with the rule that builds it and that rule's script (as the rule declares it)
+        catalog=lambda wc: plan.output_catalog(rule_scripts()),
+        exhibits=lambda wc: plan.exhibit_list(rule_scripts()),
         version=PACKAGE_VERSION,
     script:
         "../scripts/replication_readme.py"

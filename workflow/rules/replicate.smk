@@ -3,17 +3,17 @@
 
 rule replicate_chapter10:
     input:
+        **plan.printed_tables(),  # the printed tables by name: printed_10_1 ... printed_10_6
         dataset=f"{PROCESSED}/clusters/model_dataset.parquet",
         upgrading=f"{PROCESSED}/clusters/upgrading.parquet",
         governance=f"{PROCESSED}/clusters/governance.parquet",
         sector_ce_index=f"{PROCESSED}/clusters/sector_ce_index.parquet",
         printed_aggregates=f"{PROCESSED}/clusters/printed_aggregates.parquet",
         printed_row_sums=f"{PROCESSED}/clusters/printed_row_sums.parquet",
-        checksums=expand(
-            f"{RESULTS}/validation/{{family}}_checksums.csv", family=FAMILIES
-        ),
+        checksums=[
+            f"{RESULTS}/validation/{family}_checksums.csv" for family in FAMILIES
+        ],
         decisions=f"{RAW}/decision_log.csv",
-        printed_tables=expand(f"{RAW}/clusters/table_10_{{n}}.csv", n=[1, 2, 4, 5, 6]),
         evidence=READINGS_OUTPUTS["evidence"],
         reading_counts=READINGS_OUTPUTS["counts"],
         template="workflow/templates/replication_check.md.j2",
@@ -27,7 +27,6 @@ rule replicate_chapter10:
         "../envs/pipeline.yaml"
     params:
         code=CODE,
-        raw_dir=lambda wc, input: os.path.dirname(input.decisions),
         out_dir=lambda wc, output: os.path.dirname(output[0]),
     script:
         "../scripts/replicate_chapter10.py"
@@ -50,8 +49,7 @@ rule solve_readings:
         "../envs/pipeline.yaml"
     params:
         code=CODE,
-        raw_dir=lambda wc, input: os.path.dirname(input.manifest),
-        max_solutions=config.get("readings_solver", {}).get("max_solutions", 1000),
+        max_solutions=config["readings_solver"]["max_solutions"],
         seed=config["seed"],
     script:
         "../scripts/solve_readings.py"

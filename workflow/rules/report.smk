@@ -1,20 +1,24 @@
 # The report: tables (LaTeX/HTML/CSV), figures (SVG/PNG), the HTML page and the LaTeX paper.
+# Each rule's input: is what its script reads, by name (nothing is found through a folder).
+REPLICATED_TABLES = ("table_10_2", "table_10_4", "table_10_5", "table_10_6")
+TABLE_TEMPLATES = [
+    "workflow/templates/tables/table.tex.j2",
+    "workflow/templates/tables/table.html.j2",
+]
 
 
 rule render_tables:
     input:
-        replication=replication_outputs(),
-        classification=classification_files()["classified"],
-        ordinal_estimates=model_files_of(
-            "ordinal", ordinal_specs(), "estimates"
-        ).values(),
-        ordinal_models=model_files_of("ordinal", ordinal_specs(), "models").values(),
-        panel_estimates=model_files_of("panel", panel_specs(), "estimates").values(),
-        panel_models=model_files_of("panel", panel_specs(), "models").values(),
-        templates=[
-            "workflow/templates/tables/table.tex.j2",
-            "workflow/templates/tables/table.html.j2",
+        replication=[
+            f"{RESULTS}/replication/{name}.csv"
+            for name in ("replication_check", *REPLICATED_TABLES)
         ],
+        classification=plan.classification_files()["classified"],
+        ordinal_estimates=plan.spec_files("ordinal", "estimates").values(),
+        ordinal_models=plan.spec_files("ordinal", "models").values(),
+        panel_estimates=plan.spec_files("panel", "estimates").values(),
+        panel_models=plan.spec_files("panel", "models").values(),
+        templates=TABLE_TEMPLATES,
     output:
         html=[
             report(
@@ -23,9 +27,9 @@ rule render_tables:
                 category=table_chapter(name),
                 labels={"table": name.replace("_", " ")},
             )
-            for name in report_tables()
+            for name in plan.report_tables()
         ],
-        other=[p for p in report_table_files() if not p.endswith(".html")],
+        other=plan.report_table_files(("tex", "csv")),
     log:
         "logs/report/render_tables.log",
     benchmark:
@@ -34,11 +38,12 @@ rule render_tables:
         "../envs/pipeline.yaml"
     params:
         code=CODE,
-        ordinal=lambda wc: ordinal_spec_files(),
-        panel=lambda wc: panel_spec_files(),
+        # spec names only (their files are the inputs above, in this order)
+        ordinal_specs=plan.ordinal_specs(),
+        panel_specs=plan.panel_specs(),
         preset=config["tables"]["style"],
-        under=config["tables"].get("under", "se"),
-        labels=config.get("labels", {}),
+        under=config["tables"]["under"],
+        labels=config["labels"],
         out_dir=lambda wc, output: os.path.dirname(output.html[0]),
     script:
         "../scripts/render_tables.py"
@@ -46,20 +51,27 @@ rule render_tables:
 
 rule render_figures:
     input:
-        processed=processed_outputs(),
-        classification=classification_files()["classified"],
-        models=model_outputs(),
+        **plan.figure_tables(),
+        classification=plan.classification_files()["classified"],
+        ordinal_estimates=plan.spec_files("ordinal", "estimates").values(),
+        ordinal_models=plan.spec_files("ordinal", "models").values(),
+        panel_estimates=plan.spec_files("panel", "estimates").values(),
+        panel_models=plan.spec_files("panel", "models").values(),
+        readings=[
+            *plan.spec_files("ordinal", "readings").values(),
+            *plan.spec_files("panel", "readings").values(),
+        ],
     output:
         svg=[
             report(
                 path,
                 caption="../report/figure.rst",
                 category=figure_chapter(Path(path).stem),
-                labels={"figure": report_figures()[Path(path).stem]},
+                labels={"figure": plan.report_figures()[Path(path).stem]},
             )
-            for path in report_figure_files("svg")
+            for path in plan.report_figure_files("svg")
         ],
-        png=report_figure_files("png"),
+        png=plan.report_figure_files("png"),
     log:
         "logs/report/render_figures.log",
     benchmark:
@@ -68,17 +80,10 @@ rule render_figures:
         "../envs/pipeline.yaml"
     params:
         code=CODE,
-        processed_dir=lambda wc, input: os.path.dirname(
-            os.path.dirname(input.processed[0])
-        ),
-        ordinal=lambda wc: ordinal_spec_files(),
-        panel=lambda wc: panel_spec_files(),
-        readings=lambda wc: [
-            *model_files_of("ordinal", ordinal_specs(), "readings").values(),
-            *model_files_of("panel", panel_specs(), "readings").values(),
-        ],
-        figures=report_figures(),
-        labels=config.get("labels", {}),
+        ordinal_specs=plan.ordinal_specs(),
+        panel_specs=plan.panel_specs(),
+        figures=plan.report_figures(),
+        labels=config["labels"],
         out_dir=lambda wc, output: os.path.dirname(output.svg[0]),
     script:
         "../scripts/render_figures.py"
@@ -86,23 +91,30 @@ rule render_figures:
 
 rule render_report:
     input:
-        tables=report_table_files(),
-        figures=report_figure_files("svg") + report_figure_files("png"),
+        tables=plan.report_table_files(("html",)),
+        figures=plan.report_figure_files("svg"),
         dataset=f"{PROCESSED}/clusters/model_dataset.parquet",
         replication_summary=f"{RESULTS}/replication/replication_summary.csv",
         decision_summary=f"{RESULTS}/replication/decision_log_summary.csv",
-        agreement_summary=classification_files()["agreement_summary"],
-        models=model_outputs(),
+        agreement_summary=plan.classification_files()["agreement_summary"],
+        ordinal_estimates=plan.spec_files("ordinal", "estimates").values(),
+        ordinal_models=plan.spec_files("ordinal", "models").values(),
+        ordinal_ranges=plan.spec_files("ordinal", "reading_ranges").values(),
+        panel_estimates=plan.spec_files("panel", "estimates").values(),
+        panel_models=plan.spec_files("panel", "models").values(),
+        panel_ranges=plan.spec_files("panel", "reading_ranges").values(),
         manifest=f"{RAW}/sources.yaml",
-        codebook_html=f"{REPORT}/codebook.html",
-        codebook_tex=f"{REPORT}/codebook.tex",
-        cases=cases_section_files(),  # empty unless config `cases:` names some
-        templates=[
-            "workflow/templates/report.html.j2",
-            "workflow/templates/paper.tex.j2",
-            "workflow/templates/numbers.tex.j2",
-            "workflow/templates/prose.j2",
-        ],
+        # what "what changed" fingerprints: every file under raw_dir
+        raw=plan.raw_inputs(),
+        codebook=f"{REPORT}/codebook.html",
+        # the HTML fragment; paper.tex names the .tex beside it (build_paper reads it)
+        cases=plan.cases_section_files()[:1],  # empty unless config `cases:` names some
+        template_report="workflow/templates/report.html.j2",
+        template_paper="workflow/templates/paper.tex.j2",
+        template_numbers="workflow/templates/numbers.tex.j2",
+        template_prose="workflow/templates/prose.j2",
+        template_table_html=TABLE_TEMPLATES[1],
+        template_table_tex=TABLE_TEMPLATES[0],
     output:
         html=report(
             f"{REPORT}/index.html",
@@ -119,14 +131,14 @@ rule render_report:
         "../envs/pipeline.yaml"
     params:
         code=CODE,
-        ordinal=lambda wc: ordinal_spec_files(),
-        panel=lambda wc: panel_spec_files(),
-        table_list=report_tables(),
-        figures=report_figures(),
+        ordinal_specs=plan.ordinal_specs(),
+        panel_specs=plan.panel_specs(),
+        table_list=plan.report_tables(),
+        figures=plan.report_figures(),
+        # Not an input: the previous build's snapshot is state from the last run (rule
+        # snapshot_estimates writes it after this rule), read when it exists.
         previous=f"{RESULTS}/last_build",
-        raw_dir=lambda wc, input: os.path.dirname(input.manifest),
-        labels=config.get("labels", {}),
-        template_dir=lambda wc, input: os.path.dirname(input.templates[0]),
+        labels=config["labels"],
     script:
         "../scripts/render_report.py"
 
@@ -135,10 +147,10 @@ rule build_paper:
     input:
         tex=f"{REPORT}/paper.tex",
         numbers=f"{REPORT}/numbers.tex",
-        tables=[p for p in report_table_files() if p.endswith(".tex")],
-        figures=report_figure_files("png"),
+        tables=plan.report_table_files(("tex",)),
+        figures=plan.report_figure_files("png"),
         codebook=f"{REPORT}/codebook.tex",
-        cases=cases_section_files(),  # empty unless config `cases:` names some
+        cases=plan.cases_section_files(),  # empty unless config `cases:` names some
     output:
         pdf=report(
             f"{REPORT}/paper.pdf",
@@ -163,13 +175,15 @@ rule build_paper:
 rule snapshot_estimates:
     input:
         estimates=[
-            *model_files_of("ordinal", ordinal_specs(), "estimates").values(),
-            *model_files_of("panel", panel_specs(), "estimates").values(),
+            *plan.spec_files("ordinal", "estimates").values(),
+            *plan.spec_files("panel", "estimates").values(),
         ],
+        raw=plan.raw_inputs(),
+        manifest=f"{RAW}/sources.yaml",
+        # not read: orders this rule after the report, which compares with the previous snapshot
         report=f"{REPORT}/index.html",
     output:
-        estimates=f"{RESULTS}/last_build/estimates.csv",
-        inputs=f"{RESULTS}/last_build/inputs.csv",
+        **plan.snapshot_files(),
     log:
         "logs/report/snapshot_estimates.log",
     benchmark:
@@ -178,6 +192,5 @@ rule snapshot_estimates:
         "../envs/pipeline.yaml"
     params:
         code=CODE,
-        raw_dir=RAW,
     script:
         "../scripts/snapshot_estimates.py"

@@ -5,9 +5,9 @@ rule classify_trade_flows:
     input:
         trade_flows_inputs,
     output:
-        classified=trade_flows_files()["classified"],
-        summary=trade_flows_files()["summary"],
-        facts=trade_flows_files()["facts"],
+        classified=plan.trade_flows_files()["classified"],
+        summary=plan.trade_flows_files()["summary"],
+        facts=plan.trade_flows_files()["facts"],
         svg=[
             report(
                 path,
@@ -15,19 +15,19 @@ rule classify_trade_flows:
                 category="Chapter 9 on your trade flows",
                 labels={"group": Path(path).stem.removeprefix("group_")},
             )
-            for path in trade_flows_figures()
+            for path in plan.trade_flows_figures()
             if path.endswith(".svg")
         ],
-        png=[path for path in trade_flows_figures() if path.endswith(".png")],
+        png=[path for path in plan.trade_flows_figures() if path.endswith(".png")],
     log:
         "logs/trade_flows/classify_trade_flows.log",
     benchmark:
         "benchmarks/trade_flows/classify_trade_flows.tsv"
     conda:
         "../envs/pipeline.yaml"
-    threads: TRADE_FLOWS.get("threads", 2)
+    threads: TRADE_FLOWS["threads"]
     resources:
-        mem_mb=TRADE_FLOWS.get("memory_limit_mb", 3000) + 1000,
+        mem_mb=TRADE_FLOWS["memory_limit_mb"] + 1000,
     params:
         code=CODE,
         figures=lambda w, output: str(Path(output.summary).parent / "figures"),

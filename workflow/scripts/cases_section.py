@@ -21,8 +21,8 @@ def main():
                               agreement=frames["agreement"], reconciliation=frames["reconciliation"],
                               comparison=frames["with_without"], samples=frames["samples"],
                               exclusions=frames["exclusions"])
-    write_section(context, template_dir=snakemake.params.template_dir, out_html=snakemake.output.html,
-                  out_tex=snakemake.output.tex)
+    write_section(context, html_template=i.html_template, tex_template=i.tex_template,
+                  out_html=snakemake.output.html, out_tex=snakemake.output.tex)
 
 
 run_job(snakemake, main)

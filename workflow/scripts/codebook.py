@@ -8,7 +8,7 @@ from gvc_clusters.jobs import run_job
 
 
 def main():
-    write_codebook(families=list(snakemake.params.families), processed_dir=snakemake.params.processed_dir,
+    write_codebook(families=list(snakemake.params.families), csv=list(snakemake.input.csv),
                    version=snakemake.params.version, datapackage_out=snakemake.output.datapackage,
                    markdown_out=snakemake.output.markdown, html_out=snakemake.output.html,
                    tex_out=snakemake.output.tex)

@@ -8,8 +8,7 @@ from gvc_clusters.replicate import write_replication
 
 
 def main():
-    write_replication(dict(snakemake.input.items()), snakemake.input.checksums,
-                      snakemake.params.raw_dir, snakemake.params.out_dir,
+    write_replication(dict(snakemake.input.items()), snakemake.input.checksums, snakemake.params.out_dir,
                       snakemake.input.template)
 
 

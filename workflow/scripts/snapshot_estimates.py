@@ -8,8 +8,8 @@ from gvc_clusters.jobs import run_job
 
 
 def main():
-    write_snapshot(read_estimates(snakemake.input.estimates),
-                   input_fingerprints(snakemake.params.raw_dir, snakemake.config),
+    i = snakemake.input
+    write_snapshot(read_estimates(i.estimates), input_fingerprints(i.raw, Path(i.manifest).parent.parent, snakemake.config),
                    Path(snakemake.output.estimates).parent)
 
 

@@ -1,4 +1,5 @@
 """Enumerate every reading of the garbled cells that the printed checksums allow (under A and B)."""
+import os
 import sys
 from pathlib import Path
 
@@ -8,9 +9,11 @@ from gvc_clusters.readings_solver import write_readings
 
 
 def main():
-    write_readings(snakemake.params.raw_dir, snakemake.input.manifest, snakemake.input.decisions,
-                   dict(snakemake.output.items()), max_solutions=snakemake.params.max_solutions,
-                   seed=snakemake.params.seed)
+    i = snakemake.input
+    # sources.yaml names each table relative to its own folder
+    tables = {Path(os.path.relpath(p, Path(i.manifest).parent)).as_posix(): p for p in i.printed_tables}
+    write_readings(tables, i.manifest, i.decisions, dict(snakemake.output.items()),
+                   max_solutions=snakemake.params.max_solutions, seed=snakemake.params.seed)
 
 
 run_job(snakemake, main)

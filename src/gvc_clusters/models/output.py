@@ -10,7 +10,7 @@ from .specs import reading_ranges
 
 
 def write_model_outputs(fits: list[ModelResult], readings: pd.DataFrame, output) -> None:
-    """``output`` has the keys of MODEL_FILES (workflow/rules/common.smk)."""
+    """``output`` has the keys of MODEL_FILES (gvc_clusters.workflow_plan)."""
     write_csv(estimates_table(fits), output.estimates)
     write_json(summaries(fits), output.models)
     write_csv(readings, output.readings)

@@ -20,17 +20,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import jinja2
 import numpy as np
 import pandas as pd
 
 from ..io import write_csv
 from ..results import ModelResult
+from ..templating import render_template
 from ..vocabulary import CHAIN_TYPE_LABELS, SECTOR_GROUP_LABELS, UPGRADING_TYPE_LABELS, category_key, cutpoint_key
 
 CELL_COLUMNS = ["panel", "row_id", "term", "row", "line", "column", "column_id", "text", "stars", "value",
                 "p_value"]
-TEMPLATE_DIR = Path(__file__).resolve().parents[3] / "workflow" / "templates" / "tables"
 
 
 @dataclass(frozen=True)
@@ -655,26 +654,18 @@ def _view(table: Table, cell_text, escape) -> dict:
             "blocks": blocks, "note_groups": [[escape(n) for n in table.notes]] if table.notes else []}
 
 
-def _environment(template_dir: Path | None, latex: bool) -> jinja2.Environment:
-    options = {"loader": jinja2.FileSystemLoader(str(template_dir or TEMPLATE_DIR)), "trim_blocks": True,
-               "lstrip_blocks": True, "keep_trailing_newline": True, "undefined": jinja2.StrictUndefined}
-    if latex:  # LaTeX braces would clash with Jinja's {{ }}
-        return jinja2.Environment(block_start_string="<%", block_end_string="%>", variable_start_string="<<",
-                                  variable_end_string=">>", comment_start_string="<#", comment_end_string="#>",
-                                  autoescape=False, **options)
-    return jinja2.Environment(autoescape=True, **options)
-
-
-def to_latex(table: Table, template_dir: Path | None = None) -> str:
-    """booktabs LaTeX: \\toprule/\\midrule/\\bottomrule, no vertical rules, notes under the tabular."""
+def to_latex(table: Table, template_dir: str | Path) -> str:
+    """booktabs LaTeX: \\toprule/\\midrule/\\bottomrule, no vertical rules, notes under the tabular.
+    ``template_dir``: the folder of table.tex.j2 (workflow/templates/tables, a rule input)."""
     view = _view(table, _latex_cell, latex_escape)
-    return _environment(template_dir, latex=True).get_template("table.tex.j2").render(**view)
+    return render_template(Path(template_dir) / "table.tex.j2", view, latex=True)
 
 
-def to_html(table: Table, template_dir: Path | None = None) -> str:
-    """A well-formed <table> fragment for the report (text escaped by Jinja's autoescape)."""
+def to_html(table: Table, template_dir: str | Path) -> str:
+    """A well-formed <table> fragment for the report (text escaped by Jinja's autoescape).
+    ``template_dir``: the folder of table.html.j2 (a rule input)."""
     view = _view(table, lambda text, stars: f"{text}{stars}", lambda text: text)
-    return _environment(template_dir, latex=False).get_template("table.html.j2").render(**view)
+    return render_template(Path(template_dir) / "table.html.j2", view, autoescape=True)
 
 
 def to_csv_frame(table: Table) -> pd.DataFrame:
@@ -684,7 +675,7 @@ def to_csv_frame(table: Table) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def write_table(table: Table, path_without_ext: str | Path, template_dir: Path | None = None) -> list[Path]:
+def write_table(table: Table, path_without_ext: str | Path, template_dir: str | Path) -> list[Path]:
     """Write <path>.tex, <path>.html and <path>.csv (deterministic bytes)."""
     base = Path(path_without_ext)
     base.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,401 @@
+"""What the workflow builds, as functions of the validated config: which specs run, every output
+path, each rule's inputs, and the catalog of outputs for the replication README.
+
+workflow/rules/common.smk builds one ``Plan(config)`` and the rules read their paths from it, so
+the Snakefile holds configuration and rules only, and this logic is unit-tested
+(tests/test_workflow_plan.py) without Snakemake. The config must have been validated
+(``snakemake.utils.validate`` fills the schema's defaults): nothing here supplies a default.
+
+Imported by the Snakefile, so it stays light (no pandas).
+"""
+
+from __future__ import annotations
+
+import glob
+from pathlib import Path
+
+from .layout import FAMILY_FILES, FAMILY_TABLES, REPLICATION_OUTPUTS, figure_names, table_names
+from .models.panels import BUILTIN_PANELS
+
+SIMULATED = "data/simulated"  # the scale profile's generated data (not the book's)
+CASES_DIR = "data/cases"
+BOOK_FAMILIES = {"clusters", "dairy", "salmon", "furniture", "trade"}
+
+MODEL_FILES = {
+    "estimates": "estimates.csv",  # every coefficient, cutpoint, AME: the renderers' input
+    "models": "models.json",  # N, log-likelihood, SE type, convergence, notes per model
+    "readings": "readings.csv",  # key estimates under each alternative OCR reading
+    "reading_ranges": "reading_ranges.csv",  # their range per term
+}
+CLASSIFICATION_FILES = {
+    "classified": "classification.csv",  # one row per country-product x rule variant
+    "agreement": "verdict_agreement.csv",  # each chapter verdict beside each variant's outcome
+    "agreement_summary": "verdict_agreement_summary.csv",  # agree / disagree / not comparable
+    "decomposition": "decomposition.csv",  # equations (9.1)/(9.2): what the printed data allow
+}
+TRADE_FLOWS_FILES = {
+    "classified": "classification.parquet",  # one row per exporter x HS-6, every rule variant
+    "summary": "summary.csv",  # product group x rule x outcome counts
+    "facts": "facts.json",  # rows read, quantities missing/zero, trimmed unit values
+}
+# Outputs of the readings solver (solve_readings): every reading the printed checksums allow.
+READINGS_FILES = {
+    "readings": "readings.csv",
+    "counts": "readings_counts.csv",
+    "cells": "readings_cells.csv",
+    "checks": "readings_checks.csv",
+    "evidence": "checksum_evidence.csv",
+}
+# Key estimates over every reading (reading_analysis).
+READING_ANALYSIS_FILES = {
+    "estimates": "reading_estimates.csv",
+    "summary": "reading_summary.csv",
+    "sizes": "reading_counts.csv",
+    "figure": "reading_estimates.svg",
+}
+# The cases' rules: rule -> (catalog kind, output files under results/cases/)
+CASES_FILES = {
+    "cases_coding": ("check", ["codes.csv", "agreement.csv", "reconciliation.csv"]),
+    "cases_models": ("estimates", ["with_without.csv", "samples.csv", "exclusions.csv"]),
+    "cases_section": ("report", ["cases_section.html", "cases_section.tex"]),
+}
+# The processed tables each report figure draws (name -> path under processed_dir); the other
+# figures draw model results and the classification (rule render_figures).
+FIGURE_TABLES = {
+    "model_dataset": "clusters/model_dataset.parquet",
+    "export_performance": "trade/export_performance.parquet",
+    "salmon_production": "salmon/salmon_production.parquet",
+    "dairy_milk": "dairy/dairy_milk.parquet",
+    "mexico_furniture_exports": "furniture/mexico_furniture_exports.parquet",
+    "puebla_furniture_exports": "furniture/puebla_furniture_exports.parquet",
+}
+
+
+def is_simulated(spec: dict) -> bool:
+    """A spec of the scale profile (``dataset: simulated``): it reads the simulated data. A panel
+    spec has no schema default for ``dataset`` (absent = book)."""
+    return spec.get("dataset") == "simulated"
+
+
+def expand_globs(patterns: str | list[str]) -> list[str]:
+    """A file, a glob or a list of them; a glob must match (the trade flows are the user's data)."""
+    files = []
+    for pattern in [patterns] if isinstance(patterns, str) else patterns:
+        if any(c in pattern for c in "*?["):
+            found = sorted(glob.glob(pattern))
+            if not found:
+                raise ValueError(f"trade_flows.input: no file matches {pattern!r} "
+                                 "(see config/README.md, trade_flows)")
+            files += found
+        else:
+            files.append(pattern)
+    return files
+
+
+class Plan:
+    """Every path of a build, from a validated config."""
+
+    def __init__(self, config: dict):
+        self.config = config
+        self.raw = config["raw_dir"]
+        self.interim = config["interim_dir"]
+        self.processed = config["processed_dir"]
+        self.results = config["results_dir"]
+        self.families = list(config["families"])
+        self.scale = config["scale"]["enabled"]
+        self.scale_panel = f"{self.processed}/scale/trade_panel.parquet"  # what simulated panel specs read
+        self.report = f"{self.results}/report"
+        self.cases_results = f"{self.results}/cases"
+        self.trade_flows_dir = f"{self.results}/trade_flows"
+
+    # ---- cleaning ---------------------------------------------------------------------------
+    def raw_files(self, family: str) -> list[str]:
+        return [f"{self.raw}/{f}" for f in FAMILY_FILES[family]]
+
+    def interim_tables(self, family: str, ext: str) -> list[str]:
+        return [f"{self.interim}/{family}/{name}.{ext}" for name in FAMILY_TABLES[family]]
+
+    def processed_tables(self, family: str, ext: str) -> list[str]:
+        return [f"{self.processed}/{family}/{name}.{ext}" for name in FAMILY_TABLES[family]]
+
+    def processed_outputs(self) -> list[str]:
+        return [p for family in self.families for ext in ("parquet", "csv") for p in self.processed_tables(family, ext)]
+
+    def validation_outputs(self) -> list[str]:
+        return [f"{self.results}/validation/{family}{suffix}"
+                for family in self.families for suffix in (".json", "_checksums.csv")]
+
+    def raw_inputs(self) -> list[str]:
+        """Every file under raw_dir (what the report's "what changed" fingerprints), sorted by path."""
+        return [str(p) for p in sorted(Path(self.raw).rglob("*")) if p.is_file()]
+
+    def checked_raw_tables(self, manifest: list[dict]) -> list[str]:
+        """The printed tables that declare checksums in sources.yaml (the readings solver's inputs)."""
+        return [f"{self.raw}/{e['file']}" for e in manifest if e.get("checks")]
+
+    # ---- chapter 10 --------------------------------------------------------------------------
+    def replication_outputs(self) -> list[str]:
+        if "clusters" not in self.families:
+            return []
+        return [f"{self.results}/replication/{name}" for name in REPLICATION_OUTPUTS]
+
+    def printed_tables(self) -> dict[str, str]:
+        """Chapter 10's printed tables the replication compares with: printed_10_1 ... -> raw file."""
+        return {f"printed_{n}": f"{self.raw}/clusters/table_{n}.csv" for n in ("10_1", "10_2", "10_4", "10_5", "10_6")}
+
+    def readings_files(self) -> dict[str, str]:
+        return {k: f"{self.results}/replication/readings/{v}" for k, v in READINGS_FILES.items()}
+
+    def reading_analysis_files(self) -> dict[str, str]:
+        return {k: f"{self.results}/models/readings/{v}" for k, v in READING_ANALYSIS_FILES.items()}
+
+    def readings_outputs(self) -> list[str]:
+        if "clusters" not in self.families or self.scale:
+            return []
+        return [*self.readings_files().values(), *self.reading_analysis_files().values()]
+
+    # ---- models ------------------------------------------------------------------------------
+    def ordinal_specs(self) -> list[str]:
+        """Book specs need the clusters family; under the scale profile only simulated specs run."""
+        specs = self.config["ordinal"]["specs"]
+        if self.scale:
+            return [n for n, s in specs.items() if is_simulated(s)]
+        return [n for n, s in specs.items() if "table" in s or not is_simulated(s) and "clusters" in self.families]
+
+    def book_ordinal_specs(self) -> list[str]:
+        """Ordinal specs on the book's clusters (not a user's table): the ones cases re-fit."""
+        return [n for n in self.ordinal_specs() if "table" not in self.config["ordinal"]["specs"][n]]
+
+    def panel_specs(self) -> list[str]:
+        """Panel specs whose data the configured families provide (built-in panels: the registry)."""
+        specs = self.config["panel"]["specs"].items()
+        if self.scale:
+            return [n for n, s in specs if is_simulated(s)]
+        return [n for n, s in specs if not is_simulated(s)
+                and ("table" in s or BUILTIN_PANELS[s["panel"]].family in self.families)]
+
+    def check_simulated_panel_specs(self) -> None:
+        """A simulated panel spec reads the scale profile's cleaned panel; its ``table`` must name it."""
+        for name, spec in self.config["panel"]["specs"].items():
+            if is_simulated(spec) and spec.get("table") != self.scale_panel:
+                raise ValueError(f"config panel.specs.{name}: dataset simulated reads {self.scale_panel} "
+                                 f"(processed_dir/scale/trade_panel.parquet); table is {spec.get('table')!r}")
+
+    def model_files(self, kind: str) -> dict[str, str]:
+        return {k: f"{self.results}/models/{kind}/{{spec}}/{v}" for k, v in MODEL_FILES.items()}
+
+    def staged_model_files(self, kind: str) -> dict[str, str]:
+        """Where fit_<kind> writes; publish_<kind> copies them to model_files(kind) on success."""
+        return {k: f"{self.interim}/models/{kind}/{{spec}}/{v}" for k, v in MODEL_FILES.items()}
+
+    def specs_of(self, kind: str) -> list[str]:
+        return self.ordinal_specs() if kind == "ordinal" else self.panel_specs()
+
+    def spec_files(self, kind: str, key: str) -> dict[str, str]:
+        """spec -> one of its result files (``key`` of MODEL_FILES), for every spec of ``kind`` that runs."""
+        return {spec: self.model_files(kind)[key].replace("{spec}", spec) for spec in self.specs_of(kind)}
+
+    def model_outputs(self) -> list[str]:
+        return [path.replace("{spec}", spec) for kind in ("ordinal", "panel") for spec in self.specs_of(kind)
+                for path in self.model_files(kind).values()]
+
+    def ordinal_inputs(self, spec_name: str) -> dict[str, str]:
+        spec = self.config["ordinal"]["specs"][spec_name]
+        if "table" in spec:
+            return {"user": spec["table"]}
+        if is_simulated(spec):
+            return {"dataset": f"{SIMULATED}/cluster_cross_section.parquet"}
+        inputs = {"dataset": f"{self.processed}/clusters/model_dataset.parquet"}
+        if spec["readings"]:
+            inputs["readings"] = f"{self.processed}/clusters/model_dataset_readings.parquet"
+        return inputs
+
+    def panel_inputs(self, spec_name: str) -> dict[str, str]:
+        spec = self.config["panel"]["specs"][spec_name]
+        if is_simulated(spec):
+            return {"user": self.scale_panel}
+        if "table" in spec:
+            return {"user": spec["table"]}
+        panel = BUILTIN_PANELS[spec["panel"]]
+        tables = {k: f"{self.processed}/{v}" for k, v in panel.tables.items()}
+        if spec["readings"] and panel.readings_table:
+            tables["readings"] = f"{self.processed}/{panel.readings_table}"
+        return tables
+
+    # ---- chapter 9 ---------------------------------------------------------------------------
+    def classification_files(self) -> dict[str, str]:
+        return {k: f"{self.results}/classification/{v}" for k, v in CLASSIFICATION_FILES.items()}
+
+    def classification_outputs(self) -> list[str]:
+        return list(self.classification_files().values()) if "trade" in self.families else []
+
+    def trade_flows_files(self) -> dict[str, str]:
+        return {k: f"{self.trade_flows_dir}/{v}" for k, v in TRADE_FLOWS_FILES.items()}
+
+    def trade_flows_figures(self) -> list[str]:
+        """One SVG + PNG per product group (every HS section or chapter: a fixed set of files)."""
+        from .trade_flows import figure_stem, product_groups
+
+        groups = product_groups(self.config["trade_flows"]["group_by"])
+        return [f"{self.trade_flows_dir}/figures/{figure_stem(g)}.{ext}" for g in groups for ext in ("svg", "png")]
+
+    def trade_flows_inputs(self) -> list[str]:
+        """The configured input files; a glob is expanded now and must match."""
+        return expand_globs(self.config["trade_flows"]["input"])
+
+    def trade_flows_outputs(self) -> list[str]:
+        if not self.config["trade_flows"]["enabled"]:
+            return []
+        return [*self.trade_flows_files().values(), *self.trade_flows_figures()]
+
+    # ---- scale profile -----------------------------------------------------------------------
+    def scale_outputs(self) -> list[str]:
+        baci = ([f"{SIMULATED}/baci_flows.parquet", f"{SIMULATED}/baci_planted.parquet"]
+                if self.config["trade_flows"]["enabled"] else [])
+        return [f"{SIMULATED}/cluster_cross_section.parquet", f"{SIMULATED}/trade_panel.parquet",
+                self.scale_panel, *baci]
+
+    # ---- report ------------------------------------------------------------------------------
+    def report_enabled(self) -> bool:
+        return set(self.families) == BOOK_FAMILIES
+
+    def report_tables(self) -> list[str]:
+        return table_names(self.ordinal_specs(), self.panel_specs())
+
+    def report_table_files(self, exts: tuple[str, ...] = ("tex", "html", "csv")) -> list[str]:
+        return [f"{self.report}/tables/{n}.{ext}" for n in self.report_tables() for ext in exts]
+
+    def report_figures(self) -> dict[str, str]:
+        return figure_names(self.ordinal_specs(), self.panel_specs())
+
+    def report_figure_files(self, ext: str) -> list[str]:
+        return [f"{self.report}/figures/{name}.{ext}" for name in self.report_figures()]
+
+    def figure_tables(self) -> dict[str, str]:
+        """The processed tables render_figures reads: name -> path."""
+        return {k: f"{self.processed}/{v}" for k, v in FIGURE_TABLES.items()}
+
+    def snapshot_files(self) -> dict[str, str]:
+        return {"estimates": f"{self.results}/last_build/estimates.csv", "inputs": f"{self.results}/last_build/inputs.csv"}
+
+    def paper_pdf_outputs(self) -> list[str]:
+        """results/report/paper.pdf when config paper.pdf is on, or auto and latexmk is installed."""
+        from .paper import pdf_wanted
+
+        return [f"{self.report}/paper.pdf"] if pdf_wanted(self.config["paper"]["pdf"]) else []
+
+    def report_outputs(self) -> list[str]:
+        if not self.report_enabled():
+            return []
+        return (self.report_table_files() + self.report_figure_files("svg") + self.report_figure_files("png")
+                + [f"{self.report}/index.html", f"{self.report}/paper.tex", f"{self.report}/numbers.tex"]
+                + self.paper_pdf_outputs() + list(self.snapshot_files().values()))
+
+    def codebook_outputs(self) -> list[str]:
+        """What the codebook job writes: descriptor of data/processed, Markdown, report fragments."""
+        return [f"{self.processed}/datapackage.json", f"{self.results}/codebook.md",
+                f"{self.report}/codebook.html", f"{self.report}/codebook.tex"]
+
+    # ---- cases beyond the book ---------------------------------------------------------------
+    def case_files(self) -> list[str]:
+        return sorted(str(p) for p in Path(CASES_DIR).glob("*.yaml"))
+
+    def coding_files(self, coder: str) -> list[str]:
+        """One coder's independent codings (data/cases/coding/coder_<coder>/*.yaml)."""
+        return sorted(str(p) for p in Path(f"{CASES_DIR}/coding/coder_{coder}").glob("*.yaml"))
+
+    def cases_file(self, name: str) -> str:
+        return f"{self.cases_results}/{name}"
+
+    def cases_outputs(self) -> list[str]:
+        """The cases' outputs, only when config `cases:` names some (the book alone otherwise)."""
+        if not self.config["cases"] or self.scale or "clusters" not in self.families:
+            return []
+        return [self.cases_file(n) for _, names in CASES_FILES.values() for n in names]
+
+    def cases_section_files(self) -> list[str]:
+        """The "Cases beyond the book" fragments (HTML, LaTeX) the report includes, when cases are chosen."""
+        return [self.cases_file("cases_section.html"), self.cases_file("cases_section.tex")] \
+            if self.cases_outputs() else []
+
+    # ---- everything --------------------------------------------------------------------------
+    def final_outputs(self) -> list[str]:
+        """Everything `rule all` builds except the replication README and the manifest."""
+        if self.scale:
+            return self.scale_outputs() + self.model_outputs() + self.trade_flows_outputs()
+        return (self.processed_outputs() + self.validation_outputs() + self.replication_outputs()
+                + self.readings_outputs() + self.classification_outputs() + self.model_outputs()
+                + self.report_outputs() + self.cases_outputs() + self.trade_flows_outputs()
+                + self.codebook_outputs())
+
+    def readme_outputs(self) -> list[str]:
+        """The replication README describes the book's package; the scale profile has none."""
+        return [] if self.scale else [f"{self.results}/README.md"]
+
+    def machine_outputs(self) -> list[str]:
+        """The facts of the machine that built the results: requested by `all`, kept out of the manifest."""
+        return [] if self.scale else [f"{self.results}/machine.json"]
+
+    def user_tables(self) -> list[str]:
+        """The tables a user added through config (panel specs with their own ``table``): the README
+        lists and hashes them (gvc_clusters.replication_readme.user_inputs)."""
+        specs = self.config["panel"]["specs"]
+        return [specs[name]["table"] for name in self.panel_specs() if "table" in specs[name]]
+
+    def exhibit_list(self, scripts: dict[str, str]) -> list[dict]:
+        """The report's numbered tables and figures (gvc_clusters.exhibits), for the README.
+        ``scripts``: rule name -> its script, as the rules declare them."""
+        from .exhibits import numbered_exhibits
+
+        if not self.report_enabled():
+            return []
+        return numbered_exhibits(self.report_tables(), self.ordinal_specs(), self.panel_specs(), scripts=scripts,
+                                 processed=self.processed, results=self.results)
+
+    def output_catalog(self, scripts: dict[str, str]) -> list[dict]:
+        """Every output with the rule and script that build it and its kind, for the README's list.
+        ``scripts``: rule name -> its script, as the workflow's rules declare them (Snakemake's rule
+        objects); a staged pair (fit + publish) is listed with the script of its first rule."""
+        entries = []
+
+        def add(paths, rule, kind):
+            if not paths:
+                return
+            first = rule.split(" + ")[0].replace("<family>", self.families[0])  # clean_<family>: one script
+            script = scripts[first]
+            entries.extend({"output": p, "rule": rule, "script": script, "kind": kind} for p in paths)
+
+        for family in self.families:
+            add(self.processed_tables(family, "parquet") + self.processed_tables(family, "csv"),
+                f"clean_{family} + publish_{family}", "data")
+        add(self.validation_outputs(), "clean_<family>", "check")
+        for path in self.replication_outputs():
+            add([path], "replicate_chapter10", "table" if Path(path).name.startswith("table_10_") else "check")
+        readings = set(self.readings_files().values())
+        for path in self.readings_outputs():
+            add([path], *(("solve_readings", "check") if path in readings else ("reading_analysis", "estimates")))
+        for path in self.classification_outputs():
+            add([path], "classify_exports", "table" if Path(path).name == "classification.csv" else "check")
+        add(self.trade_flows_outputs(), "classify_trade_flows", "table")
+        for path in self.model_outputs():
+            kind = Path(path).parts[-3]  # results/models/<kind>/<spec>/<file>
+            add([path], f"fit_{kind} + publish_{kind}", "estimates")
+        for path in self.report_outputs():
+            add([path], *self._report_producer(path))
+        if self.cases_outputs():
+            for rule, (kind, names) in CASES_FILES.items():
+                add([self.cases_file(n) for n in names], rule, kind)
+        add(self.codebook_outputs(), "codebook", "codebook")
+        add([f"{self.results}/machine.json"], "machine_facts", "machine facts (not in the manifest)")
+        return entries
+
+    @staticmethod
+    def _report_producer(path: str) -> tuple[str, str]:
+        """(rule, catalog kind) of a report output."""
+        folder = Path(path).parent.name
+        if path.endswith(".pdf"):
+            return "build_paper", "report"
+        if folder == "last_build":
+            return "snapshot_estimates", "check"
+        return {"tables": ("render_tables", "table"), "figures": ("render_figures", "figure")}.get(
+            folder, ("render_report", "report"))
