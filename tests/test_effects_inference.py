@@ -13,11 +13,10 @@ from scipy import stats
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
 from gvc_clusters.coding import estimation_sample, model_variables
-from gvc_clusters.errors import InputError
+from gvc_clusters.errors import InputError, ModelError
 from gvc_clusters.families import build_family
 from gvc_clusters.models import batch
 from gvc_clusters.models.effects import build_design
-from gvc_clusters.models.errors import ModelError
 from gvc_clusters.models.ordinal import LINKS, fit_ordered, permutation_pvalues
 from gvc_clusters.models.specs import check_permutation_budget, run_ordinal_spec
 

@@ -14,7 +14,7 @@ import statsmodels
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.tools.numdiff import approx_fprime, approx_hess
 
-from gvc_clusters.models.errors import ModelError
+from gvc_clusters.errors import ModelError
 from gvc_clusters.models.ordinal import (
     AnalyticOrderedModel,
     average_marginal_effects,

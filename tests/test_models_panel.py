@@ -11,9 +11,9 @@ from linearmodels.datasets import wage_panel
 from linearmodels.panel import PanelOLS, PooledOLS, RandomEffects
 from scipy import stats
 
+from gvc_clusters.errors import ModelError
 from gvc_clusters.models import fast_fe
 from gvc_clusters.models import panel_data as pdm
-from gvc_clusters.models.errors import ModelError
 from gvc_clusters.models.panel import SE_TYPES, fit_panel, fit_upgrading_governance, hausman
 from gvc_clusters.results import ModelResult, estimate_rows
 

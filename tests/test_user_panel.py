@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from gvc_clusters.models.errors import ModelError
+from gvc_clusters.errors import ModelError
 from gvc_clusters.models.specs import run_panel_spec
 from gvc_clusters.preflight import check_user_tables
 

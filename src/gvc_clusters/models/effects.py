@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .errors import ModelError
+from ..errors import ModelError
 
 PRODUCT_SEPARATOR = ":"
 

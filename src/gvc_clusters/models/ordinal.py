@@ -53,10 +53,10 @@ import pandas as pd
 from scipy import optimize, special, stats
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
+from ..errors import ModelError
 from ..results import ModelResult, estimate_rows
 from . import batch
 from .effects import Design, build_design, effect_definitions, marginal_effects
-from .errors import ModelError
 
 DISTRS = ("probit", "logit")
 COV_TYPES = ("nonrobust", "HC0", "HC1", "cluster")

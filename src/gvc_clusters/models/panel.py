@@ -33,9 +33,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..errors import ModelError
 from ..results import ModelResult, estimate_rows
 from . import fast_fe
-from .errors import ModelError
 from .panel_data import PanelBuild
 
 ESTIMATORS = ("panel_ols", "random_effects", "pooled_ols")

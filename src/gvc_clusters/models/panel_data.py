@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import ModelError
+from ..errors import ModelError
 
 UPGRADING_TYPES = ("product", "process", "functional", "intersectoral")
 CHAINS = ("market", "network", "quasi_hierarchy", "hierarchy")
