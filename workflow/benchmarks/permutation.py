@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from gvc_clusters.coding import estimation_sample, model_variables
 from gvc_clusters.families import build_family
 from gvc_clusters.models.cost import estimated_seconds
-from gvc_clusters.models.ordinal import permutation_pvalues
+from gvc_clusters.models.randomization import permutation_pvalues
 
 BUDGET_SECONDS = 10.0
 

@@ -30,8 +30,8 @@ two-way (entity, time) clustered covariances are covered; everything else goes t
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -97,7 +97,7 @@ class Demeaner:
 
     @classmethod
     def plan(cls, entity, time, n_entity, n_time, *, entity_effects, time_effects, method="auto",
-             tol=1e-13, max_iter=100_000) -> "Demeaner":
+             tol=1e-13, max_iter=100_000) -> Demeaner:
         """Pick the method from the effects and the panel's shape (balanced? sorted? sizes)."""
         ent = entity if entity_effects else None
         tim = time if time_effects else None
