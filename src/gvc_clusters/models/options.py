@@ -35,6 +35,12 @@ PanelEngine = Literal["linearmodels", "fast", "auto"]
 ClusterConvention = Literal["nested_not_counted", "absorbed_counted", "linearmodels"]
 """Small-sample convention of entity-clustered SEs (models/panel.py ``cluster_scale``)."""
 
+FastCovType = Literal["unadjusted", "robust", "cluster_entity", "cluster_time", "cluster_twoway"]
+"""The panel SE types the fast engine's PanelOLS covers (models/fast_fe.py ``fit_within``)."""
+
+AbsorbCovType = Literal["unadjusted", "robust", "cluster"]
+"""Covariances of the fast engine's absorbed-effects fit (models/fast_fe.py ``fit_absorbing``)."""
+
 
 def choices(option) -> tuple[str, ...]:
     """The allowed values of a ``Literal`` option, in declaration order."""
