@@ -13,6 +13,7 @@ data set of a batch), the alternative-reading fits of models/reading_batch.py, a
 ``profile_interval`` below: the profile-likelihood CI of one coefficient, {b_j : 2 (llf_max -
 llf_prof(b_j)) <= chi2_1(1 - alpha)}, as R's ``confint`` on ``polr`` does.
 """
+
 from __future__ import annotations
 
 import math
