@@ -14,12 +14,13 @@ from statsmodels.miscmodels.ordinal_model import OrderedModel
 
 from gvc_clusters.coding import estimation_sample, model_variables
 from gvc_clusters.config_defaults import spec_with_defaults
-from gvc_clusters.errors import InputError
+from gvc_clusters.errors import InputError, ModelError
 from gvc_clusters.families import build_family
 from gvc_clusters.models import batch
 from gvc_clusters.models.effects import build_design
-from gvc_clusters.models.errors import ModelError
-from gvc_clusters.models.ordinal import LINKS, fit_ordered, permutation_pvalues
+from gvc_clusters.models.ordinal import fit_ordered
+from gvc_clusters.models.ordinal_likelihood import LINKS
+from gvc_clusters.models.randomization import permutation_indices, permutation_pvalues
 from gvc_clusters.models.specs import check_permutation_budget, run_ordinal_spec
 
 TRUE = {"x": 0.6, "d": 0.5, "x:d": -0.7}
@@ -199,7 +200,7 @@ def test_batch_newton_reaches_the_statsmodels_maximum():
 
 def test_stratified_permutations_stay_within_strata():
     strata = np.array([0, 1, 0, 1, 2, 2, 0])
-    idx = batch.permutation_indices(np.random.default_rng(1), 200, strata, 7)
+    idx = permutation_indices(np.random.default_rng(1), 200, strata, 7)
     assert (strata[idx] == strata[None, :]).all()
     assert all(sorted(row) == list(range(7)) for row in idx)
     assert len({tuple(r) for r in idx}) > 20                   # really shuffled

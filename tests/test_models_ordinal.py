@@ -14,15 +14,12 @@ import statsmodels
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.tools.numdiff import approx_fprime, approx_hess
 
-from gvc_clusters.models.errors import ModelError
-from gvc_clusters.models.ordinal import (
-    AnalyticOrderedModel,
-    average_marginal_effects,
-    cutpoints_and_jacobian,
-    detect_separation,
-    fit_ordered,
-    permutation_pvalues,
-)
+from gvc_clusters.errors import ModelError
+from gvc_clusters.models.effects import average_marginal_effects
+from gvc_clusters.models.ordinal import fit_ordered
+from gvc_clusters.models.ordinal_likelihood import AnalyticOrderedModel, cutpoints_and_jacobian
+from gvc_clusters.models.randomization import permutation_pvalues
+from gvc_clusters.models.separation import detect_separation
 from gvc_clusters.results import ESTIMATE_COLUMNS
 
 UCLA_CSV = Path(statsmodels.__file__).parent / "miscmodels" / "tests" / "results" / "ologit_ucla.csv"
@@ -379,7 +376,7 @@ def test_permutation_pvalues_are_deterministic_and_sensible():
     ("missing_x", r"spec1: missing values in regressors \['a'\]"),
     ("missing_y", "spec1: the outcome has 1 missing values"),
     ("unordered", "spec1: the outcome is an unordered categorical"),
-    ("bad_distr", "spec1: distr='cloglog'"),
+    ("bad_distr", "spec1: unknown distr 'cloglog'; expected one of probit, logit"),
 ])
 def test_errors_name_the_model_and_the_problem(case, message):
     rng = np.random.default_rng(0)

@@ -11,10 +11,11 @@ from linearmodels.datasets import wage_panel
 from linearmodels.panel import PanelOLS, PooledOLS, RandomEffects
 from scipy import stats
 
+from gvc_clusters.errors import ModelError
 from gvc_clusters.models import fast_fe
 from gvc_clusters.models import panel_data as pdm
-from gvc_clusters.models.errors import ModelError
-from gvc_clusters.models.panel import SE_TYPES, fit_panel, fit_upgrading_governance, hausman
+from gvc_clusters.models.options import PanelSEType, choices
+from gvc_clusters.models.panel import fit_panel, fit_upgrading_governance, hausman
 from gvc_clusters.results import ModelResult, estimate_rows
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,7 +75,7 @@ def test_wage_panel_matches_linearmodels_documentation(wages):
                                                          rel=1e-10)
 
 
-@pytest.mark.parametrize("se_type", SE_TYPES)
+@pytest.mark.parametrize("se_type", choices(PanelSEType))
 def test_each_se_option_gives_the_linearmodels_value(wages, se_type):
     result = _wage_fit(wages, se_type)
     lm = _linearmodels_wage(wages, se_type)

@@ -10,7 +10,7 @@ import pytest
 import statsmodels.api as sm
 
 from gvc_clusters.config_defaults import spec_with_defaults
-from gvc_clusters.models.errors import ModelError
+from gvc_clusters.errors import ModelError
 from gvc_clusters.models.specs import run_panel_spec
 from gvc_clusters.preflight import check_user_tables
 

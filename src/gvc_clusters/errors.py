@@ -1,4 +1,8 @@
-"""The project's own error type: every bad input names where it is and what was expected."""
+"""The package's error types: every bad input names where it is and what was expected.
+
+``InputError`` (and ``InputErrors``, several at once) locate a problem in an input file or config
+value; ``ModelError`` names a model spec that cannot be estimated on its data.
+"""
 
 from __future__ import annotations
 
@@ -38,3 +42,12 @@ class InputErrors(InputError):
         super().__init__(first.file, first.problem, row=first.row, column=first.column,
                          value=first.value, expected=first.expected)
         self.args = (f"{len(errors)} problem(s):\n" + "\n".join(f"  - {e}" for e in errors),)
+
+
+class ModelError(ValueError):
+    """A model spec that cannot be estimated on the data it was given.
+
+    A regressor that is not in the data, regressors the effects absorb, too few clusters, duplicate
+    panel keys, ...: the estimators raise ``ModelError`` naming the spec and the problem, so a failing
+    rule says which model to fix instead of surfacing a library traceback.
+    """

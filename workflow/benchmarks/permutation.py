@@ -26,7 +26,7 @@ from gvc_clusters.coding import estimation_sample, model_variables
 from gvc_clusters.config_defaults import with_defaults
 from gvc_clusters.families import build_family
 from gvc_clusters.models.cost import estimated_seconds
-from gvc_clusters.models.ordinal import permutation_pvalues
+from gvc_clusters.models.randomization import permutation_pvalues
 
 BUDGET_SECONDS = 10.0
 

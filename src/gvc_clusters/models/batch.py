@@ -1,4 +1,4 @@
-"""Many small ordered probit/logit fits at once: randomization inference and profile likelihoods.
+"""Many small ordered probit/logit fits at once: the engine of randomization inference and profile likelihoods.
 
 At N ~ 34 a statsmodels fit costs milliseconds of Python overhead for microseconds of arithmetic.
 ``batch_newton`` fits B data sets that share the outcome (B x N x p design, optional B x N offset)
@@ -6,20 +6,12 @@ in one vectorised Newton-Raphson in (b, a), a being the real cutpoints: the orde
 log-likelihoods are concave in (b, a) (Pratt 1981), so Newton with step halving (every accepted step
 raises the log-likelihood and keeps the cutpoints increasing) converges from any warm start where
 the MLE exists. The log-likelihood is statsmodels' (log(P + 1e-20)), so its maximum is the one
-``fit_ordered`` reports.
+``fit_ordered`` reports. ``batch_covariance`` gives the fits' model-based or sandwich covariances.
 
-``permutation_test``: the randomization-inference p-value of "variable v has no effect". Each draw
-permutes v (optionally within strata), rebuilds every column derived from it (its interactions),
-and refits; the statistic is the likelihood-ratio statistic of dropping every column derived from v.
-The restricted model does not contain v, so its log-likelihood is the same in every draw and the
-statistic is the unrestricted maximum log-likelihood itself: p = (1 + #{llf_perm >= llf_obs}) / (1 + B).
-A permuted sample may be separated (the MLE does not exist): Newton then stops where the Newton
-decrement says less than 1e-10 of log-likelihood is left, i.e. at the supremum, which is the LR
-statistic's value. A draw that still fails (no convergence in PERMUTATION_MAXITER steps, singular
-steps) is counted as extreme (conservative).
-
-``profile_interval``: the profile-likelihood CI of one coefficient, {b_j : 2 (llf_max - llf_prof(b_j))
-<= chi2_1(1 - alpha)}, as R's ``confint`` on ``polr`` does.
+Users: the permutation tests of models/randomization.py (every permuted draw of a variable is one
+data set of a batch), the alternative-reading fits of models/reading_batch.py, and
+``profile_interval`` below: the profile-likelihood CI of one coefficient, {b_j : 2 (llf_max -
+llf_prof(b_j)) <= chi2_1(1 - alpha)}, as R's ``confint`` on ``polr`` does.
 """
 
 from __future__ import annotations
@@ -29,10 +21,8 @@ import math
 import numpy as np
 from scipy import optimize, stats
 
-from .effects import Design
-
-PROB_FLOOR = 1e-20
-PERMUTATION_MAXITER = 30      # a draw still moving after 30 Newton steps from the null fit is diverging
+from .options import BatchSEType
+from .ordinal_likelihood import PROB_FLOOR
 
 
 class _Problem:
@@ -117,7 +107,8 @@ def batch_scores(link, codes, n_cat, X, params, *, offset=None) -> np.ndarray:
                           axis=2)
 
 
-def batch_covariance(link, codes, n_cat, X, params, se_type: str = "model_based", *, offset=None) -> np.ndarray:
+def batch_covariance(link, codes, n_cat, X, params, se_type: BatchSEType = "model_based", *,
+                     offset=None) -> np.ndarray:
     """Covariance in (b, a) of B fits (B x P x P): ``model_based`` (or ``nonrobust``) the inverse negative
     Hessian of ``_Problem.derivatives``; ``hc0`` the sandwich H^-1 (sum s_i s_i') H^-1; ``hc1`` HC0 times
     N / (N - P), P counting cutpoints (as ``fit_ordered``'s HC1). NaN where the Hessian is singular."""
@@ -205,55 +196,6 @@ def batch_newton(link, codes, n_cat, X, start, *, offset=None, maxiter=60, tol=1
                 converged[idx[~accepted]] = np.max(np.abs(st[~accepted]), axis=1) < 1e-5
             active = idx[accepted]
     return params, llf, converged
-
-
-# ----------------------------------------------------------------------------------------------
-# Randomization inference
-# ----------------------------------------------------------------------------------------------
-
-def permutation_indices(rng: np.random.Generator, n_draws: int, strata: np.ndarray | None, n: int) -> np.ndarray:
-    """B x N row indices: draw b gives row i the variable's value of row idx[b, i]; with strata,
-    only rows of the same stratum are exchanged."""
-    codes = np.zeros(n, dtype=np.intp) if strata is None else np.asarray(strata, dtype=np.intp)
-    keys = rng.random((n_draws, n)) + codes[None, :] * 2.0
-    order = np.argsort(keys, axis=1, kind="stable")         # rows by stratum, shuffled within
-    base = np.argsort(codes, kind="stable")                 # rows by stratum, in data order
-    out = np.empty((n_draws, n), dtype=np.intp)
-    out[:, base] = order
-    return out
-
-
-def permutation_test(link, codes, n_cat, design: Design, base: np.ndarray, variable: str, *, n_draws: int,
-                     seed: int, strata: np.ndarray | None = None, start: np.ndarray | None = None) -> dict:
-    """p-value, MC SE, draws, failures and the observed statistic of "``variable`` has no effect"."""
-    n = base.shape[0]
-    X = design.matrix(base)
-    cols = design.columns
-    moved = [cols.index(c) for c in design.derived(variable)]
-    kept = [j for j in range(len(cols)) if j not in moved]
-    k = n_cat - 1
-    start_full = _start(codes, n_cat, X.shape[1]) if start is None else np.asarray(start, dtype=float)
-    obs, llf_obs, conv_obs = batch_newton(link, codes, n_cat, X, start_full[None])
-    restricted_start = np.concatenate((obs[0, kept], obs[0, -k:]))
-    rest, llf_rest, conv_rest = batch_newton(link, codes, n_cat, X[:, kept], restricted_start[None])
-    rng = np.random.default_rng(seed)
-    idx = permutation_indices(rng, n_draws, strata, n)
-    js = [design.variables.index(m) for m in design.members(variable)]   # a categorical: all its dummies
-    bases = np.repeat(base[None], n_draws, axis=0)
-    for j in js:
-        bases[:, :, j] = base[idx, j]
-    Xb = design.matrix(bases)
-    warm = np.zeros(X.shape[1] + k)                           # the null fit, v's columns at 0
-    warm[kept] = rest[0, :len(kept)]
-    warm[-k:] = rest[0, len(kept):]
-    _, llf, conv = batch_newton(link, codes, n_cat, Xb, np.repeat(warm[None], n_draws, axis=0),
-                                maxiter=PERMUTATION_MAXITER)
-    tol = 1e-8 * max(1.0, abs(float(llf_obs[0])))
-    extreme = (~conv) | (llf >= llf_obs[0] - tol)
-    p = (1 + int(extreme.sum())) / (1 + n_draws)
-    return {"p_value": p, "mc_se": math.sqrt(p * (1 - p) / n_draws), "n_draws": int(n_draws),
-            "n_failed": int((~conv).sum()), "lr_statistic": float(2 * (llf_obs[0] - llf_rest[0])),
-            "columns": [cols[m] for m in moved], "observed_converged": bool(conv_obs[0] and conv_rest[0])}
 
 
 def _start(codes, n_cat, p) -> np.ndarray:

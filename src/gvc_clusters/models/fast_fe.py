@@ -30,13 +30,15 @@ two-way (entity, time) clustered covariances are covered; everything else goes t
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
-FAST_COV_TYPES = ("unadjusted", "robust", "cluster_entity", "cluster_time", "cluster_twoway")
+from .options import AbsorbCovType, FastCovType, choices
+
+FAST_COV_TYPES = choices(FastCovType)
 # linearmodels' tolerance: a column with less than 1e-5 of its norm left is absorbed by the effects.
 ABSORBED_TOL = 1e-5
 # Largest number of levels solved exactly in an unbalanced two-way panel (a levels x levels system).
@@ -97,7 +99,7 @@ class Demeaner:
 
     @classmethod
     def plan(cls, entity, time, n_entity, n_time, *, entity_effects, time_effects, method="auto",
-             tol=1e-13, max_iter=100_000) -> "Demeaner":
+             tol=1e-13, max_iter=100_000) -> Demeaner:
         """Pick the method from the effects and the panel's shape (balanced? sorted? sizes)."""
         ent = entity if entity_effects else None
         tim = time if time_effects else None
@@ -258,7 +260,7 @@ class WithinFit:
 def fit_within(y: np.ndarray, columns: Sequence[np.ndarray], names: Sequence[str], entity: np.ndarray,
                time: np.ndarray, *, n_entity: int | None = None, n_time: int | None = None,
                entity_effects: bool = True, time_effects: bool = True, constant: bool = True,
-               cov_type: str = "cluster_entity", method: str = "auto", tol: float = 1e-13,
+               cov_type: FastCovType = "cluster_entity", method: str = "auto", tol: float = 1e-13,
                max_iter: int = 100_000) -> WithinFit:
     """PanelOLS (unweighted, debiased, auto_df) on flat arrays.
 
@@ -425,7 +427,7 @@ def _other_r2(y, originals, params, constant, entity, n_entity) -> tuple[float, 
 # Any number of absorbed effects (exporter, product, year, ...), weighted or not
 # ----------------------------------------------------------------------------------------------
 
-ABSORB_COV_TYPES = ("unadjusted", "robust", "cluster")
+ABSORB_COV_TYPES = choices(AbsorbCovType)
 
 
 def _subtract_weighted_means(col: np.ndarray, codes: np.ndarray, weights: np.ndarray | None,
@@ -460,7 +462,7 @@ def absorb_columns(work: np.ndarray, effects: Sequence[np.ndarray], weights: np.
 
 def fit_absorbing(y: np.ndarray, columns: Sequence[np.ndarray], names: Sequence[str],
                   effects: Sequence[np.ndarray], *, weights: np.ndarray | None = None, constant: bool = True,
-                  cov_type: str = "robust", clusters: np.ndarray | None = None, tol: float = 1e-13,
+                  cov_type: AbsorbCovType = "robust", clusters: np.ndarray | None = None, tol: float = 1e-13,
                   max_iter: int = 100_000) -> WithinFit:
     """(Weighted) least squares with any number of absorbed effects on flat arrays: the same
     numbers as linearmodels' ``AbsorbingLS(debiased=True)`` and as the regression on every

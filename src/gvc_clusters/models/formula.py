@@ -20,8 +20,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from ..errors import ModelError
 from .effects import Design
-from .errors import ModelError
 
 
 def formula_errors() -> tuple[type[Exception], ...]:

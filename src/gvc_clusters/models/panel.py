@@ -33,24 +33,21 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..errors import ModelError
 from ..results import ModelResult, estimate_rows
 from . import fast_fe
-from .errors import ModelError
+from .inference import confidence_interval, few_clusters
+from .options import ClusterConvention, PanelEngine, PanelEstimator, PanelSEType, check_choice
 from .panel_data import PanelBuild
 
-ESTIMATORS = ("panel_ols", "random_effects", "pooled_ols")
-SE_TYPES = ("unadjusted", "robust", "cluster_entity", "cluster_time", "cluster_twoway", "driscoll_kraay")
-ENGINES = ("linearmodels", "fast", "auto")
 FAST_MIN_ROWS = 1_000_000
-FEW_CLUSTERS = 30   # below this, a note says cluster-robust SEs rest on few clusters
-# Small-sample conventions of entity-clustered SEs (all on the CR0 sandwich V0, t with G - 1 df
-# except "linearmodels"):
+# Small-sample conventions of entity-clustered SEs (options.ClusterConvention; all on the CR0
+# sandwich V0, t with G - 1 df except "linearmodels"):
 #   nested_not_counted  G/(G-1) (N-1)/(N-K) V0, K = coefficients incl. the constant and non-nested
 #                       (time) effect dummies; entity effects nested in the clusters are not counted:
 #                       Stata's xtreg, fe vce(cluster) (and R plm / fixest with nested effects)
 #   absorbed_counted    G/(G-1) (N-1)/(N-K-A) V0, A = absorbed entity effects (Stata's areg)
 #   linearmodels        linearmodels' own default (debiased, auto_df), t with the residual df
-CLUSTER_CONVENTIONS = ("nested_not_counted", "absorbed_counted", "linearmodels")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -58,11 +55,11 @@ CLUSTER_CONVENTIONS = ("nested_not_counted", "absorbed_counted", "linearmodels")
 # ----------------------------------------------------------------------------------------------
 
 def fit_panel(frame: pd.DataFrame, *, entity: str, time: str, outcome: str, regressors: list[str],
-              estimator: str = "panel_ols", entity_effects: bool = False, time_effects: bool = False,
-              se_type: str = "unadjusted", model_id: str, bandwidth: float | None = None,
-              constant: bool = True, engine: str = "auto", min_clusters: int = 10,
+              estimator: PanelEstimator = "panel_ols", entity_effects: bool = False, time_effects: bool = False,
+              se_type: PanelSEType = "unadjusted", model_id: str, bandwidth: float | None = None,
+              constant: bool = True, engine: PanelEngine = "auto", min_clusters: int = 10,
               sample: str = "", time_labels: dict | None = None,
-              cluster_convention: str = "linearmodels", weights: str | None = None,
+              cluster_convention: ClusterConvention = "linearmodels", weights: str | None = None,
               absorb: Sequence[str] = ()) -> ModelResult:
     """Fit one linear panel model on a long table and return a ``ModelResult``.
 
@@ -73,7 +70,7 @@ def fit_panel(frame: pd.DataFrame, *, entity: str, time: str, outcome: str, regr
     effects it is PanelOLS's grand-mean constant). ``engine``: "linearmodels", "fast" (PanelOLS on
     flat arrays, same numbers) or "auto" (fast from FAST_MIN_ROWS rows when it covers the model).
     Clustered SEs need ``min_clusters`` clusters in every clustering dimension.
-    ``cluster_convention`` (se_type cluster_entity, linearmodels engine): one of CLUSTER_CONVENTIONS.
+    ``cluster_convention`` (se_type cluster_entity, linearmodels engine): see ``cluster_scale``.
 
     ``entity`` may be several columns (``["country", "product"]``): their combinations are the
     entities, named "country*product". ``weights``: a column of positive weights (weighted least
@@ -102,9 +99,7 @@ def fit_panel(frame: pd.DataFrame, *, entity: str, time: str, outcome: str, regr
     _check_keys(data, entity, time, ent_codes, n_ent, time_codes, n_time, model_id)
     clusters = _cluster_counts(se_type, entity, time, n_ent, n_time, model_id, min_clusters)
     use_fast = _use_fast(engine, estimator, se_type, len(data), model_id) and weights is None
-    if cluster_convention not in CLUSTER_CONVENTIONS:
-        raise ModelError(f"{model_id}: unknown cluster_convention {cluster_convention!r}; expected one of "
-                         f"{', '.join(CLUSTER_CONVENTIONS)}")
+    check_choice(model_id, "cluster_convention", cluster_convention, ClusterConvention)
     spec = dict(model_id=model_id, estimator=estimator, outcome=outcome, regressors=regressors,
                 entity=entity, time=time, entity_effects=entity_effects, time_effects=time_effects,
                 se_type=se_type, constant=constant, bandwidth=bandwidth, cluster_convention=cluster_convention,
@@ -145,10 +140,9 @@ def _finish(result, spec, clusters, n_missing, sample, labels, n_time) -> ModelR
 
 def _check_options(model_id, estimator, se_type, engine, entity_effects, time_effects) -> None:
     """Reject unknown names and effects the estimator does not have, before touching the data."""
-    for value, allowed, what in ((estimator, ESTIMATORS, "estimator"), (se_type, SE_TYPES, "se_type"),
-                                 (engine, ENGINES, "engine")):
-        if value not in allowed:
-            raise ModelError(f"{model_id}: unknown {what} {value!r}; expected one of {', '.join(allowed)}")
+    for value, option, what in ((estimator, PanelEstimator, "estimator"), (se_type, PanelSEType, "se_type"),
+                                (engine, PanelEngine, "engine")):
+        check_choice(model_id, what, value, option)
     if estimator != "panel_ols" and (entity_effects or time_effects):
         raise ModelError(f"{model_id}: fixed effects need estimator='panel_ols' ({estimator} has none; "
                          "add dummy regressors for time effects)")
@@ -263,7 +257,7 @@ def _notes(n_missing, clusters, se_type, n_time) -> list[str]:
     notes = []
     if n_missing:
         notes.append(f"{n_missing} row(s) with a missing key, outcome or regressor dropped")
-    few = {k: v for k, v in clusters.items() if v < FEW_CLUSTERS}
+    few = {k: v for k, v in clusters.items() if few_clusters(v)}
     if few:
         notes.append("few clusters (" + ", ".join(f"{k}: {v}" for k, v in few.items())
                      + "): cluster-robust SEs may be too small; read p-values with caution")
@@ -329,9 +323,9 @@ def _fit_linearmodels(data, spec) -> ModelResult:
         return result
 
 
-def cluster_scale(convention: str, n_obs: int, n_clusters: int, n_coef: int, n_time_dummies: int,
+def cluster_scale(convention: ClusterConvention, n_obs: int, n_clusters: int, n_coef: int, n_time_dummies: int,
                   n_absorbed: int) -> tuple[float, int]:
-    """(factor on the CR0 covariance, df of the t distribution) of a CLUSTER_CONVENTIONS entry."""
+    """(factor on the CR0 covariance, df of the t distribution) of a cluster convention (the table above)."""
     k = n_coef + n_time_dummies
     if convention == "absorbed_counted":
         k += n_absorbed
@@ -353,12 +347,12 @@ def apply_cluster_convention(result: ModelResult, crv0: np.ndarray, spec: dict) 
     b = est.loc[coef, "estimate"].to_numpy(dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         t = b / se
-    q = stats.t.ppf(0.975, df)
+    low, high = confidence_interval(b, se, df=df)
     est.loc[coef, "std_error"] = se
     est.loc[coef, "statistic"] = t
     est.loc[coef, "p_value"] = 2 * stats.t.sf(np.abs(t), df)
-    est.loc[coef, "ci_low"] = b - q * se
-    est.loc[coef, "ci_high"] = b + q * se
+    est.loc[coef, "ci_low"] = low
+    est.loc[coef, "ci_high"] = high
     result.extra["cov"] = _cov_dict(result.extra["cov"]["terms"], cov)
     counted = "counted" if spec["cluster_convention"] == "absorbed_counted" else "not counted"
     result.extra["cluster_convention"] = spec["cluster_convention"]
@@ -815,7 +809,7 @@ def _t_rows(fit) -> list[dict]:
     with np.errstate(invalid="ignore", divide="ignore"):
         tstat = fit.params / se
     pval = 2 * stats.t.sf(np.abs(tstat), fit.df_resid)
-    q = stats.t.ppf(0.975, fit.df_resid)
+    low, high = confidence_interval(fit.params, se, df=fit.df_resid)
     return [{"role": "coef", "term": name, "estimate": float(b), "std_error": float(s), "statistic": float(t),
-             "p_value": float(p), "ci_low": float(b - q * s), "ci_high": float(b + q * s)}
-            for name, b, s, t, p in zip(fit.names, fit.params, se, tstat, pval)]
+             "p_value": float(p), "ci_low": float(lo), "ci_high": float(hi)}
+            for name, b, s, t, p, lo, hi in zip(fit.names, fit.params, se, tstat, pval, low, high)]

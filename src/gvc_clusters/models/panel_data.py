@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 
 from .. import coding
+from ..errors import ModelError
 from ..vocabulary import CE_DEGREES, CHAIN_TYPES, UPGRADING_TABLE_SECTORS, UPGRADING_TYPES
-from .errors import ModelError
 
 # Traditional manufacturing is the base sector and Medium the base CE degree, as in gvc_clusters.coding;
 # the sector groups with upgrading data only (the software clusters have none and leave the panel).

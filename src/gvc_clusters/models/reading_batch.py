@@ -151,7 +151,7 @@ def fit_readings(codes: np.ndarray, X: np.ndarray, n_cat: int, *, distr: str = "
     covariance of the spec's ``se_type`` (B x P x P; :func:`batch.batch_covariance`) and
     convergence flags (B,)."""
     from .batch import _start, batch_covariance, batch_newton
-    from .ordinal import LINKS
+    from .ordinal_likelihood import LINKS
 
     link = LINKS[distr]
     X3 = X[None] if X.ndim == 2 else X
@@ -171,7 +171,7 @@ def top_category_effects(distr: str, design, base: np.ndarray, theta: np.ndarray
     """(term, effect, delta-method SE) of every regressor on the top outcome category, by
     :func:`gvc_clusters.models.effects.marginal_effects` (the main fit's definitions: discrete
     change for 0/1 regressors, derivative moving the declared interactions, by moderator group)."""
-    from .ordinal import LINKS
+    from .ordinal_likelihood import LINKS
 
     p = len(design.columns)
     out = []

@@ -20,6 +20,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from ..models.inference import confidence_interval
 from ..results import ModelResult
 from ..vocabulary import CE_DEGREES, CHAIN_TYPE_LABELS, SECTOR_GROUPS, UPGRADING_TYPE_LABELS
 
@@ -158,13 +159,13 @@ def _share(codes: pd.DataFrame, sector: str, chain: str, code: int) -> float:
 # ------------------------------------------------------------------------------------------------
 # Models
 # ------------------------------------------------------------------------------------------------
-def _intervals(frame: pd.DataFrame, z: float = 1.959963984540054) -> pd.DataFrame:
-    """ci_low/ci_high as recorded; where missing, estimate ± z·SE when an SE exists."""
+def _intervals(frame: pd.DataFrame) -> pd.DataFrame:
+    """ci_low/ci_high as recorded; where missing, the normal 95% interval estimate ± z·SE when an SE exists."""
     out = frame.copy()
     if "std_error" in out:
-        se = out["std_error"].astype(float)
-        out["ci_low"] = out["ci_low"].astype(float).fillna(out["estimate"] - z * se)
-        out["ci_high"] = out["ci_high"].astype(float).fillna(out["estimate"] + z * se)
+        low, high = confidence_interval(out["estimate"], out["std_error"].astype(float))
+        out["ci_low"] = out["ci_low"].astype(float).fillna(low)
+        out["ci_high"] = out["ci_high"].astype(float).fillna(high)
     return out
 
 
