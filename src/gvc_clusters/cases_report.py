@@ -14,7 +14,7 @@ import pandas as pd
 from .cases import CE_VARIABLE, DATASET_COLUMNS, VARIABLES, format_value, normalize
 from .render.tables import latex_escape
 from .templating import render_template
-from .vocabulary import CHAIN_TYPE_LABELS, UPGRADING_TYPE_LABELS
+from .vocabulary import CHAIN_TYPE_LABELS, CHAIN_TYPES, UPGRADING_TYPE_LABELS
 
 MAIN_MODEL = "ce_governance__product__probit"  # the book's main product-upgrading model (ch. 10)
 VARIABLE_LABELS = {
@@ -31,7 +31,7 @@ def code_of(model_variable: str) -> str:
     """The case-file variable a model variable needs (quasi_hierarchy_global -> gov_quasi_hierarchy)."""
     if model_variable in MODEL_TO_CODE:
         return MODEL_TO_CODE[model_variable]
-    for chain in ("quasi_hierarchy", "market", "network", "hierarchy"):
+    for chain in CHAIN_TYPES:
         if model_variable.startswith(chain + "_"):
             return f"gov_{chain}"
     if model_variable.startswith("any_global"):

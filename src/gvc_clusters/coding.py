@@ -17,12 +17,12 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .vocabulary import CE_LEVELS, CHAIN_TYPES, UPGRADING_TYPES
+from .vocabulary import CE_LEVELS, CHAIN_TYPES, SECTOR_GROUPS, UPGRADING_TYPES
 
-# Traditional manufacturing is the base sector: the book's argument contrasts the others with it.
-SECTOR_DUMMIES = {"natural_resource_based": "sector_natural_resource",
-                  "complex_products": "sector_complex_products",
-                  "specialized_suppliers": "sector_software"}
+# Traditional manufacturing (the first group) is the base sector: the book's argument contrasts the
+# others with it. Sector group -> its dummy.
+SECTOR_DUMMIES = dict(zip(SECTOR_GROUPS[1:], ("sector_natural_resource", "sector_complex_products", "sector_software"),
+                          strict=True))
 HALF_RULES = ("keep", "floor", "ceil")
 
 VARIABLE_DOCS = {

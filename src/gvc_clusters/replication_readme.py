@@ -235,7 +235,7 @@ def decision_counts(decision_log: str | Path) -> dict:
 SEEDED_RULES = {
     "fit_ordinal": "permutation p-values (`ordinal.n_permutations` draws) and the sample of alternative-reading "
                    "combinations when there are more than `ordinal.max_readings`",
-    "fit_panel": "the sample of alternative-reading combinations when there are more than `max_readings`",
+    "fit_panel": "the sample of alternative-reading combinations when there are more than `panel.max_readings`",
     "simulate_scale_data": "the scale profile's simulated data (`config/scale.yaml` only)",
     "simulate_baci_flows": "the scale profile's simulated BACI-shaped trade flows with planted outcomes "
                            "(`config/scale.yaml` only)",

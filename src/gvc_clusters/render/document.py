@@ -154,7 +154,7 @@ def main_results(results: list[ModelResult]) -> list[ModelResult]:
 
 
 def claim_facts(results: list[ModelResult], ranges: pd.DataFrame | None) -> list[dict]:
-    """One dict per (model, key term): keys of the numbers dict (``numbers_key``) for each fact."""
+    """One dict per (model, key term): the fact's flags and ``base``, the prefix of its keys in the numbers dict."""
     facts = []
     for r in main_results(results):
         for term in key_terms(r):
