@@ -37,6 +37,10 @@ def few_clusters(n_clusters: int) -> bool:
 
 
 def finite_or_none(value) -> float | None:
-    """``value`` as a float if finite, else None (JSON has no NaN or infinity)."""
-    value = float(value)
+    """``value`` as a float if finite, else None (JSON has no NaN or infinity; None, or a value that is
+    not a number, is None too)."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
     return value if math.isfinite(value) else None
