@@ -14,8 +14,10 @@ from scipy import stats
 from gvc_clusters.errors import ModelError
 from gvc_clusters.models import fast_fe
 from gvc_clusters.models import panel_data as pdm
+from gvc_clusters.models.builtin_fits import fit_upgrading_governance
+from gvc_clusters.models.fe_vs_re import hausman
 from gvc_clusters.models.options import PanelSEType, choices
-from gvc_clusters.models.panel import fit_panel, fit_upgrading_governance, hausman
+from gvc_clusters.models.panel import fit_panel
 from gvc_clusters.results import ModelResult, estimate_rows
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -298,7 +300,7 @@ def test_trade_panels_counts():
     levels = pdm.trade_share_panel(table)
     shares = table[["market_share_1990_pct", "market_share_2000_pct"]].to_numpy()
     assert len(levels.frame) == int((shares > 0).sum())
-    from gvc_clusters.models.panel import fit_trade_share_change
+    from gvc_clusters.models.builtin_fits import fit_trade_share_change
 
     result = fit_trade_share_change(change)
     assert result.n_obs == int(both.sum()) and "dlog_unit_value" in set(result.estimates["term"])
@@ -310,7 +312,7 @@ def test_us_imports_panel():
     origins = table[table["row_type"].astype(str) == "country"]
     build = pdm.us_imports_panel(table)
     assert len(build.frame) == len(origins) == 2 * origins["country"].nunique()
-    from gvc_clusters.models.panel import fit_us_furniture_imports
+    from gvc_clusters.models.builtin_fits import fit_us_furniture_imports
 
     result = fit_us_furniture_imports(build)
     assert result.n_obs == len(origins) and result.n_clusters == origins["country"].nunique()
@@ -434,7 +436,7 @@ def test_cluster_conventions_equal_their_formula(convention):
 
 
 def test_mundlak_test_equals_its_regression_and_detects_correlated_effects():
-    from gvc_clusters.models.panel import mundlak_test
+    from gvc_clusters.models.fe_vs_re import mundlak_test
 
     data = _within_panel(seed=9)
     rng = np.random.default_rng(1)

@@ -14,11 +14,12 @@ from scipy import stats
 
 from ..errors import ModelError
 from ..results import ModelResult
+from .options import HausmanSigma, check_choice
 from .panel_frame import collinear_columns
 
 
 def hausman(fe_result: ModelResult, re_result: ModelResult, terms: list[str] | None = None,
-            sigma: str = "separate") -> dict:
+            sigma: HausmanSigma = "separate") -> dict:
     """Hausman test of fixed vs random effects on their common time-varying coefficients.
 
     linearmodels provides the FE and RE estimators and their covariances but no Hausman test, so it
@@ -34,8 +35,7 @@ def hausman(fe_result: ModelResult, re_result: ModelResult, terms: list[str] | N
     ``sigma="re"`` rescales V_fe to RE's error variance (Stata's ``sigmamore``), which makes the
     difference positive semi-definite for unadjusted covariances.
     """
-    if sigma not in ("separate", "re"):
-        raise ModelError(f"hausman: sigma must be 'separate' or 're', got {sigma!r}")
+    check_choice("hausman", "sigma", sigma, HausmanSigma)
     common = _common_terms(fe_result, re_result, terms)
     b_fe, v_fe = _coef_cov(fe_result, common)
     b_re, v_re = _coef_cov(re_result, common)

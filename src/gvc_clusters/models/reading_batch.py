@@ -28,6 +28,7 @@ from scipy.special import ndtr
 from ..coding import estimation_sample, model_variables
 from ..vocabulary import PRINTED_UPGRADING_TYPES, UPGRADING_TABLE_SECTORS
 from .effects import build_design, marginal_effects
+from .options import BatchSEType, OrdinalSEType, choices
 from .panels import readings_apply
 
 SCORE_TABLES = tuple(UPGRADING_TABLE_SECTORS)   # Tables 10-4, 10-5, 10-6: the upgrading scores
@@ -134,11 +135,11 @@ def apply_reading(dataset: pd.DataFrame, changes: dict) -> pd.DataFrame:
 # batched ordered fits (models/batch.py) and their effects (models/effects.py)
 # ----------------------------------------------------------------------------------------------
 
-def _cov_type(se_type: str) -> str:
-    """The spec's SE type as batch_covariance names it; a cluster spec falls back to HC0 (the
-    readings summary compares signs and p-values, not cluster structure)."""
+def _cov_type(se_type: OrdinalSEType) -> BatchSEType:
+    """The spec's SE type as batch_covariance names it; robust is HC0, and a cluster spec falls back
+    to HC0 (the readings summary compares signs and p-values, not cluster structure)."""
     kind = str(se_type).lower()
-    return kind if kind in ("model_based", "nonrobust", "hc0", "hc1") else "hc0"
+    return kind if kind in choices(BatchSEType) else "hc0"
 
 
 def fit_readings(codes: np.ndarray, X: np.ndarray, n_cat: int, *, distr: str = "probit", start=None,

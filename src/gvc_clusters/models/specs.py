@@ -16,6 +16,7 @@ from ..coding import estimation_sample, model_variables, reading_datasets
 from ..errors import InputError
 from ..results import ModelResult
 from . import panel
+from .options import ORDINAL_COV_TYPES, OrdinalCovType
 from .panel_data import PanelBuild
 from .panels import builtin_panel, readings_apply
 
@@ -336,9 +337,8 @@ def spec_halves(spec: dict, halves: str) -> str:
     return spec.get("halves") or halves   # a spec without its own halves (they are non-empty words)
 
 
-def _ordinal_cov_type(spec: dict) -> str:
-    return {"model_based": "nonrobust", "nonrobust": "nonrobust", "robust": "HC0", "hc0": "HC0", "hc1": "HC1",
-            "cluster": "cluster"}[spec["se_type"]]
+def _ordinal_cov_type(spec: dict) -> OrdinalCovType:
+    return ORDINAL_COV_TYPES[spec["se_type"]]
 
 
 def check_permutation_budget(name: str, spec: dict, variables: pd.DataFrame, n_permutations: int) -> float:
