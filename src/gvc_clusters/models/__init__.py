@@ -6,7 +6,8 @@ effects on a design), randomization (permutation p-values) and batch (many fits 
 Linear panels: panel (``fit_panel`` on linearmodels), built on panel_frame (the long table),
 cluster_se (clustered SEs and their conventions), panel_absorbed (absorbed effects), panel_result
 (what every engine reports) and fast_fe (the same fits on flat arrays); fe_vs_re (Hausman and Mundlak
-tests); panel_data, panels and builtin_fits (the built-in panels: tables, registry, fitters). Shared: options (the option names), inference
+tests); panel_data, panels and builtin_fits (the built-in panels: tables, registry, fitters).
+Shared: options (the option names), inference
 (confidence intervals, the few-clusters rule), formula (formula specs), specs (config specs to
 fits), reading_batch (fits over alternative readings), cost (permutation budgets), output.
 """

@@ -39,7 +39,8 @@ def cluster_counts(se_type, entity, time, n_ent, n_time, model_id, min_clusters)
 
 def cluster_scale(convention: ClusterConvention, n_obs: int, n_clusters: int, n_coef: int, n_time_dummies: int,
                   n_absorbed: int) -> tuple[float, int]:
-    """(factor on the CR0 covariance, df of the t distribution) of a cluster convention (the module docstring's table)."""
+    """(factor on the CR0 covariance, df of the t distribution) of a cluster convention (the table in
+    the module docstring)."""
     k = n_coef + n_time_dummies
     if convention == "absorbed_counted":
         k += n_absorbed

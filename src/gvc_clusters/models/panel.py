@@ -98,10 +98,10 @@ def fit_panel(frame: pd.DataFrame, *, entity: str, time: str, outcome: str, regr
     clusters = cluster_counts(se_type, entity, time, n_ent, n_time, model_id, min_clusters)
     use_fast = _use_fast(engine, estimator, se_type, len(data), model_id) and weights is None
     check_choice(model_id, "cluster_convention", cluster_convention, ClusterConvention)
-    spec = dict(model_id=model_id, estimator=estimator, outcome=outcome, regressors=regressors,
-                entity=entity, time=time, entity_effects=entity_effects, time_effects=time_effects,
-                se_type=se_type, constant=constant, bandwidth=bandwidth, cluster_convention=cluster_convention,
-                n_entities=n_ent, n_periods=n_time, weights=weights)
+    spec = {"model_id": model_id, "estimator": estimator, "outcome": outcome, "regressors": regressors,
+            "entity": entity, "time": time, "entity_effects": entity_effects, "time_effects": time_effects,
+            "se_type": se_type, "constant": constant, "bandwidth": bandwidth,
+            "cluster_convention": cluster_convention, "n_entities": n_ent, "n_periods": n_time, "weights": weights}
     if use_fast:
         result = _fit_fast(data, spec, ent_codes, n_ent, time_codes, n_time)
     else:

@@ -22,11 +22,11 @@ from .panel_result import cov_dict, finish_result, t_rows
 
 
 def fit_absorbed(frame, *, entity, time, outcome, regressors, entity_effects, time_effects, se_type, model_id,
-                  constant, min_clusters, sample, weights, absorb, engine="auto", fast_from: int) -> ModelResult:
+                 constant, min_clusters, sample, weights, absorb, engine="auto", fast_from: int) -> ModelResult:
     """OLS with any number of absorbed categorical effects, weighted or not: linearmodels' AbsorbingLS,
-    or from ``fast_from`` rows (fit_panel's FAST_MIN_ROWS; or ``engine="fast"``) the fast engine's alternating projections
-    (``fast_fe.fit_absorbing``, the same numbers) when there are two or more effects and the
-    covariance is not two-way clustered."""
+    or from ``fast_from`` rows (fit_panel passes its FAST_MIN_ROWS) or with ``engine="fast"`` the fast
+    engine's alternating projections (``fast_fe.fit_absorbing``, the same numbers) when there are two
+    or more effects and the covariance is not two-way clustered."""
     from linearmodels.iv.absorbing import AbsorbingLS
 
     if se_type == "driscoll_kraay":
@@ -34,7 +34,7 @@ def fit_absorbed(frame, *, entity, time, outcome, regressors, entity_effects, ti
     effects = list(dict.fromkeys([*([entity] if entity_effects else []), *([time] if time_effects else []),
                                   *absorb]))
     data, labels, n_missing = prepare_columns(frame, entity, time, outcome, regressors, model_id, weights=weights,
-                                       absorb=[c for c in absorb if c not in (entity, time)])
+                                              absorb=[c for c in absorb if c not in (entity, time)])
     data = data.sort_values([entity, time], kind="stable").reset_index(drop=True)
     ent_codes, n_ent = fast_fe.group_codes(data[entity].to_numpy())
     time_codes, n_time = fast_fe.group_codes(data[time].to_numpy())
@@ -86,8 +86,8 @@ def fit_absorbed(frame, *, entity, time, outcome, regressors, entity_effects, ti
                          fixed_effects=fixed, extra=extra,
                          notes=[f"absorbed effects: {', '.join(f'{c} ({n} levels)' for c, n in levels.items())}"
                                 + (f"; weighted by {weights}" if weights else "")])
-    return finish_result(result, {"se_type": se_type, "entity": entity, "time": time}, clusters, n_missing, sample,
-                   labels, n_time)
+    return finish_result(result, {"se_type": se_type, "entity": entity, "time": time}, clusters, n_missing,
+                         sample, labels, n_time)
 
 
 def _fit_absorbed_fast(data, *, spec, ent_codes, n_ent, time_codes, n_time, clusters, n_missing, sample,
@@ -122,4 +122,4 @@ def _fit_absorbed_fast(data, *, spec, ent_codes, n_ent, time_codes, n_time, clus
                                 + (f"; weighted by {spec['weights']}" if spec["weights"] else "")
                                 + f"; fast engine ({fit.method}), equal to linearmodels AbsorbingLS to rounding"])
     return finish_result(result, {"se_type": se_type, "entity": spec["entity"], "time": spec["time"]}, clusters,
-                   n_missing, sample, labels, n_time)
+                         n_missing, sample, labels, n_time)
