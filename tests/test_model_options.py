@@ -41,6 +41,26 @@ def test_fast_engine_and_batch_options_are_subsets_of_the_configurable_ones():
     assert set(options.choices(options.BatchSEType)) < set(options.choices(options.OrdinalSEType))
 
 
+def test_the_spec_se_names_map_onto_the_estimators_names_once():
+    """A spec's ordinal se_type -> fit_ordered's cov_type (one map), and the readings' batch fits take
+    the spec's name where the batch has it, else HC0 (robust is HC0; cluster falls back to it)."""
+    from gvc_clusters.models.reading_batch import _cov_type
+
+    assert list(options.ORDINAL_COV_TYPES) == list(options.choices(options.OrdinalSEType))
+    assert set(options.ORDINAL_COV_TYPES.values()) == set(options.choices(options.OrdinalCovType))
+    assert options.ORDINAL_COV_TYPES["robust"] == options.ORDINAL_COV_TYPES["hc0"] == "HC0"
+    assert {s: _cov_type(s) for s in options.choices(options.OrdinalSEType)} == {
+        "model_based": "model_based", "nonrobust": "nonrobust", "robust": "hc0", "hc0": "hc0", "hc1": "hc1",
+        "cluster": "hc0"}
+
+
+def test_hausman_rejects_an_unknown_sigma_with_the_shared_message():
+    from gvc_clusters.models.fe_vs_re import hausman
+
+    with pytest.raises(ModelError, match=r"^hausman: unknown sigma 'both'; expected one of separate, re$"):
+        hausman(None, None, sigma="both")
+
+
 def test_check_choice_names_the_model_the_option_and_the_choices():
     options.check_choice("m1", "distr", "logit", options.LinkName)   # a known choice passes
     with pytest.raises(ModelError) as err:

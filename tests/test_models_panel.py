@@ -319,6 +319,32 @@ def test_us_imports_panel():
     assert result.extra["log_growth_by_origin"]["China"] > 3
 
 
+def test_descriptive_panels_say_so_from_their_registry_entry():
+    """The caveat of a descriptive built-in panel is its registry entry's: the fits carry its note, and
+    the report's table (found by that note) prints its table note with the fit's own N and parameters."""
+    from gvc_clusters.models.builtin_fits import fit_trade_share_change, fit_us_furniture_imports
+    from gvc_clusters.models.panels import BUILTIN_PANELS, descriptive_panel
+    from gvc_clusters.report import panel_table
+
+    assert [n for n, e in BUILTIN_PANELS.items() if e.descriptive] == ["trade_share_change", "us_imports"]
+    imports = fit_us_furniture_imports(pdm.us_imports_panel(_processed("furniture/us_furniture_imports.parquet")),
+                                       model_id="mine")
+    change = fit_trade_share_change(pdm.trade_share_change(_processed("trade/export_performance.parquet")))
+    assert BUILTIN_PANELS["us_imports"].descriptive.note in imports.notes
+    assert descriptive_panel([imports]) is BUILTIN_PANELS["us_imports"]
+    assert descriptive_panel([change]) is BUILTIN_PANELS["trade_share_change"]
+    table = panel_table("mine", [imports], "aer")
+    assert table.title == "Panel models: Mine (descriptive)"   # vocabulary: spec names capitalised
+    assert "Descriptive: N = 20 with 12 parameters on a top-10 sample selected on the outcome." in table.notes
+    assert (imports.n_obs, imports.extra["df_model"]) == (20, 12)   # 10 origins x 2 years; 2 + 9 + 1 parameters
+    assert ("Descriptive association, not a causal effect: share and unit value come from the same trade flows, "
+            "so part of the relation is mechanical.") in panel_table("t", [change], "aer").notes
+    plain = fit_panel(_small(), entity="firm", time="year", outcome="y", regressors=["x1"], model_id="p")
+    assert descriptive_panel([plain]) is None
+    assert not any(n.startswith("Descriptive") for n in panel_table("p", [plain], "aer").notes)
+    assert panel_table("p", [plain], "aer").title == "Panel models: P"
+
+
 # ---------------------------------------------------------------------------- errors
 
 def _small():

@@ -214,3 +214,14 @@ def test_user_spec_labels_reach_the_report_tables(firms_csv):
     assert "Export share" in coef_html and "Sector b (vs a)" in coef_html and "sector[c]" in coef_html
     assert "Export share" in tab.to_html(tables["ordinal_firms_ame"], TABLES)
     assert results[0].extra["user_table"] == str(firms_csv)
+
+
+def test_the_table_is_read_from_the_declared_input_not_the_configs_path(firms_csv, tmp_path):
+    spec = spec_with_defaults("ordinal", {"table": str(tmp_path / "not_here.csv"), "links": ["probit"],
+                                          "formula": "upgrading ~ x + C(sector) + x:C(governance)"})
+    (fit,) = run_ordinal_spec("firms", spec, None, halves="keep", n_permutations=0, seed=1, user_table=firms_csv)
+    assert fit.sample == f"rows of {firms_csv} with every column of the spec"
+    assert fit.extra["user_table"] == str(firms_csv) and fit.n_obs == len(simulated_firms())
+    assert _coefs(fit)["x"] == pytest.approx(TRUE["x"], abs=0.1)
+    with pytest.raises(ValueError, match=r"ordinal spec 'firms' reads a user table"):
+        run_ordinal_spec("firms", spec, None, halves="keep", n_permutations=0, seed=1)

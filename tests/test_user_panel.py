@@ -192,3 +192,17 @@ def test_panel_formula_with_a_categorical_interaction_equals_the_dummy_fit(flows
     errors = check_user_tables({"panel": {"specs": {"flows": {**spec, "formula": "log_value ~ tarif + C(regoin)"}}}})
     assert {e.column for e in errors} == {"tarif", "regoin"}
     assert all("panel.specs.flows.formula" in str(e) for e in errors)
+
+
+def test_the_table_is_read_from_the_declared_input_not_the_configs_path(flows_csv, tmp_path):
+    """The rule declares the table as its input ``user``; the package reads that path (and names the
+    sample by it), never the config's ``table`` again."""
+    spec = spec_with_defaults("panel", {"table": str(tmp_path / "not_here.csv"), "entity": ["country", "product"],
+                                        "time": "year", "outcome": "log_value", "regressors": list(BETA),
+                                        "entity_effects": True, "se_type": "robust"})
+    (fit,) = run_panel_spec("flows", spec, {}, user_table=flows_csv)
+    assert fit.sample == str(flows_csv) and fit.n_obs == len(simulated_flows())
+    assert _coefs(fit)["tariff"] == pytest.approx(BETA["tariff"], abs=0.05)
+    with pytest.raises(ValueError, match=r"panel spec 'flows' reads a user table: pass its path \(the rule's input "
+                                         r"`user`\) as user_table"):
+        run_panel_spec("flows", spec, {})
