@@ -193,6 +193,34 @@ def _p_value(estimate: float, se: float) -> float:
 # ----------------------------------------------------------------------------------------------
 
 
+def _ordinal_bases(base: dict, todo: dict, dataset: pd.DataFrame, name: str, spec: dict, halves: str) -> None:
+    """Per new alternative combination (``todo``: id -> alternatives) and outcome, into ``base``:
+    (outcome values, design matrix, cluster positions, Design, raw regressors). Every combination at
+    once: model_variables and estimation_sample are row-wise, so one call on the stacked datasets
+    (cluster ids prefixed by the combination) gives each combination's own rows."""
+    regressors = list(spec["regressors"])
+    ids = list(todo)
+    stacked = []
+    for k, alt_id in enumerate(ids):
+        data = apply_reading(dataset, todo[alt_id])
+        data["cluster_id"] = f"{k:06d}|" + data["cluster_id"].astype(str)
+        stacked.append(data)
+    variables = model_variables(pd.concat(stacked, ignore_index=True), halves=halves)
+    for alt_id in ids:
+        base[alt_id] = {}
+    for outcome in spec["outcomes"]:
+        sample_all, _ = estimation_sample(variables, outcome, regressors)
+        which = sample_all["cluster_id"].str.slice(0, 6).astype(int).to_numpy()
+        sample_all["cluster_id"] = sample_all["cluster_id"].str.slice(7)
+        for k, alt_id in enumerate(ids):
+            sample = sample_all[which == k].reset_index(drop=True)
+            pos = {cid: i for i, cid in enumerate(sample["cluster_id"])}
+            # The same design as the main fit: declared interactions become product columns.
+            frame, design = build_design(sample[regressors], spec["interactions"], model_id=name)
+            base[alt_id][outcome] = (sample[outcome].to_numpy(float), frame.to_numpy(float), pos, design,
+                                     sample[regressors].to_numpy(float))
+
+
 def _ordinal_rows(name, spec, plan, dataset, *, halves, assumption, cache=None):
     """The spec's main link over the plan. Per alternative combination the model variables, sample
     and design are built once; a reading then only replaces outcome values (the score tables feed
@@ -206,7 +234,6 @@ def _ordinal_rows(name, spec, plan, dataset, *, halves, assumption, cache=None):
 
     link = spec["links"][0]  # the main column only
     halves = spec_halves(spec, halves)
-    regressors = list(spec["regressors"])
     se_type = spec["se_type"]
     cache = {} if cache is None else cache
     warm = cache.setdefault(("warm", name), {})
@@ -215,29 +242,7 @@ def _ordinal_rows(name, spec, plan, dataset, *, halves, assumption, cache=None):
     order = []
     todo = {alt_id: alt for _, alt_id, alt, _ in plan if alt_id not in base}
     if todo:
-        # Every new alternative combination at once: model_variables and estimation_sample are
-        # row-wise, so one call on the stacked datasets (cluster ids prefixed by the combination)
-        # gives each combination's own rows.
-        ids = list(todo)
-        stacked = []
-        for k, alt_id in enumerate(ids):
-            data = apply_reading(dataset, todo[alt_id])
-            data["cluster_id"] = f"{k:06d}|" + data["cluster_id"].astype(str)
-            stacked.append(data)
-        variables = model_variables(pd.concat(stacked, ignore_index=True), halves=halves)
-        for alt_id in ids:
-            base[alt_id] = {}
-        for outcome in spec["outcomes"]:
-            sample_all, _ = estimation_sample(variables, outcome, regressors)
-            which = sample_all["cluster_id"].str.slice(0, 6).astype(int).to_numpy()
-            sample_all["cluster_id"] = sample_all["cluster_id"].str.slice(7)
-            for k, alt_id in enumerate(ids):
-                sample = sample_all[which == k].reset_index(drop=True)
-                pos = {cid: i for i, cid in enumerate(sample["cluster_id"])}
-                # The same design as the main fit: declared interactions become product columns.
-                frame, design = build_design(sample[regressors], spec["interactions"], model_id=name)
-                base[alt_id][outcome] = (sample[outcome].to_numpy(float), frame.to_numpy(float), pos, design,
-                                         sample[regressors].to_numpy(float))
+        _ordinal_bases(base, todo, dataset, name, spec, halves)
     for reading, alt_id, alt, scores in plan:
         for outcome in spec["outcomes"]:
             y0, X, pos, design, raw = base[alt_id][outcome]
