@@ -16,7 +16,7 @@ from ..coding import estimation_sample, model_variables, reading_datasets
 from ..errors import InputError
 from ..results import ModelResult
 from . import panel
-from .options import ORDINAL_COV_TYPES, OrdinalCovType
+from .options import ORDINAL_COV_TYPES
 from .panel_data import PanelBuild
 from .panels import builtin_panel, readings_apply
 
@@ -222,7 +222,7 @@ def run_ordinal_spec(name: str, spec: dict, dataset: pd.DataFrame | None, *, hal
             groups = sample[spec["cluster_by"]] if spec["se_type"] == "cluster" else None
             result = ordinal.fit_ordered(
                 sample[outcome], sample[regressors], distr=link, model_id=model_id, outcome=outcome,
-                cov_type=_ordinal_cov_type(spec), groups=groups, interactions=interactions,
+                cov_type=ORDINAL_COV_TYPES[spec["se_type"]], groups=groups, interactions=interactions,
                 permutation_terms=terms if permute else [],
                 n_permutations=n_permutations if permute else 0, seed=seed,
                 permutation_strata=sample[strata_column] if strata_column else None,
@@ -297,7 +297,7 @@ def run_ordinal_table_spec(name: str, spec: dict, path: str | Path, *, n_permuta
             permute = permutations and i == 0
             model_id = f"{name}__{outcome}__{link}"
             result = ordinal.fit_ordered(
-                y, base, distr=link, model_id=model_id, outcome=outcome, cov_type=_ordinal_cov_type(spec),
+                y, base, distr=link, model_id=model_id, outcome=outcome, cov_type=ORDINAL_COV_TYPES[spec["se_type"]],
                 groups=data[spec["cluster_by"]] if spec["se_type"] == "cluster" else None,
                 interactions=[list(c) for c in spec["interactions"]] if design is None else (),
                 design=design, permutation_terms=terms if permute else [],
@@ -349,10 +349,6 @@ def spec_halves(spec: dict, halves: str) -> str:
     """The spec's ``halves``, which overrides config ``ordinal.halves`` (passed as ``halves``) when
     set: one config key overriding another, which a schema default cannot express."""
     return spec.get("halves") or halves   # a spec without its own halves (they are non-empty words)
-
-
-def _ordinal_cov_type(spec: dict) -> OrdinalCovType:
-    return ORDINAL_COV_TYPES[spec["se_type"]]
 
 
 def check_permutation_budget(name: str, spec: dict, variables: pd.DataFrame, n_permutations: int) -> float:
