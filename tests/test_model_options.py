@@ -114,3 +114,11 @@ def test_ci_of_a_fit_is_the_shared_helper_to_the_last_bit():
 def test_few_clusters_threshold():
     assert FEW_CLUSTERS == 30
     assert few_clusters(29) and not few_clusters(30)
+
+
+def test_two_sided_p_values_of_z_and_t_statistics():
+    from gvc_clusters.models.inference import two_sided_p_value
+
+    assert two_sided_p_value(1.959964) == pytest.approx(0.05, abs=1e-6)
+    assert two_sided_p_value(-2.228139, df=10) == pytest.approx(0.05, abs=1e-6)
+    np.testing.assert_allclose(two_sided_p_value(np.array([0.0, 3.182446]), df=3), [1.0, 0.05], atol=1e-6)

@@ -17,11 +17,10 @@ place of linearmodels' entity-clustered covariance.
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 from ..errors import ModelError
 from ..results import ModelResult
-from .inference import confidence_interval
+from .inference import confidence_interval, two_sided_p_value
 from .options import ClusterConvention
 from .panel_result import cov_dict
 
@@ -65,7 +64,7 @@ def apply_cluster_convention(result: ModelResult, crv0: np.ndarray, spec: dict) 
     low, high = confidence_interval(b, se, df=df)
     est.loc[coef, "std_error"] = se
     est.loc[coef, "statistic"] = t
-    est.loc[coef, "p_value"] = 2 * stats.t.sf(np.abs(t), df)
+    est.loc[coef, "p_value"] = two_sided_p_value(t, df)
     est.loc[coef, "ci_low"] = low
     est.loc[coef, "ci_high"] = high
     result.extra["cov"] = cov_dict(result.extra["cov"]["terms"], cov)

@@ -10,10 +10,9 @@ linearmodels' fit options JSON-ready.
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 from ..results import ModelResult
-from .inference import confidence_interval, few_clusters
+from .inference import confidence_interval, few_clusters, two_sided_p_value
 
 
 def finish_result(result, spec, clusters, n_missing, sample, labels, n_time) -> ModelResult:
@@ -77,7 +76,7 @@ def t_rows(fit) -> list[dict]:
     se = fit.std_errors
     with np.errstate(invalid="ignore", divide="ignore"):
         tstat = fit.params / se
-    pval = 2 * stats.t.sf(np.abs(tstat), fit.df_resid)
+    pval = two_sided_p_value(tstat, fit.df_resid)
     low, high = confidence_interval(fit.params, se, df=fit.df_resid)
     return [{"role": "coef", "term": name, "estimate": float(b), "std_error": float(s), "statistic": float(t),
              "p_value": float(p), "ci_low": float(lo), "ci_high": float(hi)}
