@@ -41,6 +41,26 @@ def test_fast_engine_and_batch_options_are_subsets_of_the_configurable_ones():
     assert set(options.choices(options.BatchSEType)) < set(options.choices(options.OrdinalSEType))
 
 
+def test_the_spec_se_names_map_onto_the_estimators_names_once():
+    """A spec's ordinal se_type -> fit_ordered's cov_type (one map), and the readings' batch fits take
+    the spec's name where the batch has it, else HC0 (robust is HC0; cluster falls back to it)."""
+    from gvc_clusters.models.reading_batch import _cov_type
+
+    assert list(options.ORDINAL_COV_TYPES) == list(options.choices(options.OrdinalSEType))
+    assert set(options.ORDINAL_COV_TYPES.values()) == set(options.choices(options.OrdinalCovType))
+    assert options.ORDINAL_COV_TYPES["robust"] == options.ORDINAL_COV_TYPES["hc0"] == "HC0"
+    assert {s: _cov_type(s) for s in options.choices(options.OrdinalSEType)} == {
+        "model_based": "model_based", "nonrobust": "nonrobust", "robust": "hc0", "hc0": "hc0", "hc1": "hc1",
+        "cluster": "hc0"}
+
+
+def test_hausman_rejects_an_unknown_sigma_with_the_shared_message():
+    from gvc_clusters.models.fe_vs_re import hausman
+
+    with pytest.raises(ModelError, match=r"^hausman: unknown sigma 'both'; expected one of separate, re$"):
+        hausman(None, None, sigma="both")
+
+
 def test_check_choice_names_the_model_the_option_and_the_choices():
     options.check_choice("m1", "distr", "logit", options.LinkName)   # a known choice passes
     with pytest.raises(ModelError) as err:
@@ -94,3 +114,11 @@ def test_ci_of_a_fit_is_the_shared_helper_to_the_last_bit():
 def test_few_clusters_threshold():
     assert FEW_CLUSTERS == 30
     assert few_clusters(29) and not few_clusters(30)
+
+
+def test_two_sided_p_values_of_z_and_t_statistics():
+    from gvc_clusters.models.inference import two_sided_p_value
+
+    assert two_sided_p_value(1.959964) == pytest.approx(0.05, abs=1e-6)
+    assert two_sided_p_value(-2.228139, df=10) == pytest.approx(0.05, abs=1e-6)
+    np.testing.assert_allclose(two_sided_p_value(np.array([0.0, 3.182446]), df=3), [1.0, 0.05], atol=1e-6)

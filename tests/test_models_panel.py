@@ -14,8 +14,10 @@ from scipy import stats
 from gvc_clusters.errors import ModelError
 from gvc_clusters.models import fast_fe
 from gvc_clusters.models import panel_data as pdm
+from gvc_clusters.models.builtin_fits import fit_upgrading_governance
+from gvc_clusters.models.fe_vs_re import hausman
 from gvc_clusters.models.options import PanelSEType, choices
-from gvc_clusters.models.panel import fit_panel, fit_upgrading_governance, hausman
+from gvc_clusters.models.panel import fit_panel
 from gvc_clusters.results import ModelResult, estimate_rows
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -298,7 +300,7 @@ def test_trade_panels_counts():
     levels = pdm.trade_share_panel(table)
     shares = table[["market_share_1990_pct", "market_share_2000_pct"]].to_numpy()
     assert len(levels.frame) == int((shares > 0).sum())
-    from gvc_clusters.models.panel import fit_trade_share_change
+    from gvc_clusters.models.builtin_fits import fit_trade_share_change
 
     result = fit_trade_share_change(change)
     assert result.n_obs == int(both.sum()) and "dlog_unit_value" in set(result.estimates["term"])
@@ -310,11 +312,37 @@ def test_us_imports_panel():
     origins = table[table["row_type"].astype(str) == "country"]
     build = pdm.us_imports_panel(table)
     assert len(build.frame) == len(origins) == 2 * origins["country"].nunique()
-    from gvc_clusters.models.panel import fit_us_furniture_imports
+    from gvc_clusters.models.builtin_fits import fit_us_furniture_imports
 
     result = fit_us_furniture_imports(build)
     assert result.n_obs == len(origins) and result.n_clusters == origins["country"].nunique()
     assert result.extra["log_growth_by_origin"]["China"] > 3
+
+
+def test_descriptive_panels_say_so_from_their_registry_entry():
+    """The caveat of a descriptive built-in panel is its registry entry's: the fits carry its note, and
+    the report's table (found by that note) prints its table note with the fit's own N and parameters."""
+    from gvc_clusters.models.builtin_fits import fit_trade_share_change, fit_us_furniture_imports
+    from gvc_clusters.models.panels import BUILTIN_PANELS, descriptive_panel
+    from gvc_clusters.report import panel_table
+
+    assert [n for n, e in BUILTIN_PANELS.items() if e.descriptive] == ["trade_share_change", "us_imports"]
+    imports = fit_us_furniture_imports(pdm.us_imports_panel(_processed("furniture/us_furniture_imports.parquet")),
+                                       model_id="mine")
+    change = fit_trade_share_change(pdm.trade_share_change(_processed("trade/export_performance.parquet")))
+    assert BUILTIN_PANELS["us_imports"].descriptive.note in imports.notes
+    assert descriptive_panel([imports]) is BUILTIN_PANELS["us_imports"]
+    assert descriptive_panel([change]) is BUILTIN_PANELS["trade_share_change"]
+    table = panel_table("mine", [imports], "aer")
+    assert table.title == "Panel models: Mine (descriptive)"   # vocabulary: spec names capitalised
+    assert "Descriptive: N = 20 with 12 parameters on a top-10 sample selected on the outcome." in table.notes
+    assert (imports.n_obs, imports.extra["df_model"]) == (20, 12)   # 10 origins x 2 years; 2 + 9 + 1 parameters
+    assert ("Descriptive association, not a causal effect: share and unit value come from the same trade flows, "
+            "so part of the relation is mechanical.") in panel_table("t", [change], "aer").notes
+    plain = fit_panel(_small(), entity="firm", time="year", outcome="y", regressors=["x1"], model_id="p")
+    assert descriptive_panel([plain]) is None
+    assert not any(n.startswith("Descriptive") for n in panel_table("p", [plain], "aer").notes)
+    assert panel_table("p", [plain], "aer").title == "Panel models: P"
 
 
 # ---------------------------------------------------------------------------- errors
@@ -434,7 +462,7 @@ def test_cluster_conventions_equal_their_formula(convention):
 
 
 def test_mundlak_test_equals_its_regression_and_detects_correlated_effects():
-    from gvc_clusters.models.panel import mundlak_test
+    from gvc_clusters.models.fe_vs_re import mundlak_test
 
     data = _within_panel(seed=9)
     rng = np.random.default_rng(1)

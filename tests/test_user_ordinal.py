@@ -52,7 +52,8 @@ def _coefs(result) -> pd.Series:
 
 def test_formula_spec_on_a_csv_recovers_known_coefficients_and_matches_statsmodels(firms_csv):
     spec = {"table": str(firms_csv), "formula": "upgrading ~ x + C(sector) + x:C(governance)", "links": ["probit"]}
-    (fit,) = run_ordinal_spec("firms", spec_with_defaults("ordinal", spec), None, halves="keep", n_permutations=0, seed=1)
+    (fit,) = run_ordinal_spec("firms", spec_with_defaults("ordinal", spec), None, halves="keep", n_permutations=0,
+                              seed=1, user_table=spec["table"])
     coefs = _coefs(fit)
     assert list(coefs.index) == list(TRUE)
     for term, value in TRUE.items():   # N = 4000: SEs are 0.03-0.06
@@ -77,8 +78,10 @@ def test_regressor_spec_on_parquet_equals_the_formula_spec(firms_csv, tmp_path):
              "interactions": [["x", "gov_v"]], "links": ["probit"], "se_type": "hc1"}
     formula = {"table": str(firms_csv), "formula": "upgrading ~ x + C(sector) + C(governance) + x:C(governance)",
                "links": ["probit"], "se_type": "hc1"}
-    (a,) = run_ordinal_spec("plain", spec_with_defaults("ordinal", plain), None, halves="keep", n_permutations=0, seed=1)
-    (b,) = run_ordinal_spec("formula", spec_with_defaults("ordinal", formula), None, halves="keep", n_permutations=0, seed=1)
+    (a,) = run_ordinal_spec("plain", spec_with_defaults("ordinal", plain), None, halves="keep", n_permutations=0,
+                            seed=1, user_table=plain["table"])
+    (b,) = run_ordinal_spec("formula", spec_with_defaults("ordinal", formula), None, halves="keep", n_permutations=0,
+                            seed=1, user_table=formula["table"])
     np.testing.assert_allclose(_coefs(a).to_numpy(), _coefs(b).to_numpy(), rtol=1e-8)
     se_a = a.estimates[a.estimates.role == "coef"]["std_error"].to_numpy()
     se_b = b.estimates[b.estimates.role == "coef"]["std_error"].to_numpy()
@@ -94,7 +97,8 @@ def _ame(result, term) -> np.ndarray:
 def test_categorical_effects_are_changes_from_the_reference_and_x_moves_its_interaction(firms_csv):
     spec = {"table": str(firms_csv), "formula": "upgrading ~ x + C(sector, Treatment('b')) + x:C(governance)",
             "links": ["probit"]}
-    (fit,) = run_ordinal_spec("firms", spec_with_defaults("ordinal", spec), None, halves="keep", n_permutations=0, seed=1)
+    (fit,) = run_ordinal_spec("firms", spec_with_defaults("ordinal", spec), None, halves="keep", n_permutations=0,
+                              seed=1, user_table=spec["table"])
     coefs = _coefs(fit)
     assert {"sector[a]", "sector[c]"} <= set(coefs.index)       # reference b: no sector[b] column
     cut = fit.estimates[fit.estimates.role == "cutpoint"]["estimate"].to_numpy()
@@ -134,7 +138,8 @@ def test_formula_design_rebuilds_formulaics_matrix_and_takes_config_references()
 def test_permutation_inference_and_cluster_ses_on_a_user_table(firms_csv):
     spec = {"table": str(firms_csv), "formula": "upgrading ~ x + C(sector)", "links": ["probit", "logit"],
             "se_type": "cluster", "cluster_by": "region", "permutation_terms": ["x", "sector"]}
-    probit, logit = run_ordinal_spec("firms", spec_with_defaults("ordinal", spec), None, halves="keep", n_permutations=49, seed=3)
+    probit, logit = run_ordinal_spec("firms", spec_with_defaults("ordinal", spec), None, halves="keep",
+                                     n_permutations=49, seed=3, user_table=spec["table"])
     est = probit.estimates[probit.estimates.role == "coef"].set_index("term")
     assert probit.se_type == "clustered by region, 40 clusters"
     # strong effects: no permuted draw beats the observed LR, p = 1 / (1 + 49)
@@ -152,7 +157,8 @@ def test_separation_in_a_user_table_is_reported(tmp_path):
     path = tmp_path / "sep.csv"
     frame.to_csv(path, index=False)
     spec = {"table": str(path), "outcomes": ["y"], "regressors": ["d", "z"]}
-    (fit,) = run_ordinal_spec("sep", spec_with_defaults("ordinal", spec), None, halves="keep", n_permutations=0, seed=1)
+    (fit,) = run_ordinal_spec("sep", spec_with_defaults("ordinal", spec), None, halves="keep", n_permutations=0,
+                              seed=1, user_table=spec["table"])
     assert fit.extra["separation"], "a 0/1 regressor that splits the extreme categories must be reported"
     assert any("separat" in note for note in fit.notes)
 
@@ -201,9 +207,21 @@ def test_user_spec_labels_reach_the_report_tables(firms_csv):
 
     spec = {"table": str(firms_csv), "formula": "upgrading ~ x + C(sector) + x:C(governance)", "links": ["probit"],
             "labels": {"x": "Export share", "sector[b]": "Sector b (vs a)"}}
-    results = run_ordinal_spec("firms", spec_with_defaults("ordinal", spec), None, halves="keep", n_permutations=0, seed=1)
+    results = run_ordinal_spec("firms", spec_with_defaults("ordinal", spec), None, halves="keep", n_permutations=0,
+                               seed=1, user_table=spec["table"])
     tables = report.ordinal_tables("firms", results, "aer")
     coef_html = tab.to_html(tables["ordinal_firms"], TABLES)
     assert "Export share" in coef_html and "Sector b (vs a)" in coef_html and "sector[c]" in coef_html
     assert "Export share" in tab.to_html(tables["ordinal_firms_ame"], TABLES)
     assert results[0].extra["user_table"] == str(firms_csv)
+
+
+def test_the_table_is_read_from_the_declared_input_not_the_configs_path(firms_csv, tmp_path):
+    spec = spec_with_defaults("ordinal", {"table": str(tmp_path / "not_here.csv"), "links": ["probit"],
+                                          "formula": "upgrading ~ x + C(sector) + x:C(governance)"})
+    (fit,) = run_ordinal_spec("firms", spec, None, halves="keep", n_permutations=0, seed=1, user_table=firms_csv)
+    assert fit.sample == f"rows of {firms_csv} with every column of the spec"
+    assert fit.extra["user_table"] == str(firms_csv) and fit.n_obs == len(simulated_firms())
+    assert _coefs(fit)["x"] == pytest.approx(TRUE["x"], abs=0.1)
+    with pytest.raises(ValueError, match=r"ordinal spec 'firms' reads a user table"):
+        run_ordinal_spec("firms", spec, None, halves="keep", n_permutations=0, seed=1)

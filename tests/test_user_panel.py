@@ -63,7 +63,7 @@ def _dummy_fit(frame: pd.DataFrame, effects: list[str], weights: str | None = No
 def test_country_x_product_entity_with_year_effects_equals_a_dummy_fit(flows_csv):
     spec = {"table": str(flows_csv), "entity": ["country", "product"], "time": "year", "outcome": "log_value",
             "regressors": list(BETA), "entity_effects": True, "time_effects": True, "se_type": "cluster_entity"}
-    (fit,) = run_panel_spec("flows", spec_with_defaults("panel", spec), {})
+    (fit,) = run_panel_spec("flows", spec_with_defaults("panel", spec), {}, user_table=spec["table"])
     data = simulated_flows()
     data["pair"] = data["country"] + "|" + data["product"]
     dummy = _dummy_fit(data, ["pair", "year"])
@@ -79,7 +79,7 @@ def test_weights_and_three_absorbed_effects_equal_a_weighted_dummy_fit(flows_csv
     spec = {"table": str(flows_csv), "entity": ["country", "product"], "time": "year", "outcome": "log_value",
             "regressors": list(BETA), "absorb": ["country", "product", "year"], "weights": "weight",
             "se_type": "robust"}
-    (fit,) = run_panel_spec("flows", spec_with_defaults("panel", spec), {})
+    (fit,) = run_panel_spec("flows", spec_with_defaults("panel", spec), {}, user_table=spec["table"])
     data = simulated_flows()
     dummy = _dummy_fit(data, ["country", "product", "year"], weights="weight")
     coefs = _coefs(fit)
@@ -98,7 +98,7 @@ def test_weights_and_three_absorbed_effects_equal_a_weighted_dummy_fit(flows_csv
 def test_weighted_within_fit_equals_weighted_dummy_fit(flows_csv):
     spec = {"table": str(flows_csv), "entity": ["country", "product"], "time": "year", "outcome": "log_value",
             "regressors": list(BETA), "entity_effects": True, "weights": "weight", "se_type": "unadjusted"}
-    (fit,) = run_panel_spec("flows", spec_with_defaults("panel", spec), {})
+    (fit,) = run_panel_spec("flows", spec_with_defaults("panel", spec), {}, user_table=spec["table"])
     data = simulated_flows()
     data["pair"] = data["country"] + "|" + data["product"]
     dummy = _dummy_fit(data, ["pair"], weights="weight")
@@ -111,7 +111,7 @@ def test_several_estimators_in_one_spec(flows_csv):
     spec = {"table": str(flows_csv), "entity": ["country", "product"], "time": "year", "outcome": "log_value",
             "regressors": list(BETA), "estimator": ["panel_ols", "random_effects", "pooled_ols"],
             "entity_effects": True, "se_type": "robust"}
-    fits = run_panel_spec("flows", spec_with_defaults("panel", spec), {})
+    fits = run_panel_spec("flows", spec_with_defaults("panel", spec), {}, user_table=spec["table"])
     assert [f.model_id for f in fits] == ["flows__panel_ols", "flows__random_effects", "flows__pooled_ols"]
     assert [f.kind for f in fits] == ["panel_ols", "random_effects", "pooled_ols"]
     fe, _re, pooled = (_coefs(f)["tariff"] for f in fits)
@@ -127,7 +127,7 @@ def test_bad_weights_and_misspelt_keys(flows_csv, tmp_path):
     spec = {"table": str(path), "entity": ["country", "product"], "time": "year", "outcome": "log_value",
             "regressors": list(BETA), "weights": "weight", "se_type": "robust"}
     with pytest.raises(ModelError, match="weights column 'weight' must be positive; 1 row"):
-        run_panel_spec("flows", spec_with_defaults("panel", spec), {})
+        run_panel_spec("flows", spec_with_defaults("panel", spec), {}, user_table=spec["table"])
     config = {"panel": {"specs": {"flows": {**spec, "table": str(flows_csv), "entity": ["country", "prodcut"],
                                             "absorb": ["yaer"], "weights": "wieght"}}}}
     errors = check_user_tables(config)
@@ -175,7 +175,7 @@ def test_panel_formula_with_a_categorical_interaction_equals_the_dummy_fit(flows
             "formula": "log_value ~ tariff + log_gdp + tariff:C(region)", "reference": {"region": "north"},
             "entity_effects": True, "time_effects": True, "se_type": "cluster_entity",
             "labels": {"tariff:region[south]": "Tariff x south"}}
-    (fit,) = run_panel_spec("flows", spec_with_defaults("panel", spec), {})
+    (fit,) = run_panel_spec("flows", spec_with_defaults("panel", spec), {}, user_table=spec["table"])
     coefs = _coefs(fit)
     assert list(coefs.index) == ["const", "tariff", "log_gdp", "tariff:region[east]", "tariff:region[south]"]
     data["pair"] = data["country"] + "|" + data["product"]
@@ -192,3 +192,17 @@ def test_panel_formula_with_a_categorical_interaction_equals_the_dummy_fit(flows
     errors = check_user_tables({"panel": {"specs": {"flows": {**spec, "formula": "log_value ~ tarif + C(regoin)"}}}})
     assert {e.column for e in errors} == {"tarif", "regoin"}
     assert all("panel.specs.flows.formula" in str(e) for e in errors)
+
+
+def test_the_table_is_read_from_the_declared_input_not_the_configs_path(flows_csv, tmp_path):
+    """The rule declares the table as its input ``user``; the package reads that path (and names the
+    sample by it), never the config's ``table`` again."""
+    spec = spec_with_defaults("panel", {"table": str(tmp_path / "not_here.csv"), "entity": ["country", "product"],
+                                        "time": "year", "outcome": "log_value", "regressors": list(BETA),
+                                        "entity_effects": True, "se_type": "robust"})
+    (fit,) = run_panel_spec("flows", spec, {}, user_table=flows_csv)
+    assert fit.sample == str(flows_csv) and fit.n_obs == len(simulated_flows())
+    assert _coefs(fit)["tariff"] == pytest.approx(BETA["tariff"], abs=0.05)
+    with pytest.raises(ValueError, match=r"panel spec 'flows' reads a user table: pass its path \(the rule's input "
+                                         r"`user`\) as user_table"):
+        run_panel_spec("flows", spec, {})

@@ -21,6 +21,7 @@ import pandas as pd
 
 from .io import read_parquet
 from .layout import BOOK_TABLES, FIGURES, table_names  # noqa: F401 (re-exported)
+from .models.panels import descriptive_panel, descriptive_table_note
 from .render import document as doc
 from .render import figures as fig
 from .render import tables as tab
@@ -113,23 +114,14 @@ def profile_notes(results: list[ModelResult], terms: dict[str, str]) -> list[str
     return ["Profile-likelihood 95% confidence intervals: " + "; ".join(parts) + "."] if parts else []
 
 
-DESCRIPTIVE_PANELS = {
-    "trade_share_change": "Descriptive association, not a causal effect: share and unit value come from the "
-                          "same trade flows, so part of the relation is mechanical.",
-    "us_imports": "Descriptive: N = 20 with 12 parameters on a top-10 sample selected on the outcome.",
-}
-
-
 def panel_table(spec: str, results: list[ModelResult], preset: str, under: str = "se",
                 vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> tab.Table:
+    """A panel spec's table; a descriptive built-in panel (models/panels.py ``descriptive``, known by
+    the caveat its fits carry) says so in the title and in its note."""
     labels = [vocabulary.kind(r.kind) for r in results]
     terms = spec_term_labels(results, vocabulary)
-    kind = next((r.model_id for r in results if r.extra.get("interpretation") == "descriptive"), None)
-    descriptive = None
-    if kind is not None:
-        us = any("furniture" in str(r.outcome) or "import" in str(r.outcome) or r.fixed_effects.get("Origin")
-                 for r in results)
-        descriptive = DESCRIPTIVE_PANELS["us_imports" if us else "trade_share_change"]
+    entry = descriptive_panel(results)
+    descriptive = descriptive_table_note(entry, results) if entry is not None else None
     title = f"Panel models: {vocabulary.spec(spec)}" + (" (descriptive)" if descriptive else "")
     return tab.regression_table(results, preset=preset, term_labels=terms, column_labels=labels, under=under,
                                 title=title, label=f"tab:panel_{spec}", notes=[descriptive] if descriptive else [])

@@ -164,7 +164,8 @@ def worker(step: str, args, out: Path) -> None:
         from gvc_clusters.models.specs import run_panel_spec
 
         start = time.perf_counter()
-        (fit,) = run_panel_spec("scale_panel", spec_with_defaults("panel", _panel_spec(paths["clean_arrow"])), {})
+        (fit,) = run_panel_spec("scale_panel", spec_with_defaults("panel", _panel_spec(paths["clean_arrow"])), {},
+                                user_table=paths["clean_arrow"])
         record.update(seconds=time.perf_counter() - start, engine=fit.extra["engine"], **_coefs(fit))
     out.write_text(json.dumps(record))
 

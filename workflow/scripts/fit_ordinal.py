@@ -4,6 +4,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).resolve().parents[1] / "src"))  # the gvc_clusters package
 import pandas as pd
+
 from gvc_clusters.jobs import run_job
 from gvc_clusters.models.output import write_model_outputs
 from gvc_clusters.models.specs import ordinal_readings, run_ordinal_spec
@@ -11,11 +12,13 @@ from gvc_clusters.models.specs import ordinal_readings, run_ordinal_spec
 
 def main():
     name, spec, settings = snakemake.wildcards.spec, snakemake.params.spec, snakemake.params.settings
+    inputs = dict(snakemake.input.items())   # the rule's declared inputs: the package reads these paths
+    dataset = pd.read_parquet(inputs["dataset"]) if "dataset" in inputs else None
     # a user-table spec reads its own table (only the columns it names) inside run_ordinal_spec
-    dataset = pd.read_parquet(snakemake.input.dataset) if "dataset" in snakemake.input.keys() else None
     fits = run_ordinal_spec(name, spec, dataset, halves=settings["halves"],
-                            n_permutations=settings["n_permutations"], seed=snakemake.params.seed)
-    alternatives = pd.read_parquet(snakemake.input.readings) if "readings" in snakemake.input.keys() else None
+                            n_permutations=settings["n_permutations"], seed=snakemake.params.seed,
+                            user_table=inputs.get("user"))
+    alternatives = pd.read_parquet(inputs["readings"]) if "readings" in inputs else None
     readings = ordinal_readings(name, spec, dataset, alternatives, halves=settings["halves"],
                                 cap=settings["max_readings"], seed=snakemake.params.seed)
     write_model_outputs(fits, readings, snakemake.output)

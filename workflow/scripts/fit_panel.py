@@ -5,16 +5,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(snakemake.scriptdir).resolve().parents[1] / "src"))  # the gvc_clusters package
 from gvc_clusters.jobs import run_job
 from gvc_clusters.models.output import write_model_outputs
-from gvc_clusters.models.specs import numeric_columns, panel_readings, read_user_table, run_panel_spec, spec_columns
+from gvc_clusters.models.specs import panel_readings, read_user_table, run_panel_spec
 
 
 def main():
-    spec = snakemake.params.spec
-    tables = {k: read_user_table(v, spec_columns(spec), numeric_columns(spec)) if k == "user" else read_user_table(v)
-              for k, v in snakemake.input.items() if k != "readings"}
-    fits = run_panel_spec(snakemake.wildcards.spec, spec, tables)
-    readings = panel_readings(snakemake.wildcards.spec, spec, tables,
-                              read_user_table(snakemake.input.readings) if "readings" in snakemake.input.keys() else None,
+    name, spec = snakemake.wildcards.spec, snakemake.params.spec
+    inputs = dict(snakemake.input.items())   # the rule's declared inputs: the package reads these paths
+    # a built-in panel's processed tables; a user's table is read (only the spec's columns) in run_panel_spec
+    tables = {k: read_user_table(v) for k, v in inputs.items() if k not in ("user", "readings")}
+    fits = run_panel_spec(name, spec, tables, user_table=inputs.get("user"))
+    readings = panel_readings(name, spec, tables, read_user_table(inputs["readings"]) if "readings" in inputs else None,
                               cap=snakemake.params.max_readings, seed=snakemake.params.seed)
     write_model_outputs(fits, readings, snakemake.output)
 

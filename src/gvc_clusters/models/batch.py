@@ -21,7 +21,7 @@ import math
 import numpy as np
 from scipy import optimize, stats
 
-from .options import BatchSEType
+from .options import BatchSEType, choices
 from .ordinal_likelihood import PROB_FLOOR
 
 
@@ -123,10 +123,10 @@ def batch_covariance(link, codes, n_cat, X, params, se_type: BatchSEType = "mode
         except np.linalg.LinAlgError:
             pass
     kind = se_type.lower()
+    if kind not in choices(BatchSEType):
+        raise ValueError(f"batch_covariance: se_type {se_type!r} is not one of {', '.join(choices(BatchSEType))}")
     if kind in ("model_based", "nonrobust"):
         return bread
-    if kind not in ("hc0", "hc1"):
-        raise ValueError(f"batch_covariance: se_type {se_type!r} is not model_based, nonrobust, hc0 or hc1")
     scores = batch_scores(link, codes, n_cat, X, params, offset=offset)
     cov = bread @ np.einsum("bnp,bnq->bpq", scores, scores) @ bread
     if kind == "hc1":

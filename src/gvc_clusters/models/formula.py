@@ -94,23 +94,7 @@ def formula_design(formula: str, data: pd.DataFrame, *, reference: dict | None =
                               else spec_rhs, data, na_action="raise")
     except formula_errors() as err:
         raise ModelError(f"{model_id}: cannot build the model matrix of {formula!r}: {err}") from None
-    model_spec = matrix.model_spec
-    contrasts = model_spec.factor_contrasts
-    cat_var: dict[str, str] = {}      # factor expression -> data column
-    cat_ref: dict[str, str] = {}
-    for factor, state in contrasts.items():
-        expr = str(factor)
-        m = _C_CALL.match(expr)
-        var = m.group(1) if m else expr
-        if var not in data.columns:
-            raise ModelError(f"{model_id}: categorical {expr!r} must be a column or C(column[, Treatment('level')])")
-        base = getattr(state.contrasts, "base", None)
-        levels = [str(lv) for lv in state.levels]
-        ref = levels[0] if base is None or "UNSET" in str(base) else str(base)   # formulaic's default: first
-        if var in reference and str(reference[var]) not in levels:
-            raise ModelError(f"{model_id}: reference level {reference[var]!r} of {var!r} is not one of its levels "
-                             f"{levels}")
-        cat_var[expr], cat_ref[expr] = var, ref
+    cat_var, cat_ref = _categoricals(matrix, data, reference, model_id)
     variables: list[str] = []
     values: dict[str, np.ndarray] = {}
     factors: dict[str, dict] = {}
@@ -162,6 +146,27 @@ def formula_design(formula: str, data: pd.DataFrame, *, reference: dict | None =
         raise ModelError(f"{model_id}: formula {formula!r} has terms the effects code cannot rebuild from "
                          "their variables (use columns, C(column) and products with ':')")
     return data[outcome], base, design
+
+
+def _categoricals(matrix, data: pd.DataFrame, reference: dict, model_id: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The model matrix's categorical factors: (factor expression -> data column, -> reference level),
+    each a column of ``data`` and any configured reference one of its levels."""
+    cat_var: dict[str, str] = {}      # factor expression -> data column
+    cat_ref: dict[str, str] = {}
+    for factor, state in matrix.model_spec.factor_contrasts.items():
+        expr = str(factor)
+        m = _C_CALL.match(expr)
+        var = m.group(1) if m else expr
+        if var not in data.columns:
+            raise ModelError(f"{model_id}: categorical {expr!r} must be a column or C(column[, Treatment('level')])")
+        base = getattr(state.contrasts, "base", None)
+        levels = [str(lv) for lv in state.levels]
+        ref = levels[0] if base is None or "UNSET" in str(base) else str(base)   # formulaic's default: first
+        if var in reference and str(reference[var]) not in levels:
+            raise ModelError(f"{model_id}: reference level {reference[var]!r} of {var!r} is not one of its levels "
+                             f"{levels}")
+        cat_var[expr], cat_ref[expr] = var, ref
+    return cat_var, cat_ref
 
 
 def formula_reference_note(design: Design) -> str:

@@ -22,24 +22,32 @@ OrdinalSEType = Literal["model_based", "nonrobust", "robust", "hc0", "hc1", "clu
 OrdinalCovType = Literal["nonrobust", "HC0", "HC1", "cluster"]
 """``fit_ordered``'s ``cov_type``: statsmodels' names of the same covariances."""
 
+ORDINAL_COV_TYPES: dict[OrdinalSEType, OrdinalCovType] = {
+    "model_based": "nonrobust", "nonrobust": "nonrobust", "robust": "HC0", "hc0": "HC0", "hc1": "HC1",
+    "cluster": "cluster"}
+"""A spec's ``se_type`` as ``fit_ordered``'s ``cov_type``."""
+
 BatchSEType = Literal["model_based", "nonrobust", "hc0", "hc1"]
 """Covariances of the batched fits (models/batch.py ``batch_covariance``)."""
 
 OptimizerMethod = Literal["newton", "bfgs"]
 OnSeparation = Literal["report", "raise"]
 
-# -- linear panel models (models/panel.py, models/fast_fe.py) -----------------------------------
+# -- linear panel models (models/panel.py, models/fast_fe.py, models/fe_vs_re.py) ----------------
 PanelEstimator = Literal["panel_ols", "random_effects", "pooled_ols"]
 PanelSEType = Literal["unadjusted", "robust", "cluster_entity", "cluster_time", "cluster_twoway", "driscoll_kraay"]
 PanelEngine = Literal["linearmodels", "fast", "auto"]
 ClusterConvention = Literal["nested_not_counted", "absorbed_counted", "linearmodels"]
-"""Small-sample convention of entity-clustered SEs (models/panel.py ``cluster_scale``)."""
+"""Small-sample convention of entity-clustered SEs (models/cluster_se.py ``cluster_scale``)."""
 
 FastCovType = Literal["unadjusted", "robust", "cluster_entity", "cluster_time", "cluster_twoway"]
 """The panel SE types the fast engine's PanelOLS covers (models/fast_fe.py ``fit_within``)."""
 
 AbsorbCovType = Literal["unadjusted", "robust", "cluster"]
 """Covariances of the fast engine's absorbed-effects fit (models/fast_fe.py ``fit_absorbing``)."""
+
+HausmanSigma = Literal["separate", "re"]
+"""Error variance of the Hausman test's covariances: each fit's own, or RE's in both (models/fe_vs_re.py)."""
 
 
 def choices(option) -> tuple[str, ...]:

@@ -43,7 +43,7 @@ from ..errors import ModelError
 from ..results import ModelResult, estimate_rows
 from . import batch
 from .effects import Design, build_design, effect_definitions, marginal_effects
-from .inference import confidence_interval, few_clusters, finite_or_none
+from .inference import confidence_interval, few_clusters, finite_or_none, two_sided_p_value
 from .options import LinkName, OnSeparation, OptimizerMethod, OrdinalCovType, check_choice
 from .ordinal_inputs import code_clusters, outcome_codes, regressor_frame
 from .ordinal_likelihood import AnalyticOrderedModel, FitOutcome, build_model, cutpoints_and_jacobian, fit_model
@@ -310,7 +310,7 @@ def _row(role, term, category, estimate, se, alpha) -> dict:
     z = estimate / se if se > 0 else math.nan
     low, high = confidence_interval(estimate, se, alpha)
     return {"role": role, "term": term, "category": category, "estimate": estimate, "std_error": se,
-            "statistic": z, "p_value": float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else math.nan,
+            "statistic": z, "p_value": float(two_sided_p_value(z)) if np.isfinite(z) else math.nan,
             "ci_low": low, "ci_high": high, "p_value_permutation": math.nan}
 
 

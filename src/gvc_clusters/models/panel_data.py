@@ -93,12 +93,12 @@ def upgrading_panel(dataset: pd.DataFrame, *, chains: tuple[str, ...], threshold
     interactions = regressors["interactions"]
     gov_missing = frame[[f"{c}_present" for c in chains]].isna().any(axis=1)
     counts = {
-        "clusters_total": int(len(dataset)),
+        "clusters_total": len(dataset),
         "clusters_excluded_no_upgrading_data": int((~has_data).sum()),
         "clusters": int(frame["cluster_id"].nunique()),
         "rows_possible": int(n_possible),
         "rows_missing_score": int(n_possible - len(long)),
-        "rows": int(len(frame)),
+        "rows": len(frame),
         "clusters_missing_governance": int(frame.loc[gov_missing, "cluster_id"].nunique()),
         "rows_missing_governance": int(gov_missing.sum()),
     }
@@ -108,10 +108,10 @@ def upgrading_panel(dataset: pd.DataFrame, *, chains: tuple[str, ...], threshold
         f"{counts['clusters_excluded_no_upgrading_data']} clusters without upgrading data excluded: "
         + ", ".join(excluded),
         f"{counts['rows_missing_score']} cluster-type scores missing (row dropped)",
-        f"chain presence = code > {threshold} for {', '.join(chains)}; {counts['clusters_missing_governance']} "
-        "cluster(s) without governance codes drop out of models using the interactions",
-        f"base upgrading type: {base_type}; interaction {interactions[0] if interactions else ''} is the "
-        f"difference its chain makes to that type's score relative to {base_type} upgrading",
+        (f"chain presence = code > {threshold} for {', '.join(chains)}; {counts['clusters_missing_governance']} "
+         "cluster(s) without governance codes drop out of models using the interactions"),
+        (f"base upgrading type: {base_type}; interaction {interactions[0] if interactions else ''} is the "
+         f"difference its chain makes to that type's score relative to {base_type} upgrading"),
     ]
     return PanelBuild(frame=frame, entity="cluster_id", time="type_code", outcome="score",
                       regressors=regressors, sample="clusters with upgrading data (software excluded)",
@@ -185,12 +185,12 @@ def trade_share_panel(table: pd.DataFrame) -> PanelBuild:
     kept = long.loc[long["market_share_pct"] > 0].copy()
     kept["log_market_share"] = np.log(kept["market_share_pct"])
     kept = kept.sort_values(["pair", "year"], kind="stable").reset_index(drop=True)
-    counts = {"pairs": int(rows["pair"].nunique()), "rows_possible": int(len(long)),
-              "rows_missing_share": n_missing, "rows_zero_share": n_zero, "rows": int(len(kept)),
+    counts = {"pairs": int(rows["pair"].nunique()), "rows_possible": len(long),
+              "rows_missing_share": n_missing, "rows_zero_share": n_zero, "rows": len(kept),
               "pairs_both_years": int(kept.groupby("pair").size().eq(2).sum())}
     notes = [f"{n_missing} country-product-year shares printed n.a. and {n_zero} printed 0.00 dropped",
-             "two periods only: unit values are printed as a 1990-2000 change, so no level regressor "
-             "varies within a country-product; see trade_share_change for the estimable model"]
+             ("two periods only: unit values are printed as a 1990-2000 change, so no level regressor "
+              "varies within a country-product; see trade_share_change for the estimable model")]
     return PanelBuild(frame=kept, entity="pair", time="year", outcome="log_market_share",
                       regressors={"fe": []}, sample="chapter 9 country-products (Tables 9-2, 9-4)",
                       counts=counts, notes=notes)
@@ -216,13 +216,13 @@ def trade_share_change(table: pd.DataFrame) -> PanelBuild:
     codes = {c: i + 1 for i, c in enumerate(countries)}
     out["country_code"] = out["country"].astype(str).map(codes).astype("int64")
     out = out.sort_values(["product_id", "country_code"], kind="stable").reset_index(drop=True)
-    counts = {"pairs": int(len(rows)), "pairs_missing_share": int((s90.isna() | s00.isna()).sum()),
-              "pairs_zero_share": int(((s90 == 0) | (s00 == 0)).sum()), "rows": int(len(out)),
+    counts = {"pairs": len(rows), "pairs_missing_share": int((s90.isna() | s00.isna()).sum()),
+              "pairs_zero_share": int(((s90 == 0) | (s00 == 0)).sum()), "rows": len(out),
               "products": int(out["product_id"].nunique())}
-    notes = ["first differences 2000 vs 1990 (two periods support nothing more: the within estimator of "
-             "the two-period panel equals this regression)",
-             f"{counts['pairs_missing_share']} country-products with an n.a. share and "
-             f"{counts['pairs_zero_share']} with a 0.00 share dropped",
+    notes = [("first differences 2000 vs 1990 (two periods support nothing more: the within estimator of "
+              "the two-period panel equals this regression)"),
+             (f"{counts['pairs_missing_share']} country-products with an n.a. share and "
+              f"{counts['pairs_zero_share']} with a 0.00 share dropped"),
              "product effects = product-specific trends; world demand growth is absorbed by them",
              "'time' index = country code (1..K, alphabetical) only to give linearmodels a two-level index"]
     return PanelBuild(frame=out, entity="product_id", time="country_code", outcome="dlog_market_share",
@@ -256,16 +256,16 @@ def us_imports_panel(table: pd.DataFrame, *, group: tuple[str, ...] = ("Mexico",
     frame[name] = (frame["country"].isin(group) & (frame["year"] == last)).astype(float)
     frame = frame.sort_values(["country", "year"], kind="stable").reset_index(drop=True)
     growth = (frame.pivot(index="country", columns="year", values="log_imports").diff(axis=1).iloc[:, -1])
-    counts = {"origins": int(frame["country"].nunique()), "years": len(years), "rows": int(len(frame)),
+    counts = {"origins": int(frame["country"].nunique()), "years": len(years), "rows": len(frame),
               "rows_excluded_aggregates": int((~is_origin).sum())}
-    notes = [f"origins x years {years}: {counts['rows']} rows; the subtotal/others/total rows "
-             f"({counts['rows_excluded_aggregates']}) are aggregates, not origins",
-             f"{len(years)} periods: with origin and year effects only an origin-group x {last} term is "
-             f"identified ({name}: mean log growth of {', '.join(group)} minus the other origins); "
-             "no dynamics, trends or serial correlation can be estimated, and with "
-             f"{counts['origins']} origins the clustered SEs rest on few clusters - descriptive evidence",
-             "the panel is the top-10 origins of each year (selected on the outcome): growth of the "
-             "ranked origins, not of all suppliers"]
+    notes = [(f"origins x years {years}: {counts['rows']} rows; the subtotal/others/total rows "
+              f"({counts['rows_excluded_aggregates']}) are aggregates, not origins"),
+             (f"{len(years)} periods: with origin and year effects only an origin-group x {last} term is "
+              f"identified ({name}: mean log growth of {', '.join(group)} minus the other origins); "
+              "no dynamics, trends or serial correlation can be estimated, and with "
+              f"{counts['origins']} origins the clustered SEs rest on few clusters - descriptive evidence"),
+             ("the panel is the top-10 origins of each year (selected on the outcome): growth of the "
+              "ranked origins, not of all suppliers")]
     facts = {"log_growth_by_origin": {c: float(v) for c, v in growth.sort_index().items() if not math.isnan(v)}}
     notes.append("log growth by origin: " + ", ".join(f"{c} {v:.3f}" for c, v in facts["log_growth_by_origin"].items()))
     return PanelBuild(frame=frame, entity="country", time="year", outcome="log_imports",

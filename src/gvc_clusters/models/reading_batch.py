@@ -28,6 +28,7 @@ from scipy.special import ndtr
 from ..coding import estimation_sample, model_variables
 from ..vocabulary import PRINTED_UPGRADING_TYPES, UPGRADING_TABLE_SECTORS
 from .effects import build_design, marginal_effects
+from .options import BatchSEType, OrdinalSEType, choices
 from .panels import readings_apply
 
 SCORE_TABLES = tuple(UPGRADING_TABLE_SECTORS)   # Tables 10-4, 10-5, 10-6: the upgrading scores
@@ -134,11 +135,11 @@ def apply_reading(dataset: pd.DataFrame, changes: dict) -> pd.DataFrame:
 # batched ordered fits (models/batch.py) and their effects (models/effects.py)
 # ----------------------------------------------------------------------------------------------
 
-def _cov_type(se_type: str) -> str:
-    """The spec's SE type as batch_covariance names it; a cluster spec falls back to HC0 (the
-    readings summary compares signs and p-values, not cluster structure)."""
+def _cov_type(se_type: OrdinalSEType) -> BatchSEType:
+    """The spec's SE type as batch_covariance names it; robust is HC0, and a cluster spec falls back
+    to HC0 (the readings summary compares signs and p-values, not cluster structure)."""
     kind = str(se_type).lower()
-    return kind if kind in ("model_based", "nonrobust", "hc0", "hc1") else "hc0"
+    return kind if kind in choices(BatchSEType) else "hc0"
 
 
 def fit_readings(codes: np.ndarray, X: np.ndarray, n_cat: int, *, distr: str = "probit", start=None,
@@ -192,6 +193,34 @@ def _p_value(estimate: float, se: float) -> float:
 # ----------------------------------------------------------------------------------------------
 
 
+def _ordinal_bases(base: dict, todo: dict, dataset: pd.DataFrame, name: str, spec: dict, halves: str) -> None:
+    """Per new alternative combination (``todo``: id -> alternatives) and outcome, into ``base``:
+    (outcome values, design matrix, cluster positions, Design, raw regressors). Every combination at
+    once: model_variables and estimation_sample are row-wise, so one call on the stacked datasets
+    (cluster ids prefixed by the combination) gives each combination's own rows."""
+    regressors = list(spec["regressors"])
+    ids = list(todo)
+    stacked = []
+    for k, alt_id in enumerate(ids):
+        data = apply_reading(dataset, todo[alt_id])
+        data["cluster_id"] = f"{k:06d}|" + data["cluster_id"].astype(str)
+        stacked.append(data)
+    variables = model_variables(pd.concat(stacked, ignore_index=True), halves=halves)
+    for alt_id in ids:
+        base[alt_id] = {}
+    for outcome in spec["outcomes"]:
+        sample_all, _ = estimation_sample(variables, outcome, regressors)
+        which = sample_all["cluster_id"].str.slice(0, 6).astype(int).to_numpy()
+        sample_all["cluster_id"] = sample_all["cluster_id"].str.slice(7)
+        for k, alt_id in enumerate(ids):
+            sample = sample_all[which == k].reset_index(drop=True)
+            pos = {cid: i for i, cid in enumerate(sample["cluster_id"])}
+            # The same design as the main fit: declared interactions become product columns.
+            frame, design = build_design(sample[regressors], spec["interactions"], model_id=name)
+            base[alt_id][outcome] = (sample[outcome].to_numpy(float), frame.to_numpy(float), pos, design,
+                                     sample[regressors].to_numpy(float))
+
+
 def _ordinal_rows(name, spec, plan, dataset, *, halves, assumption, cache=None):
     """The spec's main link over the plan. Per alternative combination the model variables, sample
     and design are built once; a reading then only replaces outcome values (the score tables feed
@@ -205,7 +234,6 @@ def _ordinal_rows(name, spec, plan, dataset, *, halves, assumption, cache=None):
 
     link = spec["links"][0]  # the main column only
     halves = spec_halves(spec, halves)
-    regressors = list(spec["regressors"])
     se_type = spec["se_type"]
     cache = {} if cache is None else cache
     warm = cache.setdefault(("warm", name), {})
@@ -214,29 +242,7 @@ def _ordinal_rows(name, spec, plan, dataset, *, halves, assumption, cache=None):
     order = []
     todo = {alt_id: alt for _, alt_id, alt, _ in plan if alt_id not in base}
     if todo:
-        # Every new alternative combination at once: model_variables and estimation_sample are
-        # row-wise, so one call on the stacked datasets (cluster ids prefixed by the combination)
-        # gives each combination's own rows.
-        ids = list(todo)
-        stacked = []
-        for k, alt_id in enumerate(ids):
-            data = apply_reading(dataset, todo[alt_id])
-            data["cluster_id"] = f"{k:06d}|" + data["cluster_id"].astype(str)
-            stacked.append(data)
-        variables = model_variables(pd.concat(stacked, ignore_index=True), halves=halves)
-        for alt_id in ids:
-            base[alt_id] = {}
-        for outcome in spec["outcomes"]:
-            sample_all, _ = estimation_sample(variables, outcome, regressors)
-            which = sample_all["cluster_id"].str.slice(0, 6).astype(int).to_numpy()
-            sample_all["cluster_id"] = sample_all["cluster_id"].str.slice(7)
-            for k, alt_id in enumerate(ids):
-                sample = sample_all[which == k].reset_index(drop=True)
-                pos = {cid: i for i, cid in enumerate(sample["cluster_id"])}
-                # The same design as the main fit: declared interactions become product columns.
-                frame, design = build_design(sample[regressors], spec["interactions"], model_id=name)
-                base[alt_id][outcome] = (sample[outcome].to_numpy(float), frame.to_numpy(float), pos, design,
-                                         sample[regressors].to_numpy(float))
+        _ordinal_bases(base, todo, dataset, name, spec, halves)
     for reading, alt_id, alt, scores in plan:
         for outcome in spec["outcomes"]:
             y0, X, pos, design, raw = base[alt_id][outcome]

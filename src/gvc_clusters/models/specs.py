@@ -16,6 +16,7 @@ from ..coding import estimation_sample, model_variables, reading_datasets
 from ..errors import InputError
 from ..results import ModelResult
 from . import panel
+from .options import ORDINAL_COV_TYPES
 from .panel_data import PanelBuild
 from .panels import builtin_panel, readings_apply
 
@@ -114,11 +115,12 @@ def numeric_columns(spec: dict) -> list[str]:
     return list(dict.fromkeys([*_model_columns(spec)[1], *([spec["weights"]] if spec.get("weights") else [])]))
 
 
-def panel_formula_frame(name: str, spec: dict, frame: pd.DataFrame) -> tuple[pd.DataFrame, str, list[str], int]:
+def panel_formula_frame(name: str, spec: dict, frame: pd.DataFrame,
+                        path: str | Path) -> tuple[pd.DataFrame, str, list[str], int]:
     """A panel spec's formula as columns: (frame with the model matrix's columns added, outcome,
     regressors, rows dropped for a missing formula variable). Categoricals become ``g[level]``
     dummies against their reference, products ``a:b`` (models/formula.py); the panel estimator
-    adds its own constant."""
+    adds its own constant. ``path``: the table's file, for the error naming a clash."""
     from .formula import formula_design, formula_variables
 
     used = formula_variables(spec["formula"])
@@ -128,21 +130,24 @@ def panel_formula_frame(name: str, spec: dict, frame: pd.DataFrame) -> tuple[pd.
     matrix = pd.DataFrame(design.matrix(base.to_numpy()), columns=design.columns, index=data.index)
     clash = [c for c in design.columns if c in data.columns and c not in used]
     if clash:
-        raise InputError(spec["table"], f"panel spec {name!r}: formula columns {clash} clash with columns of the "
+        raise InputError(path, f"panel spec {name!r}: formula columns {clash} clash with columns of the "
                          "table", column=", ".join(clash))
     data = data.drop(columns=[c for c in design.columns if c in data.columns]).join(matrix)
     return data, str(y.name), list(design.columns), int((~complete).sum())
 
 
-def run_panel_spec(name: str, spec: dict, tables: dict[str, pd.DataFrame]) -> list[ModelResult]:
-    """Fit one panel spec: a built-in panel of the book or a user's table."""
+def run_panel_spec(name: str, spec: dict, tables: dict[str, pd.DataFrame], *,
+                   user_table: str | Path | None = None) -> list[ModelResult]:
+    """Fit one panel spec: a built-in panel of the book (``tables``: its processed tables) or a
+    user's table (``table:``), read from ``user_table`` - the rule's declared input ``user``, the
+    file the workflow tracks (the config's ``table`` names it) - with only the spec's columns."""
     se_type = spec["se_type"]
     if "table" in spec:
-        frame = tables["user"] if "user" in tables else read_user_table(spec["table"], spec_columns(spec),
-                                                                        numeric_columns(spec))
+        path = _user_table_path(name, "panel", user_table)
+        frame = read_user_table(path, spec_columns(spec), numeric_columns(spec))
         outcome, regressors, n_formula_missing = spec.get("outcome"), spec.get("regressors"), 0
         if "formula" in spec:
-            frame, outcome, regressors, n_formula_missing = panel_formula_frame(name, spec, frame)
+            frame, outcome, regressors, n_formula_missing = panel_formula_frame(name, spec, frame, path)
         estimators = spec["estimator"]
         several = isinstance(estimators, list)
         fits = []
@@ -154,7 +159,7 @@ def run_panel_spec(name: str, spec: dict, tables: dict[str, pd.DataFrame]) -> li
                 entity_effects=spec["entity_effects"] and effects,
                 time_effects=spec["time_effects"] and effects, se_type=se_type,
                 bandwidth=spec.get("bandwidth"), model_id=f"{name}__{estimator}" if several else name,
-                sample=str(spec["table"]), weights=spec.get("weights"),
+                sample=str(path), weights=spec.get("weights"),
                 absorb=spec["absorb"] if effects else ()))
             if spec.get("labels"):
                 fits[-1].extra["term_labels"] = dict(spec["labels"])
@@ -183,13 +188,14 @@ def panel_readings(name: str, spec: dict, tables: dict[str, pd.DataFrame], readi
 # Ordered probit / logit specs
 # ----------------------------------------------------------------------------------------------
 
-def run_ordinal_spec(name: str, spec: dict, dataset: pd.DataFrame, *, halves: str, n_permutations: int,
-                     seed: int, permutations: bool = True) -> list[ModelResult]:
+def run_ordinal_spec(name: str, spec: dict, dataset: pd.DataFrame | None, *, halves: str, n_permutations: int,
+                     seed: int, permutations: bool = True, user_table: str | Path | None = None) -> list[ModelResult]:
     """Fit every outcome × link of one ordered-model spec on the clusters with upgrading data
-    (or, for a spec with ``table:``, on the user's table: ``dataset`` is then that table or None)."""
+    (``dataset``), or, for a spec with ``table:``, on the user's table read from ``user_table`` (the
+    rule's declared input ``user``; ``dataset`` is then None)."""
     if "table" in spec:
-        return run_ordinal_table_spec(name, spec, dataset, n_permutations=n_permutations, seed=seed,
-                                      permutations=permutations)
+        return run_ordinal_table_spec(name, spec, _user_table_path(name, "ordinal", user_table),
+                                      n_permutations=n_permutations, seed=seed, permutations=permutations)
     from . import ordinal  # statsmodels import is heavy; panel-only jobs need not pay it
 
     halves = spec_halves(spec, halves)
@@ -216,7 +222,7 @@ def run_ordinal_spec(name: str, spec: dict, dataset: pd.DataFrame, *, halves: st
             groups = sample[spec["cluster_by"]] if spec["se_type"] == "cluster" else None
             result = ordinal.fit_ordered(
                 sample[outcome], sample[regressors], distr=link, model_id=model_id, outcome=outcome,
-                cov_type=_ordinal_cov_type(spec), groups=groups, interactions=interactions,
+                cov_type=ORDINAL_COV_TYPES[spec["se_type"]], groups=groups, interactions=interactions,
                 permutation_terms=terms if permute else [],
                 n_permutations=n_permutations if permute else 0, seed=seed,
                 permutation_strata=sample[strata_column] if strata_column else None,
@@ -247,8 +253,9 @@ def ordinal_table_columns(spec: dict) -> tuple[list[str], list[str]]:
     return list(dict.fromkeys([*used, *extra])), list(dict.fromkeys(numeric))
 
 
-def _ordinal_table_inputs(name: str, spec: dict, frame: pd.DataFrame, outcome: str):
-    """(y, base variables, Design or None, excluded row count) of one outcome of a user-table spec."""
+def _ordinal_table_inputs(name: str, spec: dict, frame: pd.DataFrame, outcome: str, path: str | Path):
+    """(y, base variables, Design or None, excluded row count) of one outcome of a user-table spec
+    (``path``: its file, for the error naming it)."""
     from .formula import formula_design
 
     columns, _ = ordinal_table_columns(spec)
@@ -258,7 +265,7 @@ def _ordinal_table_inputs(name: str, spec: dict, frame: pd.DataFrame, outcome: s
     complete = frame[used].notna().all(axis=1)
     data = frame.loc[complete, used]
     if not len(data):
-        raise InputError(spec["table"], f"ordinal spec {name!r}: no row has every column of the spec",
+        raise InputError(path, f"ordinal spec {name!r}: no row has every column of the spec",
                          column=", ".join(used), expected="rows with outcome and regressors filled")
     if "formula" in spec:
         y, base, design = formula_design(spec["formula"], data, reference=spec.get("reference"),
@@ -267,9 +274,10 @@ def _ordinal_table_inputs(name: str, spec: dict, frame: pd.DataFrame, outcome: s
     return data[outcome], data[list(spec["regressors"])], None, data, int((~complete).sum())
 
 
-def run_ordinal_table_spec(name: str, spec: dict, frame: pd.DataFrame | None, *, n_permutations: int, seed: int,
+def run_ordinal_table_spec(name: str, spec: dict, path: str | Path, *, n_permutations: int, seed: int,
                            permutations: bool = True) -> list[ModelResult]:
-    """Every outcome × link of an ordered-model spec on a user's table (CSV or Parquet).
+    """Every outcome × link of an ordered-model spec on a user's table (CSV or Parquet) at ``path``
+    (the rule's declared input; only the spec's columns are read).
 
     Rows missing a column of the spec are dropped and counted. Regressors are the spec's
     ``regressors`` (+ ``interactions``) or its ``formula``; effects, SE options, separation checks
@@ -278,20 +286,18 @@ def run_ordinal_table_spec(name: str, spec: dict, frame: pd.DataFrame | None, *,
     from . import ordinal
     from .formula import formula_parts, formula_reference_note
 
-    if frame is None:
-        columns, numeric = ordinal_table_columns(spec)
-        frame = read_user_table(spec["table"], columns, numeric)
+    frame = read_user_table(path, *ordinal_table_columns(spec))
     outcomes = [formula_parts(spec["formula"])[0]] if "formula" in spec else list(spec["outcomes"])
     terms = list(spec["permutation_terms"]) if permutations else []
     results = []
     for outcome in outcomes:
-        y, base, design, data, n_excluded = _ordinal_table_inputs(name, spec, frame, outcome)
+        y, base, design, data, n_excluded = _ordinal_table_inputs(name, spec, frame, outcome, path)
         strata = spec.get("permutation_strata")
         for i, link in enumerate(spec["links"]):
             permute = permutations and i == 0
             model_id = f"{name}__{outcome}__{link}"
             result = ordinal.fit_ordered(
-                y, base, distr=link, model_id=model_id, outcome=outcome, cov_type=_ordinal_cov_type(spec),
+                y, base, distr=link, model_id=model_id, outcome=outcome, cov_type=ORDINAL_COV_TYPES[spec["se_type"]],
                 groups=data[spec["cluster_by"]] if spec["se_type"] == "cluster" else None,
                 interactions=[list(c) for c in spec["interactions"]] if design is None else (),
                 design=design, permutation_terms=terms if permute else [],
@@ -299,8 +305,8 @@ def run_ordinal_table_spec(name: str, spec: dict, frame: pd.DataFrame | None, *,
                 permutation_strata=data[strata] if strata else None,
                 profile=permute and len(data) <= PROFILE_MAX_ROWS)
             result.n_excluded = n_excluded
-            result.sample = f"rows of {spec['table']} with every column of the spec"
-            result.extra["user_table"] = str(spec["table"])
+            result.sample = f"rows of {path} with every column of the spec"
+            result.extra["user_table"] = str(path)
             if spec.get("labels"):
                 result.extra["term_labels"] = dict(spec["labels"])
             if design is not None:
@@ -330,15 +336,19 @@ PRECOMPUTED_PRODUCTS = {"ce_x_complex": ("ce_level", "sector_complex_products"),
                         "quasi_hierarchy_global_x_complex": ("quasi_hierarchy_global", "sector_complex_products")}
 
 
+def _user_table_path(name: str, kind: str, user_table: str | Path | None) -> str | Path:
+    """The path of a user-table spec's table: the rule's declared input ``user``, never re-read from
+    config (a missing one is a caller's mistake)."""
+    if user_table is None:
+        raise ValueError(f"{kind} spec {name!r} reads a user table: pass its path (the rule's input `user`) "
+                         "as user_table")
+    return user_table
+
+
 def spec_halves(spec: dict, halves: str) -> str:
     """The spec's ``halves``, which overrides config ``ordinal.halves`` (passed as ``halves``) when
     set: one config key overriding another, which a schema default cannot express."""
     return spec.get("halves") or halves   # a spec without its own halves (they are non-empty words)
-
-
-def _ordinal_cov_type(spec: dict) -> str:
-    return {"model_based": "nonrobust", "nonrobust": "nonrobust", "robust": "HC0", "hc0": "HC0", "hc1": "HC1",
-            "cluster": "cluster"}[spec["se_type"]]
 
 
 def check_permutation_budget(name: str, spec: dict, variables: pd.DataFrame, n_permutations: int) -> float:
