@@ -62,6 +62,17 @@ def write_override(workspace: Path, fail_rules=()) -> None:
     (workspace / OVERRIDE).write_text(yaml.safe_dump(config, sort_keys=True), encoding="utf-8")
 
 
+def differs_only_by_override(output: str, workspace: Path, reference: Path) -> bool:
+    """The replication README lists the run's config files with their checksums, and the injected
+    failure lives in one of them (``fail_rules`` in the override): apart from that line the README
+    must equal the reference build's. Any other output must be byte-identical."""
+    if output != "results/README.md":
+        return False
+    def lines(root):
+        return [line for line in (root / output).read_text(encoding="utf-8").splitlines() if OVERRIDE not in line]
+    return lines(workspace) == lines(reference)
+
+
 def new_workspace(target: Path, source: Path, fail_rules=()) -> Path:
     workspace = make_workspace(target, source)
     write_override(workspace, fail_rules)
@@ -351,7 +362,7 @@ def test_failing_rule_stops_only_what_depends_on_it(reference, snapshot, tmp_pat
             assert f not in built, f"{f} ({reference.producer[f]}, downstream of {failing}) exists"
         elif f not in built:
             missing.append(f)
-        elif built[f] != digest:
+        elif built[f] != digest and not differs_only_by_override(f, workspace, reference.path):
             wrong.append(f)
     assert not missing, f"independent outputs not built: {missing}"
     assert not wrong, f"independent outputs differ from the reference build: {wrong}"
@@ -362,7 +373,9 @@ def test_failing_rule_stops_only_what_depends_on_it(reference, snapshot, tmp_pat
     rerun, rerun_seconds = run(workspace)
     assert rerun.returncode == 0, tail(rerun)
     redone = rule_counts(rerun.stdout + rerun.stderr)
-    assert set(redone) <= set(affected), f"the rerun rebuilt work that had not failed: {redone}"
+    # The README lists the config files with their checksums, and switching the failure off edited
+    # one of them: it is rebuilt because its input changed, not because a failure touched it.
+    assert set(redone) <= set(affected) | {"replication_readme"}, f"the rerun rebuilt work that had not failed: {redone}"
     assert hashes(workspace) == reference.files
     print(f"\n[reliability] failing {failing}: run {seconds:.1f} s, repaired rerun {rerun_seconds:.1f} s "
           f"({dict(redone)})")
