@@ -63,3 +63,9 @@ def ensure_built() -> None:
                          check=False)
     assert run.returncode == 0, run.stderr[-3000:]
     _BUILT.append(True)
+
+
+def coefficients(result):
+    """term -> estimate of a ModelResult's coefficient rows (the known-coefficient tests compare them)."""
+    est = result.estimates
+    return est[est.role == "coef"].set_index("term")["estimate"]

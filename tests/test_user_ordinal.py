@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import coefficients
 from scipy import stats
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
@@ -45,16 +46,11 @@ def firms_csv(tmp_path_factory):
     return path
 
 
-def _coefs(result) -> pd.Series:
-    est = result.estimates
-    return est[est.role == "coef"].set_index("term")["estimate"]
-
-
 def test_formula_spec_on_a_csv_recovers_known_coefficients_and_matches_statsmodels(firms_csv):
     spec = {"table": str(firms_csv), "formula": "upgrading ~ x + C(sector) + x:C(governance)", "links": ["probit"]}
     (fit,) = run_ordinal_spec("firms", spec_with_defaults("ordinal", spec), None, halves="keep", n_permutations=0,
                               seed=1, user_table=spec["table"])
-    coefs = _coefs(fit)
+    coefs = coefficients(fit)
     assert list(coefs.index) == list(TRUE)
     for term, value in TRUE.items():   # N = 4000: SEs are 0.03-0.06
         assert coefs[term] == pytest.approx(value, abs=0.1)
@@ -82,7 +78,7 @@ def test_regressor_spec_on_parquet_equals_the_formula_spec(firms_csv, tmp_path):
                             seed=1, user_table=plain["table"])
     (b,) = run_ordinal_spec("formula", spec_with_defaults("ordinal", formula), None, halves="keep", n_permutations=0,
                             seed=1, user_table=formula["table"])
-    np.testing.assert_allclose(_coefs(a).to_numpy(), _coefs(b).to_numpy(), rtol=1e-8)
+    np.testing.assert_allclose(coefficients(a).to_numpy(), coefficients(b).to_numpy(), rtol=1e-8)
     se_a = a.estimates[a.estimates.role == "coef"]["std_error"].to_numpy()
     se_b = b.estimates[b.estimates.role == "coef"]["std_error"].to_numpy()
     np.testing.assert_allclose(se_a, se_b, rtol=1e-8)
@@ -99,7 +95,7 @@ def test_categorical_effects_are_changes_from_the_reference_and_x_moves_its_inte
             "links": ["probit"]}
     (fit,) = run_ordinal_spec("firms", spec_with_defaults("ordinal", spec), None, halves="keep", n_permutations=0,
                               seed=1, user_table=spec["table"])
-    coefs = _coefs(fit)
+    coefs = coefficients(fit)
     assert {"sector[a]", "sector[c]"} <= set(coefs.index)       # reference b: no sector[b] column
     cut = fit.estimates[fit.estimates.role == "cutpoint"]["estimate"].to_numpy()
     data = simulated_firms()
@@ -222,6 +218,6 @@ def test_the_table_is_read_from_the_declared_input_not_the_configs_path(firms_cs
     (fit,) = run_ordinal_spec("firms", spec, None, halves="keep", n_permutations=0, seed=1, user_table=firms_csv)
     assert fit.sample == f"rows of {firms_csv} with every column of the spec"
     assert fit.extra["user_table"] == str(firms_csv) and fit.n_obs == len(simulated_firms())
-    assert _coefs(fit)["x"] == pytest.approx(TRUE["x"], abs=0.1)
+    assert coefficients(fit)["x"] == pytest.approx(TRUE["x"], abs=0.1)
     with pytest.raises(ValueError, match=r"ordinal spec 'firms' reads a user table"):
         run_ordinal_spec("firms", spec, None, halves="keep", n_permutations=0, seed=1)

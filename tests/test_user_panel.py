@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from conftest import coefficients
 
 from gvc_clusters.config_defaults import spec_with_defaults
 from gvc_clusters.errors import ModelError
@@ -47,11 +48,6 @@ def flows_csv(tmp_path_factory):
     return path
 
 
-def _coefs(result) -> pd.Series:
-    est = result.estimates
-    return est[est.role == "coef"].set_index("term")["estimate"]
-
-
 def _dummy_fit(frame: pd.DataFrame, effects: list[str], weights: str | None = None):
     """Least squares with one dummy per level of every effect (the textbook estimator)."""
     dummies = [pd.get_dummies(frame[c].astype(str), prefix=c, drop_first=True, dtype=float) for c in effects]
@@ -67,7 +63,7 @@ def test_country_x_product_entity_with_year_effects_equals_a_dummy_fit(flows_csv
     data = simulated_flows()
     data["pair"] = data["country"] + "|" + data["product"]
     dummy = _dummy_fit(data, ["pair", "year"])
-    coefs = _coefs(fit)
+    coefs = coefficients(fit)
     for term, value in BETA.items():
         assert coefs[term] == pytest.approx(dummy.params[term], abs=1e-8)
         assert coefs[term] == pytest.approx(value, abs=0.05)
@@ -82,7 +78,7 @@ def test_weights_and_three_absorbed_effects_equal_a_weighted_dummy_fit(flows_csv
     (fit,) = run_panel_spec("flows", spec_with_defaults("panel", spec), {}, user_table=spec["table"])
     data = simulated_flows()
     dummy = _dummy_fit(data, ["country", "product", "year"], weights="weight")
-    coefs = _coefs(fit)
+    coefs = coefficients(fit)
     for term in BETA:
         assert coefs[term] == pytest.approx(dummy.params[term], abs=1e-7)
     assert fit.extra["absorbed"] == {"country": 12, "product": 15, "year": 8}
@@ -103,7 +99,7 @@ def test_weighted_within_fit_equals_weighted_dummy_fit(flows_csv):
     data["pair"] = data["country"] + "|" + data["product"]
     dummy = _dummy_fit(data, ["pair"], weights="weight")
     for term in BETA:
-        assert _coefs(fit)[term] == pytest.approx(dummy.params[term], abs=1e-8)
+        assert coefficients(fit)[term] == pytest.approx(dummy.params[term], abs=1e-8)
     assert "weighted least squares, weights weight" in fit.notes
 
 
@@ -114,7 +110,7 @@ def test_several_estimators_in_one_spec(flows_csv):
     fits = run_panel_spec("flows", spec_with_defaults("panel", spec), {}, user_table=spec["table"])
     assert [f.model_id for f in fits] == ["flows__panel_ols", "flows__random_effects", "flows__pooled_ols"]
     assert [f.kind for f in fits] == ["panel_ols", "random_effects", "pooled_ols"]
-    fe, _re, pooled = (_coefs(f)["tariff"] for f in fits)
+    fe, _re, pooled = (coefficients(f)["tariff"] for f in fits)
     assert fe == pytest.approx(BETA["tariff"], abs=0.05)
     assert pooled != pytest.approx(fe, abs=0.01)    # tariff correlates with the exporter effect
 
@@ -176,7 +172,7 @@ def test_panel_formula_with_a_categorical_interaction_equals_the_dummy_fit(flows
             "entity_effects": True, "time_effects": True, "se_type": "cluster_entity",
             "labels": {"tariff:region[south]": "Tariff x south"}}
     (fit,) = run_panel_spec("flows", spec_with_defaults("panel", spec), {}, user_table=spec["table"])
-    coefs = _coefs(fit)
+    coefs = coefficients(fit)
     assert list(coefs.index) == ["const", "tariff", "log_gdp", "tariff:region[east]", "tariff:region[south]"]
     data["pair"] = data["country"] + "|" + data["product"]
     extra = pd.DataFrame({"tariff:region[east]": data.tariff * (data.region == "east"),
@@ -202,7 +198,7 @@ def test_the_table_is_read_from_the_declared_input_not_the_configs_path(flows_cs
                                         "entity_effects": True, "se_type": "robust"})
     (fit,) = run_panel_spec("flows", spec, {}, user_table=flows_csv)
     assert fit.sample == str(flows_csv) and fit.n_obs == len(simulated_flows())
-    assert _coefs(fit)["tariff"] == pytest.approx(BETA["tariff"], abs=0.05)
+    assert coefficients(fit)["tariff"] == pytest.approx(BETA["tariff"], abs=0.05)
     with pytest.raises(ValueError, match=r"panel spec 'flows' reads a user table: pass its path \(the rule's input "
                                          r"`user`\) as user_table"):
         run_panel_spec("flows", spec, {})
