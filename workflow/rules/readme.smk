@@ -10,6 +10,11 @@ rule replication_readme:
         configfiles=CONFIG_FILES,
         user_inputs=plan.user_tables(),  # hashed in the README's list of inputs
         template="workflow/templates/replication_readme.md.j2",
+        # not read: orders the README after every result it catalogs. A run whose model fails then
+        # leaves the last good README (and the manifest that hashes it) untouched, instead of one that
+        # describes a config whose results were never built. ancient(): a rebuilt result alone does
+        # not rerun the README, only a change in what decides its content does.
+        after_results=[ancient(path) for path in plan.final_outputs()],
     output:
         f"{RESULTS}/README.md",
     log:
