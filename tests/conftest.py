@@ -19,6 +19,16 @@ def raw_copy(tmp_path) -> Path:
     return target
 
 
+@pytest.fixture(scope="session")
+def default_build(tmp_path_factory) -> Path:
+    """One clean build with the default config, made once per session and shared by the slow tests
+    that need a built workspace (each clean build costs a minute and a half). Never edited: a test
+    takes its own copy with ``workflow_copy.copy_build``."""
+    from workflow_copy import clean_build
+
+    return clean_build(tmp_path_factory, "default-build")
+
+
 def refresh(raw: Path) -> None:
     """Recompute the manifest hashes, so a test reaches the check it means to exercise."""
     update_checksums(raw / "sources.yaml")

@@ -132,10 +132,10 @@ def shim_venv(target: Path, lock: Path) -> Path:
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("unzip") is None or shutil.which("sha256sum") is None,
                     reason="needs unzip and sha256sum")
-def test_the_package_rebuilds_itself(tmp_path_factory):
-    from workflow_copy import COPIED, clean_build
+def test_the_package_rebuilds_itself(default_build, tmp_path_factory):
+    from workflow_copy import COPIED, copy_build
 
-    built = clean_build(tmp_path_factory, "package-source")
+    built = copy_build(default_build, tmp_path_factory.mktemp("package") / "source")
     for item in ("pipeline.sh", "pyproject.toml", "requirements.lock", "environment.yml", "LICENSE",
                  "LICENSE-DATA.md", "CITATION.cff", "README.md", "tests"):
         source = ROOT / item

@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from workflow_copy import clean_build
+from workflow_copy import copy_build
 
 pytestmark = pytest.mark.slow
 ARTIFACTS = Path(__file__).resolve().parents[1] / "results" / "test-artifacts"
@@ -29,8 +29,9 @@ BROWSER_SERVICE_HOSTS = ("update.googleapis.com", "accounts.google.com", "client
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    return clean_build(tmp_path_factory, "report")
+def built(default_build, tmp_path_factory):
+    """This module's copy of the session's build (``snakemake --report`` writes next to it)."""
+    return copy_build(default_build, tmp_path_factory.mktemp("report") / "built")
 
 
 def catalogued(readme: str) -> list[str]:

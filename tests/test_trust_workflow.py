@@ -10,7 +10,6 @@ byte-identical and consistent: ``sha256sum -c`` still verifies.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import time
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from workflow_copy import SNAKEMAKE, hashes, isolated_env, make_workspace
+from workflow_copy import SNAKEMAKE, copy_build, hashes, isolated_env, make_workspace
 
 pytestmark = pytest.mark.slow
 
@@ -64,13 +63,8 @@ def built(tmp_path_factory) -> Path:
     return workspace
 
 
-def copy_of(built: Path, target: Path) -> Path:
-    shutil.copytree(built, target, symlinks=True)  # keeps mtimes and .snakemake metadata
-    return target
-
-
 def test_injected_model_failure_keeps_the_last_good_results(built, tmp_path):
-    workspace = copy_of(built, tmp_path / "fail")
+    workspace = copy_build(built, tmp_path / "fail")
     before = hashes(workspace)
     spec_dir = workspace / "results/models/panel/us_furniture_imports"
     assert sorted(p.name for p in spec_dir.iterdir()) == ["estimates.csv", "models.json", "reading_ranges.csv",
@@ -89,7 +83,7 @@ def test_injected_model_failure_keeps_the_last_good_results(built, tmp_path):
 
 
 def test_sigterm_during_a_model_job_keeps_results_report_and_manifest_consistent(built, tmp_path):
-    workspace = copy_of(built, tmp_path / "term")
+    workspace = copy_build(built, tmp_path / "term")
     before = hashes(workspace)
     log = workspace / "logs/models/ordinal/ce_governance.log"
     started_before = log.stat().st_mtime_ns

@@ -1,7 +1,7 @@
 """Helpers of the end-to-end tests: copy the workflow into a scratch directory and run snakemake there.
 
-Not a test module (pytest only collects test_*.py); imported by test_workflow.py and
-test_reliability.py.
+Not a test module (pytest only collects test_*.py); imported by conftest.py and the slow
+tests.
 """
 
 from __future__ import annotations
@@ -64,8 +64,15 @@ def hashes(workspace: Path, folders=BUILT, exclude=TIMING) -> dict[str, str]:
 
 
 def clean_build(tmp_path_factory, name: str) -> Path:
-    """A fresh copy of the repository, built with the default config (the slow tests' fixture)."""
+    """A fresh copy of the repository, built with the default config (conftest's ``default_build``)."""
     workspace = make_workspace(tmp_path_factory.mktemp(name))
     run = snakemake(workspace)
     assert run.returncode == 0, run.stderr[-3000:]
     return workspace
+
+
+def copy_build(built: Path, target: Path) -> Path:
+    """A private copy of a built workspace that Snakemake still sees as up to date: ``copytree``
+    keeps the files' mtimes and copies .snakemake's metadata."""
+    shutil.copytree(built, target, symlinks=True)
+    return target
