@@ -30,7 +30,6 @@ import base64
 import csv
 import os
 import re
-import shutil
 import signal
 import subprocess
 import time
@@ -41,7 +40,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import edit_cell
-from workflow_copy import SNAKEMAKE, hashes, isolated_env, make_workspace, snakemake
+from workflow_copy import SNAKEMAKE, copy_build, hashes, isolated_env, make_workspace, snakemake
 
 pytestmark = pytest.mark.slow
 
@@ -394,8 +393,7 @@ def test_failing_rule_stops_only_what_depends_on_it(reference, snapshot, tmp_pat
 
 # ---- 4. an edited raw file ------------------------------------------------------------------------
 def test_edited_raw_file_reruns_only_downstream_and_is_stopped_by_its_checksum(reference, tmp_path):
-    workspace = tmp_path / "edited"
-    shutil.copytree(reference.path, workspace, symlinks=True)  # keeps mtimes and .snakemake metadata
+    workspace = copy_build(reference.path, tmp_path / "edited")
 
     table = workspace / "data/raw/salmon/table_4_1.csv"
     before_raw = table.read_bytes()
