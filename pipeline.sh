@@ -124,19 +124,19 @@ case "${1:-}" in
         [ -n "$previous" ] && rm -f "$previous"
         if [ "$status" -eq 0 ] && [ -f results/last_build/estimates.csv ]; then
             echo "what changed since the last run:"
-            "$VENV/bin/python" -m gvc_clusters.changes "$snapshot" results/last_build | tee -a "$log"
+            "$VENV/bin/python" -m gvc_clusters.output.changes "$snapshot" results/last_build | tee -a "$log"
         fi
         rm -rf "$snapshot"
         echo "rerun finished with status $status; log: $log"
         exit "$status"
         ;;
     package)
-        # The deposit archive dist/<name>-<version>.zip (gvc_clusters.package): brings the results up
+        # The deposit archive dist/<name>-<version>.zip (gvc_clusters.output.package): brings the results up
         # to date (extra arguments go to snakemake), checks them against results/MANIFEST.sha256,
         # then packs code, raw data, config, environment files, licences and results, byte-stable.
         ensure_env
         "$VENV/bin/snakemake" --cores 8 "${@:2}"
-        PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}" "$VENV/bin/python" -m gvc_clusters.package
+        PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}" "$VENV/bin/python" -m gvc_clusters.output.package
         ;;
     lock)
         ensure_env

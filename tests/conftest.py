@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from gvc_clusters.sources import update_checksums
+from gvc_clusters.data.sources import update_checksums
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"

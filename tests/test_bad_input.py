@@ -36,12 +36,12 @@ from conftest import RAW, edit_cell, refresh
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gvc_clusters.decisions import numeric_table, read_decision_log
+from gvc_clusters.data.decisions import numeric_table, read_decision_log
+from gvc_clusters.data.families import build_family, write_family
+from gvc_clusters.data.parse.clusters import KEY_COLUMNS
+from gvc_clusters.data.rawtable import parse_number, parse_range, read_raw_table, read_text_table
+from gvc_clusters.data.sources import load_manifest
 from gvc_clusters.errors import InputError, InputErrors
-from gvc_clusters.families import build_family, write_family
-from gvc_clusters.parse.clusters import KEY_COLUMNS
-from gvc_clusters.rawtable import parse_number, parse_range, read_raw_table, read_text_table
-from gvc_clusters.sources import load_manifest
 
 SALMON_SHARE = "Chile's percentage of world farmed salmon production"
 
@@ -135,12 +135,12 @@ def test_checksum_mismatch(raw_copy):
     recorded = next(e["sha256"] for e in load_manifest(raw_copy / "sources.yaml") if e["file"] == "dairy/table_2_2.csv")
     edit_cell(path, 1, "2001", "99.9")
     err = build_error("dairy", raw_copy)
-    from gvc_clusters.sources import sha256
+    from gvc_clusters.data.sources import sha256
 
     assert_names(err, "table_2_2.csv, column 'sha256': checksum mismatch",
                  f"sources.yaml line {manifest_line(raw_copy, 'dairy/table_2_2.csv')}",
                  f"got '{sha256(path)}'", f"expected {recorded}",
-                 "python -m gvc_clusters.sources --update")
+                 "python -m gvc_clusters.data.sources --update")
 
 
 def test_manifest_entry_breaks_its_schema(raw_copy):

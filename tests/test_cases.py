@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from gvc_clusters import cases as C
+from gvc_clusters.analysis import cases as C
 from gvc_clusters.config_defaults import with_defaults
 from gvc_clusters.errors import InputError
 
@@ -57,7 +57,7 @@ def test_every_quote_is_verbatim_at_its_cited_lines(stored_lines):
 def test_stored_lines_are_complete_and_equal_the_seeds():
     stored = C.read_seed_lines(CASES / "seed_lines.csv")
     assert set(zip(stored["seed"], stored["line"])) == C.cited_lines(C.all_evidence_documents(ROOT)), (
-        "data/cases/seed_lines.csv is stale: run `python -m gvc_clusters.cases`")
+        "data/cases/seed_lines.csv is stale: run `python -m gvc_clusters.analysis.cases`")
     seeds = C.find_seeds_dir(ROOT)
     if seeds is None:  # a fresh clone without the seeds: the stored lines are all there is
         return
@@ -168,7 +168,7 @@ def test_agreement_on_known_codings():
 @pytest.fixture(scope="module")
 def book_dataset():
     """The book's model dataset, built from data/raw (a fresh clone has no processed data)."""
-    from gvc_clusters.families import build_family
+    from gvc_clusters.data.families import build_family
 
     return build_family("clusters", ROOT / "data" / "raw").tables["model_dataset"]
 
@@ -228,7 +228,7 @@ def test_main_product_model_with_and_without_the_cases(comparison):
 
 
 def test_section_shows_codes_agreement_and_both_samples(tmp_path, final, coder_a, coder_b, comparison):
-    from gvc_clusters.cases_report import exclusion_counts, section_context, write_section
+    from gvc_clusters.output.cases_report import exclusion_counts, section_context, write_section
 
     estimates, samples, exclusions = comparison
     counts = exclusion_counts(exclusions).set_index(["outcome", "code"])
@@ -254,7 +254,7 @@ def test_section_latex_compiles(tmp_path, final, coder_a, coder_b, comparison):
     import shutil
     import subprocess
 
-    from gvc_clusters.cases_report import section_context, write_section
+    from gvc_clusters.output.cases_report import section_context, write_section
 
     if shutil.which("pdflatex") is None:
         pytest.skip("pdflatex not installed (CI installs TeX)")

@@ -3,8 +3,8 @@
 import pytest
 from conftest import RAW, edit_cell, refresh
 
+from gvc_clusters.data.families import build_family
 from gvc_clusters.errors import InputError
-from gvc_clusters.families import build_family
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +91,7 @@ def test_a_count_printed_as_a_sum_keeps_its_parts(clusters):
     assert fs.loc[1, "firms_count"] == 215.0                      # the decision log's default: the sum
     assert fs.loc[1, "firms_count_printed_parts"] == "65 + 150"   # the printed summands survive
     assert fs["firms_count_printed_parts"].notna().sum() == 1     # no other cell is printed as a sum
-    from gvc_clusters.parse.clusters import printed_parts
+    from gvc_clusters.data.parse.clusters import printed_parts
 
     assert printed_parts("1,200 + 35") == "1200 + 35"
     assert printed_parts("65") is None and printed_parts("9/") is None and printed_parts(None) is None

@@ -7,10 +7,17 @@ import pytest
 from conftest import ROOT, ensure_built
 from frictionless import validate
 
-from gvc_clusters.codebook import codebook, datapackage, html_fragment, latex_fragment, markdown, write_codebook
+from gvc_clusters.data.schemas import all_schemas
+from gvc_clusters.data.schemas.vocabulary import (
+    COLUMNS,
+    MISSING,
+    NEVER_MISSING,
+    TABLE_COLUMNS,
+    TABLES,
+    annotated_schemas,
+)
 from gvc_clusters.layout import FAMILY_TABLES
-from gvc_clusters.schemas import all_schemas
-from gvc_clusters.schemas.vocabulary import COLUMNS, MISSING, NEVER_MISSING, TABLE_COLUMNS, TABLES, annotated_schemas
+from gvc_clusters.output.codebook import codebook, datapackage, html_fragment, latex_fragment, markdown, write_codebook
 
 FAMILIES = list(FAMILY_TABLES)
 

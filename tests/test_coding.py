@@ -5,7 +5,13 @@ import pandas as pd
 import pytest
 
 from gvc_clusters import layout
-from gvc_clusters.coding import VARIABLE_DOCS, estimation_sample, model_variables, reading_datasets, upgrading_outcome
+from gvc_clusters.analysis.coding import (
+    VARIABLE_DOCS,
+    estimation_sample,
+    model_variables,
+    reading_datasets,
+    upgrading_outcome,
+)
 from gvc_clusters.errors import InputError
 
 

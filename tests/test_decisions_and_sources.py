@@ -6,11 +6,11 @@ import math
 import pytest
 from conftest import RAW, edit_cell, refresh
 
-from gvc_clusters.decisions import cell_values, numeric_table, read_decision_log, readings, verify_against_raw
+from gvc_clusters.data.decisions import cell_values, numeric_table, read_decision_log, readings, verify_against_raw
+from gvc_clusters.data.families import build_family
+from gvc_clusters.data.rawtable import read_raw_table
+from gvc_clusters.data.sources import load_manifest, verify_checksums
 from gvc_clusters.errors import InputError
-from gvc_clusters.families import build_family
-from gvc_clusters.rawtable import read_raw_table
-from gvc_clusters.sources import load_manifest, verify_checksums
 
 
 def test_repository_manifest_and_log_are_consistent():

@@ -12,15 +12,15 @@ import pytest
 from scipy import stats
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
-from gvc_clusters.coding import estimation_sample, model_variables
+from gvc_clusters.analysis.coding import estimation_sample, model_variables
 from gvc_clusters.config_defaults import spec_with_defaults
+from gvc_clusters.data.families import build_family
 from gvc_clusters.errors import InputError, ModelError
-from gvc_clusters.families import build_family
-from gvc_clusters.models import batch
-from gvc_clusters.models.effects import build_design
-from gvc_clusters.models.ordinal import fit_ordered
-from gvc_clusters.models.ordinal_likelihood import LINKS
-from gvc_clusters.models.randomization import permutation_indices, permutation_pvalues
+from gvc_clusters.models.ordinal import batch
+from gvc_clusters.models.ordinal.effects import build_design
+from gvc_clusters.models.ordinal.fit import fit_ordered
+from gvc_clusters.models.ordinal.likelihood import LINKS
+from gvc_clusters.models.ordinal.randomization import permutation_indices, permutation_pvalues
 from gvc_clusters.models.specs import check_permutation_budget, run_ordinal_spec
 
 TRUE = {"x": 0.6, "d": 0.5, "x:d": -0.7}

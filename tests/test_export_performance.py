@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from conftest import RAW
 
-from gvc_clusters import export_performance as ep
-from gvc_clusters.families import build_family
+from gvc_clusters.analysis import export_performance as ep
+from gvc_clusters.data.families import build_family
 
 # ---------------------------------------------------------------------------------------------------
 # Fixtures

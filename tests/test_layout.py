@@ -4,13 +4,13 @@ parsers really read and build."""
 import pytest
 from conftest import RAW
 
-from gvc_clusters.decisions import read_decision_log
+from gvc_clusters.data.decisions import read_decision_log
+from gvc_clusters.data.families import FAMILIES, build_family, family, raw_dir_of_inputs
+from gvc_clusters.data.parse import salmon
+from gvc_clusters.data.parse.common import RawInputs
+from gvc_clusters.data.sources import load_manifest
 from gvc_clusters.errors import InputError
-from gvc_clusters.families import FAMILIES, build_family, family, raw_dir_of_inputs
 from gvc_clusters.layout import FAMILY_FILES, FAMILY_TABLES
-from gvc_clusters.parse import salmon
-from gvc_clusters.parse.common import RawInputs
-from gvc_clusters.sources import load_manifest
 
 
 def raw_inputs(name, files):

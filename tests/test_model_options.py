@@ -11,8 +11,8 @@ import yaml
 from gvc_clusters.errors import ModelError
 from gvc_clusters.models import options
 from gvc_clusters.models.inference import FEW_CLUSTERS, confidence_interval, critical_value, few_clusters
-from gvc_clusters.models.ordinal import fit_ordered
-from gvc_clusters.models.panel import fit_panel
+from gvc_clusters.models.ordinal.fit import fit_ordered
+from gvc_clusters.models.panel.fit import fit_panel
 
 SCHEMA = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -55,7 +55,7 @@ def test_the_spec_se_names_map_onto_the_estimators_names_once():
 
 
 def test_hausman_rejects_an_unknown_sigma_with_the_shared_message():
-    from gvc_clusters.models.fe_vs_re import hausman
+    from gvc_clusters.models.panel.fe_vs_re import hausman
 
     with pytest.raises(ModelError, match=r"^hausman: unknown sigma 'both'; expected one of separate, re$"):
         hausman(None, None, sigma="both")

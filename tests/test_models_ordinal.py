@@ -15,11 +15,11 @@ from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.tools.numdiff import approx_fprime, approx_hess
 
 from gvc_clusters.errors import ModelError
-from gvc_clusters.models.effects import average_marginal_effects
-from gvc_clusters.models.ordinal import fit_ordered
-from gvc_clusters.models.ordinal_likelihood import AnalyticOrderedModel, cutpoints_and_jacobian
-from gvc_clusters.models.randomization import permutation_pvalues
-from gvc_clusters.models.separation import detect_separation
+from gvc_clusters.models.ordinal.effects import average_marginal_effects
+from gvc_clusters.models.ordinal.fit import fit_ordered
+from gvc_clusters.models.ordinal.likelihood import AnalyticOrderedModel, cutpoints_and_jacobian
+from gvc_clusters.models.ordinal.randomization import permutation_pvalues
+from gvc_clusters.models.ordinal.separation import detect_separation
 from gvc_clusters.results import ESTIMATE_COLUMNS
 
 UCLA_CSV = Path(statsmodels.__file__).parent / "miscmodels" / "tests" / "results" / "ologit_ucla.csv"

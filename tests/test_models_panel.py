@@ -12,12 +12,12 @@ from linearmodels.panel import PanelOLS, PooledOLS, RandomEffects
 from scipy import stats
 
 from gvc_clusters.errors import ModelError
-from gvc_clusters.models import fast_fe
 from gvc_clusters.models import panel_data as pdm
 from gvc_clusters.models.builtin_fits import fit_upgrading_governance
-from gvc_clusters.models.fe_vs_re import hausman
 from gvc_clusters.models.options import PanelSEType, choices
-from gvc_clusters.models.panel import fit_panel
+from gvc_clusters.models.panel import fast_fe
+from gvc_clusters.models.panel.fe_vs_re import hausman
+from gvc_clusters.models.panel.fit import fit_panel
 from gvc_clusters.results import ModelResult, estimate_rows
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -324,7 +324,7 @@ def test_descriptive_panels_say_so_from_their_registry_entry():
     the report's table (found by that note) prints its table note with the fit's own N and parameters."""
     from gvc_clusters.models.builtin_fits import fit_trade_share_change, fit_us_furniture_imports
     from gvc_clusters.models.panels import BUILTIN_PANELS, descriptive_panel
-    from gvc_clusters.report import panel_table
+    from gvc_clusters.output.report import panel_table
 
     assert [n for n, e in BUILTIN_PANELS.items() if e.descriptive] == ["trade_share_change", "us_imports"]
     imports = fit_us_furniture_imports(pdm.us_imports_panel(_processed("furniture/us_furniture_imports.parquet")),
@@ -409,7 +409,7 @@ def test_text_time_is_coded_and_missing_rows_counted():
 
 
 def test_auto_engine_switches_to_fast_from_the_row_threshold(monkeypatch):
-    from gvc_clusters.models import panel
+    from gvc_clusters.models.panel import fit as panel
 
     frame = _simulated(seed=4, entities=60, periods=5)
     common = {"entity": "firm", "time": "year", "outcome": "y", "regressors": ["x1"], "entity_effects": True,
@@ -462,7 +462,7 @@ def test_cluster_conventions_equal_their_formula(convention):
 
 
 def test_mundlak_test_equals_its_regression_and_detects_correlated_effects():
-    from gvc_clusters.models.fe_vs_re import mundlak_test
+    from gvc_clusters.models.panel.fe_vs_re import mundlak_test
 
     data = _within_panel(seed=9)
     rng = np.random.default_rng(1)

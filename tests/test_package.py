@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from gvc_clusters import package
 from gvc_clusters.errors import InputError
+from gvc_clusters.output import package
 
 
 def fake_repository(root: Path) -> Path:

@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from gvc_clusters.paper import compile_pdf, layout_problems, pdf_wanted
-from gvc_clusters.render import descriptive_table, regression_table, to_html, to_latex
-from gvc_clusters.render.document import document_plan
+from gvc_clusters.output.paper import compile_pdf, layout_problems, pdf_wanted
+from gvc_clusters.output.render import descriptive_table, regression_table, to_html, to_latex
+from gvc_clusters.output.render.document import document_plan
 from gvc_clusters.results import ModelResult, estimate_rows
 from gvc_clusters.vocabulary import DEFAULT, Vocabulary, category_key, cutpoint_key, humanize
 
@@ -202,7 +202,13 @@ def _estimates(values: dict) -> pd.DataFrame:
 
 
 def test_moved_estimates_and_changed_inputs(tmp_path):
-    from gvc_clusters.changes import changed_inputs, compare_snapshots, format_lines, moved_estimates, write_snapshot
+    from gvc_clusters.output.changes import (
+        changed_inputs,
+        compare_snapshots,
+        format_lines,
+        moved_estimates,
+        write_snapshot,
+    )
     before = _estimates({("m", "a"): 1.0, ("m", "b"): 2.0, ("m", "gone"): 3.0})
     after = _estimates({("m", "a"): 1.0 + 1e-12, ("m", "b"): 2.5, ("m", "new"): 4.0})
     moved = moved_estimates(before, after)

@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 from conftest import RAW, corrupt
 
+from gvc_clusters.data.families import build_family
+from gvc_clusters.data.rawtable import parse_range
 from gvc_clusters.errors import InputError
-from gvc_clusters.families import build_family
-from gvc_clusters.rawtable import parse_range
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 from conftest import RAW, corrupt
 
+from gvc_clusters.data.families import build_family
 from gvc_clusters.errors import InputError
-from gvc_clusters.families import build_family
 
 E1992, E2001 = "1992 Exports to the U.S. (US$ millions)", "2001 Exports to the U.S. (US$ millions)"
 CHANGE = "1992-2001 change in exports (US$ millions)"

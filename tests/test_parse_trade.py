@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 from conftest import RAW, corrupt
 
+from gvc_clusters.data.families import build_family
 from gvc_clusters.errors import InputError
-from gvc_clusters.families import build_family
 
 SHARE_2000 = "Competitiveness: market share 2000"
 

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gvc_clusters.data.rawtable import parse_number, read_raw_table
 from gvc_clusters.errors import InputError
-from gvc_clusters.rawtable import parse_number, read_raw_table
 
 
 @pytest.mark.parametrize(

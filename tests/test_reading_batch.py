@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from conftest import RAW
 
-from gvc_clusters.families import build_family
-from gvc_clusters.models.effects import build_design
+from gvc_clusters.data.families import build_family
+from gvc_clusters.models.ordinal.effects import build_design
 from gvc_clusters.models.reading_batch import (
     ESTIMATE_COLUMNS,
     fit_readings,
@@ -23,8 +23,8 @@ def clusters():
 
 
 def test_batched_fit_reproduces_the_main_ordered_probit(clusters):
-    from gvc_clusters.coding import estimation_sample, model_variables
-    from gvc_clusters.models.ordinal import fit_ordered
+    from gvc_clusters.analysis.coding import estimation_sample, model_variables
+    from gvc_clusters.models.ordinal.fit import fit_ordered
 
     regressors = ["ce_level", "quasi_hierarchy_global", "sector_natural_resource", "sector_complex_products"]
     interactions = [["ce_level", "sector_complex_products"]]

@@ -6,15 +6,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from gvc_clusters.constraint_search import Constraint, NoSolution, linear_form, solve
-from gvc_clusters.decisions import LOG_COLUMNS, read_decision_log
-from gvc_clusters.rawtable import read_raw_table
-from gvc_clusters.readings_solver import (
+from gvc_clusters.data.constraint_search import Constraint, NoSolution, linear_form, solve
+from gvc_clusters.data.decisions import LOG_COLUMNS, read_decision_log
+from gvc_clusters.data.rawtable import read_raw_table
+from gvc_clusters.data.readings_solver import (
     solve_problem,
     solve_tables,
     table_problem,
 )
-from gvc_clusters.sources import load_manifest
+from gvc_clusters.data.sources import load_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"
@@ -148,7 +148,7 @@ def test_real_table_with_a_broken_checksum_reports_the_conflict():
 
 
 def test_score_table_decisions_cite_their_evidence_and_confidence_follows(book):
-    from gvc_clusters.readings_solver import EVIDENCE_MARK, decision_evidence
+    from gvc_clusters.data.readings_solver import EVIDENCE_MARK, decision_evidence
 
     _, _, cells, _, _ = book
     expected = decision_evidence(cells)

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from conftest import ensure_built
 
-from gvc_clusters.render import (
+from gvc_clusters.output.render import (
     chapter10_table,
     classification_table,
     descriptive_table,
@@ -32,7 +32,7 @@ from gvc_clusters.render import (
     to_latex,
     write_table,
 )
-from gvc_clusters.render.tables import format_count, format_number, latex_escape, stars_for
+from gvc_clusters.output.render.tables import format_count, format_number, latex_escape, stars_for
 from gvc_clusters.results import ModelResult, estimate_rows
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -263,7 +263,8 @@ def test_descriptive_table_formats_and_panels():
 # Real fits and the book's tables
 # ------------------------------------------------------------------------------------------------
 def test_renders_records_from_real_fits():
-    from gvc_clusters.models import ordinal, panel
+    from gvc_clusters.models.ordinal import fit as ordinal
+    from gvc_clusters.models.panel import fit as panel
     rng = np.random.default_rng(7)
     x = pd.DataFrame({"x1": rng.normal(size=120), "x2": rng.integers(0, 2, size=120).astype(float)})
     y = pd.Series(np.digitize(0.8 * x["x1"] + 0.5 * x["x2"] + rng.normal(size=120), [-0.5, 0.5]), name="y")
@@ -333,7 +334,7 @@ def _processed(relative: str) -> pd.DataFrame:
 
 
 def test_chapter9_classification_table():
-    from gvc_clusters.export_performance import classify_all
+    from gvc_clusters.analysis.export_performance import classify_all
     table = classification_table(classify_all(_processed("trade/export_performance.parquet")), preset="stars")
     latex = to_latex(table, TABLES)
     assert r"$\Delta$M (pp)" in latex and "Kaplinsky--Readman" in latex
@@ -346,7 +347,7 @@ def test_chapter9_classification_table():
 # ------------------------------------------------------------------------------------------------
 def _figure_cases():
     def quadrants():
-        from gvc_clusters.export_performance import classify_amighini
+        from gvc_clusters.analysis.export_performance import classify_amighini
         perf = _processed("trade/export_performance.parquet")
         return figure_export_quadrants(classify_amighini(perf), perf)
 

@@ -3,12 +3,12 @@
 import pytest
 from conftest import RAW
 
-from gvc_clusters.decisions import read_decision_log
-from gvc_clusters.families import build_family
-from gvc_clusters.rawtable import read_raw_table
-from gvc_clusters.readings_solver import table_evidence
-from gvc_clusters.replicate import compare_average, rebuild_upgrading_table, replication_check
-from gvc_clusters.sources import load_manifest
+from gvc_clusters.analysis.replicate import compare_average, rebuild_upgrading_table, replication_check
+from gvc_clusters.data.decisions import read_decision_log
+from gvc_clusters.data.families import build_family
+from gvc_clusters.data.rawtable import read_raw_table
+from gvc_clusters.data.readings_solver import table_evidence
+from gvc_clusters.data.sources import load_manifest
 
 # The only printed numbers of chapter 10 that the data do not reproduce exactly, with the reason.
 DOCUMENTED_EXCEPTIONS = {

@@ -9,9 +9,9 @@ import subprocess
 import pytest
 from conftest import ROOT
 
-from gvc_clusters import replication_readme as rr
-from gvc_clusters.exhibits import exhibits_of, numbered_exhibits
 from gvc_clusters.layout import table_names
+from gvc_clusters.output import replication_readme as rr
+from gvc_clusters.output.exhibits import exhibits_of, numbered_exhibits
 
 TEMPLATE = ROOT / "workflow/templates/replication_readme.md.j2"
 ORDINAL, PANEL = ["ce_governance", "governance_types"], ["upgrading_governance", "us_furniture_imports"]
@@ -116,7 +116,7 @@ def test_exhibits_are_numbered_in_report_order_and_every_result_maps_to_one_or_i
         "dairy", "furniture", "reading_ranges"]  # (this test's specs: no trade_share_change panel)
     assert [e["number"] for e in tables] == [f"Table {k}" for k in range(1, len(tables) + 1)]
     assert tables[0]["number"] == "Table 1" and tables[0]["name"] == "table_10_2"
-    assert tables[0]["function"] == "gvc_clusters.render.tables.chapter10_table"
+    assert tables[0]["function"] == "gvc_clusters.output.render.tables.chapter10_table"
     assert "results/replication/table_10_2.csv" in tables[0]["sources"]
     assert figures[-1]["number"] == f"Figure {len(figures)}"
     assert exhibits_of("results/replication/table_10_2.csv", ex) == ["Table 1"]

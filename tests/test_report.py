@@ -113,7 +113,7 @@ def test_latex_paper_inputs_exist_and_numbers_are_defined(built):
 def test_latex_paper_compiles_and_fits_the_page(built, tmp_path):
     """No overfull box over 1 pt, no float too large, no undefined reference, no Type 3 font; the
     pages as PNGs are kept as test artifacts (results/test-artifacts/paper/) to look at."""
-    from gvc_clusters.paper import compile_pdf
+    from gvc_clusters.output.paper import compile_pdf
 
     report = built / "results/report"
     assert (report / "paper.pdf").is_file()  # config paper.pdf: auto, and latexmk is here

@@ -1,4 +1,4 @@
-"""Simulated data at user scale (gvc_clusters.scale): known coefficients come back through the
+"""Simulated data at user scale (gvc_clusters.analysis.scale): known coefficients come back through the
 pipeline's own model functions, both trade-cleaning engines agree, output is seeded and
 byte-stable, and bad rows are located. Small sizes only; timings live in workflow/benchmarks/scale.py."""
 
@@ -10,10 +10,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from gvc_clusters import scale
+from gvc_clusters.analysis import scale
 from gvc_clusters.config_defaults import spec_with_defaults, with_defaults
 from gvc_clusters.errors import InputError
-from gvc_clusters.models.panel import fit_panel
+from gvc_clusters.models.panel.fit import fit_panel
 from gvc_clusters.models.specs import run_ordinal_spec
 
 ROOT = Path(__file__).resolve().parents[1]

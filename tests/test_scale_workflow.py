@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 from workflow_copy import make_workspace, snakemake
 
-from gvc_clusters.scale import TRUE_ORDINAL, TRUE_PANEL
-from gvc_clusters.trade_flows_simulation import planted_outcomes
+from gvc_clusters.analysis.scale import TRUE_ORDINAL, TRUE_PANEL
+from gvc_clusters.analysis.trade_flows_simulation import planted_outcomes
 
 pytestmark = pytest.mark.slow
 SMALL = ("scale:\n  enabled: true\n  cross_section_rows: 20000\n  panel_entities: 3000\n  panel_years: 10\n"

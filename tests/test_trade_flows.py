@@ -1,4 +1,4 @@
-"""Chapter 9 on trade flows (gvc_clusters.trade_flows): hand-computed numbers, planted outcomes, errors."""
+"""Chapter 9 on trade flows (gvc_clusters.analysis.trade_flows): hand-computed numbers, planted outcomes, errors."""
 
 import copy
 
@@ -10,8 +10,8 @@ import yaml
 from conftest import ROOT
 from snakemake.utils import validate
 
-from gvc_clusters import trade_flows as tf
-from gvc_clusters import trade_flows_simulation as sim
+from gvc_clusters.analysis import trade_flows as tf
+from gvc_clusters.analysis import trade_flows_simulation as sim
 from gvc_clusters.config_defaults import section_with_defaults
 from gvc_clusters.errors import InputError
 

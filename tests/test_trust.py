@@ -20,14 +20,13 @@ import yaml
 from conftest import ROOT, edit_cell, refresh
 from workflow_copy import SNAKEMAKE, isolated_env, make_workspace
 
-from gvc_clusters import checks, preflight
-from gvc_clusters.checks import ExpressionError, evaluate_expression, parse_expression
-from gvc_clusters.decisions import read_decision_log
-from gvc_clusters.errors import InputError
-from gvc_clusters.families import build_family
-from gvc_clusters.models.specs import read_user_table
-from gvc_clusters.publish import manifest_lines, publish
-from gvc_clusters.sources import (
+from gvc_clusters import preflight
+from gvc_clusters.data import checks
+from gvc_clusters.data.checks import ExpressionError, evaluate_expression, parse_expression
+from gvc_clusters.data.decisions import read_decision_log
+from gvc_clusters.data.families import build_family
+from gvc_clusters.data.publish import manifest_lines, publish
+from gvc_clusters.data.sources import (
     MAX_RAW_BYTES,
     RESIGN_COMMAND,
     load_manifest,
@@ -35,6 +34,8 @@ from gvc_clusters.sources import (
     verify_inputs,
     verify_signatures,
 )
+from gvc_clusters.errors import InputError
+from gvc_clusters.models.specs import read_user_table
 
 CONFIG = yaml.safe_load((ROOT / "config/config.yaml").read_text(encoding="utf-8"))
 
@@ -207,7 +208,7 @@ def test_edited_sources_manifest_stops_the_build(raw_copy):
 
 def test_resign_command_runs_exactly_as_the_readme_prints_it(tmp_path):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    (printed,) = set(re.findall(r"^\s+(\.venv/bin/python -m gvc_clusters\.sources --update \S+)$", readme, re.MULTILINE))
+    (printed,) = set(re.findall(r"^\s+(\.venv/bin/python -m gvc_clusters\.data\.sources --update \S+)$", readme, re.MULTILINE))
     assert printed == f".venv/bin/python {RESIGN_COMMAND[len('python '):]}"
     assert f"`{RESIGN_COMMAND}`" in (ROOT / "data/raw/README.md").read_text(encoding="utf-8")
     workspace = make_workspace(tmp_path / "ws")
@@ -334,7 +335,7 @@ def test_a_very_large_file_in_place_of_a_raw_table_fails_fast(raw_copy):
     assert str(err.value).splitlines()[1] == (f"  - {path}: raw table file is 2,000,001 bytes, far larger than a printed table (a "
                               "different file copied in its place?); refused before reading it (got '2,000,001 "
                               "bytes'; expected at most 2,000,000 bytes)")
-    from gvc_clusters.rawtable import read_raw_table
+    from gvc_clusters.data.rawtable import read_raw_table
 
     with pytest.raises(InputError, match="raw table file is 2,000,001 bytes"):
         read_raw_table(path)

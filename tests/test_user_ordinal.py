@@ -198,8 +198,8 @@ def test_preflight_prices_permutations_on_the_tables_rows(tmp_path):
 
 
 def test_user_spec_labels_reach_the_report_tables(firms_csv):
-    from gvc_clusters import report
-    from gvc_clusters.render import tables as tab
+    from gvc_clusters.output import report
+    from gvc_clusters.output.render import tables as tab
 
     spec = {"table": str(firms_csv), "formula": "upgrading ~ x + C(sector) + x:C(governance)", "links": ["probit"],
             "labels": {"x": "Export share", "sector[b]": "Sector b (vs a)"}}

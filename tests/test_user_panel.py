@@ -136,7 +136,7 @@ def test_bad_weights_and_misspelt_keys(flows_csv, tmp_path):
 @pytest.mark.parametrize("se_type", ["unadjusted", "robust", "cluster_entity"])
 @pytest.mark.parametrize("weights", [None, "weight"])
 def test_fast_engine_absorbs_three_effects_as_absorbingls_and_the_dummy_fit(se_type, weights):
-    from gvc_clusters.models.panel import fit_panel
+    from gvc_clusters.models.panel.fit import fit_panel
 
     data = simulated_flows()
     common = {"entity": ["country", "product"], "time": "year", "outcome": "log_value", "regressors": list(BETA),

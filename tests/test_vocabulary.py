@@ -8,7 +8,7 @@ import yaml
 from conftest import ROOT
 
 from gvc_clusters import vocabulary as v
-from gvc_clusters.schemas import all_schemas
+from gvc_clusters.data.schemas import all_schemas
 
 SCHEMAS = all_schemas()
 
@@ -69,7 +69,7 @@ def test_config_schema_enums_are_the_vocabulary():
 
 
 def test_case_schema_enums_are_the_vocabulary():
-    schema = json.loads((ROOT / "src/gvc_clusters/schemas/case.schema.json").read_text())
+    schema = json.loads((ROOT / "src/gvc_clusters/data/schemas/case.schema.json").read_text())
     found = enums(schema)
     assert list(v.SECTOR_GROUPS) in found
     assert [*v.CE_DEGREES, None] in found

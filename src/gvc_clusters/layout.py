@@ -5,10 +5,10 @@ build its DAG before any job runs. tests/test_layout.py checks them against what
 actually build.
 """
 
-from .vocabulary import CHAIN_TYPES, UPGRADING_TYPES
+from gvc_clusters.vocabulary import CHAIN_TYPES, UPGRADING_TYPES
 
 # The one list of each family's raw files (relative to data/raw/) and of the tables it writes: the
-# inputs and outputs of the rule clean_<family>; gvc_clusters.families.FAMILIES pairs each family
+# inputs and outputs of the rule clean_<family>; gvc_clusters.data.families.FAMILIES pairs each family
 # with its parser, which may read only these files.
 FAMILY_FILES = {
     "clusters": ["clusters/table_1_2.csv", "clusters/table_1_3.csv", "clusters/table_10_1.csv",
@@ -35,7 +35,7 @@ REPLICATION_OUTPUTS = ["table_10_1.csv", "table_10_2.csv", "table_10_4.csv", "ta
                        "governance_patterns.csv", "replication_check.csv", "replication_summary.csv",
                        "decision_log_summary.csv", "replication_check.md"]
 
-# Outcomes and regressors a model spec in config may name (gvc_clusters.coding builds them;
+# Outcomes and regressors a model spec in config may name (gvc_clusters.analysis.coding builds them;
 # tests/test_coding.py checks the lists agree). Checked when the workflow starts, before any job.
 MODEL_OUTCOMES = list(UPGRADING_TYPES)
 MODEL_REGRESSORS = [
@@ -46,7 +46,7 @@ MODEL_REGRESSORS = [
     "ce_x_complex", "quasi_hierarchy_global_x_complex",
 ]
 
-# The report's figures and tables (gvc_clusters.report writes them; the workflow lists them).
+# The report's figures and tables (gvc_clusters.output.report writes them; the workflow lists them).
 FIGURES = {
     "upgrading_by_sector_ce": "Upgrading by sector group and CE degree (Tables 10-4–10-6)",
     "governance_by_sector": "Value-chain governance by sector (Table 10-2)",
@@ -80,7 +80,7 @@ PANEL_SECTIONS = {"trade_share_change": "chapter9", "us_furniture_imports": "cas
 
 def coefficient_figures(ordinal_specs: list[str], panel_specs: list[str]) -> dict[str, str]:
     """One coefficient figure per model spec of the claims (never mixing specs): name -> caption."""
-    from .vocabulary import DEFAULT
+    from gvc_clusters.vocabulary import DEFAULT
     out = {f"coefficients_{s}": f"{DEFAULT.spec(s)}: average marginal effects on the top upgrading category "
            "(ordered probit, 95% intervals)" for s in ordinal_specs}
     out.update({f"coefficients_{s}": f"{DEFAULT.spec(s)}: coefficients with 95% intervals"

@@ -14,10 +14,10 @@ import difflib
 import re
 from pathlib import Path
 
-from .errors import InputError, InputErrors
-from .layout import MODEL_OUTCOMES, MODEL_REGRESSORS
-from .models.cost import MAX_PERMUTATION_SECONDS, estimated_seconds
-from .models.formula import formula_errors
+from gvc_clusters.errors import InputError, InputErrors
+from gvc_clusters.layout import MODEL_OUTCOMES, MODEL_REGRESSORS
+from gvc_clusters.models.cost import MAX_PERMUTATION_SECONDS, estimated_seconds
+from gvc_clusters.models.formula import formula_errors
 
 # Paths the workflow accepts: letters, digits and . _ - + / (no space, no shell character, no
 # leading dash). The jobs are Python, but Snakemake itself, log names and the replicator's
@@ -25,7 +25,7 @@ from .models.formula import formula_errors
 SAFE_PATH = re.compile(r"[A-Za-z0-9_./+-]+")
 PATH_KEYS = ["raw_dir", "interim_dir", "processed_dir", "results_dir"]
 
-# Columns of the ordinal models' data (gvc_clusters.coding.model_variables) a spec may cluster on.
+# Columns of the ordinal models' data (gvc_clusters.analysis.coding.model_variables) a spec may cluster on.
 ORDINAL_CLUSTER_BY = ["cluster_id", "sector_group", "ce_degree", *MODEL_OUTCOMES, *MODEL_REGRESSORS]
 
 # Randomization inference is priced by the one cost model of the batched fit that runs it
@@ -136,12 +136,12 @@ def _spec_table_fields(kind: str, spec: dict) -> tuple[dict[str, list[str]], lis
         wanted["absorb"] = list(absorb)
         numeric = [spec.get("outcome"), *spec.get("regressors", []), spec.get("weights")]
         if "formula" in spec:
-            from .models.formula import formula_variables
+            from gvc_clusters.models.formula import formula_variables
 
             wanted["formula"] = formula_variables(spec["formula"])
             numeric.append(wanted["formula"][0])
     elif "formula" in spec:
-        from .models.formula import formula_variables
+        from gvc_clusters.models.formula import formula_variables
 
         used = formula_variables(spec["formula"])
         wanted = {"formula": used}
@@ -296,7 +296,7 @@ def preflight(config: dict, *, verify_raw: bool = True) -> None:
     if errors:
         raise InputErrors(errors)
     if verify_raw:
-        from .sources import verify_inputs
+        from gvc_clusters.data.sources import verify_inputs
 
         verify_inputs(config["raw_dir"])
 

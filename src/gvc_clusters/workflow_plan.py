@@ -14,8 +14,8 @@ from __future__ import annotations
 import glob
 from pathlib import Path
 
-from .layout import FAMILY_FILES, FAMILY_TABLES, REPLICATION_OUTPUTS, figure_names, table_names
-from .models.panels import BUILTIN_PANELS
+from gvc_clusters.layout import FAMILY_FILES, FAMILY_TABLES, REPLICATION_OUTPUTS, figure_names, table_names
+from gvc_clusters.models.panels import BUILTIN_PANELS
 
 SIMULATED = "data/simulated"  # the scale profile's generated data (not the book's)
 CASES_DIR = "data/cases"
@@ -234,7 +234,7 @@ class Plan:
 
     def trade_flows_figures(self) -> list[str]:
         """One SVG + PNG per product group (every HS section or chapter: a fixed set of files)."""
-        from .trade_flows import figure_stem, product_groups
+        from gvc_clusters.analysis.trade_flows import figure_stem, product_groups
 
         groups = product_groups(self.config["trade_flows"]["group_by"])
         return [f"{self.trade_flows_dir}/figures/{figure_stem(g)}.{ext}" for g in groups for ext in ("svg", "png")]
@@ -280,7 +280,7 @@ class Plan:
 
     def paper_pdf_outputs(self) -> list[str]:
         """results/report/paper.pdf when config paper.pdf is on, or auto and latexmk is installed."""
-        from .paper import pdf_wanted
+        from gvc_clusters.output.paper import pdf_wanted
 
         return [f"{self.report}/paper.pdf"] if pdf_wanted(self.config["paper"]["pdf"]) else []
 
@@ -338,14 +338,14 @@ class Plan:
 
     def user_tables(self) -> list[str]:
         """The tables a user added through config (panel specs with their own ``table``): the README
-        lists and hashes them (gvc_clusters.replication_readme.user_inputs)."""
+        lists and hashes them (gvc_clusters.output.replication_readme.user_inputs)."""
         specs = self.config["panel"]["specs"]
         return [specs[name]["table"] for name in self.panel_specs() if "table" in specs[name]]
 
     def exhibit_list(self, scripts: dict[str, str]) -> list[dict]:
-        """The report's numbered tables and figures (gvc_clusters.exhibits), for the README.
+        """The report's numbered tables and figures (gvc_clusters.output.exhibits), for the README.
         ``scripts``: rule name -> its script, as the rules declare them."""
-        from .exhibits import numbered_exhibits
+        from gvc_clusters.output.exhibits import numbered_exhibits
 
         if not self.report_enabled():
             return []

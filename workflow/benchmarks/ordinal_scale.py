@@ -61,8 +61,8 @@ def worker(engine: str, rows: int, seed: int, stock_gtol: float) -> dict:
     import pandas as pd
     from statsmodels.miscmodels.ordinal_model import OrderedModel
 
-    from gvc_clusters.models.ordinal import fit_ordered
-    from gvc_clusters.models.ordinal_likelihood import AnalyticOrderedModel
+    from gvc_clusters.models.ordinal.fit import fit_ordered
+    from gvc_clusters.models.ordinal.likelihood import AnalyticOrderedModel
 
     y, X = simulate(rows, seed)
     exog = pd.DataFrame(X, columns=[f"x{j}" for j in range(X.shape[1])])

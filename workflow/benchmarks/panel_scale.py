@@ -6,7 +6,7 @@ Each method runs in its own subprocess (same seeded data, generated inside the w
 resident memory is per method: the parent reads it from ``os.wait4`` - the rusage of that one child;
 ``resource.getrusage(RUSAGE_CHILDREN)`` would give the maximum over all children so far. A
 "baseline" worker only generates the data, so the fit's own memory is the difference. Both methods
-go through ``gvc_clusters.models.panel.fit_panel`` (engine="linearmodels" | "fast"), the call the
+go through ``gvc_clusters.models.panel.fit.fit_panel`` (engine="linearmodels" | "fast"), the call the
 pipeline makes, with entity and year effects and SEs clustered by entity; the time is that of the
 call, excluding data generation.
 
@@ -62,7 +62,7 @@ def worker(method: str, args, out: Path) -> None:
     frame = make_data(args.entities, args.years, args.seed, args.shuffle, args.drop)
     record = {"method": method, "rows": len(frame)}
     if method != "baseline":
-        from gvc_clusters.models.panel import fit_panel
+        from gvc_clusters.models.panel.fit import fit_panel
 
         start = time.perf_counter()
         result = fit_panel(frame, entity="entity", time="year", outcome="y", regressors=["x1", "x2"],

@@ -4,7 +4,7 @@
 
 Builds the chapter 10 cluster dataset from data/raw, then for each spec, outcome and
 ``permutation_terms`` entry of the main link runs the batched randomization test
-(gvc_clusters.models.batch) with the configured draws, and prints the wall time per test and in
+(gvc_clusters.models.ordinal.batch) with the configured draws, and prints the wall time per test and in
 total, beside the budget (10 s for all of them) and the estimate ``estimated_seconds`` gives (the
 one that refuses a config that would run for hours). Writes results/benchmarks/permutation.csv.
 Timings describe the machine they ran on; they are measured here, never asserted in tests.
@@ -22,11 +22,11 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
 
-from gvc_clusters.coding import estimation_sample, model_variables
+from gvc_clusters.analysis.coding import estimation_sample, model_variables
 from gvc_clusters.config_defaults import with_defaults
-from gvc_clusters.families import build_family
+from gvc_clusters.data.families import build_family
 from gvc_clusters.models.cost import estimated_seconds
-from gvc_clusters.models.randomization import permutation_pvalues
+from gvc_clusters.models.ordinal.randomization import permutation_pvalues
 
 BUDGET_SECONDS = 10.0
 

@@ -27,10 +27,10 @@ def main() -> None:
     import yaml
 
     from gvc_clusters.config_defaults import with_defaults
-    from gvc_clusters.decisions import read_decision_log
+    from gvc_clusters.data.decisions import read_decision_log
+    from gvc_clusters.data.readings_solver import solve_tables
+    from gvc_clusters.data.sources import load_manifest
     from gvc_clusters.models.reading_batch import estimate_over_readings
-    from gvc_clusters.readings_solver import solve_tables
-    from gvc_clusters.sources import load_manifest
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=1)

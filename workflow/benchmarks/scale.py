@@ -3,7 +3,7 @@
     .venv/bin/python workflow/benchmarks/scale.py [--rows 1000000] [--entities 1000000 --years 10]
                                                   [--quick] [--skip-stock] [--workdir DIR] [--output CSV]
 
-On seeded simulated data from ``gvc_clusters.scale`` (the data the scale config feeds the model
+On seeded simulated data from ``gvc_clusters.analysis.scale`` (the data the scale config feeds the model
 rules), one command measures:
 
     ordered probit   ROWS simulated clusters, the ce_governance regressors, outcome ``product``:
@@ -67,15 +67,15 @@ def _paths(workdir: Path) -> dict:
 def _ordinal_design(path):
     import pandas as pd
 
-    from gvc_clusters.coding import model_variables
-    from gvc_clusters.scale import ORDINAL_REGRESSORS
+    from gvc_clusters.analysis.coding import model_variables
+    from gvc_clusters.analysis.scale import ORDINAL_REGRESSORS
 
     variables = model_variables(pd.read_parquet(path))
     return variables["product"], variables[list(ORDINAL_REGRESSORS)]
 
 
 def _panel_spec(path) -> dict:
-    from gvc_clusters.scale import PANEL_REGRESSORS
+    from gvc_clusters.analysis.scale import PANEL_REGRESSORS
 
     return {"table": str(path), "entity": "entity", "time": "year", "outcome": "log_unit_value",
             "regressors": list(PANEL_REGRESSORS), "entity_effects": True, "time_effects": True,
@@ -90,7 +90,7 @@ def _coefs(result) -> dict:
 def worker(step: str, args, out: Path) -> None:
     import warnings
 
-    from gvc_clusters import scale
+    from gvc_clusters.analysis import scale
 
     paths = _paths(Path(args.workdir))
     record: dict = {"step": step}
@@ -146,7 +146,7 @@ def worker(step: str, args, out: Path) -> None:
     elif step in ("panel_fast", "panel_linearmodels"):
         import pandas as pd
 
-        from gvc_clusters.models.panel import fit_panel
+        from gvc_clusters.models.panel.fit import fit_panel
 
         spec = _panel_spec(paths["clean_arrow"])
         start = time.perf_counter()

@@ -3,7 +3,7 @@
     .venv/bin/python workflow/benchmarks/trade_flows.py [--rows 10000000 100000000]
         [--engines duckdb,arrow,pandas] [--budget-mb 4096] [--threads 2] [--workdir DIR] [--output CSV]
 
-For each size, ``gvc_clusters.trade_flows_simulation.write_baci_flows`` writes a seeded BACI-layout Parquet file
+For each size, ``gvc_clusters.analysis.trade_flows_simulation.write_baci_flows`` writes a seeded BACI-layout Parquet file
 (t, i, j, k, v, q; planted outcomes), then each engine runs the whole classification in its own child
 process: aggregate the flows to exporter x HS-6 x period (``aggregate_flows``), the four measures,
 the book's three rule variants (``measures`` + ``classify``). Figures per engine and size: seconds of
@@ -49,8 +49,8 @@ def _label(rows: int) -> str:
 # ----------------------------------------------------------------------------------------------
 
 def worker(step: str, args, out: Path) -> None:
-    from gvc_clusters import trade_flows as tf
-    from gvc_clusters import trade_flows_simulation as sim
+    from gvc_clusters.analysis import trade_flows as tf
+    from gvc_clusters.analysis import trade_flows_simulation as sim
     from gvc_clusters.config_defaults import section_with_defaults
 
     defaults = section_with_defaults("trade_flows", {})   # config trade_flows as a user who sets nothing gets it

@@ -1,7 +1,7 @@
 # Raw printed tables -> validated, tidy tables, in two steps per family:
 #   clean_<family>    verify checksums, apply decisions, parse, validate; write to data/interim/.
 #                     Its raw inputs are gvc_clusters.layout.FAMILY_FILES[family]; its parser is
-#                     gvc_clusters.families.FAMILIES[family].build (one module of gvc_clusters.parse).
+#                     gvc_clusters.data.families.FAMILIES[family].build (one module of gvc_clusters.data.parse).
 #   publish_<family>  copy the validated tables into data/processed/ and the validation
 #                     summary and checksum results into results/validation/
 # Snakemake deletes a job's old outputs when the job starts, so cleaning straight into

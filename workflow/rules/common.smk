@@ -26,7 +26,7 @@ from gvc_clusters.layout import (
     figure_chapter,
     table_chapter,
 )
-from gvc_clusters.sources import load_manifest
+from gvc_clusters.data.sources import load_manifest
 from gvc_clusters.workflow_plan import SIMULATED, Plan, is_simulated
 
 # Before any job: paths, cluster_by, user tables' headers, permutation cost, and the signatures

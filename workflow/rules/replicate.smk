@@ -33,7 +33,7 @@ rule replicate_chapter10:
 
 
 # Every reading of the garbled cells the printed checksums allow, under glyph consistency (A) and
-# checksums only (B); see gvc_clusters.readings_solver.
+# checksums only (B); see gvc_clusters.data.readings_solver.
 rule solve_readings:
     input:
         manifest=f"{RAW}/sources.yaml",

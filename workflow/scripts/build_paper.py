@@ -6,7 +6,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(snakemake.scriptdir).resolve().parents[1] / "src"))  # the gvc_clusters package
 from gvc_clusters.errors import InputError
 from gvc_clusters.jobs import run_job
-from gvc_clusters.paper import PaperError, compile_pdf
+from gvc_clusters.output.paper import PaperError, compile_pdf
 
 
 def main():

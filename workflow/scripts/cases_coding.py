@@ -4,7 +4,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).resolve().parents[1] / "src"))  # the gvc_clusters package
-from gvc_clusters import cases as C
+from gvc_clusters.analysis import cases as C
 from gvc_clusters.io import write_csv
 from gvc_clusters.jobs import run_job
 

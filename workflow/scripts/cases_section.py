@@ -5,9 +5,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(snakemake.scriptdir).resolve().parents[1] / "src"))  # the gvc_clusters package
 import pandas as pd
 
-from gvc_clusters import cases as C
-from gvc_clusters.cases_report import section_context, write_section
+from gvc_clusters.analysis import cases as C
 from gvc_clusters.jobs import run_job
+from gvc_clusters.output.cases_report import section_context, write_section
 
 
 def main():

@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).resolve().parents[1] / "src"))  # the gvc_clusters package
-from gvc_clusters.export_performance import write_classification
+from gvc_clusters.analysis.export_performance import write_classification
 from gvc_clusters.jobs import run_job
 
 

@@ -3,9 +3,9 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).resolve().parents[1] / "src"))  # the gvc_clusters package
-from gvc_clusters.families import build_family, raw_dir_of_inputs, write_family
+from gvc_clusters.data.families import build_family, raw_dir_of_inputs, write_family
+from gvc_clusters.data.sources import verify_signatures
 from gvc_clusters.jobs import run_job
-from gvc_clusters.sources import verify_signatures
 
 
 def main():
@@ -13,7 +13,7 @@ def main():
     family = snakemake.params.family
     raw_dir = raw_dir_of_inputs(family, list(snakemake.input.tables), snakemake.input.manifest)
     verify_signatures(raw_dir)  # the decision log and the manifest, as signed
-    result = build_family(family, raw_dir)  # parser: gvc_clusters.families.FAMILIES[family].build
+    result = build_family(family, raw_dir)  # parser: gvc_clusters.data.families.FAMILIES[family].build
     write_family(result, snakemake.output)
 
 

@@ -3,8 +3,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).resolve().parents[1] / "src"))  # the gvc_clusters package
-from gvc_clusters.codebook import write_codebook
 from gvc_clusters.jobs import run_job
+from gvc_clusters.output.codebook import write_codebook
 
 
 def main():

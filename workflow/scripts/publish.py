@@ -3,7 +3,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).resolve().parents[1] / "src"))  # the gvc_clusters package
+from gvc_clusters.data.publish import publish
 from gvc_clusters.jobs import run_job
-from gvc_clusters.publish import publish
 
 run_job(snakemake, lambda: publish(list(snakemake.input), list(snakemake.output)))

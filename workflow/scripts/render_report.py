@@ -3,10 +3,10 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).resolve().parents[1] / "src"))  # the gvc_clusters package
-from gvc_clusters.changes import input_fingerprints, read_estimates, summary
 from gvc_clusters.jobs import run_job
-from gvc_clusters.replication_readme import raw_files
-from gvc_clusters.report import load_spec_results, model_notes, report_numbers, spec_files, write_report
+from gvc_clusters.output.changes import input_fingerprints, read_estimates, summary
+from gvc_clusters.output.replication_readme import raw_files
+from gvc_clusters.output.report import load_spec_results, model_notes, report_numbers, spec_files, write_report
 from gvc_clusters.vocabulary import DEFAULT
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).resolve().parents[1] / "src"))  # the gvc_clusters package
 from gvc_clusters.jobs import run_job
-from gvc_clusters.replication_readme import write_readme
+from gvc_clusters.output.replication_readme import write_readme
 
 
 def main():

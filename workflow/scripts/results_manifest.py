@@ -3,7 +3,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).resolve().parents[1] / "src"))  # the gvc_clusters package
+from gvc_clusters.data.publish import write_manifest
 from gvc_clusters.jobs import run_job
-from gvc_clusters.publish import write_manifest
 
 run_job(snakemake, lambda: write_manifest(list(snakemake.input), snakemake.output[0]))

@@ -3,8 +3,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).resolve().parents[1] / "src"))  # the gvc_clusters package
+from gvc_clusters.analysis.scale import write_cluster_cross_section, write_trade_panel
 from gvc_clusters.jobs import run_job
-from gvc_clusters.scale import write_cluster_cross_section, write_trade_panel
 
 
 def main():

@@ -3,8 +3,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).resolve().parents[1] / "src"))  # the gvc_clusters package
-from gvc_clusters.changes import input_fingerprints, read_estimates, write_snapshot
 from gvc_clusters.jobs import run_job
+from gvc_clusters.output.changes import input_fingerprints, read_estimates, write_snapshot
 
 
 def main():

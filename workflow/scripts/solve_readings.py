@@ -4,8 +4,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).resolve().parents[1] / "src"))  # the gvc_clusters package
+from gvc_clusters.data.readings_solver import write_readings
 from gvc_clusters.jobs import run_job
-from gvc_clusters.readings_solver import write_readings
 
 
 def main():

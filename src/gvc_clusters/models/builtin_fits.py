@@ -8,12 +8,12 @@ descriptive; their caveat is their registry entry's (``BuiltinPanel.descriptive`
 
 from __future__ import annotations
 
-from ..results import ModelResult
-from .fe_vs_re import hausman, mundlak_test
-from .options import ClusterConvention, PanelSEType
-from .panel import fit_panel
-from .panel_data import PanelBuild
-from .panels import BUILTIN_PANELS
+from gvc_clusters.models.options import ClusterConvention, PanelSEType
+from gvc_clusters.models.panel.fe_vs_re import hausman, mundlak_test
+from gvc_clusters.models.panel.fit import fit_panel
+from gvc_clusters.models.panel_data import PanelBuild
+from gvc_clusters.models.panels import BUILTIN_PANELS
+from gvc_clusters.results import ModelResult
 
 
 def fit_upgrading_governance(build: PanelBuild, *, model_id: str = "upgrading_governance",

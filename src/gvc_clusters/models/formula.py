@@ -20,8 +20,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from ..errors import ModelError
-from .effects import Design
+from gvc_clusters.errors import ModelError
+from gvc_clusters.models.ordinal.effects import Design
 
 
 def formula_errors() -> tuple[type[Exception], ...]:

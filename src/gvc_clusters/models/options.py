@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-from ..errors import ModelError
+from gvc_clusters.errors import ModelError
 
 # -- ordered probit / logit (models/ordinal.py) -------------------------------------------------
 LinkName = Literal["probit", "logit"]

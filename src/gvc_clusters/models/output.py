@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..io import write_csv, write_json
-from ..results import ModelResult, estimates_table, summaries
-from .specs import reading_ranges
+from gvc_clusters.io import write_csv, write_json
+from gvc_clusters.models.specs import reading_ranges
+from gvc_clusters.results import ModelResult, estimates_table, summaries
 
 
 def write_model_outputs(fits: list[ModelResult], readings: pd.DataFrame, output) -> None:

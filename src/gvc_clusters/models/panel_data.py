@@ -1,4 +1,4 @@
-"""The book's panels, built from the processed tables for ``gvc_clusters.models.panel.fit_panel``.
+"""The book's panels, built from the processed tables for ``gvc_clusters.models.panel.fit.fit_panel``.
 
 Each builder returns a ``PanelBuild``: the long frame, which columns are entity / time / outcome,
 the regressor sets the book's models use, the labels behind integer time codes, and counts of every
@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .. import coding
-from ..errors import ModelError
-from ..vocabulary import CE_DEGREES, CHAIN_TYPES, UPGRADING_TABLE_SECTORS, UPGRADING_TYPES
+from gvc_clusters.analysis import coding
+from gvc_clusters.errors import ModelError
+from gvc_clusters.vocabulary import CE_DEGREES, CHAIN_TYPES, UPGRADING_TABLE_SECTORS, UPGRADING_TYPES
 
-# Traditional manufacturing is the base sector and Medium the base CE degree, as in gvc_clusters.coding;
+# Traditional manufacturing is the base sector and Medium the base CE degree, as in gvc_clusters.analysis.coding;
 # the sector groups with upgrading data only (the software clusters have none and leave the panel).
 SECTOR_DUMMIES = {group: name for group, name in coding.SECTOR_DUMMIES.items()
                   if group in UPGRADING_TABLE_SECTORS.values()}

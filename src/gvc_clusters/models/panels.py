@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..results import ModelResult
-    from .panel_data import PanelBuild
+    from gvc_clusters.models.panel_data import PanelBuild
+    from gvc_clusters.results import ModelResult
 
 Builder = Callable[[dict, "dict[str, pd.DataFrame]"], "PanelBuild"]
 Fitter = Callable[["PanelBuild", str, dict], "list[ModelResult]"]
@@ -40,13 +40,13 @@ Fitter = Callable[["PanelBuild", str, dict], "list[ModelResult]"]
 # ----------------------------------------------------------------------------------------------
 
 def _build_upgrading(spec: dict, tables: dict) -> PanelBuild:
-    from .panel_data import upgrading_panel
+    from gvc_clusters.models.panel_data import upgrading_panel
 
     return upgrading_panel(tables["model_dataset"], chains=tuple(spec["chains"]), threshold=spec["chain_threshold"])
 
 
 def _fit_upgrading(build: PanelBuild, name: str, spec: dict) -> list[ModelResult]:
-    from .builtin_fits import fit_upgrading_governance
+    from gvc_clusters.models.builtin_fits import fit_upgrading_governance
 
     fits = fit_upgrading_governance(build, model_id=name, se_type=spec["se_type"],
                                     cluster_convention=spec["cluster_convention"])
@@ -54,25 +54,25 @@ def _fit_upgrading(build: PanelBuild, name: str, spec: dict) -> list[ModelResult
 
 
 def _build_trade_share_change(spec: dict, tables: dict) -> PanelBuild:
-    from .panel_data import trade_share_change
+    from gvc_clusters.models.panel_data import trade_share_change
 
     return trade_share_change(tables["export_performance"])
 
 
 def _fit_trade_share_change(build: PanelBuild, name: str, spec: dict) -> list[ModelResult]:
-    from .builtin_fits import fit_trade_share_change
+    from gvc_clusters.models.builtin_fits import fit_trade_share_change
 
     return [fit_trade_share_change(build, model_id=name, se_type=spec["se_type"])]
 
 
 def _build_us_imports(spec: dict, tables: dict) -> PanelBuild:
-    from .panel_data import us_imports_panel
+    from gvc_clusters.models.panel_data import us_imports_panel
 
     return us_imports_panel(tables["us_furniture_imports"])
 
 
 def _fit_us_imports(build: PanelBuild, name: str, spec: dict) -> list[ModelResult]:
-    from .builtin_fits import fit_us_furniture_imports
+    from gvc_clusters.models.builtin_fits import fit_us_furniture_imports
 
     return [fit_us_furniture_imports(build, model_id=name, se_type=spec["se_type"])]
 
@@ -138,7 +138,7 @@ def builtin_panel(spec: dict) -> BuiltinPanel | None:
     try:
         return BUILTIN_PANELS[spec["panel"]]
     except KeyError:
-        from ..errors import InputError
+        from gvc_clusters.errors import InputError
 
         raise InputError("config", "unknown built-in panel", column="panel", value=spec["panel"],
                          expected=" | ".join(BUILTIN_PANELS)) from None

@@ -3,16 +3,16 @@
 The readings are the product of (i) the solution sets of Tables 10-4, 10-5 and 10-6 that the
 readings solver lists under one assumption (results/replication/readings/readings.csv) and (ii)
 the decision log's alternative readings of other cells (Tables 1-2, 10-2; combinations as in
-:func:`gvc_clusters.coding.reading_datasets`). Above a cap a seeded sample is drawn; the default
+:func:`gvc_clusters.analysis.coding.reading_datasets`). Above a cap a seeded sample is drawn; the default
 reading is always the first.
 
 Hundreds of small fits: the ordered models are fitted in batches by
-:func:`gvc_clusters.models.batch.batch_newton` (analytic Newton in slopes and real cutpoints, warm
+:func:`gvc_clusters.models.ordinal.batch.batch_newton` (analytic Newton in slopes and real cutpoints, warm
 starts from the default reading's estimates; :func:`fit_readings`), with the covariance of the
-spec's SE type (:func:`gvc_clusters.models.batch.batch_covariance`), and per reading the average
+spec's SE type (:func:`gvc_clusters.models.ordinal.batch.batch_covariance`), and per reading the average
 marginal effects on the top outcome category by the main fit's own
-:func:`gvc_clusters.models.effects.marginal_effects` (role "ame"). On the default reading this
-reproduces :func:`gvc_clusters.models.ordinal.fit_ordered` (tests/test_reading_batch.py). The
+:func:`gvc_clusters.models.ordinal.effects.marginal_effects` (role "ame"). On the default reading this
+reproduces :func:`gvc_clusters.models.ordinal.fit.fit_ordered` (tests/test_reading_batch.py). The
 panel's main within estimator (cluster and type effects, SEs clustered by cluster) uses the
 existing fit API with its fast engine.
 """
@@ -25,11 +25,11 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
-from ..coding import estimation_sample, model_variables
-from ..vocabulary import PRINTED_UPGRADING_TYPES, UPGRADING_TABLE_SECTORS
-from .effects import build_design, marginal_effects
-from .options import BatchSEType, OrdinalSEType, choices
-from .panels import readings_apply
+from gvc_clusters.analysis.coding import estimation_sample, model_variables
+from gvc_clusters.models.options import BatchSEType, OrdinalSEType, choices
+from gvc_clusters.models.ordinal.effects import build_design, marginal_effects
+from gvc_clusters.models.panels import readings_apply
+from gvc_clusters.vocabulary import PRINTED_UPGRADING_TYPES, UPGRADING_TABLE_SECTORS
 
 SCORE_TABLES = tuple(UPGRADING_TABLE_SECTORS)   # Tables 10-4, 10-5, 10-6: the upgrading scores
 ESTIMATE_COLUMNS = ["assumption", "reading", "model_id", "role", "term", "estimate", "std_error", "p_value", "n_obs",
@@ -145,14 +145,14 @@ def _cov_type(se_type: OrdinalSEType) -> BatchSEType:
 def fit_readings(codes: np.ndarray, X: np.ndarray, n_cat: int, *, distr: str = "probit", start=None,
                  se_type: str = "model_based") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Fit B ordered models sharing the outcome ``codes`` (0..n_cat-1) at once with
-    :func:`gvc_clusters.models.batch.batch_newton`, in (slopes, real cutpoints).
+    :func:`gvc_clusters.models.ordinal.batch.batch_newton`, in (slopes, real cutpoints).
 
     ``X``: N x p or B x N x p (no constant); ``start``: None (thresholds-only start), a (p + k)
     vector for every fit, or B x (p + k) warm starts. Returns params (B x (p + k)), their
     covariance of the spec's ``se_type`` (B x P x P; :func:`batch.batch_covariance`) and
     convergence flags (B,)."""
-    from .batch import _start, batch_covariance, batch_newton
-    from .ordinal_likelihood import LINKS
+    from gvc_clusters.models.ordinal.batch import _start, batch_covariance, batch_newton
+    from gvc_clusters.models.ordinal.likelihood import LINKS
 
     link = LINKS[distr]
     X3 = X[None] if X.ndim == 2 else X
@@ -170,9 +170,9 @@ def fit_readings(codes: np.ndarray, X: np.ndarray, n_cat: int, *, distr: str = "
 def top_category_effects(distr: str, design, base: np.ndarray, theta: np.ndarray, cov: np.ndarray
                          ) -> list[tuple[str, float, float]]:
     """(term, effect, delta-method SE) of every regressor on the top outcome category, by
-    :func:`gvc_clusters.models.effects.marginal_effects` (the main fit's definitions: discrete
+    :func:`gvc_clusters.models.ordinal.effects.marginal_effects` (the main fit's definitions: discrete
     change for 0/1 regressors, derivative moving the declared interactions, by moderator group)."""
-    from .ordinal_likelihood import LINKS
+    from gvc_clusters.models.ordinal.likelihood import LINKS
 
     p = len(design.columns)
     out = []
@@ -229,8 +229,8 @@ def _ordinal_rows(name, spec, plan, dataset, *, halves, assumption, cache=None):
     combinations are stacked), each distinct fit is done once, and every batch starts warm from
     the default reading's estimates. Per reading: the coefficients (role "coef") and the average
     marginal effects on the top outcome category (role "ame")."""
-    from ..coding import upgrading_outcome
-    from .specs import spec_halves
+    from gvc_clusters.analysis.coding import upgrading_outcome
+    from gvc_clusters.models.specs import spec_halves
 
     link = spec["links"][0]  # the main column only
     halves = spec_halves(spec, halves)
@@ -289,8 +289,8 @@ def _ordinal_rows(name, spec, plan, dataset, *, halves, assumption, cache=None):
 def _panel_rows(name, spec, plan, tables, *, assumption, cache=None):
     """The main within estimator (cluster and type effects, the spec's SE type) over the plan,
     with the stacked panel built once per alternative combination and only its scores replaced."""
-    from . import panel
-    from .specs import panel_build
+    from gvc_clusters.models.panel import fit as panel
+    from gvc_clusters.models.specs import panel_build
 
     rows = []
     cache = {} if cache is None else cache
@@ -399,7 +399,7 @@ def write_reading_analysis(inputs: dict, output: dict, *, ordinal_specs: dict, p
                            cap: int, seed: int) -> None:
     from pathlib import Path
 
-    from ..io import write_csv
+    from gvc_clusters.io import write_csv
 
     dataset = pd.read_parquet(inputs["dataset"])
     upgrading = pd.read_parquet(inputs["upgrading"])

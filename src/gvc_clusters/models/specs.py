@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..coding import estimation_sample, model_variables, reading_datasets
-from ..errors import InputError
-from ..results import ModelResult
-from . import panel
-from .options import ORDINAL_COV_TYPES
-from .panel_data import PanelBuild
-from .panels import builtin_panel, readings_apply
+from gvc_clusters.analysis.coding import estimation_sample, model_variables, reading_datasets
+from gvc_clusters.errors import InputError
+from gvc_clusters.models.options import ORDINAL_COV_TYPES
+from gvc_clusters.models.panel import fit as panel
+from gvc_clusters.models.panel_data import PanelBuild
+from gvc_clusters.models.panels import builtin_panel, readings_apply
+from gvc_clusters.results import ModelResult
 
 READING_COLUMNS = ["model_id", "reading", "term", "estimate", "std_error", "p_value", "n_obs"]
 
@@ -93,7 +93,7 @@ def _entity_columns(spec: dict) -> list[str]:
 def _model_columns(spec: dict) -> tuple[list[str], list[str]]:
     """(outcome and regressor columns, the ones that must be numeric) of a panel user spec."""
     if "formula" in spec:
-        from .formula import formula_variables
+        from gvc_clusters.models.formula import formula_variables
 
         used = formula_variables(spec["formula"])
         return used, used[:1]   # the formula decides how the right-hand side is coded
@@ -121,7 +121,7 @@ def panel_formula_frame(name: str, spec: dict, frame: pd.DataFrame,
     regressors, rows dropped for a missing formula variable). Categoricals become ``g[level]``
     dummies against their reference, products ``a:b`` (models/formula.py); the panel estimator
     adds its own constant. ``path``: the table's file, for the error naming a clash."""
-    from .formula import formula_design, formula_variables
+    from gvc_clusters.models.formula import formula_design, formula_variables
 
     used = formula_variables(spec["formula"])
     complete = frame[used].notna().all(axis=1)
@@ -196,7 +196,9 @@ def run_ordinal_spec(name: str, spec: dict, dataset: pd.DataFrame | None, *, hal
     if "table" in spec:
         return run_ordinal_table_spec(name, spec, _user_table_path(name, "ordinal", user_table),
                                       n_permutations=n_permutations, seed=seed, permutations=permutations)
-    from . import ordinal  # statsmodels import is heavy; panel-only jobs need not pay it
+    from gvc_clusters.models.ordinal import (
+        fit as ordinal,  # statsmodels import is heavy; panel-only jobs need not pay it
+    )
 
     halves = spec_halves(spec, halves)
     variables = model_variables(dataset, halves=halves)
@@ -242,7 +244,7 @@ def run_ordinal_spec(name: str, spec: dict, dataset: pd.DataFrame | None, *, hal
 def ordinal_table_columns(spec: dict) -> tuple[list[str], list[str]]:
     """(every column a user-table ordinal spec reads, the ones that must be numbers)."""
     if "formula" in spec:
-        from .formula import formula_variables
+        from gvc_clusters.models.formula import formula_variables
 
         used = formula_variables(spec["formula"])
         numeric = [used[0]]                       # the outcome; the formula decides the rest
@@ -256,7 +258,7 @@ def ordinal_table_columns(spec: dict) -> tuple[list[str], list[str]]:
 def _ordinal_table_inputs(name: str, spec: dict, frame: pd.DataFrame, outcome: str, path: str | Path):
     """(y, base variables, Design or None, excluded row count) of one outcome of a user-table spec
     (``path``: its file, for the error naming it)."""
-    from .formula import formula_design
+    from gvc_clusters.models.formula import formula_design
 
     columns, _ = ordinal_table_columns(spec)
     if "formula" not in spec:   # the other outcomes' missing values do not exclude a row
@@ -283,8 +285,8 @@ def run_ordinal_table_spec(name: str, spec: dict, path: str | Path, *, n_permuta
     ``regressors`` (+ ``interactions``) or its ``formula``; effects, SE options, separation checks
     and randomization inference are those of the book's specs (``ordinal.fit_ordered``).
     """
-    from . import ordinal
-    from .formula import formula_parts, formula_reference_note
+    from gvc_clusters.models.formula import formula_parts, formula_reference_note
+    from gvc_clusters.models.ordinal import fit as ordinal
 
     frame = read_user_table(path, *ordinal_table_columns(spec))
     outcomes = [formula_parts(spec["formula"])[0]] if "formula" in spec else list(spec["outcomes"])
@@ -353,7 +355,7 @@ def spec_halves(spec: dict, halves: str) -> str:
 
 def check_permutation_budget(name: str, spec: dict, variables: pd.DataFrame, n_permutations: int) -> float:
     """Refuse a spec whose permutation tests would run for more than an hour, with the estimate."""
-    from .cost import MAX_PERMUTATION_SECONDS, estimated_seconds
+    from gvc_clusters.models.cost import MAX_PERMUTATION_SECONDS, estimated_seconds
 
     n_obs = int(variables["has_upgrading_data"].sum())
     n_params = len(spec["regressors"]) + len(spec["interactions"]) + 7   # + at most 7 cutpoints

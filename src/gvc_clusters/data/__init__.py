@@ -1,0 +1,1 @@
+"""The data layer: raw tables as printed, decisions, checks, the families that clean them, readings."""

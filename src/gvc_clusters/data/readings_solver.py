@@ -1,0 +1,569 @@
+"""Enumerate every reading of a table's garbled cells that the printed checksums allow.
+
+A *garbled* cell is one the decision log decodes (kind ``glyph`` or ``ambiguous``, default
+reading): an OCR glyph such as ``m`` or ``_``, or a printed digit the log re-reads (an upside-down
+``9`` read as 6). Instead of keeping one decoded value, :func:`table_problem` turns the table and
+its declared checks (data/raw/sources.yaml) into linear constraints over the garbled cells, and
+:func:`constraint_search.solve` lists every assignment that satisfies all of them. Two assumptions are explicit:
+
+``A`` (glyph consistency)
+    within a table one glyph stands for one digit: every cell printing the same non-numeric glyph
+    takes the same value, a whole digit 0-9 inside the cell's range. A *printed digit* the log
+    re-reads (``9`` read as 6, ``2`` read as 5, ``90.0`` read as 0.06) is either what it prints or
+    the log's decoded value: a printed digit is not a glyph class (Table 10-4 prints a plain
+    Sum ``2`` for Gamarra beside Sum ``2`` cells the log reads as 5).
+``B`` (checksums only)
+    every garbled cell is any value of the table's domain: a rating 0-3, a sum or total within the
+    bounds its parts allow. Half steps are admitted exactly in the tables that print a half point
+    somewhere among their plain cells (Tables 10-4 and 10-6 print 1.5, 2.5, 7.5, 10.5 ...; Table
+    10-5 prints none and its note lists only whole scores): a single glyph cannot print "1.5", but
+    under (B) nothing but the checksums is trusted. A garbled *average* has no finite grid of
+    values, so under (B) its check constrains nothing and is dropped (and reported as such).
+
+A printed aggregate the log records as a ``contradiction`` (a book inconsistency no reading of the
+column reproduces, e.g. Table 10-5's Intersectoral average 0.60 against Total 4 / 11 clusters)
+is left out of the constraints and reported in ``Problem.excluded``.
+
+The solver is plain depth-first enumeration with interval pruning on every constraint; the
+upgrading tables have at most a few dozen unknowns with 4-7 values each and solve in well
+under a second. When no assignment satisfies the checks, :class:`constraint_search.NoSolution` names a minimal set
+of checks that conflict (a deletion filter over the constraints).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from gvc_clusters.data.constraint_search import (
+    EPS,
+    Constraint,
+    NotLinear,
+    _Search,
+    linear_form,
+    solve,
+)
+from gvc_clusters.data.rawtable import parse_number
+
+ASSUMPTIONS = ("A", "B")
+READING_COLUMNS = ["reading_id", "table", "row", "row_label", "column", "printed_text", "value", "assumption",
+                   "is_default"]
+COUNT_COLUMNS = ["table", "assumption", "unknown_cells", "variables", "constraints", "dropped_checks",
+                 "excluded_checks", "solutions", "listed", "default_is_solution", "cells_fixed", "cells_free"]
+
+
+@dataclass
+class Problem:
+    table: str
+    assumption: str
+    domains: dict[str, tuple[float, ...]]      # variable -> allowed values
+    cells: dict[tuple[int, str], str]          # garbled cell -> its variable
+    constraints: list[Constraint]
+    default: dict[tuple[int, str], float]      # the decision log's value of each garbled cell
+    printed: dict[tuple[int, str], str] = field(default_factory=dict)
+    labels: dict[int, str] = field(default_factory=dict)
+    dropped: list[str] = field(default_factory=list)   # checks that constrain nothing under this assumption
+    excluded: list[str] = field(default_factory=list)  # printed aggregates logged as book contradictions
+    # every check instance: name -> (printed result cell, garbled cells it names), kept or not
+    instances: dict[str, tuple[tuple[int, str], list[tuple[int, str]]]] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- tables -> problems
+
+def _grid(low: float, high: float, step: float) -> tuple[float, ...]:
+    n = math.floor((high - low) / step + EPS)
+    return tuple(round(low + i * step, 6) for i in range(n + 1))
+
+
+def check_rows(check: dict, index) -> list[int]:
+    if "rows" in check:
+        return list(check["rows"])
+    if "range" in check:
+        first, last = check["range"]
+        return list(range(first, last + 1))
+    return list(index)
+
+
+def _instances(checks: list[dict], columns) -> list[dict]:
+    """Each declared check expanded into one linear relation per row (row_formula) or column."""
+    out = []
+    for i, check in enumerate(checks, start=1):
+        label = f"{check['type']}#{i}"
+        tol = float(check.get("tolerance", 0.0))
+        na_zero = bool(check.get("na_as_zero"))
+        rows = check_rows(check, [])
+        if check["type"] == "row_formula":
+            try:
+                coefs, const = linear_form(check["expr"])
+            except NotLinear:
+                out.append({"name": f"{label} ({check['target']})", "nonlinear": True})
+                continue
+            for row in rows:
+                out.append({"name": f"{label} row {row} ({check['target']})", "kind": "row", "na_zero": na_zero,
+                            "terms": {(row, c): a for c, a in coefs.items()}, "const": const,
+                            "target": (row, check["target"]), "tol": tol})
+        elif check["type"] in ("column_sum", "column_mean"):
+            result_row = check.get("total_row", check.get("mean_row"))
+            for col in check["columns"]:
+                out.append({"name": f"{label} row {result_row} ({col})", "kind": check["type"], "na_zero": na_zero,
+                            "terms": {(r, col): 1.0 for r in rows}, "const": 0.0,
+                            "target": (result_row, col), "tol": tol})
+    return out
+
+
+def _bounds(instances, known, garbled, scale_max):
+    """Interval bounds of every cell: data cells [0, scale_max]; a target the bounds of its parts."""
+    bounds: dict[tuple[int, str], tuple[float, float]] = {}
+    for inst in instances:
+        for cell in inst.get("terms", {}):
+            if cell in garbled:
+                bounds.setdefault(cell, (0.0, scale_max))
+    for _ in range(3):
+        for inst in instances:
+            if inst.get("nonlinear") or inst["target"] not in garbled or inst["kind"] == "column_mean":
+                continue
+            lo = hi = inst["const"]
+            for cell, a in inst["terms"].items():
+                b = bounds.get(cell) or ((known[cell], known[cell]) if not _isnan(known.get(cell)) else (0.0, 0.0))
+                lo += min(a * b[0], a * b[1])
+                hi += max(a * b[0], a * b[1])
+            bounds[inst["target"]] = (max(lo, 0.0), hi)
+    return bounds
+
+
+def _isnan(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def table_problem(table: str, raw: pd.DataFrame, checks: list[dict], log: pd.DataFrame, assumption: str, *,
+                  scale_max: float | None = 3.0, step: float | None = None) -> Problem:
+    """The garbled cells of ``table`` as variables and its checks as linear constraints.
+
+    ``raw`` is the printed table (strings, indexed by printed row), ``log`` the decision log.
+    ``step`` is the grid step under (B); by default 0.5 when the table prints a half point among
+    its plain check cells and 1 otherwise. ``scale_max=None`` is for tables that are not scores
+    (counts, money, ratios): there a garbled cell is either what it prints, when that is a plain
+    number (``1.898``), or the log's decoded value (``1898``), under both assumptions.
+    """
+    if assumption not in ASSUMPTIONS:
+        raise ValueError(f"assumption must be one of {ASSUMPTIONS}, got {assumption!r}")
+    from gvc_clusters.data.decisions import cell_values
+
+    instances = _instances(checks, raw.columns)
+    garbled, contradictions = _logged_cells(log, table)
+    known = _known_cells(raw, instances, garbled, cell_values(log, table))
+    if step is None:
+        step = _grid_step(known)
+    bounds = _bounds(instances, known, garbled, scale_max if scale_max is not None else math.inf)
+    mean_targets = {inst["target"] for inst in instances if inst.get("kind") == "column_mean"}
+    printed = {cell: raw.at[cell] if cell[0] in raw.index else "" for cell in garbled}
+    domains, cell_var = _cell_domains(raw, garbled, printed, bounds, mean_targets, assumption, scale_max, step)
+
+    constraints: list[Constraint] = []
+    dropped: list[str] = []
+    excluded: list[str] = []
+    free_means = {v for v, d in domains.items() if d == ()}
+    named: dict[str, tuple[tuple[int, str], list[tuple[int, str]]]] = {}
+    for inst in instances:
+        if inst.get("nonlinear"):
+            dropped.append(f"{inst['name']}: not a linear relation")
+            continue
+        target = inst["target"]
+        named[inst["name"]] = (target, [c for c in [*inst["terms"], target] if c in garbled])
+        if target in contradictions and target not in garbled:
+            excluded.append(f"{inst['name']}: printed value logged as a contradiction of the book")
+            continue
+        constraint, why_dropped, why_excluded = _check_constraint(inst, cell_var, known, free_means)
+        if constraint is not None:
+            constraints.append(constraint)
+        dropped += [why_dropped] if why_dropped else []
+        excluded += [why_excluded] if why_excluded else []
+    domains = {v: d for v, d in domains.items() if v not in free_means}
+    cell_var = {c: v for c, v in cell_var.items() if v not in free_means}
+    labels = {int(r): raw.at[r, raw.columns[0]] for r in raw.index}
+    return Problem(table, assumption, domains, cell_var, constraints,
+                   {c: garbled[c] for c in cell_var}, {c: printed[c] for c in cell_var}, labels, dropped, excluded,
+                   named)
+
+
+def _logged_cells(log: pd.DataFrame, table: str) -> tuple[dict[tuple[int, str], float], set[tuple[int, str]]]:
+    """The decision log's garbled cells of ``table`` (cell -> decoded value) and the cells it logs as
+    contradictions of the book."""
+    rows = log[(log["table"] == table) & (log["reading"] == "default") & (log["row"] != "*")
+               & (log["column"] != "*")]
+    garbled_rows = rows[rows["kind"].isin(["glyph", "ambiguous"]) & (rows["value_used"] != "NA")]
+    garbled = {(int(r), c): float(v) for r, c, v in zip(garbled_rows["row"], garbled_rows["column"],
+                                                          garbled_rows["value_used"].map(parse_number))}
+    contradictions = {(int(r), c) for r, c in zip(rows.loc[rows["kind"] == "contradiction", "row"],
+                                                   rows.loc[rows["kind"] == "contradiction", "column"])}
+    return garbled, contradictions
+
+
+def _known_cells(raw: pd.DataFrame, instances: list[dict], garbled, decided) -> dict[tuple[int, str], float]:
+    """The value of every plain (not garbled) cell a check names: the log's decision, else as printed."""
+    cells = {cell for inst in instances for cell in [*inst.get("terms", {}), inst.get("target")] if cell}
+    known: dict[tuple[int, str], float] = {}
+    for cell in cells:
+        row, col = cell
+        if cell in garbled or row not in raw.index or col not in raw.columns:
+            continue
+        if cell in decided:
+            known[cell] = decided[cell]
+        else:
+            text = raw.at[row, col]
+            value = parse_number(text) if text else math.nan
+            known[cell] = math.nan if value is None else value
+    return known
+
+
+def _grid_step(known: dict) -> float:
+    """0.5 when the table prints a half point among its plain cells, else 1."""
+    plain = [v for v in known.values() if not _isnan(v)]
+    return 0.5 if any(abs(v - round(v)) > EPS and abs(2 * v - round(2 * v)) < EPS for v in plain) else 1.0
+
+
+def _cell_domains(raw, garbled, printed, bounds, mean_targets, assumption, scale_max, step):
+    """(variable -> allowed values, garbled cell -> its variable) under ``assumption``."""
+    domains: dict[str, tuple[float, ...]] = {}
+    cell_var: dict[tuple[int, str], str] = {}
+    for cell in sorted(garbled, key=lambda c: (c[0], list(raw.columns).index(c[1]) if c[1] in raw.columns else 0)):
+        text = printed[cell]
+        lo, hi = bounds.get(cell, (0.0, scale_max))
+        as_printed = parse_number(text)
+        if scale_max is None:  # no score scale: the cell is what it prints (if a number) or the decoded value
+            var = f"{cell[0]}|{cell[1]}"
+            domains[var] = tuple(sorted({garbled[cell]} | ({as_printed} if as_printed is not None else set())))
+        elif assumption == "A":
+            if as_printed is not None:  # a printed digit re-read by the log: as printed, or as decoded
+                var = f"{cell[0]}|{cell[1]}"
+                domains[var] = tuple(sorted({as_printed, garbled[cell]}))
+            else:  # a glyph class: one digit for the whole table
+                var = f"glyph {text}"
+                digits = tuple(float(d) for d in range(10) if lo - EPS <= d <= hi + EPS)
+                domains[var] = tuple(d for d in domains.get(var, digits) if d in digits)
+        else:
+            var = f"{cell[0]}|{cell[1]}"
+            if cell in mean_targets:
+                domains[var] = ()  # unbounded: the check it closes is dropped below
+            else:
+                domains[var] = _grid(0.0, hi, step)
+        cell_var[cell] = var
+    return domains, cell_var
+
+
+def _check_constraint(inst: dict, cell_var, known, free_means) -> tuple[Constraint | None, str | None, str | None]:
+    """One check instance as a linear constraint over the garbled cells' variables: (constraint,
+    why it was dropped, why it was excluded), at most one of them set."""
+    target = inst["target"]
+    n_terms = 0
+    coefs: dict[str, float] = {}
+    const = inst["const"]
+    for cell, a in dict(inst["terms"]).items():
+        if cell in cell_var:
+            coefs[cell_var[cell]] = coefs.get(cell_var[cell], 0.0) + a
+            n_terms += 1
+            continue
+        v = known.get(cell, math.nan)
+        if _isnan(v):
+            if inst["na_zero"]:
+                v = 0.0
+                n_terms += 1
+            elif inst["kind"] == "row":  # an NA term: the check cannot be evaluated (as in checks.evaluate)
+                return None, f"{inst['name']}: a term is not available", None
+            else:
+                continue  # column sums and means skip NA cells
+        else:
+            n_terms += 1
+        const += a * v
+    scale = n_terms if inst["kind"] == "column_mean" else 1
+    tol = inst["tol"] * scale
+    if target in cell_var:
+        coefs[cell_var[target]] = coefs.get(cell_var[target], 0.0) - scale
+    else:
+        v = known.get(target, math.nan)
+        if _isnan(v):
+            return None, f"{inst['name']}: printed result not available", None
+        const -= scale * v
+    if any(v in free_means for v in coefs):
+        return None, f"{inst['name']}: its printed result is itself garbled (an average has no grid)", None
+    coefs = {v: a for v, a in coefs.items() if abs(a) > EPS}
+    if not coefs:  # no garbled cell in it: it holds or fails whatever the reading (checksum report)
+        if abs(const) > tol + EPS:
+            return None, None, (f"{inst['name']}: names no garbled cell and fails as printed (a book "
+                                "inconsistency of the checksum report, independent of any reading)")
+        return None, None, None
+    return Constraint(inst["name"], coefs, const, tol), None, None
+
+
+def solve_problem(problem: Problem, max_solutions: int | None = None,
+                  seed: int = 0) -> tuple[int, list[dict[tuple[int, str], float]]]:
+    """The number of solutions, and the solutions (all, or a seeded sample above ``max_solutions``)
+    as cell -> value. The default reading comes first when it is a solution (it is added to a
+    sample that missed it)."""
+    total, found = solve(problem.domains, problem.constraints, table=problem.table,
+                         max_solutions=max_solutions, seed=seed, search=_search_of(problem))
+    out = [{cell: s[var] for cell, var in problem.cells.items()} for s in found]
+    default = problem.default
+    is_default = [all(abs(s[c] - default[c]) <= EPS for c in s) for s in out]
+    if any(is_default):
+        i = is_default.index(True)
+        out.insert(0, out.pop(i))
+    elif _satisfies(problem, default):
+        out.insert(0, dict(default))
+    return total, out
+
+
+def _satisfies(problem: Problem, cells: dict[tuple[int, str], float]) -> bool:
+    by_var = {problem.cells[c]: v for c, v in cells.items() if c in problem.cells}
+    return all(abs(sum(a * by_var[v] for v, a in c.coefs.items()) + c.constant) <= c.tolerance + EPS
+               for c in problem.constraints)
+
+
+def _search_of(problem: Problem) -> _Search:
+    """One search per problem, so that counting, sampling and the evidence share its memo."""
+    if getattr(problem, "_search", None) is None:
+        problem._search = _Search(problem.domains, problem.constraints)
+    return problem._search
+
+
+def allowed_values(problem: Problem) -> dict[tuple[int, str], list[float]]:
+    """Per garbled cell, every value it takes in at least one solution (exact, also when the
+    readings listed are a sample)."""
+    if getattr(problem, "_allowed", None) is None:
+        by_var = _search_of(problem).values_allowed()
+        problem._allowed = {cell: sorted(by_var[var]) for cell, var in problem.cells.items()}
+    return problem._allowed
+
+
+def readings_frame(problem: Problem, solutions: list[dict]) -> pd.DataFrame:
+    """The long readings file: one row per solution and garbled cell."""
+    recs = []
+    for k, sol in enumerate(solutions, start=1):
+        is_default = all(abs(sol[c] - problem.default[c]) <= EPS for c in sol)
+        rid = f"{problem.table}.{problem.assumption}.{k:05d}"
+        for (row, col), value in sorted(sol.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+            recs.append([rid, problem.table, row, problem.labels.get(row, ""), col, problem.printed[(row, col)],
+                         value, problem.assumption, is_default])
+    return pd.DataFrame(recs, columns=READING_COLUMNS)
+
+
+def summary_row(problem: Problem, total: int, solutions: list[dict]) -> dict:
+    """Counts for the replication check (``cells_fixed``: one value in every solution)."""
+    default_in = _satisfies(problem, problem.default)
+    allowed = allowed_values(problem)
+    fixed = [c for c in problem.cells if len(allowed[c]) == 1]
+    return {"table": problem.table, "assumption": problem.assumption, "unknown_cells": len(problem.cells),
+            "variables": len(problem.domains), "constraints": len(problem.constraints),
+            "dropped_checks": len(problem.dropped), "excluded_checks": len(problem.excluded),
+            "solutions": total, "listed": len(solutions), "default_is_solution": default_in, "cells_fixed": len(fixed),
+            "cells_free": len(problem.cells) - len(fixed)}
+
+
+def cell_evidence(problem: Problem, solutions: list[dict] | None = None) -> pd.DataFrame:
+    """Per garbled cell: the values the checks allow and the checks that name it."""
+    recs = []
+    allowed = allowed_values(problem)
+    for cell, var in problem.cells.items():
+        values = allowed[cell]
+        checks = [c.name for c in problem.constraints if var in c.coefs]
+        recs.append({"table": problem.table, "row": cell[0], "column": cell[1], "printed_text": problem.printed[cell],
+                     "assumption": problem.assumption, "default_value": problem.default[cell],
+                     "values_allowed": " ".join(f"{v:g}" for v in values), "n_values": len(values),
+                     "fixed": len(values) == 1 and abs(values[0] - problem.default[cell]) <= EPS,
+                     "variable": var, "checks": "; ".join(checks)})
+    return pd.DataFrame(recs)
+
+
+EVIDENCE_COLUMNS = ["table", "row", "column", "check", "garbled_cells", "evidence", "assumption"]
+
+
+def check_evidence(problem: Problem) -> pd.DataFrame:
+    """Whether a printed checksum is *independent* evidence for the readings, or *circular*.
+
+    A check that names no garbled cell is ``independent``. One that does is
+    ``independent_given_A`` (or ``_given_B``) when the *other* checks alone already fix every
+    garbled cell it names to the log's value under that assumption, so that its match confirms
+    the reading; otherwise it is ``circular``: the glyphs are (partly) decoded from this very
+    check, and its match proves nothing beyond the decoding.
+    """
+    def fixed_by(cell, constraints):
+        var = problem.cells[cell]
+        domains = dict(problem.domains)
+        domains[var] = tuple(x for x in domains[var] if abs(x - problem.default[cell]) > EPS)
+        return not domains[var] or not _Search(domains, constraints).exists()
+
+    allowed = allowed_values(problem)
+    fixed_by_all = {cell: allowed[cell] == [problem.default[cell]] for cell in problem.cells}
+    recs = []
+    for name, (target, garbled_cells) in problem.instances.items():
+        cells = [c for c in garbled_cells if c in problem.cells]
+        if not garbled_cells:
+            evidence = "independent"
+        elif not cells or (target in garbled_cells and target not in problem.cells):
+            evidence = "circular"  # its printed result is itself garbled and, here, any value
+        else:
+            others = [c for c in problem.constraints if c.name != name]
+            # fixed without this check (a cell not fixed even with it cannot be)
+            fixed = all(fixed_by_all[c] for c in cells) and all(fixed_by(c, others) for c in cells)
+            evidence = f"independent_given_{problem.assumption}" if fixed else "circular"
+        recs.append([problem.table, target[0], target[1], name,
+                     " ".join(f"r{r}:{c}" for r, c in garbled_cells), evidence, problem.assumption])
+    return pd.DataFrame(recs, columns=EVIDENCE_COLUMNS)
+
+
+def raw_table_path(raw, file: str):
+    """Where the manifest's ``file`` is: ``raw`` is the folder of sources.yaml, or a mapping of the
+    manifest's file names to paths (the rule's declared inputs: nothing else is read)."""
+    from collections.abc import Mapping
+    from pathlib import Path
+
+    if isinstance(raw, Mapping):
+        if file not in raw:
+            raise KeyError(f"{file}: a printed table with checks in sources.yaml that is not among the inputs "
+                           f"given ({', '.join(sorted(raw)) or 'none'})")
+        return raw[file]
+    return Path(raw) / file
+
+
+def table_evidence(raw_dir, manifest: list[dict], log: pd.DataFrame, tables: list[str],
+                   assumptions: tuple[str, ...] = ASSUMPTIONS) -> pd.DataFrame:
+    """:func:`check_evidence` for each of ``tables`` under each assumption (``raw_dir``: see
+    :func:`raw_table_path`)."""
+    from gvc_clusters.data.rawtable import read_raw_table
+
+    frames = []
+    for entry in manifest:
+        if entry["table"] in tables and entry.get("checks"):
+            raw = read_raw_table(raw_table_path(raw_dir, entry["file"]))
+            for assumption in assumptions:
+                problem = table_problem(entry["table"], raw, entry["checks"], log, assumption,
+                                        scale_max=SCORE_TABLES.get(entry["table"]))
+                frames.append(check_evidence(problem))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=EVIDENCE_COLUMNS)
+
+
+# --------------------------------------------------------------------------- every table of the book
+
+SCORE_TABLES = {"10-4": 3.0, "10-5": 3.0, "10-6": 3.0}  # tables of 0-3 upgrading scores
+
+
+def solve_tables(raw_dir, manifest: list[dict], log: pd.DataFrame, *, max_solutions: int, seed: int,
+                 tables: list[str] | None = None) -> tuple[pd.DataFrame, ...]:
+    """Solve every table that declares checks, under (A) and (B).
+
+    Returns the readings (long), the counts per table x assumption, the per-cell evidence, the
+    checks each problem left out (dropped or excluded, with why) and, for the score tables, what
+    each printed checksum proves (:func:`check_evidence`). ``raw_dir``: see :func:`raw_table_path`.
+    """
+    from gvc_clusters.data.rawtable import read_raw_table
+
+    readings, counts, cells, notes, evidence = [], [], [], [], []
+    for entry in manifest:
+        if not entry.get("checks") or (tables is not None and entry["table"] not in tables):
+            continue
+        table = entry["table"]
+        raw = read_raw_table(raw_table_path(raw_dir, entry["file"]))
+        for assumption in ASSUMPTIONS:
+            problem = table_problem(table, raw, entry["checks"], log, assumption, scale_max=SCORE_TABLES.get(table))
+            total, solutions = solve_problem(problem, max_solutions=max_solutions, seed=seed)
+            readings.append(readings_frame(problem, solutions))
+            counts.append(summary_row(problem, total, solutions))
+            cells.append(cell_evidence(problem))
+            if table in SCORE_TABLES:
+                evidence.append(check_evidence(problem))
+            notes += [{"table": table, "assumption": assumption, "status": "dropped", "check": d} for d in problem.dropped]
+            notes += [{"table": table, "assumption": assumption, "status": "excluded", "check": d}
+                      for d in problem.excluded]
+    return (pd.concat(readings, ignore_index=True) if readings else pd.DataFrame(columns=READING_COLUMNS),
+            pd.DataFrame(counts, columns=COUNT_COLUMNS),
+            pd.concat(cells, ignore_index=True) if cells else pd.DataFrame(),
+            pd.DataFrame(notes, columns=["table", "assumption", "status", "check"]),
+            pd.concat(evidence, ignore_index=True) if evidence else pd.DataFrame(columns=EVIDENCE_COLUMNS))
+
+
+def write_readings(printed_tables: dict[str, str], manifest_path, log_path, output: dict, *, max_solutions: int,
+                   seed: int) -> None:
+    """The pipeline's entry point: readings, counts, per-cell values, left-out checks, checksum evidence.
+    ``printed_tables``: the manifest's file name (relative to sources.yaml) -> path, every table with checks."""
+    from gvc_clusters.data.decisions import read_decision_log
+    from gvc_clusters.data.sources import load_manifest
+    from gvc_clusters.io import write_csv
+
+    readings, counts, cells, notes, evidence = solve_tables(
+        printed_tables, load_manifest(manifest_path), read_decision_log(log_path), max_solutions=max_solutions,
+        seed=seed)
+    write_csv(readings, output["readings"])
+    write_csv(counts, output["counts"])
+    write_csv(cells, output["cells"])
+    write_csv(notes, output["checks"])
+    write_csv(evidence, output["evidence"])
+
+
+# --------------------------------------------------------------------------- decisions cite their evidence
+
+EVIDENCE_MARK = "Evidence (readings solver):"
+
+
+def decision_evidence(cells: pd.DataFrame) -> dict[tuple[str, int, str], tuple[str, str]]:
+    """Per garbled cell of a score table: the confidence its evidence supports and a sentence naming it.
+
+    ``cells`` is the solver's per-cell frame (:func:`cell_evidence`, both assumptions). A value
+    the printed checksums fix alone (B) is ``high``; one fixed only with glyph consistency (A)
+    is ``medium`` and says so, with the values the checks alone would allow (those readings are
+    listed in results/replication/readings/readings.csv).
+    """
+    out = {}
+    for (table, row, column), group in cells.groupby(["table", "row", "column"], sort=True):
+        by = {r.assumption: r for r in group.itertuples()}
+        a, b = by.get("A"), by.get("B")
+        glyph = (a or b).printed_text
+        if b is not None and b.fixed:
+            out[(table, int(row), column)] = (
+                "high", f"{EVIDENCE_MARK} fixed by the printed checksums alone, no glyph assumption (B): {b.checks}.")
+        elif a is not None and a.fixed:
+            as_glyph = parse_number(str(glyph)) is None
+            assumption = (f"glyph consistency (A): every '{glyph}' of Table {table} is one digit" if as_glyph else
+                          f"(A): the printed '{glyph}' is either what it prints or this re-reading")
+            if b is None:
+                alone = ("under checksums only (B) this printed aggregate is itself garbled and constrains nothing, "
+                         "so no check fixes it")
+            else:
+                alone = (f"under checksums only (B) the checks ({b.checks}) allow {b.values_allowed}; "
+                         "every such reading is in results/replication/readings/readings.csv")
+            out[(table, int(row), column)] = (
+                "medium", f"{EVIDENCE_MARK} needs {assumption}; with it, fixed by {a.checks}. Without it, {alone}.")
+    return out
+
+
+def apply_decision_evidence(log_path, cells: pd.DataFrame) -> int:
+    """Rewrite the confidence and evidence of the score tables' default glyph decisions in place
+    (the raw decision log; the rest of each row, and every other row, is kept byte for byte).
+    Returns the number of decisions whose confidence changed."""
+    import csv
+    import io
+    from pathlib import Path
+
+    path = Path(log_path)
+    records = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    head = records[0]
+    col = {name: i for i, name in enumerate(head)}
+    evidence = decision_evidence(cells)
+    changed = 0
+    for rec in records[1:]:
+        if rec[col["reading"]] != "default" or rec[col["kind"]] not in ("glyph", "ambiguous") \
+                or not rec[col["row"]].isdigit():
+            continue
+        key = (rec[col["table"]], int(rec[col["row"]]), rec[col["column"]])
+        if key not in evidence:
+            continue
+        confidence, text = evidence[key]
+        changed += rec[col["confidence"]] != confidence
+        rec[col["confidence"]] = confidence
+        reason = rec[col["reason"]].split(f" {EVIDENCE_MARK}")[0].rstrip(".")
+        rec[col["reason"]] = f"{reason}. {text}"
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(records)
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    return changed

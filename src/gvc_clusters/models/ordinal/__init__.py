@@ -1,0 +1,1 @@
+"""Ordered probit/logit: the fit, its likelihood, effects, separation, randomization."""

@@ -1,0 +1,378 @@
+"""Designs with declared interactions, and the marginal effects of an ordered model on them.
+
+A spec declares an interaction by its components (``interactions: [[ce_level,
+sector_complex_products]]``); ``build_design`` adds the product column ``"ce_level:sector_complex_products"``
+and remembers which columns derive from which variable. That is what lets the effects (and the
+randomization inference) move every column built from a variable, as Stata's ``c.ce##i.complex`` does.
+
+Effects of a variable v on P(y = c) (``marginal_effects``), following Stata's ``margins``:
+
+- v binary (values 0/1 only): the discrete change P(y = c | v = 1) - P(y = c | v = 0), the other
+  regressors at their observed values and every product column rebuilt from v, averaged over the
+  sample. Never a derivative: a derivative of a dummy is not a change of a probability.
+- v otherwise: the derivative dP(y = c)/dv = D_c(eta) * sum_j b_j dx_j/dv, where the sum runs over v's
+  own column and every product column containing v (dx_j/dv is the product of the other
+  components), averaged over the sample.
+- v in an interaction with a binary moderator m: the same effect also averaged over the
+  observations with m = 0 and with m = 1 (Stata ``margins, dydx(v) over(m)``), terms ``"v | m=0"``
+  and ``"v | m=1"``.
+- product columns get no effect of their own (Ai and Norton 2003: in a nonlinear model a product
+  term has no marginal effect separate from its components').
+
+Delta-method SEs come from analytic Jacobians in the model's parameters (b, real cutpoints a),
+chained to statsmodels' (b, t) by ``J = da/dt``.
+
+``average_marginal_effects`` is the plain derivative AME of every column of a fitted statsmodels
+``OrderedModel`` (no declared design), with its Jacobian in statsmodels' (b, t).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from gvc_clusters.errors import ModelError
+from gvc_clusters.models.ordinal.likelihood import LINKS, cutpoints_and_jacobian
+
+if TYPE_CHECKING:
+    from statsmodels.miscmodels.ordinal_model import OrderedModel
+
+PRODUCT_SEPARATOR = ":"
+
+
+@dataclass(frozen=True)
+class Design:
+    """The model's columns and where they come from.
+
+    ``variables`` are the base regressors (each gets effects); ``products`` maps each product column
+    to its components; ``binary`` says which variables take only the values 0 and 1. A formula's
+    categorical variable ``v`` adds ``factors[v] = {"reference": level, "dummies": {level: name}}``:
+    its dummies are base variables that move together (an observation is in one level), so the
+    effect of level L is the change from the reference to L, and permuting ``v`` moves all of them.
+    ``hidden`` base variables have no column of their own (a categorical that enters only through
+    an interaction, ``x:C(g)`` without ``C(g)``).
+    """
+    variables: list[str]
+    products: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    binary: dict[str, bool] = field(default_factory=dict)
+    factors: dict[str, dict] = field(default_factory=dict)
+    hidden: tuple[str, ...] = ()
+
+    @property
+    def columns(self) -> list[str]:
+        return [*(v for v in self.variables if v not in self.hidden), *self.products]
+
+    def factor_of(self, variable: str) -> str | None:
+        """The categorical variable whose dummy ``variable`` is (None for other variables)."""
+        for name, info in self.factors.items():
+            if variable in info["dummies"].values():
+                return name
+        return None
+
+    def members(self, term: str) -> list[str]:
+        """Base variables of a term: a categorical's dummies, else the variable itself."""
+        if term in self.factors:
+            return list(self.factors[term]["dummies"].values())
+        return [term]
+
+    def derived(self, variable: str) -> list[str]:
+        """Every column that moves when ``variable`` (or a categorical term) moves: its own and its products."""
+        members = self.members(variable)
+        own = [m for m in members if m not in self.hidden]
+        return own + [name for name, comps in self.products.items() if any(m in comps for m in members)]
+
+    def moderators(self, variable: str) -> list[str]:
+        """Binary variables that ``variable`` interacts with (one conditional effect per group)."""
+        out = []
+        for comps in self.products.values():
+            if variable in comps:
+                out += [m for m in comps if m != variable and self.binary.get(m) and m not in out]
+        return out
+
+    def groups(self, variable: str, base: np.ndarray) -> list[tuple[str, np.ndarray]]:
+        """(label, mask) of the subsamples over which ``variable``'s effect is also reported: each
+        group of a binary moderator ("m=0", "m=1"), each level of a categorical moderator ("g=L")."""
+        index = {v: j for j, v in enumerate(self.variables)}
+        out, seen = [], set()
+        for m in self.moderators(variable):
+            factor = self.factor_of(m)
+            if factor is None:
+                out += [(f"{m}={g}", base[:, index[m]] == g) for g in (0, 1)]
+            elif factor not in seen and factor != self.factor_of(variable):
+                seen.add(factor)
+                info = self.factors[factor]
+                dummies = info["dummies"]
+                in_any = np.zeros(base.shape[0], dtype=bool)
+                levels = []
+                for level, name in dummies.items():
+                    mask = base[:, index[name]] == 1
+                    in_any |= mask
+                    levels.append((f"{factor}={level}", mask))
+                if info["reference"] not in dummies:
+                    levels.insert(0, (f"{factor}={info['reference']}", ~in_any))
+                out += levels
+        return out
+
+    def contrast(self, base: np.ndarray, variable: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """(hi, lo) base matrices of a discrete change of a binary variable: v = 1 against v = 0, or
+        for a categorical's dummy, level L against the reference (the other dummies at 0). None for
+        the reference level's own dummy (its change is zero by definition)."""
+        index = {v: j for j, v in enumerate(self.variables)}
+        hi, lo = base.copy(), base.copy()
+        factor = self.factor_of(variable)
+        if factor is None:
+            hi[:, index[variable]], lo[:, index[variable]] = 1.0, 0.0
+            return hi, lo
+        info = self.factors[factor]
+        if info["dummies"].get(info["reference"]) == variable:
+            return None
+        for name in info["dummies"].values():
+            hi[:, index[name]] = lo[:, index[name]] = 0.0
+        hi[:, index[variable]] = 1.0
+        if info["reference"] in info["dummies"]:
+            lo[:, index[info["dummies"][info["reference"]]]] = 1.0
+        return hi, lo
+
+    def matrix(self, base: np.ndarray) -> np.ndarray:
+        """Model matrix (..., N, #columns) from the base variables (..., N, #variables)."""
+        index = {v: j for j, v in enumerate(self.variables)}
+        own = [j for j, v in enumerate(self.variables) if v not in self.hidden]
+        cols = [base if len(own) == len(self.variables) else base[..., own]]
+        for comps in self.products.values():
+            prod = np.ones(base.shape[:-1])
+            for c in comps:
+                prod = prod * base[..., index[c]]
+            cols.append(prod[..., None])
+        return np.concatenate(cols, axis=-1)
+
+    def slope_matrix(self, base: np.ndarray, variable: str) -> np.ndarray:
+        """dx_j/dv for every model column j (N x p): 1 for v itself, the product of the other
+        components for a product containing v, 0 elsewhere."""
+        index = {v: j for j, v in enumerate(self.variables)}
+        n = base.shape[0]
+        out = np.zeros((n, len(self.columns)))
+        if variable not in self.hidden:
+            out[:, self.columns.index(variable)] = 1.0
+        n_own = len(self.variables) - len(self.hidden)
+        for j, comps in enumerate(self.products.values(), start=n_own):
+            if variable in comps:
+                prod = np.ones(n)
+                rest = list(comps)
+                rest.remove(variable)
+                for c in rest:
+                    prod = prod * base[:, index[c]]
+                out[:, j] = prod
+        return out
+
+
+def product_name(components: Sequence[str]) -> str:
+    return PRODUCT_SEPARATOR.join(components)
+
+
+def build_design(X: pd.DataFrame, interactions: Sequence[Sequence[str]] = (), model_id: str = "model"
+                 ) -> tuple[pd.DataFrame, Design]:
+    """The model frame (base columns, then one product column per declared interaction) and its Design."""
+    variables = [str(c) for c in X.columns]
+    products: dict[str, tuple[str, ...]] = {}
+    for comps in interactions:
+        comps = tuple(str(c) for c in comps)
+        missing = [c for c in comps if c not in variables]
+        if len(comps) < 2 or len(set(comps)) < len(comps):
+            raise ModelError(f"{model_id}: an interaction needs two or more distinct components, got {list(comps)}")
+        if missing:
+            raise ModelError(f"{model_id}: interaction {list(comps)} names {missing}, which are not regressors "
+                             f"of the spec ({variables}); list its components under regressors")
+        name = product_name(comps)
+        if name in products or name in variables:
+            raise ModelError(f"{model_id}: interaction {list(comps)} declared twice")
+        products[name] = comps
+    values = X.to_numpy(dtype=float, na_value=np.nan)
+    binary = {v: bool(np.isin(values[:, j][~np.isnan(values[:, j])], (0.0, 1.0)).all())
+              for j, v in enumerate(variables)}
+    design = Design(variables=variables, products=products, binary=binary)
+    frame = pd.DataFrame(design.matrix(values), columns=design.columns, index=X.index)
+    return frame, design
+
+
+# ----------------------------------------------------------------------------------------------
+# Effects
+# ----------------------------------------------------------------------------------------------
+
+def _probabilities(link, X, beta, alpha):
+    """P (N x K), f(a_m - eta) (N x k) and f'(a_m - eta) (N x k) at model matrix X."""
+    eta = X @ beta
+    cdf, _, f, fp = link.values(alpha[None, :] - eta[:, None])
+    n = eta.size
+    cdf_pad = np.column_stack((np.zeros(n), cdf, np.ones(n)))
+    return np.diff(cdf_pad, axis=1), f, fp
+
+
+def _d_eta(f: np.ndarray) -> np.ndarray:
+    """D_c = dP_c/deta = f(a_{c-1} - eta) - f(a_c - eta), N x K (f at +-inf is 0)."""
+    n = f.shape[0]
+    pad = np.column_stack((np.zeros(n), f, np.zeros(n)))
+    return pad[:, :-1] - pad[:, 1:]
+
+
+def _cut_matrix(values: np.ndarray, sign: float) -> np.ndarray:
+    """K x k matrix with ``sign * values[c]`` at (c, c) and ``-sign * values[c-1]`` at (c, c-1)."""
+    k = values.size
+    out = np.zeros((k + 1, k))
+    out[np.arange(k), np.arange(k)] = sign * values
+    out[np.arange(1, k + 1), np.arange(k)] = -sign * values
+    return out
+
+
+def _mean_probability(link, X, beta, alpha, mask):
+    """mean_{i in mask} P_c(x_i) (K,) and its Jacobian in (b, a) (K x (p + k))."""
+    prob, f, _ = _probabilities(link, X[mask], beta, alpha)
+    n = prob.shape[0]
+    d = _d_eta(f)
+    grad_b = d.T @ X[mask] / n                       # dP_c/deta * x
+    grad_a = _cut_matrix(f.mean(axis=0), 1.0)        # dP_c/da_c = f(a_c), dP_c/da_{c-1} = -f(a_{c-1})
+    return prob.mean(axis=0), np.hstack((grad_b, grad_a))
+
+
+def _mean_derivative(link, X, slopes, beta, alpha, mask):
+    """mean_{i in mask} s_i D_c(eta_i) with s_i = slopes_i . b, and its Jacobian in (b, a)."""
+    Xm, Sm = X[mask], slopes[mask]
+    _, f, fp = _probabilities(link, Xm, beta, alpha)
+    n = Xm.shape[0]
+    s = Sm @ beta
+    d = _d_eta(f)
+    dp = _d_eta(fp)                                  # f'(a_{c-1}) - f'(a_c); dD_c/deta = -dp
+    effect = (s[:, None] * d).mean(axis=0)
+    grad_b = (-(dp * s[:, None]).T @ Xm + d.T @ Sm) / n
+    # dD_c/da_m = f'(a_m - eta) ([m = c-1] - [m = c])
+    grad_a = _cut_matrix((s[:, None] * fp).mean(axis=0), -1.0)
+    return effect, np.hstack((grad_b, grad_a))
+
+
+def marginal_effects(link, design: Design, base: np.ndarray, beta: np.ndarray, alpha: np.ndarray
+                     ) -> list[dict]:
+    """Effects of every variable of ``design`` on every category probability.
+
+    ``base``: the base variables (N x #variables); ``beta`` the coefficients of ``design.columns``;
+    ``alpha`` the real cutpoints. Returns dicts with ``term``, ``kind`` ("discrete change" or
+    "derivative"), ``over`` ("" for the whole sample, else "m=0"/"m=1"), ``n`` (observations
+    averaged over), ``effect`` (K,) and ``jac`` (K x (p + k), in (b, a)).
+    """
+    X = design.matrix(base)
+    n = base.shape[0]
+    out = []
+    for v in design.variables:
+        groups = [("", np.ones(n, dtype=bool)), *design.groups(v, base)]
+        if design.binary[v]:
+            pair = design.contrast(base, v)
+            if pair is None:
+                continue
+            X_hi, X_lo = design.matrix(pair[0]), design.matrix(pair[1])
+        for over, mask in groups:
+            if not mask.any():
+                continue
+            if design.binary[v]:
+                p1, j1 = _mean_probability(link, X_hi, beta, alpha, mask)
+                p0, j0 = _mean_probability(link, X_lo, beta, alpha, mask)
+                effect, jac, kind = p1 - p0, j1 - j0, "discrete change"
+            else:
+                effect, jac = _mean_derivative(link, X, design.slope_matrix(base, v), beta, alpha, mask)
+                kind = "derivative"
+            out.append({"term": v if not over else f"{v} | {over}", "variable": v, "kind": kind, "over": over,
+                        "n": int(mask.sum()), "effect": effect, "jac": jac})
+    return out
+
+
+def effect_definitions(design: Design) -> dict[str, str]:
+    """One sentence per effect term: what the number is (for notes and models.json)."""
+    out = {}
+    for v in design.variables:
+        factor = design.factor_of(v)
+        if factor is not None:
+            info = design.factors[factor]
+            if info["dummies"].get(info["reference"]) == v:
+                continue
+            kind = f"discrete change from {factor} = {info['reference']} (the reference) to {v}"
+        else:
+            kind = ("discrete change P(y=c | {v}=1) - P(y=c | {v}=0)" if design.binary[v]
+                    else "derivative dP(y=c)/d{v}").format(v=v)
+        moved = design.derived(v)
+        moves = f", moving {moved[1:]} with it" if len(moved) > 1 else ""
+        out[v] = f"{kind}{moves}, averaged over the sample"
+        groups = []
+        for m in design.moderators(v):
+            mf = design.factor_of(m)
+            if mf is None:
+                groups += [(f"{m}={g}", f"{m} = {g}") for g in (0, 1)]
+            elif mf != factor and not any(g[0].startswith(mf + "=") for g in groups):
+                levels = [design.factors[mf]["reference"], *design.factors[mf]["dummies"]]
+                groups += [(f"{mf}={lv}", f"{mf} = {lv}") for lv in dict.fromkeys(levels)]
+        for label, text in groups:
+            out[f"{v} | {label}"] = f"{kind}{moves}, averaged over the observations with {text}"
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# Average marginal effects of every column (no declared design)
+# ----------------------------------------------------------------------------------------------
+
+def average_marginal_effects(model: OrderedModel, params) -> tuple[np.ndarray, np.ndarray]:
+    """AME of every regressor on every category probability, and its Jacobian in (b, t).
+
+    dP(y=c|x)/dx_j = b_j [f(a_{c-1} - eta) - f(a_c - eta)] =: b_j D_c(eta), averaged over the
+    sample, for every column holding the others fixed, on a fitted statsmodels ``OrderedModel``.
+    ``fit_ordered`` reports ``marginal_effects`` (above), which equals this for a regressor that is
+    neither 0/1 nor part of a declared interaction; 0/1 regressors get the discrete change there and
+    interacted ones move their product columns.
+
+    Jacobian (analytic; no numerical differentiation), with Dbar_c = mean_i D_c(eta_i):
+
+        dAME_jc/db_l = [j = l] Dbar_c + b_j mean_i[(f'(a_c - eta) - f'(a_{c-1} - eta)) x_il]
+        dAME_jc/da_m = b_j mean_i[f'(a_m - eta)] ([m = c-1] - [m = c])
+
+    then chained to t through ``J = da/dt``. Returns ``ame`` (p x K) and ``jac`` ((p*K) x (p+k)),
+    rows ordered regressor-major (j, c).
+    """
+    params = np.asarray(params, dtype=float)
+    link = LINKS[_distr_name(model)]
+    p, k = model.k_vars, model.k_levels - 1
+    beta = params[:p]
+    alpha, jac_t = cutpoints_and_jacobian(params[p:])
+    exog = np.asarray(model.exog, dtype=float)
+    eta = model._linpred(params)                                      # x'b (+ offset, if any)
+    _, _, f, fp = link.values(alpha[None, :] - eta[:, None])          # N x k, all finite
+    n = eta.size
+    f_pad = np.concatenate(([0.0], f.mean(axis=0), [0.0]))            # f at -inf and +inf is 0
+    d_bar = f_pad[:-1] - f_pad[1:]                                    # Dbar_c, c = 0..K-1
+    ame = beta[:, None] * d_bar[None, :]
+    g = np.zeros((p, k + 2))
+    g[:, 1:k + 1] = exog.T @ fp / n                                   # mean f'(a_m - eta) x_l
+    dd_db = g[:, 1:] - g[:, :-1]                                      # p x K: dDbar_c/db_l
+    fp_bar = np.concatenate(([0.0], fp.mean(axis=0), [0.0]))
+    dd_da = np.zeros((k + 1, k))                                      # K x k: dDbar_c/da_m
+    for c in range(k + 1):
+        if c >= 1:
+            dd_da[c, c - 1] += fp_bar[c]
+        if c <= k - 1:
+            dd_da[c, c] -= fp_bar[c + 1]
+    jac = np.zeros((p, k + 1, p + k))
+    for j in range(p):
+        jac[j, :, :p] = beta[j] * dd_db.T
+        jac[j, :, j] += d_bar
+        jac[j, :, p:] = beta[j] * dd_da @ jac_t
+    return ame, jac.reshape(p * (k + 1), p + k)
+
+
+def _distr_name(model: OrderedModel) -> str:
+    link = getattr(model, "link", None)
+    if link is not None:
+        return link.name
+    if model.distr is stats.norm:
+        return "probit"
+    if model.distr is stats.logistic:
+        return "logit"
+    raise ValueError("only probit and logit ordered models are supported")

@@ -1,0 +1,1 @@
+"""Linear panel models: fit, data, covariance, results, the fast engine, FE vs RE."""

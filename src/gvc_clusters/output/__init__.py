@@ -1,0 +1,1 @@
+"""The output layer: the exhibits registry, tables and figures, report, paper, README, deposit."""

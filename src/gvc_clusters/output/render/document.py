@@ -1,0 +1,282 @@
+"""The document both the paper (LaTeX) and the report (HTML) print: sections, numbered tables and
+figures, the claims' facts and the prose.
+
+One plan (``document_plan``) fixes which table and figure goes in which section and numbers them in
+reading order, so "Table 3" is the same table in the PDF and on the web page. The prose is one
+Jinja2 template (workflow/templates/prose.j2) rendered twice, with LaTeX or HTML helpers: ``n(key)``
+prints a number (a macro from numbers.tex in LaTeX, the value in HTML), ``t(text)`` escapes text,
+``ref(name)`` points to a numbered table or figure. Lines ``@@ key`` split the output into pieces
+that the two page templates place.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from gvc_clusters.layout import PANEL_SECTIONS
+from gvc_clusters.results import ModelResult
+from gvc_clusters.templating import environment
+from gvc_clusters.vocabulary import Vocabulary
+
+SECTIONS = [  # (id, title); the appendix last
+    ("data", "Data and transcription"),
+    ("chapter10", "Chapter 10: upgrading and governance in the clusters"),
+    ("claims", "The book's claims, estimated"),
+    ("chapter9", "Chapter 9: export performance"),
+    ("cases", "The case studies of chapters 2, 4 and 5"),
+    ("robustness", "Robustness"),
+    ("appendix", "Appendix: full tables"),
+]
+# Where a table or figure goes when its name alone says it; anything not placed goes to the appendix.
+PLACEMENT = {
+    "table_10_2": "chapter10", "governance_by_sector": "chapter10", "table_10_4": "chapter10",
+    "table_10_5": "chapter10", "table_10_6": "chapter10", "upgrading_by_sector_ce": "chapter10",
+    "export_quadrants": "chapter9",
+    "salmon": "cases", "dairy": "cases", "furniture": "cases",
+    "reading_ranges": "robustness",
+    "replication_check": "appendix", "classification": "appendix", "provenance": "appendix",
+}
+
+
+@dataclass
+class Item:
+    kind: str          # "table" | "figure"
+    name: str          # file stem in results/report/{tables,figures}
+    number: int
+    caption: str
+    label: str         # LaTeX label, also the HTML anchor (":" -> "-")
+
+    @property
+    def anchor(self) -> str:
+        return re.sub(r"[^A-Za-z0-9_-]+", "-", self.label)
+
+    @property
+    def title(self) -> str:
+        return f"{'Table' if self.kind == 'table' else 'Figure'} {self.number}"
+
+
+@dataclass
+class Block:
+    """A subsection (an empty title: the section's own body)."""
+    id: str
+    title: str
+    items: list[Item] = field(default_factory=list)
+    spec: str = ""
+    number: str = ""
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    number: str
+    blocks: list[Block] = field(default_factory=list)
+
+    @property
+    def items(self) -> list[Item]:
+        return [i for b in self.blocks for i in b.items]
+
+
+def document_plan(*, tables: dict[str, tuple[str, str]], figures: dict[str, str], ordinal_specs: list[str],
+                  panel_specs: list[str], vocabulary: Vocabulary) -> list[Section]:
+    """``tables``: name -> (caption, LaTeX label), in the order the workflow lists them;
+    ``figures``: name -> caption. Claims: one subsection per model spec not placed elsewhere."""
+    sections = {sid: Section(sid, title, "A" if sid == "appendix" else str(k + 1), [Block(sid, "")])
+                for k, (sid, title) in enumerate(SECTIONS)}
+    claim_specs = [("ordinal", s) for s in ordinal_specs] + \
+        [("panel", s) for s in panel_specs if s not in PANEL_SECTIONS]
+    placement = {**PLACEMENT, **{f"panel_{s}": sid for s, sid in PANEL_SECTIONS.items()}}
+    claim_tables = {}
+    for kind, spec in claim_specs:
+        names = [n for n in tables if n == f"{kind}_{spec}"]  # the full AME tables go to the appendix
+        claim_tables[(kind, spec)] = names
+        number = f"{sections['claims'].number}.{len(sections['claims'].blocks)}"
+        sections["claims"].blocks.append(Block(f"claim-{spec}", vocabulary.spec(spec), spec=spec, number=number))
+    pending: list[tuple[str, str]] = []  # (kind, name) in placement order
+    for name in tables:
+        if not any(name in v for v in claim_tables.values()):
+            pending.append(("table", name))
+    for name in figures:
+        if name not in {f"coefficients_{s}" for _, s in claim_specs}:
+            pending.append(("figure", name))
+    placed: dict[str, list[tuple[str, str]]] = {sid: [] for sid, _ in SECTIONS}
+    for kind, name in pending:
+        placed[placement.get(name, "appendix")].append((kind, name))
+
+    counters = {"table": 0, "figure": 0}
+
+    def item(kind: str, name: str) -> Item:
+        counters[kind] += 1
+        caption, label = tables[name] if kind == "table" else (figures[name], f"fig:{name}")
+        return Item(kind, name, counters[kind], caption, label)
+
+    for sid, _ in SECTIONS:
+        section = sections[sid]
+        if sid == "claims":
+            for (kind, spec), block in zip(claim_specs, section.blocks[1:]):
+                block.items = [item("table", n) for n in claim_tables[(kind, spec)]]
+                if f"coefficients_{spec}" in figures:
+                    block.items.append(item("figure", f"coefficients_{spec}"))
+            section.blocks[0].items = [item(k, n) for k, n in placed[sid]]
+        else:
+            # chapter order: tables and figures as listed in PLACEMENT for the section
+            order = [n for n, s in placement.items() if s == sid]
+            ranked = sorted(placed[sid], key=lambda kn: order.index(kn[1]) if kn[1] in order else len(order))
+            section.blocks[0].items = [item(k, n) for k, n in ranked]
+    return [sections[sid] for sid, _ in SECTIONS]
+
+
+# ------------------------------------------------------------------------------------------------
+# The claims: the facts each claim's paragraph states
+# ------------------------------------------------------------------------------------------------
+def key_terms(result: ModelResult) -> list[str]:
+    """The terms a claim is about: those with a permutation p-value, else interactions, else every
+    non-constant coefficient except fixed-effect-like type dummies."""
+    coef = result.estimates[result.estimates["role"] == "coef"]
+    coef = coef[~coef["term"].isin(["const", "Intercept"])]
+    permuted = coef[coef["p_value_permutation"].notna()]["term"].tolist()
+    if permuted:
+        return list(dict.fromkeys(permuted))
+    interactions = [t for t in coef["term"] if "_x_" in t]
+    return list(dict.fromkeys(interactions or [t for t in coef["term"] if not t.startswith("type_")]))
+
+
+def main_results(results: list[ModelResult]) -> list[ModelResult]:
+    """The results a claim's text is about: the first kind of the spec (probit before logit, FE before RE)."""
+    first = results[0].kind if results else ""
+    return [r for r in results if r.kind == first]
+
+
+def claim_facts(results: list[ModelResult], ranges: pd.DataFrame | None) -> list[dict]:
+    """One dict per (model, key term): the fact's flags and ``base``, the prefix of its keys in the numbers dict."""
+    facts = []
+    for r in main_results(results):
+        for term in key_terms(r):
+            row = r.estimates[(r.estimates["role"] == "coef") & (r.estimates["term"] == term)].iloc[0]
+            base = f"{r.model_id} {term}"
+            fact = {"model_id": r.model_id, "kind": r.kind, "outcome": r.outcome, "term": term, "base": base,
+                    "has_ci": not _nan(row["ci_low"]), "has_permutation": not _nan(row["p_value_permutation"]),
+                    "has_range": False, "sign_changes": False, "significance_changes": False}
+            if ranges is not None and not ranges.empty:
+                hit = ranges[(ranges["model_id"] == r.model_id) & (ranges["term"] == term)]
+                if not hit.empty and int(hit.iloc[0]["n_readings"]) > 1:
+                    fact.update(has_range=True, sign_changes=bool(hit.iloc[0]["sign_changes"]),
+                                significance_changes=bool(hit.iloc[0]["significance_changes"]))
+            facts.append(fact)
+    return facts
+
+
+def claim_numbers(results: list[ModelResult], ranges: pd.DataFrame | None, fmt) -> dict[str, str]:
+    """The numbers the claims' paragraphs quote, keyed as ``claim_facts`` names them."""
+    out: dict[str, str] = {}
+    for r in main_results(results):
+        out[f"{r.model_id} N"] = f"{r.n_obs:,}"
+        out[f"{r.model_id} excluded"] = f"{r.n_excluded:,}"
+        if r.n_clusters:
+            out[f"{r.model_id} clusters"] = f"{r.n_clusters:,}"
+        for term in key_terms(r):
+            row = r.estimates[(r.estimates["role"] == "coef") & (r.estimates["term"] == term)].iloc[0]
+            base = f"{r.model_id} {term}"
+            out[base] = fmt(row["estimate"])
+            out[f"{base} se"] = fmt(row["std_error"])
+            out[f"{base} p"] = p_relation(row["p_value"], fmt)
+            if not _nan(row["ci_low"]):
+                out[f"{base} ci low"], out[f"{base} ci high"] = fmt(row["ci_low"]), fmt(row["ci_high"])
+            if not _nan(row["p_value_permutation"]):
+                out[f"{base} permutation p"] = p_relation(row["p_value_permutation"], fmt)
+            if ranges is not None and not ranges.empty:
+                hit = ranges[(ranges["model_id"] == r.model_id) & (ranges["term"] == term)]
+                if not hit.empty:
+                    h = hit.iloc[0]
+                    out[f"{base} readings"] = str(int(h["n_readings"]))
+                    out[f"{base} range low"], out[f"{base} range high"] = fmt(h["estimate_min"]), fmt(h["estimate_max"])
+    return out
+
+
+def p_relation(p: float, fmt) -> str:
+    """A p-value as the text prints it after "p": '= 0.034', or '< 0.001' (never '= 0.000')."""
+    return "< 0.001" if float(p) < 0.001 else f"= {fmt(p)}"
+
+
+def permutation_draws(results: list[ModelResult]) -> int | None:
+    for r in results:
+        draws = (r.extra.get("permutation") or {}).get("n_permutations")
+        if draws:
+            return int(draws)
+    return None
+
+
+def _nan(value) -> bool:
+    try:
+        return value is None or math.isnan(float(value))
+    except (TypeError, ValueError):
+        return True
+
+
+# ------------------------------------------------------------------------------------------------
+# Prose: one template, two targets
+# ------------------------------------------------------------------------------------------------
+@dataclass
+class Target:
+    """How the prose prints in one output format."""
+    name: str                      # "latex" | "html"
+    numbers: dict[str, str]
+    items: dict[str, Item]
+    escape_latex: object = None    # the tables' latex_escape, passed in to avoid a cycle
+
+    def n(self, key: str) -> str:
+        if key not in self.numbers:
+            raise KeyError(f"prose.j2 quotes the number {key!r}, which report_numbers did not compute")
+        if self.name == "latex":
+            from gvc_clusters.output.report import latex_macro_name
+            return f"\\{latex_macro_name(key)}{{}}"
+        return html.escape(self.numbers[key])
+
+    def has(self, key: str) -> bool:
+        return key in self.numbers
+
+    def t(self, text: str) -> str:
+        return self.escape_latex(str(text)) if self.name == "latex" else html.escape(str(text))
+
+    def ref(self, name: str) -> str:
+        if name not in self.items:
+            raise KeyError(f"prose.j2 refers to {name!r}, which is not a numbered table or figure")
+        item = self.items[name]
+        word = "Table" if item.kind == "table" else "Figure"
+        if self.name == "latex":
+            return f"{word}~\\ref{{{item.label}}}"
+        return f'<a href="#{item.anchor}">{item.title}</a>'
+
+    def sec(self, sid: str, sections: list[Section]) -> str:
+        section = next(s for s in sections if s.id == sid)
+        if self.name == "latex":
+            return f"Section~\\ref{{sec:{sid}}}"
+        return f'<a href="#sec-{sid}">Section {section.number}</a>'
+
+
+def render_prose(template: Path, target: Target, context: dict) -> dict[str, str]:
+    """The prose for one target, split at ``@@ key`` lines into {key: text}; paragraphs (blank-line
+    separated) become <p> in HTML."""
+    env = environment(template.parent)
+    text = env.get_template(template.name).render(n=target.n, has=target.has, t=target.t, ref=target.ref,
+                                                   sec=lambda sid: target.sec(sid, context["sections"]),
+                                                   target=target.name, **context)
+    pieces: dict[str, str] = {}
+    key = None
+    for line in text.splitlines():
+        if line.startswith("@@ "):
+            key = line[3:].strip()
+            pieces[key] = ""
+        elif key is not None:
+            pieces[key] += line + "\n"
+    for key, body in pieces.items():
+        paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", body.strip()) if p.strip()]
+        pieces[key] = ("\n\n".join(paragraphs) if target.name == "latex"
+                       else "\n".join(f"<p>{p}</p>" for p in paragraphs))
+    return pieces

@@ -1,0 +1,364 @@
+"""Figures of the replication: pure functions, data in, ``matplotlib.figure.Figure`` out.
+
+Deterministic by construction so reruns are byte-identical: figures are built on the Agg canvas
+without pyplot (no global figure state), inside one fixed style (DejaVu Sans, which matplotlib
+ships, a fixed ``svg.hashsalt`` for the SVG element ids), and ``save_figure`` strips the date and
+software stamps from the SVG and PNG metadata.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from pathlib import Path
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from cycler import cycler
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from gvc_clusters.models.inference import confidence_interval
+from gvc_clusters.results import ModelResult
+from gvc_clusters.vocabulary import CE_DEGREES, CHAIN_TYPE_LABELS, SECTOR_GROUPS, UPGRADING_TYPE_LABELS
+
+PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+           "#17becf"]
+STYLE = {
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans"],
+    "mathtext.fontset": "dejavusans",
+    "font.size": 9,
+    "svg.hashsalt": "gvc_clusters",
+    "svg.fonttype": "path",
+    "axes.prop_cycle": cycler(color=PALETTE),
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": False,
+    "legend.frameon": False,
+    "savefig.dpi": 150,
+    "figure.dpi": 100,
+}
+SVG_METADATA = {"Date": None, "Creator": None, "Contributor": None, "Publisher": None}
+PNG_METADATA = {"Software": None}
+
+# The sector labels on two lines (axis ticks).
+SECTOR_LABELS = dict(zip(SECTOR_GROUPS, ("Traditional\nmanufacturing", "Natural-resource-\nbased", "Complex\nproducts",
+                                         "Specialized\nsuppliers"), strict=True))
+UPGRADING_TYPES = {f"{name}_upgrading_0to3": label for name, label in UPGRADING_TYPE_LABELS.items()}
+CHAINS = CHAIN_TYPE_LABELS
+CHAIN_SCOPES = {1: "domestic only", 2: "global only", 3: "domestic and global"}
+CE_ORDER = list(CE_DEGREES)
+# Outcome vocabulary of gvc_clusters.analysis.export_performance, in legend order (unknown outcomes follow).
+OUTCOME_ORDER = ["product_upgrading", "upgrading", "shift_to_higher_quality_segments", "shift_to_higher_quality_niches",
+                 "downgrading_immiserizing_growth", "immiserizing_growth", "withdrawal", "collapse_and_withdrawal",
+                 "ambiguous_downgrading_or_withdrawal", "not_classifiable"]
+MARKERS = ["o", "s", "^", "v", "D", "P", "X", "<", ">", "*"]
+
+
+def styled(func):
+    """Build the figure inside the fixed style, so fonts and colours never depend on the user's rc."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with mpl.rc_context(STYLE):
+            return func(*args, **kwargs)
+    return wrapper
+
+
+def _figure(nrows: int = 1, ncols: int = 1, size: tuple[float, float] = (7.0, 4.0), **kw):
+    """A pyplot-free figure on the Agg canvas and its axes grid (always 2-D)."""
+    fig = Figure(figsize=size, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig, fig.subplots(nrows, ncols, squeeze=False, **kw)
+
+
+def save_figure(fig: Figure, path_without_ext: str | Path, dpi: int = 150) -> list[Path]:
+    """Write <path>.svg and <path>.png with no date or software stamp (byte-identical reruns)."""
+    base = Path(path_without_ext)
+    base.parent.mkdir(parents=True, exist_ok=True)
+    svg, png = Path(f"{base}.svg"), Path(f"{base}.png")
+    with mpl.rc_context(STYLE):
+        fig.savefig(svg, format="svg", metadata=SVG_METADATA)
+        fig.savefig(png, format="png", dpi=dpi, metadata=PNG_METADATA)
+    return [svg, png]
+
+
+def _label(name: str, labels: dict | None) -> str:
+    return (labels or {}).get(name, name)
+
+
+# ------------------------------------------------------------------------------------------------
+# Chapter 10: upgrading and governance
+# ------------------------------------------------------------------------------------------------
+def _grouped_bars(ax, table: pd.DataFrame) -> None:
+    """One group of bars per index entry, one bar per column, legend by column."""
+    n = len(table.columns)
+    width = 0.8 / n
+    x = np.arange(len(table.index))
+    for j, column in enumerate(table.columns):
+        ax.bar(x + (j - (n - 1) / 2) * width, table[column].to_numpy(dtype=float), width, label=str(column))
+    ax.set_xticks(x, [str(i) for i in table.index])
+
+
+@styled
+def figure_upgrading(dataset: pd.DataFrame) -> Figure:
+    """Mean upgrading score (0–3) by sector group and by CE degree, one bar per upgrading type.
+
+    Clusters without upgrading data (``has_upgrading_data`` False) are left out, not counted as 0."""
+    data = dataset[dataset["has_upgrading_data"].astype(bool)]
+    columns = [c for c in UPGRADING_TYPES if c in data.columns]
+    fig, axes = _figure(1, 2, (9.0, 3.8), sharey=True)
+    for ax, key, order, labels in ((axes[0, 0], "sector_group", list(SECTOR_LABELS), SECTOR_LABELS),
+                                   (axes[0, 1], "ce_degree", CE_ORDER, {})):
+        groups = data.groupby(data[key].astype(str), observed=True)
+        means = groups[columns].mean().rename(columns=UPGRADING_TYPES)
+        means = means.reindex([g for g in order if g in means.index] + sorted(set(means.index) - set(order)))
+        counts = groups.size()
+        means.index = [f"{_label(g, labels)}\n(n = {counts[g]})" for g in means.index]
+        _grouped_bars(ax, means)
+        ax.set_title("By sector group" if key == "sector_group" else "By degree of collective efficiency")
+        ax.set_ylim(0, 3)
+    axes[0, 0].set_ylabel("Mean score (0–3)")
+    handles, names = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, names, title="Upgrading", loc="outside lower center", ncols=len(names))
+    return fig
+
+
+@styled
+def figure_governance(dataset: pd.DataFrame) -> Figure:
+    """Share of clusters with each chain type by sector group, split by scope (domestic / global).
+
+    Reads the chain codes 0–3 of Table 10-2 (0 none, 1 domestic, 2 global, 3 both); clusters whose
+    codes are missing are left out of the denominator."""
+    sectors = [s for s in SECTOR_LABELS if s in set(dataset["sector_group"].astype(str))]
+    fig, axes = _figure(1, len(CHAINS), (10.0, 4.2), sharey=True)
+    for ax, (chain, chain_label) in zip(axes[0], CHAINS.items()):
+        codes = dataset[["sector_group", f"{chain}_chain_0to3"]].dropna()
+        bottom = np.zeros(len(sectors))
+        for code, scope in CHAIN_SCOPES.items():
+            shares = np.array([_share(codes, s, chain, code) for s in sectors])
+            ax.bar(np.arange(len(sectors)), shares, 0.7, bottom=bottom, label=scope, color=PALETTE[code - 1])
+            bottom += shares
+        ax.set_xticks(np.arange(len(sectors)), [SECTOR_LABELS[s].replace("-\n", "-").replace("\n", " ")
+                                                for s in sectors], rotation=40, ha="right")
+        ax.set_title(chain_label)
+        ax.set_ylim(0, 100)
+    axes[0, 0].set_ylabel("Clusters with the chain (%)")
+    handles, names = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, names, title="Chain", loc="outside lower center", ncols=len(names))
+    return fig
+
+
+def _share(codes: pd.DataFrame, sector: str, chain: str, code: int) -> float:
+    mine = codes[codes["sector_group"].astype(str) == sector][f"{chain}_chain_0to3"].astype(int)
+    return 100.0 * float((mine == code).mean()) if len(mine) else 0.0
+
+
+# ------------------------------------------------------------------------------------------------
+# Models
+# ------------------------------------------------------------------------------------------------
+def _intervals(frame: pd.DataFrame) -> pd.DataFrame:
+    """ci_low/ci_high as recorded; where missing, the normal 95% interval estimate ± z·SE when an SE exists."""
+    out = frame.copy()
+    if "std_error" in out:
+        low, high = confidence_interval(out["estimate"], out["std_error"].astype(float))
+        out["ci_low"] = out["ci_low"].astype(float).fillna(low)
+        out["ci_high"] = out["ci_high"].astype(float).fillna(high)
+    return out
+
+
+@styled
+def figure_coefficients(results: list[ModelResult], *, role: str = "coef", terms: list[str] | None = None,
+                        term_labels: dict | None = None, model_labels: list[str] | None = None) -> Figure:
+    """Point estimates with their recorded confidence intervals, models side by side per term.
+
+    ``role`` "coef" or "ame" (AMEs: one row per term and outcome category). The constant is left out
+    unless ``terms`` names it: it is on another scale than the slopes."""
+    if role not in ("coef", "ame"):
+        raise ValueError(f"role must be 'coef' or 'ame', not {role!r}")
+    frames = [_intervals(r.estimates[r.estimates["role"] == role]) for r in results]
+    keys = list(dict.fromkeys((t, c) for f in frames for t, c in zip(f["term"], f["category"])))
+    keys = [k for t in terms for k in keys if k[0] == t] if terms else [k for k in keys if k[0] != "const"]
+    labels = model_labels or [r.model_id for r in results]
+    fig, axes = _figure(1, 1, (6.5, 0.3 * max(len(keys), 2) * max(1, len(results)) ** 0.5 + 1.2))
+    ax = axes[0, 0]
+    step = 0.7 / max(len(results), 1)
+    for j, (frame, name) in enumerate(zip(frames, labels)):
+        index = {(t, c): i for i, (t, c) in enumerate(zip(frame["term"], frame["category"]))}
+        rows = [(pos, frame.iloc[index[k]]) for pos, k in enumerate(keys) if k in index]
+        y = np.array([pos for pos, _ in rows], dtype=float) + (j - (len(results) - 1) / 2) * step
+        est = np.array([r["estimate"] for _, r in rows], dtype=float)
+        low = np.array([r["ci_low"] for _, r in rows], dtype=float)
+        high = np.array([r["ci_high"] for _, r in rows], dtype=float)
+        ax.errorbar(est, y, xerr=np.vstack([est - low, high - est]), fmt=MARKERS[j % len(MARKERS)], capsize=2,
+                    label=name, color=PALETTE[j % len(PALETTE)])
+    ax.axvline(0, color="0.5", linewidth=0.8)
+    ax.set_yticks(np.arange(len(keys)), [_key_label(t, c, term_labels) for t, c in keys])
+    ax.invert_yaxis()
+    ax.set_xlabel("Average marginal effect" if role == "ame" else "Coefficient")
+    if len(results) > 1:
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=min(len(results), 3))
+    return fig
+
+
+def _key_label(term: str, category: str, labels: dict | None) -> str:
+    text = _label(term, labels)
+    return f"{text} (y = {category})" if category else text
+
+
+@styled
+def figure_reading_ranges(frame: pd.DataFrame, *, terms: list[str] | None = None,
+                          term_labels: dict | None = None) -> Figure:
+    """How much each estimate moves across the alternative OCR readings: one row per term, one
+    point with its interval per reading ("default" first). Input columns: term, reading, estimate,
+    ci_low, ci_high; where the interval is missing it is estimate ± 1.96 SE from a std_error column
+    (a normal approximation: pass the model's own intervals when its statistic is t)."""
+    data = frame.copy()
+    for column in ("ci_low", "ci_high"):
+        if column not in data:
+            data[column] = math.nan
+    data = _intervals(data)
+    terms = terms or list(dict.fromkeys(data["term"]))
+    data = data[data["term"].isin(terms)]
+    names = sorted(data["reading"].astype(str).unique())
+    readings = [r for r in names if r == "default"] + [r for r in names if r != "default"]
+    fig, axes = _figure(1, 1, (6.5, 0.3 * max(len(terms), 2) + 1.4))  # fits a page and a screen
+    ax = axes[0, 0]
+    step = 0.7 / max(len(readings), 1)
+    for j, reading in enumerate(readings):
+        part = data[data["reading"].astype(str) == reading]
+        y = np.array([terms.index(t) for t in part["term"]], dtype=float) + (j - (len(readings) - 1) / 2) * step
+        est = part["estimate"].to_numpy(dtype=float)
+        err = np.vstack([est - part["ci_low"].to_numpy(dtype=float), part["ci_high"].to_numpy(dtype=float) - est])
+        ax.errorbar(est, y, xerr=err, fmt=MARKERS[j % len(MARKERS)], capsize=2, label=reading,
+                    color=PALETTE[j % len(PALETTE)])
+    ax.axvline(0, color="0.5", linewidth=0.8)
+    ax.set_yticks(np.arange(len(terms)), [_label(t, term_labels) for t in terms])
+    ax.invert_yaxis()
+    ax.set_xlabel("Estimate (95% interval)")
+    fig.legend(*ax.get_legend_handles_labels(), title="Reading", loc="outside lower center",
+               ncols=min(len(readings), 4))
+    return fig
+
+
+# ------------------------------------------------------------------------------------------------
+# Chapter 9: export performance
+# ------------------------------------------------------------------------------------------------
+def _outcome_styles(outcomes) -> dict[str, tuple[str, str]]:
+    """A fixed marker and colour per outcome, in the vocabulary's order, so legends are stable."""
+    present = set(outcomes)
+    ordered = [o for o in OUTCOME_ORDER if o in present] + sorted(present - set(OUTCOME_ORDER))
+    return {o: (MARKERS[i % len(MARKERS)], "0.6" if o == "not_classifiable" else PALETTE[i % len(PALETTE)])
+            for i, o in enumerate(ordered)}
+
+
+@styled
+def figure_export_quadrants(classified: pd.DataFrame, perf: pd.DataFrame | None = None) -> Figure:
+    """Market-share change (pp) against unit-value change (%), one panel per product, each exporter
+    marked by its classification (``outcome``). The unit-value change is taken from ``perf`` (the
+    export_performance table) when ``classified`` lacks it; rows without a share change are not drawn
+    (a share printed n.a. has no position on that axis)."""
+    data = _with_unit_values(classified, perf)
+    products = list(dict.fromkeys(zip(data["source_table"], data["product_code"], data["product"])))
+    ncols = min(4, len(products))
+    nrows = math.ceil(len(products) / ncols)
+    fig, axes = _figure(nrows, ncols, (3.0 * ncols, 2.8 * nrows + 0.8))
+    drawable = data.dropna(subset=["delta_M_pp", "unit_value_change_pct"])
+    styles = _outcome_styles(drawable["outcome"])
+    for ax, (table, code, product) in zip(axes.flat, products):
+        part = drawable[(drawable["source_table"] == table) & (drawable["product_code"] == code)]
+        for outcome, (marker, color) in styles.items():
+            mine = part[part["outcome"] == outcome]
+            ax.scatter(mine["delta_M_pp"], mine["unit_value_change_pct"], marker=marker, color=color, s=22)
+        for r in part.itertuples(index=False):
+            ax.annotate(r.country, (r.delta_M_pp, r.unit_value_change_pct), fontsize=6, xytext=(2, 2),
+                        textcoords="offset points")
+        ax.axhline(0, color="0.5", linewidth=0.8)
+        ax.axvline(0, color="0.5", linewidth=0.8)
+        ax.set_title(f"{table} ({code}) {product}", fontsize=8)
+    for ax in list(axes.flat)[len(products):]:
+        ax.set_axis_off()
+    for ax in axes[-1]:
+        ax.set_xlabel("Market share change (pp)")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("Unit value change (%)")
+    handles = [Line2D([], [], marker=m, color=c, linestyle="", markersize=5) for m, c in styles.values()]
+    fig.legend(handles, [o.replace("_", " ") for o in styles], loc="outside lower center", ncols=3)
+    if len(drawable) < len(data):
+        fig.text(0.99, 0.01, f"{len(data) - len(drawable)} exporter-products without a printed share change "
+                 "are not drawn.", ha="right", va="bottom", fontsize=7)
+    return fig
+
+
+def _with_unit_values(classified: pd.DataFrame, perf: pd.DataFrame | None) -> pd.DataFrame:
+    keys = ["source_table", "product_code", "country"]
+    missing = [c for c in [*keys, "product", "delta_M_pp", "outcome"] if c not in classified.columns]
+    if missing:
+        raise ValueError(f"classified frame lacks columns {missing}")
+    if "unit_value_change_pct" in classified.columns:
+        return classified
+    if perf is None:
+        raise ValueError("classified frame lacks unit_value_change_pct: pass the export_performance table as perf")
+    return classified.merge(perf[[*keys, "unit_value_change_pct"]], on=keys, how="left", validate="many_to_one")
+
+
+# ------------------------------------------------------------------------------------------------
+# Time series (chapters 2, 4, 5)
+# ------------------------------------------------------------------------------------------------
+def _lines(ax, frame: pd.DataFrame, series: dict[str, str], ylabel: str) -> None:
+    """One marked line per column (years on x; missing years leave a gap, never a zero)."""
+    for j, (column, name) in enumerate(series.items()):
+        if column in frame:
+            ax.plot(frame["year"], frame[column].astype(float), marker=MARKERS[j % len(MARKERS)], markersize=3,
+                    label=name)
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel("Year")
+    ax.set_ylim(bottom=0)
+    ax.legend(loc="upper left")
+
+
+@styled
+def figure_salmon(production: pd.DataFrame) -> Figure:
+    """Chilean salmon: production (Chile, Tenth Region) and exports (Table 4-1)."""
+    fig, axes = _figure(1, 2, (9.0, 3.4))
+    _lines(axes[0, 0], production, {"chile_production_thousand_tons": "Chile",
+                                    "tenth_region_production_thousand_tons": "Tenth Region"},
+           "Production (thousand tons)")
+    _lines(axes[0, 1], production, {"exports_usd_million_fob": "Exports"}, "Exports (US$ million, FOB)")
+    axes[0, 0].set_title("Production")
+    axes[0, 1].set_title("Exports")
+    return fig
+
+
+@styled
+def figure_dairy(milk: pd.DataFrame) -> Figure:
+    """Nicaraguan milk: production, collection and pasteurization (Table 2-1)."""
+    fig, axes = _figure(1, 1, (6.0, 3.6))
+    _lines(axes[0, 0], milk, {"production_million_gallons": "Production",
+                              "collection_million_gallons": "Collection",
+                              "pasteurization_million_gallons": "Pasteurization"}, "Million gallons")
+    return fig
+
+
+@styled
+def figure_furniture(mexico: pd.DataFrame, puebla: pd.DataFrame) -> Figure:
+    """Furniture exports: Mexico (total, maquiladora, other; Table 5-1) and Puebla (wooden, rustic;
+    Table 5-2). Plotted as printed: Table 5-2's wooden total equals Table 5-1's non-maquiladora
+    column (decision log, table 5-2), so the two lines coincide by the book's construction."""
+    fig, axes = _figure(1, 2, (9.0, 3.4))
+    _lines(axes[0, 0], mexico, {"total_exports_usd_million": "Total",
+                                "maquiladora_exports_usd_million": "Maquiladora",
+                                "non_maquiladora_exports_usd_million": "Non-maquiladora"}, "US$ million")
+    _lines(axes[0, 1], puebla, {"wooden_exports_usd_million": "Wooden furniture, total",
+                                "rustic_exports_usd_million": "Rustic furniture",
+                                "rustic_exports_to_us_usd_million": "Rustic, to the US"}, "US$ million")
+    axes[0, 0].set_title("Mexico")
+    axes[0, 1].set_title("Puebla")
+    return fig
+
+
+__all__ = ["STYLE", "figure_coefficients", "figure_dairy", "figure_export_quadrants", "figure_furniture",
+           "figure_governance", "figure_reading_ranges", "figure_salmon", "figure_upgrading", "save_figure",
+           "styled"]
