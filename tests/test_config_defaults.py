@@ -1,5 +1,5 @@
 """Config defaults live in the schema only (gvc_clusters.config_defaults fills them as Snakemake does),
-and the built-in panels are one registry (gvc_clusters.models.panels)."""
+and the built-in panels are one registry (gvc_clusters.models.book_panels)."""
 
 import copy
 import re
@@ -17,7 +17,7 @@ from gvc_clusters.config_defaults import (
     spec_with_defaults,
     with_defaults,
 )
-from gvc_clusters.models.panels import BUILTIN_PANELS, builtin_panel, readings_apply
+from gvc_clusters.models.book_panels import BUILTIN_PANELS, builtin_panel, readings_apply
 
 SCHEMA = str(ROOT / "workflow/schemas/config.schema.yaml")
 SRC = ROOT / "src" / "gvc_clusters"
@@ -149,7 +149,7 @@ def test_code_without_a_filled_default_fails_rather_than_guessing():
 
 # Modules that receive config, a spec or an options section. preflight.py reads the raw config
 # before validation (it must tolerate missing keys) and is left out on purpose.
-SPEC_MODULES = ["models/specs.py", "models/reading_batch.py", "models/panels.py", "models/panel_data.py",
+SPEC_MODULES = ["models/specs.py", "models/reading_batch.py", "models/book_panels.py",
                 "models/panel/fit.py", "analysis/trade_flows.py", "output/replication_readme.py", "jobs.py",
                 "output/report.py", "analysis/cases.py", "analysis/scale.py"]
 CONFIG_GET_WITH_DEFAULT = re.compile(r"\b(spec|config|options|settings|params|cfg)\w*(\[[^\]]+\])*\.get\(\s*['\"]\w+['\"]\s*,")

@@ -12,8 +12,8 @@ from linearmodels.panel import PanelOLS, PooledOLS, RandomEffects
 from scipy import stats
 
 from gvc_clusters.errors import ModelError
-from gvc_clusters.models import panel_data as pdm
-from gvc_clusters.models.builtin_fits import fit_upgrading_governance
+from gvc_clusters.models import book_panels as pdm
+from gvc_clusters.models.book_panels import fit_upgrading_governance
 from gvc_clusters.models.options import PanelSEType, choices
 from gvc_clusters.models.panel import fast_fe
 from gvc_clusters.models.panel.fe_vs_re import hausman
@@ -300,7 +300,7 @@ def test_trade_panels_counts():
     levels = pdm.trade_share_panel(table)
     shares = table[["market_share_1990_pct", "market_share_2000_pct"]].to_numpy()
     assert len(levels.frame) == int((shares > 0).sum())
-    from gvc_clusters.models.builtin_fits import fit_trade_share_change
+    from gvc_clusters.models.book_panels import fit_trade_share_change
 
     result = fit_trade_share_change(change)
     assert result.n_obs == int(both.sum()) and "dlog_unit_value" in set(result.estimates["term"])
@@ -312,7 +312,7 @@ def test_us_imports_panel():
     origins = table[table["row_type"].astype(str) == "country"]
     build = pdm.us_imports_panel(table)
     assert len(build.frame) == len(origins) == 2 * origins["country"].nunique()
-    from gvc_clusters.models.builtin_fits import fit_us_furniture_imports
+    from gvc_clusters.models.book_panels import fit_us_furniture_imports
 
     result = fit_us_furniture_imports(build)
     assert result.n_obs == len(origins) and result.n_clusters == origins["country"].nunique()
@@ -322,8 +322,12 @@ def test_us_imports_panel():
 def test_descriptive_panels_say_so_from_their_registry_entry():
     """The caveat of a descriptive built-in panel is its registry entry's: the fits carry its note, and
     the report's table (found by that note) prints its table note with the fit's own N and parameters."""
-    from gvc_clusters.models.builtin_fits import fit_trade_share_change, fit_us_furniture_imports
-    from gvc_clusters.models.panels import BUILTIN_PANELS, descriptive_panel
+    from gvc_clusters.models.book_panels import (
+        BUILTIN_PANELS,
+        descriptive_panel,
+        fit_trade_share_change,
+        fit_us_furniture_imports,
+    )
     from gvc_clusters.output.report import panel_table
 
     assert [n for n, e in BUILTIN_PANELS.items() if e.descriptive] == ["trade_share_change", "us_imports"]

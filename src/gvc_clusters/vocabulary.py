@@ -34,6 +34,10 @@ CE_LEVELS = {degree: level for level, degree in enumerate(CE_DEGREES, start=1)} 
 SECTOR_GROUPS = ("traditional_manufacturing", "natural_resource_based", "complex_products", "specialized_suppliers")
 # The upgrading table of each sector group (the software clusters have none).
 UPGRADING_TABLE_SECTORS = dict(zip(("10-4", "10-5", "10-6"), SECTOR_GROUPS[:3], strict=True))
+# Traditional manufacturing (the first group) is the base sector: the book's argument contrasts the
+# others with it. Sector group -> its dummy (the models' variable names).
+SECTOR_DUMMIES = dict(zip(SECTOR_GROUPS[1:], ("sector_natural_resource", "sector_complex_products", "sector_software"),
+                          strict=True))
 # Chapter 9: the product blocks as printed (letter -> name), per table.
 TRADE_PRODUCTS = {
     "9-2": {"a": "Salmon, fresh or chilled, whole", "b": "Salmon, Pacific, frozen, whole",

@@ -15,7 +15,7 @@ import glob
 from pathlib import Path
 
 from gvc_clusters.layout import FAMILY_FILES, FAMILY_TABLES, REPLICATION_OUTPUTS, figure_names, table_names
-from gvc_clusters.models.panels import BUILTIN_PANELS
+from gvc_clusters.models.book_panels import BUILTIN_PANELS
 
 SIMULATED = "data/simulated"  # the scale profile's generated data (not the book's)
 CASES_DIR = "data/cases"

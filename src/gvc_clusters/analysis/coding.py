@@ -17,12 +17,8 @@ import numpy as np
 import pandas as pd
 
 from gvc_clusters.errors import InputError
-from gvc_clusters.vocabulary import CE_LEVELS, CHAIN_TYPES, SECTOR_GROUPS, UPGRADING_TYPES
+from gvc_clusters.vocabulary import CE_LEVELS, CHAIN_TYPES, SECTOR_DUMMIES, UPGRADING_TYPES
 
-# Traditional manufacturing (the first group) is the base sector: the book's argument contrasts the
-# others with it. Sector group -> its dummy.
-SECTOR_DUMMIES = dict(zip(SECTOR_GROUPS[1:], ("sector_natural_resource", "sector_complex_products", "sector_software"),
-                          strict=True))
 HALF_RULES = ("keep", "floor", "ceil")
 
 VARIABLE_DOCS = {

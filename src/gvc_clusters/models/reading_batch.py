@@ -26,9 +26,9 @@ import pandas as pd
 from scipy.special import ndtr
 
 from gvc_clusters.analysis.coding import estimation_sample, model_variables
+from gvc_clusters.models.book_panels import readings_apply
 from gvc_clusters.models.options import BatchSEType, OrdinalSEType, choices
 from gvc_clusters.models.ordinal.effects import build_design, marginal_effects
-from gvc_clusters.models.panels import readings_apply
 from gvc_clusters.vocabulary import PRINTED_UPGRADING_TYPES, UPGRADING_TABLE_SECTORS
 
 SCORE_TABLES = tuple(UPGRADING_TABLE_SECTORS)   # Tables 10-4, 10-5, 10-6: the upgrading scores

@@ -14,10 +14,9 @@ import pandas as pd
 
 from gvc_clusters.analysis.coding import estimation_sample, model_variables, reading_datasets
 from gvc_clusters.errors import InputError
+from gvc_clusters.models.book_panels import PanelBuild, builtin_panel, readings_apply
 from gvc_clusters.models.options import ORDINAL_COV_TYPES
 from gvc_clusters.models.panel import fit as panel
-from gvc_clusters.models.panel_data import PanelBuild
-from gvc_clusters.models.panels import builtin_panel, readings_apply
 from gvc_clusters.results import ModelResult
 
 READING_COLUMNS = ["model_id", "reading", "term", "estimate", "std_error", "p_value", "n_obs"]

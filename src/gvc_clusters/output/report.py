@@ -21,7 +21,7 @@ import pandas as pd
 
 from gvc_clusters.io import read_parquet
 from gvc_clusters.layout import BOOK_TABLES, FIGURES, table_names  # noqa: F401 (re-exported)
-from gvc_clusters.models.panels import descriptive_panel, descriptive_table_note
+from gvc_clusters.models.book_panels import descriptive_panel, descriptive_table_note
 from gvc_clusters.output.render import document as doc
 from gvc_clusters.output.render import figures as fig
 from gvc_clusters.output.render import tables as tab

@@ -1,8 +1,8 @@
 """OLS with any number of absorbed categorical effects: ``fit_panel(..., absorb=[...])``.
 
 linearmodels' AbsorbingLS (pyhdfe's alternating projections), weighted or not, or on large tables the
-fast engine's alternating projections (models/fast_fe.py ``fit_absorbing``, the same numbers),
-reported like every other panel fit (models/panel_result.py).
+fast engine's alternating projections (models/panel/fast_fe.py ``fit_absorbing``, the same numbers),
+reported like every other panel fit (models/panel/results.py).
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import pandas as pd
 from gvc_clusters.errors import ModelError
 from gvc_clusters.models.inference import finite_or_none
 from gvc_clusters.models.panel import fast_fe
-from gvc_clusters.models.panel.covariance import cluster_counts
-from gvc_clusters.models.panel.data import check_keys, prepare_columns
-from gvc_clusters.models.panel.results import cov_dict, finish_result, t_rows
+from gvc_clusters.models.panel.covariance import SE_TYPES, absorbing_options, cov_dict, fast_absorbing_options
+from gvc_clusters.models.panel.data import panel_sample
+from gvc_clusters.models.panel.results import finish_result, t_rows
 from gvc_clusters.results import ModelResult, estimate_rows
 
 
@@ -29,27 +29,22 @@ def fit_absorbed(frame, *, entity, time, outcome, regressors, entity_effects, ti
     or more effects and the covariance is not two-way clustered."""
     from linearmodels.iv.absorbing import AbsorbingLS
 
-    if se_type == "driscoll_kraay":
-        raise ModelError(f"{model_id}: driscoll_kraay is not available with absorb; use a cluster se_type")
+    if SE_TYPES[se_type].absorbing is None:
+        raise ModelError(f"{model_id}: {se_type} is not available with absorb; use a cluster se_type")
     effects = list(dict.fromkeys([*([entity] if entity_effects else []), *([time] if time_effects else []),
                                   *absorb]))
-    data, labels, n_missing = prepare_columns(frame, entity, time, outcome, regressors, model_id, weights=weights,
-                                              absorb=[c for c in absorb if c not in (entity, time)])
-    data = data.sort_values([entity, time], kind="stable").reset_index(drop=True)
-    ent_codes, n_ent = fast_fe.group_codes(data[entity].to_numpy())
-    time_codes, n_time = fast_fe.group_codes(data[time].to_numpy())
-    check_keys(data, entity, time, ent_codes, n_ent, time_codes, n_time, model_id)
-    clusters = cluster_counts(se_type, entity, time, n_ent, n_time, model_id, min_clusters)
+    sample_ = panel_sample(frame, entity=entity, time=time, outcome=outcome, regressors=regressors,
+                           model_id=model_id, se_type=se_type, min_clusters=min_clusters, weights=weights,
+                           absorb=[c for c in absorb if c not in (entity, time)], sort=True)
+    data, labels, n_missing, clusters = sample_.data, sample_.labels, sample_.n_missing, sample_.clusters
+    ent_codes, n_ent, time_codes, n_time = sample_.ent_codes, sample_.n_ent, sample_.time_codes, sample_.n_time
+    codes = {"entity": (entity, ent_codes), "time": (time, time_codes)}
     x = data[regressors].astype(float)
     if constant:
         x = x.assign(const=1.0)[["const", *regressors]]
     absorbed = pd.DataFrame({c: pd.Categorical(data[c]) for c in effects})
-    cov = {"unadjusted": ("unadjusted", {}), "robust": ("robust", {}),
-           "cluster_entity": ("clustered", {"clusters": pd.DataFrame({entity: ent_codes})}),
-           "cluster_time": ("clustered", {"clusters": pd.DataFrame({time: time_codes})}),
-           "cluster_twoway": ("clustered", {"clusters": pd.DataFrame({entity: ent_codes, time: time_codes})}),
-           }[se_type]
-    fast_ok = len(effects) >= 2 and se_type != "cluster_twoway"
+    cov = absorbing_options(se_type, codes, model_id)
+    fast_ok = len(effects) >= 2 and SE_TYPES[se_type].fast_absorbing
     if engine == "fast" and not fast_ok:
         raise ModelError(f"{model_id}: the fast engine absorbs two or more effects with an unadjusted, robust or "
                          f"one-way clustered covariance; got {len(effects)} effect(s) and {se_type}")
@@ -57,7 +52,7 @@ def fit_absorbed(frame, *, entity, time, outcome, regressors, entity_effects, ti
         return _fit_absorbed_fast(data, spec={"model_id": model_id, "outcome": outcome, "regressors": regressors,
                                               "se_type": se_type, "constant": constant, "weights": weights,
                                               "entity": entity, "time": time, "effects": effects},
-                                  ent_codes=ent_codes, n_ent=n_ent, time_codes=time_codes, n_time=n_time,
+                                  codes=codes, n_ent=n_ent, n_time=n_time,
                                   clusters=clusters, n_missing=n_missing, sample=sample, labels=labels)
     model = AbsorbingLS(data[outcome].astype(float), x, absorb=absorbed,
                         weights=data[weights].astype(float) if weights else None)
@@ -90,24 +85,22 @@ def fit_absorbed(frame, *, entity, time, outcome, regressors, entity_effects, ti
                          sample, labels, n_time)
 
 
-def _fit_absorbed_fast(data, *, spec, ent_codes, n_ent, time_codes, n_time, clusters, n_missing, sample,
-                       labels) -> ModelResult:
+def _fit_absorbed_fast(data, *, spec, codes, n_ent, n_time, clusters, n_missing, sample, labels) -> ModelResult:
     """The fast engine's absorbed-effects fit (fast_fe.fit_absorbing), reported as fit_absorbed does."""
     effects = spec["effects"]
-    codes = [fast_fe.group_codes(data[c].to_numpy())[0] for c in effects]
+    effect_codes = [fast_fe.group_codes(data[c].to_numpy())[0] for c in effects]
     se_type = spec["se_type"]
-    cluster_codes = {"cluster_entity": ent_codes, "cluster_time": time_codes}.get(se_type)
+    cov_type, cluster_codes = fast_absorbing_options(se_type, codes)
     try:
         fit = fast_fe.fit_absorbing(
             data[spec["outcome"]].to_numpy(dtype=np.float64),
-            [data[c].to_numpy(dtype=np.float64) for c in spec["regressors"]], spec["regressors"], codes,
+            [data[c].to_numpy(dtype=np.float64) for c in spec["regressors"]], spec["regressors"], effect_codes,
             weights=data[spec["weights"]].to_numpy(dtype=np.float64) if spec["weights"] else None,
-            constant=spec["constant"], cov_type="cluster" if cluster_codes is not None else se_type,
-            clusters=cluster_codes)
+            constant=spec["constant"], cov_type=cov_type, clusters=cluster_codes)
     except fast_fe.FastFEError as err:
         raise ModelError(f"{spec['model_id']}: {err}") from err
     rows = t_rows(fit)
-    levels = {c: int(k.max()) + 1 for c, k in zip(effects, codes)}
+    levels = {c: int(k.max()) + 1 for c, k in zip(effects, effect_codes)}
     extra = {"cov": cov_dict(fit.names, fit.cov), "df_resid": fit.df_resid, "df_model": fit.df_model,
              "absorbed": levels, "weights": spec["weights"], "debiased": True, "engine": "fast",
              "n_entities": n_ent, "n_periods": n_time,

@@ -1,6 +1,11 @@
-"""Clustered standard errors of the linear panel models: the clusters and the small-sample conventions.
+"""The covariances of the linear panel models: one table of SE types, the clusters, the conventions.
 
-``cluster_counts`` counts the clusters of each dimension an se_type clusters by and refuses too few
+``SE_TYPES`` is the one place a panel SE type (options.PanelSEType, the config's ``se_type``) is
+looked up: what it clusters by, linearmodels' fit keywords for it, AbsorbingLS's covariance, whether
+the fast engine covers it, and how the report names it. Every engine asks this table; none compares
+SE-type strings of its own.
+
+``cluster_counts`` counts the clusters of each dimension an SE type clusters by and refuses too few
 (an error, not a silently bad SE). The small-sample conventions of entity-clustered SEs
 (options.ClusterConvention; all on the CR0 sandwich V0, t with G - 1 df except "linearmodels"):
 
@@ -16,19 +21,102 @@ place of linearmodels' entity-clustered covariance.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 
 from gvc_clusters.errors import ModelError
 from gvc_clusters.models.inference import confidence_interval, two_sided_p_value
-from gvc_clusters.models.options import ClusterConvention
-from gvc_clusters.models.panel.results import cov_dict
+from gvc_clusters.models.options import ClusterConvention, PanelSEType, choices
 from gvc_clusters.results import ModelResult
+
+
+@dataclass(frozen=True)
+class Covariance:
+    """What one panel SE type is in each engine."""
+    clusters: tuple[str, ...]            # the dimensions it clusters by: "entity", "time"
+    linearmodels: dict = field(default_factory=dict)  # PanelOLS / RandomEffects / PooledOLS .fit keywords
+    absorbing: str | None = None         # AbsorbingLS cov_type; None: not available with absorbed effects
+    fast: bool = False                   # the fast engine's within fit (fast_fe.fit_within) covers it
+    fast_absorbing: bool = False         # the fast engine's absorbed-effects fit (fast_fe.fit_absorbing) too
+    text: str = ""                       # the report's words, formatted with clusters, bandwidth, n_time
+
+
+SE_TYPES: dict[PanelSEType, Covariance] = {
+    "unadjusted": Covariance((), {"cov_type": "unadjusted"}, "unadjusted", True, True,
+                             "unadjusted (homoskedastic)"),
+    "robust": Covariance((), {"cov_type": "robust"}, "robust", True, True,
+                         "robust (heteroskedasticity-consistent)"),
+    "cluster_entity": Covariance(("entity",), {"cov_type": "clustered", "cluster_entity": True}, "clustered",
+                                 True, True, "clustered by {names} ({counts} clusters)"),
+    "cluster_time": Covariance(("time",), {"cov_type": "clustered", "cluster_time": True}, "clustered",
+                               True, True, "clustered by {names} ({counts} clusters)"),
+    "cluster_twoway": Covariance(("entity", "time"),
+                                 {"cov_type": "clustered", "cluster_entity": True, "cluster_time": True},
+                                 "clustered", True, False, "clustered by {names} ({counts} clusters)"),
+    "driscoll_kraay": Covariance((), {"cov_type": "kernel", "kernel": "bartlett"}, None, False, False,
+                                 "Driscoll-Kraay (Bartlett kernel, bandwidth {bandwidth:g}, {n_time} periods)"),
+}
+assert tuple(SE_TYPES) == choices(PanelSEType)   # the table covers exactly the option's values
+
+UNADJUSTED: PanelSEType = "unadjusted"   # the covariance the FE-vs-RE tests assume
+
+
+def linearmodels_options(se_type: PanelSEType, bandwidth: float | None) -> dict:
+    """linearmodels' fit keywords of an SE type (cov_type plus its cov_config)."""
+    options = dict(SE_TYPES[se_type].linearmodels)
+    if options["cov_type"] == "kernel" and bandwidth is not None:
+        options["bandwidth"] = float(bandwidth)
+    return options
+
+
+def absorbing_options(se_type: PanelSEType, codes: dict[str, np.ndarray], model_id: str) -> tuple[str, dict]:
+    """AbsorbingLS's (cov_type, keywords) of an SE type; ``codes``: "entity"/"time" -> (name, codes)."""
+    import pandas as pd
+
+    entry = SE_TYPES[se_type]
+    if entry.absorbing is None:
+        raise ModelError(f"{model_id}: {se_type} is not available with absorb; use a cluster se_type")
+    if not entry.clusters:
+        return entry.absorbing, {}
+    return entry.absorbing, {"clusters": pd.DataFrame({codes[d][0]: codes[d][1] for d in entry.clusters})}
+
+
+def fast_absorbing_options(se_type: PanelSEType, codes: dict[str, np.ndarray]) -> tuple[str, np.ndarray | None]:
+    """The fast absorbed-effects fit's (cov_type, cluster codes) of an SE type it covers."""
+    entry = SE_TYPES[se_type]
+    if entry.clusters:
+        return "cluster", codes[entry.clusters[0]][1]
+    return se_type, None
+
+
+def se_text(se_type: PanelSEType, clusters: dict, bandwidth: float | None, n_time: int) -> str:
+    """How the report names a fit's covariance."""
+    return SE_TYPES[se_type].text.format(names=" and ".join(clusters),
+                                         counts=" and ".join(str(v) for v in clusters.values()),
+                                         bandwidth=bandwidth if bandwidth is not None else float("nan"),
+                                         n_time=n_time)
+
+
+def kernel_needs_more_periods(se_type: PanelSEType, n_time: int) -> bool:
+    """A HAC (kernel) covariance on fewer than 20 periods: the report says it is unreliable."""
+    return SE_TYPES[se_type].linearmodels["cov_type"] == "kernel" and n_time < 20
+
+
+def cov_dict(terms, matrix) -> dict:
+    """A covariance matrix, JSON-ready (terms and rows)."""
+    return {"terms": [str(t) for t in terms], "matrix": [[float(v) for v in row] for row in np.asarray(matrix)]}
+
+
+def jsonable(options: dict) -> dict:
+    """linearmodels' fit keywords, JSON-ready."""
+    return {k: (v if isinstance(v, (bool, int, float, str)) else str(v)) for k, v in options.items()}
 
 
 def cluster_counts(se_type, entity, time, n_ent, n_time, model_id, min_clusters) -> dict:
     """Number of clusters per clustering dimension; too few is an error, not a silent bad SE."""
-    dims = {"cluster_entity": {entity: n_ent}, "cluster_time": {time: n_time},
-            "cluster_twoway": {entity: n_ent, time: n_time}}.get(se_type, {})
+    sizes = {"entity": (entity, n_ent), "time": (time, n_time)}
+    dims = dict(sizes[d] for d in SE_TYPES[se_type].clusters)
     for name, count in dims.items():
         if count < max(min_clusters, 2):
             raise ModelError(f"{model_id}: {se_type} needs at least {max(min_clusters, 2)} clusters, "

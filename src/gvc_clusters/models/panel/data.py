@@ -1,18 +1,51 @@
-"""The long table a linear panel model is fitted on (models/panel.py, models/panel_absorbed.py).
+"""The long table a linear panel model is fitted on (models/panel/fit.py, models/panel/absorbing.py).
 
 From any long table to the model's columns: a one-column entity key (several columns combined), the
 columns checked to exist and be numeric, incomplete rows dropped and counted, a text time column
 coded 1..K (linearmodels needs a numeric time index), one row per entity-time key; and which
-regressors add no rank (``collinear_columns``, for the messages that name them).
+regressors add no rank (``collinear_columns``, for the messages that name them). ``panel_sample``
+is the opening every engine shares: the columns, the entity and time codes, the key check and the
+clusters the SE type needs.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from gvc_clusters.errors import ModelError
 from gvc_clusters.models.panel import fast_fe
+from gvc_clusters.models.panel.covariance import cluster_counts
+
+
+@dataclass
+class PanelSample:
+    """The rows a panel model is fitted on, with the codes and counts every engine needs."""
+    data: pd.DataFrame
+    labels: dict            # time code -> label of a text time column (empty if numeric)
+    n_missing: int          # rows dropped for a missing key, outcome, regressor or weight
+    ent_codes: np.ndarray
+    n_ent: int
+    time_codes: np.ndarray
+    n_time: int
+    clusters: dict          # clustering dimension -> number of clusters (empty if not clustered)
+
+
+def panel_sample(frame, *, entity, time, outcome, regressors, model_id, se_type, min_clusters, weights=None,
+                 absorb=(), sort=False) -> PanelSample:
+    """The model's complete rows (sorted by entity and time if ``sort``), their entity and time codes,
+    one row per key, and the clusters the SE type needs (too few is an error)."""
+    data, labels, n_missing = prepare_columns(frame, entity, time, outcome, regressors, model_id, weights=weights,
+                                              absorb=absorb)
+    if sort:
+        data = data.sort_values([entity, time], kind="stable").reset_index(drop=True)
+    ent_codes, n_ent = fast_fe.group_codes(data[entity].to_numpy())
+    time_codes, n_time = fast_fe.group_codes(data[time].to_numpy())
+    check_keys(data, entity, time, ent_codes, n_ent, time_codes, n_time, model_id)
+    clusters = cluster_counts(se_type, entity, time, n_ent, n_time, model_id, min_clusters)
+    return PanelSample(data, labels, n_missing, ent_codes, n_ent, time_codes, n_time, clusters)
 
 
 def entity_key(frame: pd.DataFrame, entity, model_id: str) -> tuple[pd.DataFrame, str]:

@@ -14,6 +14,7 @@ from scipy import stats
 
 from gvc_clusters.errors import ModelError
 from gvc_clusters.models.options import HausmanSigma, check_choice
+from gvc_clusters.models.panel.covariance import UNADJUSTED
 from gvc_clusters.models.panel.data import collinear_columns
 from gvc_clusters.results import ModelResult
 
@@ -113,7 +114,7 @@ def mundlak_test(frame: pd.DataFrame, *, entity: str, outcome: str, regressors: 
 def _common_sigma_scale(fe_result, re_result) -> float:
     """s2_re / s2_fe, for unadjusted covariances only (a rescaled sandwich would mean nothing)."""
     for result in (fe_result, re_result):
-        if result.extra.get("se_option") != "unadjusted" or "s2" not in result.extra:
+        if result.extra.get("se_option") != UNADJUSTED or "s2" not in result.extra:
             raise ModelError(f"hausman(sigma='re') needs unadjusted fits with extra['s2']; "
                              f"{result.model_id} has {result.se_type!r}")
     return float(re_result.extra["s2"]) / float(fe_result.extra["s2"])

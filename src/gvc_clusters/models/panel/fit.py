@@ -2,14 +2,8 @@
 
 ``fit_panel`` takes any long table - the book's cluster x upgrading-type panel or a user's annual
 HS-6 bilateral trade - names its entity, time, outcome and regressor columns, and maps a plain
-``se_type`` onto linearmodels' covariance options:
-
-    unadjusted      cov_type="unadjusted"
-    robust          cov_type="robust"
-    cluster_entity  cov_type="clustered", cluster_entity=True
-    cluster_time    cov_type="clustered", cluster_time=True
-    cluster_twoway  cov_type="clustered", cluster_entity=True, cluster_time=True
-    driscoll_kraay  cov_type="kernel" (Bartlett), bandwidth=...
+``se_type`` onto linearmodels' covariance options (the table ``SE_TYPES`` in models/panel/covariance.py:
+unadjusted, robust, cluster_entity, cluster_time, cluster_twoway, driscoll_kraay = Bartlett kernel).
 
 linearmodels' defaults are kept (``debiased=True``: t and F inference, covariance scaled by
 n / (n - k - effects); ``auto_df=True``; no g/(g-1) cluster factor), so the numbers are
@@ -21,10 +15,10 @@ models it does not cover, linearmodels fits).
 Problems a user can fix raise ``ModelError`` naming the spec: a regressor not in the data,
 regressors the effects absorb or that are collinear, too few clusters, duplicate entity-time keys.
 
-Beside this module: the long table's preparation (models/panel_frame.py), clustered SEs and their
-small-sample conventions (models/cluster_se.py), absorbed effects (models/panel_absorbed.py), what
-every engine reports alike (models/panel_result.py), the FE-vs-RE tests (models/fe_vs_re.py) and
-the book's own panels (models/builtin_fits.py).
+Beside this module (models/panel/, the seams of linearmodels' own panel package): the long table
+(data.py), the covariances with their one SE-type table and small-sample conventions (covariance.py),
+absorbed effects (absorbing.py), what every engine reports alike (results.py), the fast engine
+(fast_fe.py) and the FE-vs-RE tests (fe_vs_re.py); the book's own panels are models/book_panels.py.
 """
 
 from __future__ import annotations
@@ -40,9 +34,15 @@ from gvc_clusters.models.inference import finite_or_none
 from gvc_clusters.models.options import ClusterConvention, PanelEngine, PanelEstimator, PanelSEType, check_choice
 from gvc_clusters.models.panel import fast_fe
 from gvc_clusters.models.panel.absorbing import fit_absorbed
-from gvc_clusters.models.panel.covariance import apply_cluster_convention, cluster_counts
-from gvc_clusters.models.panel.data import check_keys, collinear_columns, entity_key, prepare_columns
-from gvc_clusters.models.panel.results import cov_dict, finish_result, jsonable, t_rows
+from gvc_clusters.models.panel.covariance import (
+    SE_TYPES,
+    apply_cluster_convention,
+    cov_dict,
+    jsonable,
+    linearmodels_options,
+)
+from gvc_clusters.models.panel.data import collinear_columns, entity_key, panel_sample
+from gvc_clusters.models.panel.results import finish_result, t_rows
 from gvc_clusters.results import ModelResult, estimate_rows
 
 FAST_MIN_ROWS = 1_000_000   # engine="auto" fits with the fast engine from this many rows
@@ -91,11 +91,9 @@ def fit_panel(frame: pd.DataFrame, *, entity: str, time: str, outcome: str, regr
                             entity_effects=entity_effects, time_effects=time_effects, se_type=se_type,
                             model_id=model_id, constant=constant, min_clusters=min_clusters, sample=sample,
                             weights=weights, absorb=absorb, engine=engine, fast_from=FAST_MIN_ROWS)
-    data, labels, n_missing = prepare_columns(frame, entity, time, outcome, regressors, model_id, weights=weights)
-    ent_codes, n_ent = fast_fe.group_codes(data[entity].to_numpy())
-    time_codes, n_time = fast_fe.group_codes(data[time].to_numpy())
-    check_keys(data, entity, time, ent_codes, n_ent, time_codes, n_time, model_id)
-    clusters = cluster_counts(se_type, entity, time, n_ent, n_time, model_id, min_clusters)
+    sample_ = panel_sample(frame, entity=entity, time=time, outcome=outcome, regressors=regressors,
+                           model_id=model_id, se_type=se_type, min_clusters=min_clusters, weights=weights)
+    data, n_ent, n_time = sample_.data, sample_.n_ent, sample_.n_time
     use_fast = _use_fast(engine, estimator, se_type, len(data), model_id) and weights is None
     check_choice(model_id, "cluster_convention", cluster_convention, ClusterConvention)
     spec = {"model_id": model_id, "estimator": estimator, "outcome": outcome, "regressors": regressors,
@@ -103,14 +101,15 @@ def fit_panel(frame: pd.DataFrame, *, entity: str, time: str, outcome: str, regr
             "se_type": se_type, "constant": constant, "bandwidth": bandwidth,
             "cluster_convention": cluster_convention, "n_entities": n_ent, "n_periods": n_time, "weights": weights}
     if use_fast:
-        result = _fit_fast(data, spec, ent_codes, n_ent, time_codes, n_time)
+        result = _fit_fast(data, spec, sample_.ent_codes, n_ent, sample_.time_codes, n_time)
     else:
         result = _fit_linearmodels(data, spec)
     result.extra.update({"n_entities": n_ent, "n_periods": n_time, "engine": "fast" if use_fast else "linearmodels"})
     if weights:
         result.extra["weights"] = weights
         result.notes.append(f"weighted least squares, weights {weights}")
-    return finish_result(result, spec, clusters, n_missing, sample, time_labels or labels, n_time)
+    return finish_result(result, spec, sample_.clusters, sample_.n_missing, sample, time_labels or sample_.labels,
+                         n_time)
 
 
 def _check_options(model_id, estimator, se_type, engine, entity_effects, time_effects) -> None:
@@ -125,9 +124,10 @@ def _check_options(model_id, estimator, se_type, engine, entity_effects, time_ef
 
 
 def _use_fast(engine, estimator, se_type, n_rows, model_id) -> bool:
-    supported = estimator == "panel_ols" and se_type in fast_fe.FAST_COV_TYPES
+    supported = estimator == "panel_ols" and SE_TYPES[se_type].fast
     if engine == "fast" and not supported:
-        raise ModelError(f"{model_id}: the fast engine covers panel_ols with {', '.join(fast_fe.FAST_COV_TYPES)}; "
+        covered = ", ".join(name for name, cov in SE_TYPES.items() if cov.fast)
+        raise ModelError(f"{model_id}: the fast engine covers panel_ols with {covered}; "
                          f"got {estimator} with {se_type} (use engine='linearmodels')")
     return engine == "fast" or (engine == "auto" and supported and n_rows >= FAST_MIN_ROWS)
 
@@ -136,18 +136,6 @@ def _use_fast(engine, estimator, se_type, n_rows, model_id) -> bool:
 # ----------------------------------------------------------------------------------------------
 # linearmodels engine
 # ----------------------------------------------------------------------------------------------
-
-def _cov_options(se_type, bandwidth) -> dict:
-    """se_type -> linearmodels fit keywords (cov_type plus its cov_config)."""
-    return {"unadjusted": {"cov_type": "unadjusted"},
-            "robust": {"cov_type": "robust"},
-            "cluster_entity": {"cov_type": "clustered", "cluster_entity": True},
-            "cluster_time": {"cov_type": "clustered", "cluster_time": True},
-            "cluster_twoway": {"cov_type": "clustered", "cluster_entity": True, "cluster_time": True},
-            "driscoll_kraay": {"cov_type": "kernel", "kernel": "bartlett",
-                               **({} if bandwidth is None else {"bandwidth": float(bandwidth)})},
-            }[se_type]
-
 
 def _fit_linearmodels(data, spec) -> ModelResult:
     """Fit with linearmodels on a (entity, time)-indexed copy sorted for deterministic output."""
@@ -161,7 +149,7 @@ def _fit_linearmodels(data, spec) -> ModelResult:
         x = x.assign(const=1.0)[["const", *spec["regressors"]]]
     if x.shape[1] == 0:
         raise ModelError(f"{spec['model_id']}: no regressors (and no constant) to estimate")
-    options = _cov_options(spec["se_type"], spec["bandwidth"])
+    options = linearmodels_options(spec["se_type"], spec["bandwidth"])
     w = {"weights": indexed[spec["weights"]]} if spec.get("weights") else {}
     try:
         if spec["estimator"] == "panel_ols":
@@ -182,7 +170,7 @@ def _fit_linearmodels(data, spec) -> ModelResult:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=RuntimeWarning)  # sqrt of a negative variance -> NaN
         result = _result_from_linearmodels(res, spec, options)
-        if spec["se_type"] == "cluster_entity" and spec["cluster_convention"] != "linearmodels":
+        if SE_TYPES[spec["se_type"]].clusters == ("entity",) and spec["cluster_convention"] != "linearmodels":
             crv0 = model.fit(cov_type="clustered", cluster_entity=True, debiased=False, group_debias=False,
                              **({"auto_df": False, "count_effects": False} if spec["estimator"] == "panel_ols"
                                 else {}))
@@ -220,7 +208,7 @@ def _result_from_linearmodels(res, spec, options) -> ModelResult:
              "r2_inclusive": finite_or_none(getattr(res, "rsquared_inclusive", None)),
              "debiased": True, "s2": float(res.s2)}
     notes = []
-    if spec["se_type"] == "driscoll_kraay":
+    if options["cov_type"] == "kernel":
         bw = spec["bandwidth"]
         n_periods = int(np.unique(np.asarray(res.model.dependent.time_ids)).size)
         extra["bandwidth"] = float(bw) if bw is not None else float(np.floor(4 * (n_periods / 100) ** (2 / 9)))

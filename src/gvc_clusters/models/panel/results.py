@@ -1,10 +1,10 @@
-"""What every linear panel engine reports the same way (models/panel.py, models/panel_absorbed.py).
+"""What every linear panel engine reports the same way (models/panel/fit.py, models/panel/absorbing.py).
 
 ``finish_result`` fills the facts a ``ModelResult`` of any engine carries alike: the sample, the SE
 text, the cluster counts, the time labels and the notes (dropped rows, few clusters, Driscoll-Kraay
 on few periods, negative variances). ``t_rows`` builds the coefficient rows of a fast-engine fit (t
-statistics and CIs on its residual df); ``cov_dict`` and ``jsonable`` make a covariance matrix and
-linearmodels' fit options JSON-ready.
+statistics and CIs on its residual df). The SE text comes from the SE-type table
+(models/panel/covariance.py).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from gvc_clusters.models.inference import confidence_interval, few_clusters, two_sided_p_value
+from gvc_clusters.models.panel.covariance import kernel_needs_more_periods, se_text
 from gvc_clusters.results import ModelResult
 
 
@@ -20,7 +21,7 @@ def finish_result(result, spec, clusters, n_missing, sample, labels, n_time) -> 
     se_type = spec["se_type"]
     result.n_excluded = n_missing
     result.sample = sample
-    result.se_type = _se_text(se_type, clusters, result.extra.get("bandwidth"), n_time)
+    result.se_type = se_text(se_type, clusters, result.extra.get("bandwidth"), n_time)
     result.n_clusters = min(clusters.values()) if clusters else None
     result.extra.update({"n_dropped_missing": n_missing, "se_option": se_type, "cluster_counts": clusters,
                          "entity": spec["entity"], "time": spec["time"]})
@@ -38,18 +39,6 @@ def finish_result(result, spec, clusters, n_missing, sample, labels, n_time) -> 
     return result
 
 
-def _se_text(se_type, clusters, bandwidth, n_time) -> str:
-    if se_type == "unadjusted":
-        return "unadjusted (homoskedastic)"
-    if se_type == "robust":
-        return "robust (heteroskedasticity-consistent)"
-    if se_type == "driscoll_kraay":
-        return f"Driscoll-Kraay (Bartlett kernel, bandwidth {bandwidth:g}, {n_time} periods)"
-    names = " and ".join(clusters)
-    counts = " and ".join(str(v) for v in clusters.values())
-    return f"clustered by {names} ({counts} clusters)"
-
-
 def _notes(n_missing, clusters, se_type, n_time) -> list[str]:
     notes = []
     if n_missing:
@@ -58,17 +47,9 @@ def _notes(n_missing, clusters, se_type, n_time) -> list[str]:
     if few:
         notes.append("few clusters (" + ", ".join(f"{k}: {v}" for k, v in few.items())
                      + "): cluster-robust SEs may be too small; read p-values with caution")
-    if se_type == "driscoll_kraay" and n_time < 20:
+    if kernel_needs_more_periods(se_type, n_time):
         notes.append(f"Driscoll-Kraay with {n_time} periods: the HAC estimator needs many periods")
     return notes
-
-
-def cov_dict(terms, matrix) -> dict:
-    return {"terms": [str(t) for t in terms], "matrix": [[float(v) for v in row] for row in np.asarray(matrix)]}
-
-
-def jsonable(options: dict) -> dict:
-    return {k: (v if isinstance(v, (bool, int, float, str)) else str(v)) for k, v in options.items()}
 
 
 def t_rows(fit) -> list[dict]:

@@ -1,8 +1,19 @@
-"""The book's panels, built from the processed tables for ``gvc_clusters.models.panel.fit.fit_panel``.
+"""The book's built-in panels (config ``panel: <name>``): their registry, long tables and fits.
 
-Each builder returns a ``PanelBuild``: the long frame, which columns are entity / time / outcome,
-the regressor sets the book's models use, the labels behind integer time codes, and counts of every
-row or cluster left out (so a report can say what the sample is and what it is not).
+One entry of ``BUILTIN_PANELS`` per panel says which cleaning family provides its data, which
+processed tables it reads (name -> path relative to ``processed_dir``), how its long table is built
+from them (``build(spec, tables) -> PanelBuild``) and how it is fitted (``fit(build, name, spec) ->
+[ModelResult, ...]``). Whether the decision log's alternative readings apply to it is whether it has
+a ``readings_table``; whether its estimates are descriptive rather than causal, and why, is its
+``descriptive`` (the fits carry the caveat as a note and the report prints it under the panel's
+table: ``descriptive_panel``). The workflow (rule inputs, which specs can run) and the spec runner
+(models/specs.py, models/reading_batch.py) both read this registry, so adding a built-in panel is one
+entry here plus its builder and fitter (and its name in the config schema's ``panel`` enum, which a
+test holds equal to this registry).
+
+The builders (each returns a ``PanelBuild``: the long frame, which columns are entity / time /
+outcome, the regressor sets, the labels behind integer time codes, and counts of every row or
+cluster left out):
 
 * ``upgrading_panel`` - cluster x upgrading type (product, process, functional[, intersectoral])
   from data/processed/clusters/model_dataset.parquet. The "time" dimension is the upgrading type:
@@ -14,23 +25,47 @@ row or cluster left out (so a report can say what the sample is and what it is n
   country-product x {1990, 2000} market shares, and their first difference against the only
   unit-value information printed (the 1990-2000 change).
 * ``us_imports_panel`` - Table 5-3, US furniture imports by origin x {1992, 2001}.
+
+The fitters fit them with the generic ``fit_panel`` (models/panel/fit.py): the cluster x
+upgrading-type FE/RE pair with its FE-vs-RE test (models/panel/fe_vs_re.py), the change in trade
+shares and the US furniture imports (the last two descriptive).
+
+The spec a builder or fitter receives is validated and has the schema's defaults filled
+(workflow/schemas/config.schema.yaml; gvc_clusters.config_defaults outside Snakemake): it indexes
+keys, it never supplies a default of its own.
+
+Light on purpose (numpy, pandas and the estimators are imported inside the functions): the workflow
+imports the registry when it builds its DAG, before any job runs.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
-
-from gvc_clusters.analysis import coding
 from gvc_clusters.errors import ModelError
-from gvc_clusters.vocabulary import CE_DEGREES, CHAIN_TYPES, UPGRADING_TABLE_SECTORS, UPGRADING_TYPES
+from gvc_clusters.vocabulary import (
+    CE_DEGREES,
+    CHAIN_TYPES,
+    UPGRADING_TABLE_SECTORS,
+    UPGRADING_TYPES,
+)
+from gvc_clusters.vocabulary import (
+    SECTOR_DUMMIES as ALL_SECTOR_DUMMIES,
+)
 
-# Traditional manufacturing is the base sector and Medium the base CE degree, as in gvc_clusters.analysis.coding;
-# the sector groups with upgrading data only (the software clusters have none and leave the panel).
-SECTOR_DUMMIES = {group: name for group, name in coding.SECTOR_DUMMIES.items()
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from gvc_clusters.models.options import ClusterConvention, PanelSEType
+    from gvc_clusters.results import ModelResult
+
+# Traditional manufacturing is the base sector and Medium the base CE degree, as in
+# gvc_clusters.analysis.coding; the sector groups with upgrading data only (the software clusters
+# have none and leave the panel).
+SECTOR_DUMMIES = {group: name for group, name in ALL_SECTOR_DUMMIES.items()
                   if group in UPGRADING_TABLE_SECTORS.values()}
 CE_DUMMIES = {CE_DEGREES[0]: "ce_low", CE_DEGREES[-1]: "ce_high"}
 
@@ -50,6 +85,9 @@ class PanelBuild:
     notes: list[str] = field(default_factory=list)
     facts: dict = field(default_factory=dict)          # machine-readable descriptives for ``extra``
 
+
+Builder = Callable[[dict, "dict[str, pd.DataFrame]"], PanelBuild]
+Fitter = Callable[[PanelBuild, str, dict], "list[ModelResult]"]
 
 # ----------------------------------------------------------------------------------------------
 # Cluster x upgrading type
@@ -120,6 +158,7 @@ def upgrading_panel(dataset: pd.DataFrame, *, chains: tuple[str, ...], threshold
 
 def _cluster_regressors(clusters: pd.DataFrame, chains, threshold) -> pd.DataFrame:
     """Time-invariant cluster variables: CE and sector dummies, chain presence (missing stays missing)."""
+
     out = clusters[["cluster_id", "sector_group", "ce_degree"]].copy()
     out["sector_group"] = out["sector_group"].astype(str)
     ce = out["ce_degree"].astype("string")
@@ -158,6 +197,7 @@ def _type_terms(frame: pd.DataFrame, types, chains, base_type) -> dict[str, list
 
 def _trade_rows(table: pd.DataFrame) -> pd.DataFrame:
     """One row per country-product with stable ids (product codes a, b, ... repeat across tables)."""
+
     _require(table, ["source_table", "product_code", "product", "country", "market_share_1990_pct",
                      "market_share_2000_pct", "unit_value_change_pct"], "export performance table")
     out = table.copy()
@@ -175,6 +215,8 @@ def trade_share_panel(table: pd.DataFrame) -> PanelBuild:
     Printed 0.00 shares (below 0.005 %) have no logarithm; they are dropped rather than replaced by
     an arbitrary floor, and counted separately from the n.a. cells.
     """
+    import numpy as np
+
     rows = _trade_rows(table)
     long = rows.melt(id_vars=["pair", "product_id", "product", "country", "source_table"],
                      value_vars=["market_share_1990_pct", "market_share_2000_pct"],
@@ -206,6 +248,8 @@ def trade_share_change(table: pd.DataFrame) -> PanelBuild:
     "time" is a country code here (only so linearmodels gets its two-level index; nothing is
     time-ordered, and time-based covariances are meaningless).
     """
+    import numpy as np
+
     rows = _trade_rows(table)
     s90, s00 = rows["market_share_1990_pct"], rows["market_share_2000_pct"]
     usable = (s90 > 0) & (s00 > 0) & rows["unit_value_change_pct"].notna()
@@ -242,6 +286,8 @@ def us_imports_panel(table: pd.DataFrame, *, group: tuple[str, ...] = ("Mexico",
     year interaction: its coefficient is the difference in mean log growth between the group
     (default: the NAFTA partners, whose access changed in 1994) and the other top origins.
     """
+    import numpy as np
+
     _require(table, ["country", "row_type", "year", "exports_usd_million"], "US furniture imports table")
     is_origin = table["row_type"].astype(str) == "country"
     frame = table.loc[is_origin, ["country", "year", "us_import_rank", "exports_usd_million", "share_pct"]].copy()
@@ -277,3 +323,217 @@ def _require(frame: pd.DataFrame, columns, what: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise ModelError(f"{what} lacks columns {missing}")
+
+
+# ----------------------------------------------------------------------------------------------
+# Fitters (PanelBuild -> fitted models)
+# ----------------------------------------------------------------------------------------------
+
+def fit_upgrading_governance(build: PanelBuild, *, model_id: str = "upgrading_governance",
+                             se_type: PanelSEType = "cluster_entity",
+                             cluster_convention: ClusterConvention = "nested_not_counted") -> dict[str, ModelResult]:
+    """Cluster x upgrading-type models: PanelOLS with cluster and type effects on the governance x
+    type interactions (SEs clustered by cluster), RandomEffects with CE, sector and type dummies
+    plus the interactions, and a Hausman test on the interactions from unadjusted fits (the
+    test's own assumption): ``extra["hausman"]`` with RE's error variance in both covariances
+    (positive semi-definite by construction), ``extra["hausman_classic"]`` with each fit's own."""
+    from gvc_clusters.models.panel.fe_vs_re import hausman, mundlak_test
+    from gvc_clusters.models.panel.fit import fit_panel
+
+    common = {"entity": build.entity, "time": build.time, "outcome": build.outcome, "sample": build.sample,
+              "time_labels": build.time_labels}
+    fe = fit_panel(build.frame, regressors=build.regressors["fe"], estimator="panel_ols", entity_effects=True,
+                   time_effects=True, se_type=se_type, model_id=f"{model_id}_fe",
+                   cluster_convention=cluster_convention, **common)
+    re_ = fit_panel(build.frame, regressors=build.regressors["re"], estimator="random_effects",
+                    se_type=se_type, model_id=f"{model_id}_re", cluster_convention=cluster_convention, **common)
+    fe_u = fit_panel(build.frame, regressors=build.regressors["fe"], estimator="panel_ols", entity_effects=True,
+                     time_effects=True, se_type="unadjusted", model_id=f"{model_id}_fe_unadjusted", **common)
+    re_u = fit_panel(build.frame, regressors=build.regressors["re"], estimator="random_effects",
+                     se_type="unadjusted", model_id=f"{model_id}_re_unadjusted", **common)
+    test = hausman(fe_u, re_u, terms=build.regressors["interactions"], sigma="re")
+    classic = hausman(fe_u, re_u, terms=build.regressors["interactions"], sigma="separate")
+    mundlak = mundlak_test(build.frame, entity=build.entity, outcome=build.outcome,
+                           regressors=build.regressors["re"], terms=build.regressors["interactions"],
+                           model_id=model_id)
+    # One printed verdict: the regression-based test (the classic statistics stay in extra, unprinted:
+    # on this panel V_fe - V_re is near-singular and the two classic forms contradict each other).
+    if mundlak["informative"]:
+        summary = (f"FE vs RE, Mundlak test on {', '.join(mundlak['terms'])} (cluster-robust Wald): "
+                   f"F({mundlak['df']}, {mundlak['df_denom']}) = {mundlak['f_statistic']:.3f}, "
+                   f"p = {mundlak['p_value']:.4f}")
+    else:
+        summary = f"FE vs RE on {', '.join(mundlak['terms'])}: Hausman/Mundlak test {mundlak['note']}"
+    for result in (fe, re_):
+        result.extra["hausman"] = mundlak
+        result.extra["hausman_classic"] = {"sigma_re": test, "separate": classic,
+                                           "printed": False, "why": "superseded by the Mundlak test"}
+        result.notes.append(summary)
+        result.extra["build_counts"] = dict(build.counts)
+        result.notes.extend(build.notes)
+    fe.fixed_effects = {"Cluster": True, "Type": True}
+    re_.fixed_effects = {"Cluster": False, "Type": True}  # type effects as dummies; cluster effects random
+    re_.notes.append("type effects enter as dummies; cluster effects are random")
+    return {"fe": fe, "re": re_}
+
+
+def fit_trade_share_change(build: PanelBuild, *, model_id: str = "trade_share_change",
+                           se_type: PanelSEType = "robust") -> ModelResult:
+    """dlog market share on dlog unit value with product effects (a first-difference cross-section).
+
+    Robust SEs by default: with a handful of products, clustering by product has too few clusters.
+    """
+    from gvc_clusters.models.panel.fit import fit_panel
+
+    result = fit_panel(build.frame, entity=build.entity, time=build.time, outcome=build.outcome,
+                       regressors=build.regressors["fe"], estimator="panel_ols", entity_effects=True,
+                       se_type=se_type, model_id=model_id, sample=build.sample, time_labels=build.time_labels)
+    result.fixed_effects = {"Product": True}
+    _descriptive(result, "trade_share_change")
+    result.extra["build_counts"] = dict(build.counts)
+    result.notes.extend(build.notes)
+    return result
+
+
+def fit_us_furniture_imports(build: PanelBuild, *, model_id: str = "us_furniture_imports",
+                             se_type: PanelSEType = "cluster_entity") -> ModelResult:
+    """Origin x year log imports with origin and year effects and the group x last-year term."""
+    from gvc_clusters.models.panel.fit import fit_panel
+
+    result = fit_panel(build.frame, entity=build.entity, time=build.time, outcome=build.outcome,
+                       regressors=build.regressors["fe"], estimator="panel_ols", entity_effects=True,
+                       time_effects=True, se_type=se_type, model_id=model_id, sample=build.sample)
+    result.fixed_effects = {"Origin": True, "Year": True}
+    _descriptive(result, "us_imports")
+    result.extra["build_counts"] = dict(build.counts)
+    result.extra.update(build.facts)
+    result.notes.extend(build.notes)
+    return result
+
+
+def _descriptive(result: ModelResult, panel: str) -> None:
+    """Mark a fit of a descriptive built-in panel: ``extra["interpretation"]`` and, as a note, the
+    caveat its registry entry gives (which the report's table note is then matched by)."""
+    result.extra["interpretation"] = "descriptive"
+    result.notes.append(BUILTIN_PANELS[panel].descriptive.note)
+
+
+# ----------------------------------------------------------------------------------------------
+# The registry's adapters: (spec, tables) -> PanelBuild, (build, name, spec) -> fits
+# ----------------------------------------------------------------------------------------------
+
+def _build_upgrading(spec: dict, tables: dict) -> PanelBuild:
+    return upgrading_panel(tables["model_dataset"], chains=tuple(spec["chains"]), threshold=spec["chain_threshold"])
+
+
+def _fit_upgrading(build: PanelBuild, name: str, spec: dict) -> list[ModelResult]:
+    fits = fit_upgrading_governance(build, model_id=name, se_type=spec["se_type"],
+                                    cluster_convention=spec["cluster_convention"])
+    return [fits["fe"], fits["re"]]
+
+
+def _build_trade_share_change(spec: dict, tables: dict) -> PanelBuild:
+    return trade_share_change(tables["export_performance"])
+
+
+def _fit_trade_share_change(build: PanelBuild, name: str, spec: dict) -> list[ModelResult]:
+    return [fit_trade_share_change(build, model_id=name, se_type=spec["se_type"])]
+
+
+def _build_us_imports(spec: dict, tables: dict) -> PanelBuild:
+    return us_imports_panel(tables["us_furniture_imports"])
+
+
+def _fit_us_imports(build: PanelBuild, name: str, spec: dict) -> list[ModelResult]:
+    return [fit_us_furniture_imports(build, model_id=name, se_type=spec["se_type"])]
+
+
+# ----------------------------------------------------------------------------------------------
+# The registry
+# ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Descriptive:
+    """Why a built-in panel's estimates are descriptive, not causal: ``note`` goes with each fit (its
+    notes), ``table_note`` under the panel's table in the report, formatted with the fit's ``n_obs``
+    and ``n_params`` (parameters counting the effects)."""
+    note: str
+    table_note: str
+
+
+@dataclass(frozen=True)
+class BuiltinPanel:
+    name: str
+    family: str  # the cleaning family whose processed tables the panel reads
+    tables: dict[str, str] = field(default_factory=dict)  # input name -> path under processed_dir
+    # The alternative-readings table (decision log), read when the spec sets ``readings: true``.
+    readings_table: str | None = None
+    build: Builder | None = field(default=None, compare=False, repr=False)   # (spec, tables) -> PanelBuild
+    fit: Fitter | None = field(default=None, compare=False, repr=False)      # (build, name, spec) -> results
+    descriptive: Descriptive | None = None   # None: the estimates are read as the book reads them
+
+    @property
+    def has_readings(self) -> bool:
+        """Whether the spec option ``readings: true`` re-estimates it over the alternative readings."""
+        return self.readings_table is not None
+
+
+BUILTIN_PANELS: dict[str, BuiltinPanel] = {
+    panel.name: panel
+    for panel in (
+        BuiltinPanel("upgrading", "clusters", {"model_dataset": "clusters/model_dataset.parquet"},
+                     readings_table="clusters/model_dataset_readings.parquet",
+                     build=_build_upgrading, fit=_fit_upgrading),
+        BuiltinPanel("trade_share_change", "trade", {"export_performance": "trade/export_performance.parquet"},
+                     build=_build_trade_share_change, fit=_fit_trade_share_change,
+                     descriptive=Descriptive(
+                         "descriptive association, not a causal effect: share and unit value come from the "
+                         "same trade flows, so part of the relation is mechanical",
+                         "Descriptive association, not a causal effect: share and unit value come from the "
+                         "same trade flows, so part of the relation is mechanical.")),
+        BuiltinPanel("us_imports", "furniture", {"us_furniture_imports": "furniture/us_furniture_imports.parquet"},
+                     build=_build_us_imports, fit=_fit_us_imports,
+                     descriptive=Descriptive(
+                         "descriptive: few observations for its parameters, on a top-10 sample selected on the "
+                         "outcome",
+                         "Descriptive: N = {n_obs} with {n_params} parameters on a top-10 sample selected on the "
+                         "outcome.")),
+    )
+}
+
+
+def builtin_panel(spec: dict) -> BuiltinPanel | None:
+    """The registry entry of a spec with ``panel:``; None for a user-table spec."""
+    if "panel" not in spec:
+        return None
+    try:
+        return BUILTIN_PANELS[spec["panel"]]
+    except KeyError:
+        from gvc_clusters.errors import InputError
+
+        raise InputError("config", "unknown built-in panel", column="panel", value=spec["panel"],
+                         expected=" | ".join(BUILTIN_PANELS)) from None
+
+
+def readings_apply(spec: dict) -> bool:
+    """Whether a panel spec is re-estimated over the alternative readings (``readings: true`` on a
+    built-in panel that has a readings table)."""
+    entry = builtin_panel(spec)
+    return bool(spec["readings"]) and entry is not None and entry.has_readings
+
+
+def descriptive_panel(results: list[ModelResult]) -> BuiltinPanel | None:
+    """The descriptive built-in panel these fits are of, known by the caveat its fits carry (their
+    ``extra["interpretation"]`` and the entry's note); None for any other spec."""
+    for entry in BUILTIN_PANELS.values():
+        if entry.descriptive is not None and any(
+                r.extra.get("interpretation") == "descriptive" and entry.descriptive.note in r.notes for r in results):
+            return entry
+    return None
+
+
+def descriptive_table_note(entry: BuiltinPanel, results: list[ModelResult]) -> str:
+    """The note under a descriptive panel's table: its entry's wording with the first descriptive fit's
+    number of observations and of parameters (``extra["df_model"]``, the effects counted)."""
+    fit = next(r for r in results if r.extra.get("interpretation") == "descriptive")
+    return entry.descriptive.table_note.format(n_obs=fit.n_obs, n_params=fit.extra["df_model"])
