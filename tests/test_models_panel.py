@@ -328,6 +328,7 @@ def test_descriptive_panels_say_so_from_their_registry_entry():
         fit_trade_share_change,
         fit_us_furniture_imports,
     )
+    from gvc_clusters.output.exhibits import spec_exhibits
     from gvc_clusters.output.report import panel_table
 
     assert [n for n, e in BUILTIN_PANELS.items() if e.descriptive] == ["trade_share_change", "us_imports"]
@@ -337,16 +338,17 @@ def test_descriptive_panels_say_so_from_their_registry_entry():
     assert BUILTIN_PANELS["us_imports"].descriptive.note in imports.notes
     assert descriptive_panel([imports]) is BUILTIN_PANELS["us_imports"]
     assert descriptive_panel([change]) is BUILTIN_PANELS["trade_share_change"]
-    table = panel_table("mine", [imports], "aer")
-    assert table.title == "Panel models: Mine (descriptive)"   # vocabulary: spec names capitalised
+    (exhibit,) = spec_exhibits("panel", "mine", {"panel": "us_imports"})
+    assert exhibit.caption == "Panel models: Mine (descriptive)"   # vocabulary: spec names capitalised
+    table = panel_table([imports], "aer")
     assert "Descriptive: N = 20 with 12 parameters on a top-10 sample selected on the outcome." in table.notes
     assert (imports.n_obs, imports.extra["df_model"]) == (20, 12)   # 10 origins x 2 years; 2 + 9 + 1 parameters
     assert ("Descriptive association, not a causal effect: share and unit value come from the same trade flows, "
-            "so part of the relation is mechanical.") in panel_table("t", [change], "aer").notes
+            "so part of the relation is mechanical.") in panel_table([change], "aer").notes
     plain = fit_panel(_small(), entity="firm", time="year", outcome="y", regressors=["x1"], model_id="p")
     assert descriptive_panel([plain]) is None
-    assert not any(n.startswith("Descriptive") for n in panel_table("p", [plain], "aer").notes)
-    assert panel_table("p", [plain], "aer").title == "Panel models: P"
+    assert not any(n.startswith("Descriptive") for n in panel_table([plain], "aer").notes)
+    assert spec_exhibits("panel", "p", {"table": "p.csv"})[0].caption == "Panel models: P"
 
 
 # ---------------------------------------------------------------------------- errors

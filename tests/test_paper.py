@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from gvc_clusters.output.exhibits import report_exhibits
 from gvc_clusters.output.paper import compile_pdf, layout_problems, pdf_wanted
 from gvc_clusters.output.render import descriptive_table, regression_table, to_html, to_latex
 from gvc_clusters.output.render.document import document_plan
@@ -99,27 +100,26 @@ def test_config_chooses_what_prints_under_each_coefficient(under, text, note):
 
 # ---- the document plan ----------------------------------------------------------------------------
 def test_plan_numbers_tables_and_figures_in_reading_order():
-    tables = {n: (n.replace("_", " "), f"tab:{n}") for n in
-              ["table_10_2", "table_10_4", "replication_check", "classification", "ordinal_a", "ordinal_a_ame",
-               "panel_p", "panel_trade_share_change", "provenance"]}
-    figures = {"governance_by_sector": "g", "export_quadrants": "e", "coefficients_a": "ca", "coefficients_p": "cp",
-               "reading_ranges": "r", "new_figure": "n"}
-    plan = document_plan(tables=tables, figures=figures, ordinal_specs=["a"], panel_specs=["p", "trade_share_change"],
-                         vocabulary=Vocabulary())
+    """Sections from the registry, a subsection per claim spec, numbers in reading order; a panel
+    spec on a built-in panel goes where its registry entry says, whatever its name."""
+    exhibits = report_exhibits({"a": {}}, {"p": {"table": "x.csv"}, "zz": {"panel": "trade_share_change"}},
+                               Vocabulary())
+    plan = document_plan(exhibits, Vocabulary())
     order = [(s.id, i.title, i.name) for s in plan for i in s.items]
     assert order == [
         ("chapter10", "Table 1", "table_10_2"), ("chapter10", "Figure 1", "governance_by_sector"),
-        ("chapter10", "Table 2", "table_10_4"),
-        ("claims", "Table 3", "ordinal_a"), ("claims", "Figure 2", "coefficients_a"),
-        ("claims", "Table 4", "panel_p"), ("claims", "Figure 3", "coefficients_p"),
-        ("chapter9", "Figure 4", "export_quadrants"), ("chapter9", "Table 5", "panel_trade_share_change"),
-        ("robustness", "Figure 5", "reading_ranges"),
-        ("appendix", "Table 6", "replication_check"), ("appendix", "Table 7", "classification"),
-        ("appendix", "Table 8", "provenance"), ("appendix", "Table 9", "ordinal_a_ame"),
-        ("appendix", "Figure 6", "new_figure"),  # nothing is lost: unplaced items go to the appendix
+        ("chapter10", "Table 2", "table_10_4"), ("chapter10", "Table 3", "table_10_5"),
+        ("chapter10", "Table 4", "table_10_6"), ("chapter10", "Figure 2", "upgrading_by_sector_ce"),
+        ("claims", "Table 5", "ordinal_a"), ("claims", "Figure 3", "coefficients_a"),
+        ("claims", "Table 6", "panel_p"), ("claims", "Figure 4", "coefficients_p"),
+        ("chapter9", "Figure 5", "export_quadrants"), ("chapter9", "Table 7", "panel_zz"),
+        ("cases", "Figure 6", "salmon"), ("cases", "Figure 7", "dairy"), ("cases", "Figure 8", "furniture"),
+        ("robustness", "Figure 9", "reading_ranges"),
+        ("appendix", "Table 8", "replication_check"), ("appendix", "Table 9", "classification"),
+        ("appendix", "Table 10", "provenance"), ("appendix", "Table 11", "ordinal_a_ame"),
     ]
     claims = next(s for s in plan if s.id == "claims")
-    assert [b.title for b in claims.blocks[1:]] == ["A", "P"]
+    assert [(b.number, b.title) for b in claims.blocks[1:]] == [("3.1", "A"), ("3.2", "P")]
 
 
 # ---- TeX's log --------------------------------------------------------------------------------------

@@ -9,9 +9,10 @@ import subprocess
 import pytest
 from conftest import ROOT
 
-from gvc_clusters.layout import table_names
+from gvc_clusters.config_defaults import with_defaults
 from gvc_clusters.output import replication_readme as rr
-from gvc_clusters.output.exhibits import exhibits_of, numbered_exhibits
+from gvc_clusters.output.exhibits import exhibits_of
+from gvc_clusters.workflow_plan import Plan
 
 TEMPLATE = ROOT / "workflow/templates/replication_readme.md.j2"
 ORDINAL, PANEL = ["ce_governance", "governance_types"], ["upgrading_governance", "us_furniture_imports"]
@@ -25,9 +26,17 @@ def config(**extra):
     return cfg
 
 
+def plan() -> Plan:
+    """The default config's plan with this test's specs (no trade_share_change panel)."""
+    cfg = with_defaults(config())
+    cfg["panel"]["specs"] = {name: cfg["panel"]["specs"][name] for name in PANEL}
+    cfg["ordinal"]["specs"] = {name: cfg["ordinal"]["specs"][name] for name in ORDINAL}
+    return Plan(cfg)
+
+
 def exhibits():
     scripts = {rule: f"workflow/scripts/{rule}.py" for rule in ("render_tables", "render_figures", "render_report")}
-    return numbered_exhibits(table_names(ORDINAL, PANEL), ORDINAL, PANEL, scripts=scripts)
+    return plan().exhibit_list(scripts)
 
 
 def catalog():
@@ -109,14 +118,14 @@ def test_exhibits_are_numbered_in_report_order_and_every_result_maps_to_one_or_i
         "ordinal_governance_types", "panel_upgrading_governance",
         "panel_us_furniture_imports", "replication_check", "classification", "provenance",
         "ordinal_ce_governance_ame", "ordinal_governance_types_ame"]
-    assert sorted(e["name"] for e in tables if e["name"] != "provenance") == sorted(table_names(ORDINAL, PANEL))
+    assert sorted(e["name"] for e in tables if e["name"] != "provenance") == sorted(plan().report_tables())
     assert [e["name"] for e in figures] == [
         "governance_by_sector", "upgrading_by_sector_ce", "coefficients_ce_governance",
         "coefficients_governance_types", "coefficients_upgrading_governance", "export_quadrants", "salmon",
         "dairy", "furniture", "reading_ranges"]  # (this test's specs: no trade_share_change panel)
     assert [e["number"] for e in tables] == [f"Table {k}" for k in range(1, len(tables) + 1)]
     assert tables[0]["number"] == "Table 1" and tables[0]["name"] == "table_10_2"
-    assert tables[0]["function"] == "gvc_clusters.output.render.tables.chapter10_table"
+    assert tables[0]["function"] == "gvc_clusters.output.draw.chapter10_table"
     assert "results/replication/table_10_2.csv" in tables[0]["sources"]
     assert figures[-1]["number"] == f"Figure {len(figures)}"
     assert exhibits_of("results/replication/table_10_2.csv", ex) == ["Table 1"]
@@ -126,7 +135,7 @@ def test_exhibits_are_numbered_in_report_order_and_every_result_maps_to_one_or_i
 
 def test_readme_maps_files_to_exhibits(tmp_path, in_root):
     readme = render(tmp_path)
-    assert "| Table 1 | Table 10-2 of the book, rebuilt | `render_tables` |" in readme
+    assert "| Table 1 | Governance of the clusters' value chains (Table 10-2, reproduced) | `render_tables` |" in readme
     assert "| `results/validation/dairy.json` | check | `clean_<family>` | `workflow/scripts/clean_family.py` | " \
            "supporting output |" in readme
     assert "| `results/replication/table_10_2.csv` | table | `replicate_chapter10` | " \

@@ -205,10 +205,9 @@ def test_user_spec_labels_reach_the_report_tables(firms_csv):
             "labels": {"x": "Export share", "sector[b]": "Sector b (vs a)"}}
     results = run_ordinal_spec("firms", spec_with_defaults("ordinal", spec), None, halves="keep", n_permutations=0,
                                seed=1, user_table=spec["table"])
-    tables = report.ordinal_tables("firms", results, "aer")
-    coef_html = tab.to_html(tables["ordinal_firms"], TABLES)
+    coef_html = tab.to_html(report.ordinal_coefficient_table(results, "aer"), TABLES)
     assert "Export share" in coef_html and "Sector b (vs a)" in coef_html and "sector[c]" in coef_html
-    assert "Export share" in tab.to_html(tables["ordinal_firms_ame"], TABLES)
+    assert "Export share" in tab.to_html(report.ordinal_effects_table(results, "aer"), TABLES)
     assert results[0].extra["user_table"] == str(firms_csv)
 
 

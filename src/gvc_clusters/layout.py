@@ -1,4 +1,5 @@
-"""Where everything lives: the raw files each family reads and the tables it writes.
+"""Where the data live: the raw files each family reads, the tables it writes, the replication's
+outputs and the model variables a spec may name (the report's exhibits: gvc_clusters.output.exhibits).
 
 Imported by the Snakefile, so it must stay light (no pandas): the workflow needs these names to
 build its DAG before any job runs. tests/test_layout.py checks them against what the families
@@ -45,65 +46,3 @@ MODEL_REGRESSORS = [
     "any_global_chain", "sector_natural_resource", "sector_complex_products", "sector_software",
     "ce_x_complex", "quasi_hierarchy_global_x_complex",
 ]
-
-# The report's figures and tables (gvc_clusters.output.report writes them; the workflow lists them).
-FIGURES = {
-    "upgrading_by_sector_ce": "Upgrading by sector group and CE degree (Tables 10-4–10-6)",
-    "governance_by_sector": "Value-chain governance by sector (Table 10-2)",
-    "export_quadrants": "Chapter 9: market-share change vs unit-value change",
-    "salmon": "Chilean salmon: production and exports (Table 4-1)",
-    "dairy": "Nicaragua: milk production, collection and pasteurization (Table 2-2)",
-    "furniture": "Mexican and Puebla furniture exports (Tables 5-1, 5-2)",
-    "reading_ranges": "Key estimates under each alternative OCR reading",
-}
-# snakemake --report groups the figures by the chapter whose evidence they show.
-# Chapter numbers are zero-padded: Snakemake's report menu sorts categories as text, and "Chapter 02"
-# must come before "Chapter 10".
-FIGURE_CHAPTERS = {
-    "upgrading_by_sector_ce": "Chapter 10: clusters", "governance_by_sector": "Chapter 10: clusters",
-    "reading_ranges": "Chapter 10: clusters", "export_quadrants": "Chapter 09: export performance",
-    "salmon": "Chapter 04: Chilean salmon", "dairy": "Chapter 02: Nicaraguan dairy",
-    "furniture": "Chapter 05: Mexican furniture",
-}
-TABLE_CHAPTERS = {"classification": "Chapter 09: export performance",
-                  "panel_trade_share_change": "Chapter 09: export performance",
-                  "panel_us_furniture_imports": "Chapter 05: Mexican furniture"}
-
-
-def table_chapter(name: str) -> str:
-    """The chapter snakemake --report files a table under (the cluster tables and models: chapter 10)."""
-    return TABLE_CHAPTERS.get(name, "Chapter 10: clusters")
-# Panel specs that are not claims about the clusters: the report places them in these sections and
-# draws no coefficient figure for them (each has one or two coefficients, all in its table).
-PANEL_SECTIONS = {"trade_share_change": "chapter9", "us_furniture_imports": "cases"}
-
-
-def coefficient_figures(ordinal_specs: list[str], panel_specs: list[str]) -> dict[str, str]:
-    """One coefficient figure per model spec of the claims (never mixing specs): name -> caption."""
-    from gvc_clusters.vocabulary import DEFAULT
-    out = {f"coefficients_{s}": f"{DEFAULT.spec(s)}: average marginal effects on the top upgrading category "
-           "(ordered probit, 95% intervals)" for s in ordinal_specs}
-    out.update({f"coefficients_{s}": f"{DEFAULT.spec(s)}: coefficients with 95% intervals"
-                for s in panel_specs if s not in PANEL_SECTIONS})
-    return out
-
-
-def figure_names(ordinal_specs: list[str], panel_specs: list[str]) -> dict[str, str]:
-    """Every figure of the report: the fixed ones, then one coefficient figure per claim spec."""
-    return {**FIGURES, **coefficient_figures(ordinal_specs, panel_specs)}
-
-
-def figure_chapter(name: str) -> str:
-    """The chapter snakemake --report files a figure under (coefficient figures: chapter 10)."""
-    return FIGURE_CHAPTERS.get(name, "Chapter 10: clusters")
-
-
-BOOK_TABLES = ["table_10_2", "table_10_4", "table_10_5", "table_10_6", "replication_check", "classification"]
-
-
-def table_names(ordinal_specs: list[str], panel_specs: list[str]) -> list[str]:
-    names = [*BOOK_TABLES]
-    for spec in ordinal_specs:
-        names += [f"ordinal_{spec}", f"ordinal_{spec}_ame"]
-    names += [f"panel_{spec}" for spec in panel_specs]
-    return names

@@ -14,7 +14,7 @@ from __future__ import annotations
 import glob
 from pathlib import Path
 
-from gvc_clusters.layout import FAMILY_FILES, FAMILY_TABLES, REPLICATION_OUTPUTS, figure_names, table_names
+from gvc_clusters.layout import FAMILY_FILES, FAMILY_TABLES, REPLICATION_OUTPUTS
 from gvc_clusters.models.book_panels import BUILTIN_PANELS
 
 SIMULATED = "data/simulated"  # the scale profile's generated data (not the book's)
@@ -59,18 +59,6 @@ CASES_FILES = {
     "cases_models": ("estimates", ["with_without.csv", "samples.csv", "exclusions.csv"]),
     "cases_section": ("report", ["cases_section.html", "cases_section.tex"]),
 }
-# The processed tables each report figure draws (name -> path under processed_dir); the other
-# figures draw model results and the classification (rule render_figures).
-FIGURE_TABLES = {
-    "model_dataset": "clusters/model_dataset.parquet",
-    "export_performance": "trade/export_performance.parquet",
-    "salmon_production": "salmon/salmon_production.parquet",
-    "dairy_milk": "dairy/dairy_milk.parquet",
-    "mexico_furniture_exports": "furniture/mexico_furniture_exports.parquet",
-    "puebla_furniture_exports": "furniture/puebla_furniture_exports.parquet",
-}
-
-
 def is_simulated(spec: dict) -> bool:
     """A spec of the scale profile (``dataset: simulated``): it reads the simulated data. A panel
     spec has no schema default for ``dataset`` (absent = book)."""
@@ -259,21 +247,50 @@ class Plan:
     def report_enabled(self) -> bool:
         return set(self.families) == BOOK_FAMILIES
 
+    def exhibits(self) -> list:
+        """The report's tables and figures (gvc_clusters.output.exhibits), for the specs that run."""
+        from gvc_clusters.output.exhibits import report_exhibits
+        from gvc_clusters.vocabulary import DEFAULT
+
+        if not self.report_enabled():
+            return []
+        ordinal, panel = self.config["ordinal"]["specs"], self.config["panel"]["specs"]
+        return report_exhibits({n: ordinal[n] for n in self.ordinal_specs()}, {n: panel[n] for n in self.panel_specs()},
+                               DEFAULT.with_overrides(self.config["labels"]))
+
+    def exhibit_records(self, rule: str | None = None) -> list[dict]:
+        """The exhibits (of one rule, if given) as plain data: the render rules' params."""
+        return [e.record() for e in self.exhibits() if rule is None or e.rule == rule]
+
+    def exhibit_chapter(self, name: str) -> str:
+        """The chapter snakemake --report files an exhibit under."""
+        return next(e.chapter for e in self.exhibits() if e.name == name)
+
     def report_tables(self) -> list[str]:
-        return table_names(self.ordinal_specs(), self.panel_specs())
+        """The tables render_tables writes (the provenance table is drawn inside the report)."""
+        return [e.name for e in self.exhibits() if e.kind == "table" and e.rule == "render_tables"]
 
     def report_table_files(self, exts: tuple[str, ...] = ("tex", "html", "csv")) -> list[str]:
         return [f"{self.report}/tables/{n}.{ext}" for n in self.report_tables() for ext in exts]
 
     def report_figures(self) -> dict[str, str]:
-        return figure_names(self.ordinal_specs(), self.panel_specs())
+        """Every figure of the report: name -> caption."""
+        return {e.name: e.caption for e in self.exhibits() if e.kind == "figure"}
 
     def report_figure_files(self, ext: str) -> list[str]:
         return [f"{self.report}/figures/{name}.{ext}" for name in self.report_figures()]
 
-    def figure_tables(self) -> dict[str, str]:
-        """The processed tables render_figures reads: name -> path."""
-        return {k: f"{self.processed}/{v}" for k, v in FIGURE_TABLES.items()}
+    def source_path(self, key: str) -> str:
+        """The file behind an exhibit's source key."""
+        from gvc_clusters.output.exhibits import source_path
+
+        folders = {"processed": self.processed, "results": self.results, "raw": self.raw}
+        return source_path(key, folders, lambda kind, spec, file: self.model_files(kind)[file].replace("{spec}", spec))
+
+    def exhibit_inputs(self, rule: str) -> dict[str, str]:
+        """What one render rule reads: the sources of the exhibits it draws, source key -> path."""
+        keys = dict.fromkeys(s for e in self.exhibits() if e.rule == rule for s in e.sources)
+        return {key: self.source_path(key) for key in keys}
 
     def snapshot_files(self) -> dict[str, str]:
         return {"estimates": f"{self.results}/last_build/estimates.csv", "inputs": f"{self.results}/last_build/inputs.csv"}
@@ -346,11 +363,12 @@ class Plan:
         """The report's numbered tables and figures (gvc_clusters.output.exhibits), for the README.
         ``scripts``: rule name -> its script, as the rules declare them."""
         from gvc_clusters.output.exhibits import numbered_exhibits
+        from gvc_clusters.vocabulary import DEFAULT
 
         if not self.report_enabled():
             return []
-        return numbered_exhibits(self.report_tables(), self.ordinal_specs(), self.panel_specs(), scripts=scripts,
-                                 processed=self.processed, results=self.results)
+        return numbered_exhibits(self.exhibits(), scripts=scripts, source_of=self.source_path, report=self.report,
+                                 vocabulary=DEFAULT.with_overrides(self.config["labels"]))
 
     def output_catalog(self, scripts: dict[str, str]) -> list[dict]:
         """Every output with the rule and script that build it and its kind, for the README's list.

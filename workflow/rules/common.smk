@@ -20,12 +20,7 @@ preflight_paths(config, Path(workflow.basedir) / "workflow/schemas/config.schema
 # Fills every default of the schema (nested ones too): the rules index config plainly.
 validate(config, schema="../schemas/config.schema.yaml")
 
-from gvc_clusters.layout import (
-    FAMILY_TABLES,
-    REPLICATION_OUTPUTS,
-    figure_chapter,
-    table_chapter,
-)
+from gvc_clusters.layout import FAMILY_TABLES, REPLICATION_OUTPUTS
 from gvc_clusters.data.sources import load_manifest
 from gvc_clusters.workflow_plan import SIMULATED, Plan, is_simulated
 

@@ -1,6 +1,5 @@
 # The report: tables (LaTeX/HTML/CSV), figures (SVG/PNG), the HTML page and the LaTeX paper.
 # Each rule's input: is what its script reads, by name (nothing is found through a folder).
-REPLICATED_TABLES = ("table_10_2", "table_10_4", "table_10_5", "table_10_6")
 TABLE_TEMPLATES = [
     "workflow/templates/tables/table.tex.j2",
     "workflow/templates/tables/table.html.j2",
@@ -9,22 +8,15 @@ TABLE_TEMPLATES = [
 
 rule render_tables:
     input:
-        replication=[
-            f"{RESULTS}/replication/{name}.csv"
-            for name in ("replication_check", *REPLICATED_TABLES)
-        ],
-        classification=plan.classification_files()["classified"],
-        ordinal_estimates=plan.spec_files("ordinal", "estimates").values(),
-        ordinal_models=plan.spec_files("ordinal", "models").values(),
-        panel_estimates=plan.spec_files("panel", "estimates").values(),
-        panel_models=plan.spec_files("panel", "models").values(),
+        # the sources of the tables it draws (gvc_clusters.output.exhibits), by source key
+        **plan.exhibit_inputs("render_tables"),
         templates=TABLE_TEMPLATES,
     output:
         html=[
             report(
                 f"{REPORT}/tables/{name}.html",
                 caption="../report/table.rst",
-                category=table_chapter(name),
+                category=plan.exhibit_chapter(name),
                 labels={"table": name.replace("_", " ")},
             )
             for name in plan.report_tables()
@@ -38,9 +30,7 @@ rule render_tables:
         "../envs/pipeline.yaml"
     params:
         code=CODE,
-        # spec names only (their files are the inputs above, in this order)
-        ordinal_specs=plan.ordinal_specs(),
-        panel_specs=plan.panel_specs(),
+        exhibits=plan.exhibit_records("render_tables"),
         preset=config["tables"]["style"],
         under=config["tables"]["under"],
         labels=config["labels"],
@@ -51,22 +41,14 @@ rule render_tables:
 
 rule render_figures:
     input:
-        **plan.figure_tables(),
-        classification=plan.classification_files()["classified"],
-        ordinal_estimates=plan.spec_files("ordinal", "estimates").values(),
-        ordinal_models=plan.spec_files("ordinal", "models").values(),
-        panel_estimates=plan.spec_files("panel", "estimates").values(),
-        panel_models=plan.spec_files("panel", "models").values(),
-        readings=[
-            *plan.spec_files("ordinal", "readings").values(),
-            *plan.spec_files("panel", "readings").values(),
-        ],
+        # the sources of the figures it draws (gvc_clusters.output.exhibits), by source key
+        **plan.exhibit_inputs("render_figures"),
     output:
         svg=[
             report(
                 path,
                 caption="../report/figure.rst",
-                category=figure_chapter(Path(path).stem),
+                category=plan.exhibit_chapter(Path(path).stem),
                 labels={"figure": plan.report_figures()[Path(path).stem]},
             )
             for path in plan.report_figure_files("svg")
@@ -80,9 +62,7 @@ rule render_figures:
         "../envs/pipeline.yaml"
     params:
         code=CODE,
-        ordinal_specs=plan.ordinal_specs(),
-        panel_specs=plan.panel_specs(),
-        figures=plan.report_figures(),
+        exhibits=plan.exhibit_records("render_figures"),
         labels=config["labels"],
         out_dir=lambda wc, output: os.path.dirname(output.svg[0]),
     script:
@@ -133,8 +113,7 @@ rule render_report:
         code=CODE,
         ordinal_specs=plan.ordinal_specs(),
         panel_specs=plan.panel_specs(),
-        table_list=plan.report_tables(),
-        figures=plan.report_figures(),
+        exhibits=plan.exhibit_records(),
         # Not an input: the previous build's snapshot is state from the last run (rule
         # snapshot_estimates writes it after this rule), read when it exists.
         previous=f"{RESULTS}/last_build",

@@ -4,16 +4,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).resolve().parents[1] / "src"))  # the gvc_clusters package
 from gvc_clusters.jobs import run_job
-from gvc_clusters.output.report import spec_files, write_figures
-from gvc_clusters.workflow_plan import FIGURE_TABLES
+from gvc_clusters.output.draw import write_figures
+from gvc_clusters.output.exhibits import Exhibit
 
 
 def main():
-    i, p = snakemake.input, snakemake.params
-    write_figures(tables={name: i[name] for name in FIGURE_TABLES}, classification=i.classification,
-                  ordinal=spec_files(p.ordinal_specs, i.ordinal_estimates, i.ordinal_models),
-                  panel=spec_files(p.panel_specs, i.panel_estimates, i.panel_models),
-                  readings=list(i.readings), out_dir=p.out_dir, figures=p.figures, labels=p.labels)
+    p = snakemake.params
+    write_figures(exhibits=[Exhibit(**record) for record in p.exhibits], inputs=dict(snakemake.input.items()),
+                  out_dir=p.out_dir, labels=p.labels)
 
 
 run_job(snakemake, main)

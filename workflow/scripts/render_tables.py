@@ -4,14 +4,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).resolve().parents[1] / "src"))  # the gvc_clusters package
 from gvc_clusters.jobs import run_job
-from gvc_clusters.output.report import spec_files, write_tables
+from gvc_clusters.output.draw import write_tables
+from gvc_clusters.output.exhibits import Exhibit
 
 
 def main():
     i, p = snakemake.input, snakemake.params
-    write_tables(ordinal=spec_files(p.ordinal_specs, i.ordinal_estimates, i.ordinal_models),
-                 panel=spec_files(p.panel_specs, i.panel_estimates, i.panel_models),
-                 replication={Path(f).stem: f for f in i.replication}, classification=i.classification,
+    write_tables(exhibits=[Exhibit(**record) for record in p.exhibits],
+                 inputs={key: path for key, path in i.items() if key != "templates"},
                  preset=p.preset, under=p.under, labels=p.labels, out_dir=p.out_dir,
                  template_dir=Path(i.templates[0]).parent)
 

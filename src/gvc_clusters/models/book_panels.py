@@ -471,6 +471,13 @@ class BuiltinPanel:
     build: Builder | None = field(default=None, compare=False, repr=False)   # (spec, tables) -> PanelBuild
     fit: Fitter | None = field(default=None, compare=False, repr=False)      # (build, name, spec) -> results
     descriptive: Descriptive | None = None   # None: the estimates are read as the book reads them
+    # Where the report places its exhibits (gvc_clusters.output.exhibits): the book chapter whose
+    # evidence it models, the document section, whether it tests one of the book's claims (its own
+    # subsection and coefficient figure), and what its table shows, in words the section's text uses.
+    chapter: int = 10
+    section: str = "claims"
+    claim: bool = True
+    describes: str = ""
 
     @property
     def has_readings(self) -> bool:
@@ -486,6 +493,7 @@ BUILTIN_PANELS: dict[str, BuiltinPanel] = {
                      build=_build_upgrading, fit=_fit_upgrading),
         BuiltinPanel("trade_share_change", "trade", {"export_performance": "trade/export_performance.parquet"},
                      build=_build_trade_share_change, fit=_fit_trade_share_change,
+                     chapter=9, section="chapter9", claim=False, describes="regresses the one on the other",
                      descriptive=Descriptive(
                          "descriptive association, not a causal effect: share and unit value come from the "
                          "same trade flows, so part of the relation is mechanical",
@@ -493,6 +501,8 @@ BUILTIN_PANELS: dict[str, BuiltinPanel] = {
                          "same trade flows, so part of the relation is mechanical.")),
         BuiltinPanel("us_imports", "furniture", {"us_furniture_imports": "furniture/us_furniture_imports.parquet"},
                      build=_build_us_imports, fit=_fit_us_imports,
+                     chapter=5, section="cases", claim=False,
+                     describes="estimates the change in US furniture imports from NAFTA members after 2001",
                      descriptive=Descriptive(
                          "descriptive: few observations for its parameters, on a top-10 sample selected on the "
                          "outcome",

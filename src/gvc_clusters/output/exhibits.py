@@ -1,104 +1,254 @@
-"""The numbered tables and figures of the report and the paper, and what builds each.
+"""The report's tables and figures: one registry, read by every place that needs to know about one.
 
-The numbers are the document plan's (``render.document.document_plan``), the one the HTML report and
-``paper.tex`` are laid out by, so Table k here is Table k there. ``numbered_exhibits`` gives, for
-each, the rule, script and package function that render it, its output files, and the result files
-it is computed from (built by the rule named in the catalog).
+An ``Exhibit`` says everything about one table or figure: its name (the file stem under
+results/report/{tables,figures}), its kind, caption and LaTeX label, the chapter ``snakemake --report``
+files it under, the document section it goes in, the sources it is computed from (keys of
+``SOURCES`` or of one spec's result files), the function of gvc_clusters/output/draw.py that draws it
+and the rule that writes it. Who reads the registry:
+
+* the workflow plan (gvc_clusters.workflow_plan): what render_tables, render_figures and render_report
+  declare as inputs and outputs, and the README's catalog of numbered exhibits;
+* the renderers (gvc_clusters.output.draw ``write_tables`` / ``write_figures``): one drawer per exhibit,
+  handed exactly the files the exhibit lists;
+* the document plan (gvc_clusters.output.render.document ``document_plan``): sections and numbering,
+  the same in the paper and on the web page.
+
+The book's own exhibits are ``BOOK_EXHIBITS``, in reading order. A model spec's exhibits come from
+``spec_exhibits``: where they go (chapter, section, whether the spec states one of the book's claims)
+is its built-in panel's registry entry (models/book_panels.py: ``chapter``, ``section``, ``claim``), or, for an
+ordered model or a user's own table, the claims section; never the spec's name, so renaming a spec
+or adding a second spec on a built-in panel moves nothing.
+
+Adding a figure: one entry in ``BOOK_EXHIBITS`` and its drawing function in output/draw.py. Adding a
+table: the same (a drawer that returns a ``render.tables.Table``).
+
+Light on purpose (no pandas): the workflow imports it when it builds its DAG.
 """
 
 from __future__ import annotations
 
-from gvc_clusters.layout import figure_names
+from dataclasses import asdict, dataclass, replace
+from typing import Literal
 
-# Package function that draws each figure (called by gvc_clusters.output.report.write_figures).
-FIGURE_FUNCTIONS = {
-    "upgrading_by_sector_ce": "figure_upgrading", "governance_by_sector": "figure_governance",
-    "export_quadrants": "figure_export_quadrants", "salmon": "figure_salmon", "dairy": "figure_dairy",
-    "furniture": "figure_furniture", "reading_ranges": "figure_reading_ranges",
+from gvc_clusters.vocabulary import DEFAULT, Vocabulary
+
+# The document's sections, in reading order (id, title); the appendix last.
+SECTIONS = (
+    ("data", "Data and transcription"),
+    ("chapter10", "Chapter 10: upgrading and governance in the clusters"),
+    ("claims", "The book's claims, estimated"),
+    ("chapter9", "Chapter 9: export performance"),
+    ("cases", "The case studies of chapters 2, 4 and 5"),
+    ("robustness", "Robustness"),
+    ("appendix", "Appendix: full tables"),
+)
+SECTION_IDS = tuple(sid for sid, _ in SECTIONS)
+
+# snakemake --report groups exhibits by the chapter whose evidence they show. Chapter numbers are
+# zero-padded: Snakemake's report menu sorts categories as text, and "Chapter 02" must come first.
+CHAPTERS = {2: "Chapter 02: Nicaraguan dairy", 4: "Chapter 04: Chilean salmon", 5: "Chapter 05: Mexican furniture",
+            9: "Chapter 09: export performance", 10: "Chapter 10: clusters"}
+CHAPTER_2, CHAPTER_4, CHAPTER_5, CHAPTER_9, CHAPTER_10 = CHAPTERS.values()
+
+# The files a book exhibit may be computed from: key -> (root, path under it). Roots are the
+# config's folders: "processed" (processed_dir), "results" (results_dir), "raw" (raw_dir).
+SOURCES = {
+    "model_dataset": ("processed", "clusters/model_dataset.parquet"),
+    "export_performance": ("processed", "trade/export_performance.parquet"),
+    "salmon_production": ("processed", "salmon/salmon_production.parquet"),
+    "dairy_milk": ("processed", "dairy/dairy_milk.parquet"),
+    "mexico_furniture_exports": ("processed", "furniture/mexico_furniture_exports.parquet"),
+    "puebla_furniture_exports": ("processed", "furniture/puebla_furniture_exports.parquet"),
+    "classification": ("results", "classification/classification.csv"),
+    "replication_check": ("results", "replication/replication_check.csv"),
+    **{f"table_10_{k}": ("results", f"replication/table_10_{k}.csv") for k in (2, 4, 5, 6)},
+    "sources_manifest": ("raw", "sources.yaml"),
 }
+# A spec's result files an exhibit may read (the source key is "<kind>__<spec>__<file>").
+SPEC_FILES = ("estimates", "models", "readings")
+EVERY_SPEC = "*"   # in a book exhibit's sources: "*__readings" = that file of every spec
+
+RENDERING_RULE = {"table": "render_tables", "figure": "render_figures"}
 
 
-def _figure_sources(name: str, processed: str, results: str, ordinal: list[str], panel: list[str]) -> list[str]:
-    for kind, specs in (("ordinal", ordinal), ("panel", panel)):
-        for spec in specs:
-            if name == f"coefficients_{spec}":
-                return [f"{results}/models/{kind}/{spec}/estimates.csv"]
-    return {
-        "upgrading_by_sector_ce": [f"{processed}/clusters/model_dataset.parquet"],
-        "governance_by_sector": [f"{processed}/clusters/model_dataset.parquet"],
-        "export_quadrants": [f"{results}/classification/classification.csv",
-                             f"{processed}/trade/export_performance.parquet"],
-        "salmon": [f"{processed}/salmon/salmon_production.parquet"],
-        "dairy": [f"{processed}/dairy/dairy_milk.parquet"],
-        "furniture": [f"{processed}/furniture/mexico_furniture_exports.parquet",
-                      f"{processed}/furniture/puebla_furniture_exports.parquet"],
-        "reading_ranges": [f"{results}/models/{kind}/{s}/readings.csv"
-                           for kind, specs in (("ordinal", ordinal), ("panel", panel)) for s in specs],
-    }[name]
+@dataclass(frozen=True)
+class Exhibit:
+    name: str                             # file stem under results/report/{tables,figures}
+    kind: Literal["table", "figure"]
+    caption: str
+    chapter: str                          # snakemake --report category
+    section: str                          # one of SECTION_IDS
+    sources: tuple[str, ...]              # keys of SOURCES, or "<kind>__<spec>__<file>"
+    draw: str                             # its function in gvc_clusters/output/draw.py
+    spec: str = ""                        # the model spec it shows
+    claim: bool = False                   # one of the book's claims: a subsection of its own
+    label: str = ""                       # LaTeX label and HTML anchor; default tab:<name> / fig:<name>
+    rule: str = ""                        # the rule that writes it; default by kind (RENDERING_RULE)
+    describes: str = ""                   # what it shows, as its section's text cites it (spec tables)
+
+    def __post_init__(self):
+        object.__setattr__(self, "sources", tuple(self.sources))   # a record's list comes back a tuple
+        if self.section not in SECTION_IDS:
+            raise ValueError(f"exhibit {self.name}: unknown section {self.section!r}; expected one of {SECTION_IDS}")
+        if not self.label:
+            object.__setattr__(self, "label", f"{'tab' if self.kind == 'table' else 'fig'}:{self.name}")
+        if not self.rule:
+            object.__setattr__(self, "rule", RENDERING_RULE[self.kind])
+
+    @property
+    def function(self) -> str:
+        """The drawing function's full name (for the replication README)."""
+        return f"gvc_clusters.output.draw.{self.draw}"
+
+    def record(self) -> dict:
+        """Plain data (a rule's params; ``Exhibit(**record)`` gives it back)."""
+        return {**asdict(self), "sources": list(self.sources)}
 
 
-def _table_source(name: str, results: str, ordinal: list[str], panel: list[str]) -> tuple[str, str, list[str]]:
-    """(title, package function, result files it is computed from) of a report table."""
-    if name.startswith("table_10_"):
-        printed = name.removeprefix("table_").replace("_", "-")
-        return (f"Table {printed} of the book, rebuilt", "gvc_clusters.output.render.tables.chapter10_table",
-                [f"{results}/replication/{name}.csv", f"{results}/replication/replication_check.csv"])
-    if name == "replication_check":
-        return ("Printed versus reproduced numbers (chapter 10)", "gvc_clusters.output.render.tables.replication_check_table",
-                [f"{results}/replication/replication_check.csv"])
-    if name == "provenance":
-        return ("Raw tables: transcribed as printed, checked by SHA-256", "gvc_clusters.output.report.provenance_table",
-                ["data/raw/sources.yaml"])
-    if name == "classification":
-        return ("Chapter 9 export-performance classification", "gvc_clusters.output.render.tables.classification_table",
-                [f"{results}/classification/classification.csv"])
-    for spec in ordinal:
-        files = [f"{results}/models/ordinal/{spec}/estimates.csv", f"{results}/models/ordinal/{spec}/models.json"]
-        if name == f"ordinal_{spec}":
-            return (f"Ordered models of upgrading: {spec}", "gvc_clusters.output.report.ordinal_tables", files)
-        if name == f"ordinal_{spec}_ame":
-            return (f"Average marginal effects: {spec}", "gvc_clusters.output.report.ordinal_tables", files)
-    for spec in panel:
-        if name == f"panel_{spec}":
-            return (f"Panel models: {spec}", "gvc_clusters.output.report.panel_table",
-                    [f"{results}/models/panel/{spec}/estimates.csv", f"{results}/models/panel/{spec}/models.json"])
-    raise KeyError(f"report table {name!r} has no entry in gvc_clusters.output.exhibits")
+def _book_table(number: str, caption: str, section: str = "chapter10") -> Exhibit:
+    name = f"table_{number.replace('-', '_')}"
+    return Exhibit(name, "table", caption, CHAPTER_10, section, (name, "replication_check"), "chapter10_table",
+                   label=f"tab:{number}")
 
 
-def numbered_exhibits(table_list: list[str], ordinal: list[str], panel: list[str], *, scripts: dict[str, str],
-                      processed: str = "data/processed", results: str = "results") -> list[dict]:
-    """``scripts``: rule -> its script, as the workflow's rules declare them (render_tables,
-    render_figures, render_report)."""
+# The book's exhibits, in reading order within each section.
+BOOK_EXHIBITS: tuple[Exhibit, ...] = (
+    _book_table("10-2", "Governance of the clusters' value chains (Table 10-2, reproduced)"),
+    Exhibit("governance_by_sector", "figure", "Value-chain governance by sector (Table 10-2)", CHAPTER_10,
+            "chapter10", ("model_dataset",), "governance_by_sector"),
+    _book_table("10-4", "Upgrading in traditional manufacturing clusters (Table 10-4, reproduced)"),
+    _book_table("10-5", "Upgrading in natural-resource-based clusters (Table 10-5, reproduced)"),
+    _book_table("10-6", "Upgrading in complex-product clusters (Table 10-6, reproduced)"),
+    Exhibit("upgrading_by_sector_ce", "figure", "Upgrading by sector group and CE degree (Tables 10-4–10-6)",
+            CHAPTER_10, "chapter10", ("model_dataset",), "upgrading_by_sector_ce"),
+    Exhibit("export_quadrants", "figure", "Chapter 9: market-share change vs unit-value change", CHAPTER_9,
+            "chapter9", ("classification", "export_performance"), "export_quadrants"),
+    Exhibit("salmon", "figure", "Chilean salmon: production and exports (Table 4-1)", CHAPTER_4, "cases",
+            ("salmon_production",), "salmon"),
+    Exhibit("dairy", "figure", "Nicaragua: milk production, collection and pasteurization (Table 2-2)", CHAPTER_2,
+            "cases", ("dairy_milk",), "dairy"),
+    Exhibit("furniture", "figure", "Mexican and Puebla furniture exports (Tables 5-1, 5-2)", CHAPTER_5, "cases",
+            ("mexico_furniture_exports", "puebla_furniture_exports"), "furniture"),
+    Exhibit("reading_ranges", "figure", "Key estimates under each alternative OCR reading", CHAPTER_10,
+            "robustness", (f"{EVERY_SPEC}__readings",), "reading_ranges"),
+    Exhibit("replication_check", "table", "Replication check: printed and reproduced numbers", CHAPTER_10,
+            "appendix", ("replication_check",), "replication_check", label="tab:replication-check"),
+    Exhibit("classification", "table", "Export performance classified (Tables 9-2 and 9-4)", CHAPTER_9,
+            "appendix", ("classification",), "classification", label="tab:chapter9-classification"),
+    Exhibit("provenance", "table", "Raw tables: transcribed as printed, checked by SHA-256 before use", CHAPTER_10,
+            "appendix", ("sources_manifest",), "provenance", rule="render_report"),
+)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a spec's exhibits go (each built-in panel's registry entry says where its go)."""
+    chapter: str
+    section: str
+    claim: bool
+
+
+CLAIM = Placement(CHAPTER_10, "claims", True)   # ordered models and users' own tables
+
+
+def spec_source(kind: str, spec: str, file: str) -> str:
+    return f"{kind}__{spec}__{file}"
+
+
+def spec_exhibits(kind: Literal["ordinal", "panel"], name: str, spec: dict,
+                  vocabulary: Vocabulary = DEFAULT) -> list[Exhibit]:
+    """The exhibits of one model spec: its table (an ordinal spec's effects table too, in the
+    appendix) and, for a claim, its coefficient figure. Placement comes from its built-in panel's
+    registry entry (never from its name)."""
+    from gvc_clusters.models.book_panels import builtin_panel
+
+    entry = builtin_panel(spec) if kind == "panel" else None
+    where = Placement(CHAPTERS[entry.chapter], entry.section, entry.claim) if entry is not None else CLAIM
+    files = (spec_source(kind, name, "estimates"), spec_source(kind, name, "models"))
+    label = vocabulary.spec(name)
+    common = {"chapter": where.chapter, "spec": name, "claim": where.claim}
+    if kind == "ordinal":
+        out = [Exhibit(f"ordinal_{name}", "table", f"Ordered models of upgrading: {label}",
+                       section=where.section, sources=files, draw="ordinal_coefficients_table", **common),
+               Exhibit(f"ordinal_{name}_ame", "table", f"Average marginal effects on each upgrading category: {label}",
+                       section="appendix", sources=files, draw="ordinal_effects_table",
+                       **{**common, "claim": False})]
+        figure = (f"{label}: average marginal effects on the top upgrading category (ordered probit, 95% intervals)",
+                  "ordinal_coefficients")
+    else:
+        descriptive = entry is not None and entry.descriptive is not None
+        out = [Exhibit(f"panel_{name}", "table", f"Panel models: {label}" + (" (descriptive)" if descriptive else ""),
+                       section=where.section, sources=files, draw="panel_table",
+                       describes=entry.describes if entry is not None else "", **common)]
+        figure = (f"{label}: coefficients with 95% intervals", "panel_coefficients")
+    if where.claim:
+        out.append(Exhibit(f"coefficients_{name}", "figure", figure[0], section=where.section, sources=files,
+                           draw=figure[1], **common))
+    return out
+
+
+def report_exhibits(ordinal: dict[str, dict], panel: dict[str, dict], vocabulary: Vocabulary = DEFAULT
+                    ) -> list[Exhibit]:
+    """Every exhibit of the report: the book's, then each spec's (ordinal specs first), with the
+    book exhibits' "every spec" sources expanded to the specs given. ``ordinal``/``panel``: spec name
+    -> its (validated) config."""
+    specs = [("ordinal", n) for n in ordinal] + [("panel", n) for n in panel]
+    book = [replace(e, sources=tuple(x for s in e.sources for x in _expand(s, specs)))
+            if any(s.startswith(f"{EVERY_SPEC}__") for s in e.sources) else e for e in BOOK_EXHIBITS]
+    own = [e for kind, specs_ in (("ordinal", ordinal), ("panel", panel)) for name, spec in specs_.items()
+           for e in spec_exhibits(kind, name, spec, vocabulary)]
+    return [*book, *own]
+
+
+def _expand(source: str, specs: list[tuple[str, str]]) -> list[str]:
+    if not source.startswith(f"{EVERY_SPEC}__"):
+        return [source]
+    file = source.removeprefix(f"{EVERY_SPEC}__")
+    return [spec_source(kind, name, file) for kind, name in specs]
+
+
+def of_kind(exhibits: list[Exhibit], kind: str, rule: str | None = None) -> list[Exhibit]:
+    """The exhibits of one kind (and, if given, written by one rule), in registry order."""
+    return [e for e in exhibits if e.kind == kind and (rule is None or e.rule == rule)]
+
+
+def source_path(key: str, folders: dict[str, str], model_file) -> str:
+    """The path of a source key. ``folders``: root -> folder (processed, results, raw);
+    ``model_file(kind, spec, file)``: a spec's result file."""
+    if key in SOURCES:
+        root, path = SOURCES[key]
+        return f"{folders[root]}/{path}"
+    kind, rest = key.split("__", 1)
+    spec, file = rest.rsplit("__", 1)
+    return model_file(kind, spec, file)
+
+
+def numbered_exhibits(exhibits: list[Exhibit], *, scripts: dict[str, str], source_of, report: str,
+                      vocabulary: Vocabulary = DEFAULT) -> list[dict]:
+    """The numbered tables and figures, for the replication README: number, name, caption, the
+    rule, script and function that render each, its output files and the files it is computed from.
+    ``scripts``: rule -> its script as the workflow declares it; ``source_of``: source key -> path.
+    The numbers are the document plan's, so Table k here is Table k in the paper."""
     from gvc_clusters.output.render.document import document_plan
-    from gvc_clusters.vocabulary import DEFAULT
 
-    report = f"{results}/report"
-    figures = figure_names(ordinal, panel)
-    tables = {name: (name, name) for name in [*table_list, "provenance"]}  # numbering needs names only
-    plan = document_plan(tables=tables, figures=figures, ordinal_specs=list(ordinal), panel_specs=list(panel),
-                         vocabulary=DEFAULT)
-    items = [i for section in plan for block in section.blocks for i in block.items]
+    plan = document_plan(exhibits, vocabulary)
+    numbered = {i.name: i for section in plan for block in section.blocks for i in block.items}
+    by_name = {e.name: e for e in exhibits}
     out = []
-    for item in sorted(items, key=lambda i: (i.kind != "table", i.number)):
-        name = item.name
-        if item.kind == "table":
-            title, function, sources = _table_source(name, results, ordinal, panel)
-            outputs = ([f"{report}/index.html", f"{report}/paper.tex"] if name == "provenance" else
-                       [f"{report}/tables/{name}.{ext}" for ext in ("tex", "html", "csv")])
-            rule = "render_report" if name == "provenance" else "render_tables"
-            out.append({"number": f"Table {item.number}", "name": name, "title": title,
-                        "rule": rule, "script": scripts[rule], "function": function,
-                        "outputs": outputs, "sources": sources})
+    for item in sorted(numbered.values(), key=lambda i: (i.kind != "table", i.number)):
+        e = by_name[item.name]
+        if e.rule == "render_report":
+            outputs = [f"{report}/index.html", f"{report}/paper.tex"]
+        elif e.kind == "table":
+            outputs = [f"{report}/tables/{e.name}.{ext}" for ext in ("tex", "html", "csv")]
         else:
-            function = FIGURE_FUNCTIONS.get(name, "figure_coefficients")
-            out.append({"number": f"Figure {item.number}", "name": name, "title": figures[name],
-                        "rule": "render_figures", "script": scripts["render_figures"],
-                        "function": f"gvc_clusters.output.render.figures.{function}",
-                        "outputs": [f"{report}/figures/{name}.{ext}" for ext in ("svg", "png")],
-                        "sources": _figure_sources(name, processed, results, ordinal, panel)})
+            outputs = [f"{report}/figures/{e.name}.{ext}" for ext in ("svg", "png")]
+        out.append({"number": item.title, "name": e.name, "title": e.caption, "rule": e.rule,
+                    "script": scripts[e.rule], "function": e.function, "outputs": outputs,
+                    "sources": [source_of(s) for s in e.sources]})
     return out
 
 
 def exhibits_of(path: str, exhibits: list[dict]) -> list[str]:
-    """The numbers of the exhibits a file is (part of) or is computed into."""
+    """The numbers of the numbered exhibits a file is (part of) or is computed into."""
     return [e["number"] for e in exhibits if path in e["outputs"] or path in e["sources"]]

@@ -1,18 +1,14 @@
 """Assemble the report from the workflow's machine-readable results.
 
-Three steps, one rule each (workflow/rules/report.smk):
-- ``write_tables``: every model and book table as LaTeX/HTML/CSV (results/report/tables/);
-- ``write_figures``: every figure as SVG and PNG (results/report/figures/);
-- ``write_report``: ``index.html`` (one self-contained page: styles and SVG figures inline, no
-  network fetches), ``paper.tex`` and ``numbers.tex`` (every in-text number as a LaTeX macro).
-
-The names of the tables and figures are fixed here (``table_names``, ``FIGURES``) so the workflow
-knows every output before any job runs.
+``write_report`` (rule render_report) writes ``index.html`` (one self-contained page: styles and SVG
+figures inline, no network fetches), ``paper.tex`` and ``numbers.tex`` (every in-text number as a
+LaTeX macro), laid out by the document plan of the exhibit registry (gvc_clusters.output.exhibits).
+The model tables' contents (coefficients, effects, their notes) are built here too, for the drawers
+of gvc_clusters.output.draw, which render_tables and render_figures call.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from pathlib import Path
@@ -20,18 +16,15 @@ from pathlib import Path
 import pandas as pd
 
 from gvc_clusters.io import read_parquet
-from gvc_clusters.layout import BOOK_TABLES, FIGURES, table_names  # noqa: F401 (re-exported)
 from gvc_clusters.models.book_panels import descriptive_panel, descriptive_table_note
+from gvc_clusters.output.exhibits import Exhibit, of_kind
 from gvc_clusters.output.render import document as doc
-from gvc_clusters.output.render import figures as fig
 from gvc_clusters.output.render import tables as tab
+from gvc_clusters.output.render.document import latex_macro_name
 from gvc_clusters.results import ModelResult, load_results, read_estimates
 from gvc_clusters.templating import render_template
 from gvc_clusters.vocabulary import DEFAULT as DEFAULT_VOCABULARY
 from gvc_clusters.vocabulary import Vocabulary
-
-TERM_LABELS = DEFAULT_VOCABULARY.term_labels()  # variables and outcomes; config ``labels:`` extends them
-
 
 # ----------------------------------------------------------------------------------------------
 # Tables
@@ -67,21 +60,24 @@ def spec_term_labels(results: list[ModelResult], vocabulary: Vocabulary = DEFAUL
     return {**known, **{t: label(t) for t in terms}}
 
 
-def ordinal_tables(spec: str, results: list[ModelResult], preset: str, under: str = "se",
-                   vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> dict[str, tab.Table]:
-    """Coefficients of every outcome × link, and AMEs (main link) on every outcome category."""
+def ordinal_coefficient_table(results: list[ModelResult], preset: str, under: str = "se",
+                              vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> tab.Table:
+    """Coefficients of every outcome × link, with the profile-likelihood intervals in the notes."""
     labels = [vocabulary.kind(r.kind) for r in results]  # the outcome is the renderer's own header row
     terms = spec_term_labels(results, vocabulary)
-    coef = tab.regression_table(results, preset=preset, term_labels=terms, column_labels=labels,
-                                title=f"Ordered models of upgrading: {vocabulary.spec(spec)}",
-                                label=f"tab:ordinal_{spec}", p_column="p_value", under=under)
-    coef.notes += profile_notes(results, terms)
+    table = tab.regression_table(results, preset=preset, term_labels=terms, column_labels=labels, p_column="p_value",
+                                 under=under)
+    table.notes += profile_notes(results, terms)
+    return table
+
+
+def ordinal_effects_table(results: list[ModelResult], preset: str, under: str = "se",
+                          vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> tab.Table:
+    """Average marginal effects on every outcome category (the main link)."""
+    terms = spec_term_labels(results, vocabulary)
     main = [r for r in results if r.kind == results[0].kind]
-    ame = tab.regression_table(main, preset=preset, role="ame", terms=None, term_labels=terms,
-                               cutpoints=False, under=under,
-                               title=f"Average marginal effects on each upgrading category: {vocabulary.spec(spec)}",
-                               label=f"tab:ordinal_{spec}_ame", notes=effect_notes(main, terms))
-    return {f"ordinal_{spec}": coef, f"ordinal_{spec}_ame": ame}
+    return tab.regression_table(main, preset=preset, role="ame", terms=None, term_labels=terms, cutpoints=False,
+                                under=under, notes=effect_notes(main, terms))
 
 
 def effect_notes(results: list[ModelResult], terms: dict[str, str]) -> list[str]:
@@ -114,17 +110,16 @@ def profile_notes(results: list[ModelResult], terms: dict[str, str]) -> list[str
     return ["Profile-likelihood 95% confidence intervals: " + "; ".join(parts) + "."] if parts else []
 
 
-def panel_table(spec: str, results: list[ModelResult], preset: str, under: str = "se",
+def panel_table(results: list[ModelResult], preset: str, under: str = "se",
                 vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> tab.Table:
-    """A panel spec's table; a descriptive built-in panel (models/panels.py ``descriptive``, known by
-    the caveat its fits carry) says so in the title and in its note."""
+    """A panel spec's table; a descriptive built-in panel (models/book_panels.py ``descriptive``, known
+    by the caveat its fits carry) says why in its note."""
     labels = [vocabulary.kind(r.kind) for r in results]
     terms = spec_term_labels(results, vocabulary)
     entry = descriptive_panel(results)
-    descriptive = descriptive_table_note(entry, results) if entry is not None else None
-    title = f"Panel models: {vocabulary.spec(spec)}" + (" (descriptive)" if descriptive else "")
+    notes = [descriptive_table_note(entry, results)] if entry is not None else []
     return tab.regression_table(results, preset=preset, term_labels=terms, column_labels=labels, under=under,
-                                title=title, label=f"tab:panel_{spec}", notes=[descriptive] if descriptive else [])
+                                notes=notes)
 
 
 def spec_files(names: list[str], estimates: list[str], models: list[str],
@@ -137,136 +132,9 @@ def spec_files(names: list[str], estimates: list[str], models: list[str],
     return {name: tuple(c[k] for c in columns) for k, name in enumerate(names)}
 
 
-def book_tables(replication: dict[str, str], classification: str | Path, preset: str) -> dict[str, tab.Table]:
-    """``replication``: file stem -> path of the replication's outputs (replication_check, table_10_2 ...)."""
-    check = pd.read_csv(replication["replication_check"], dtype={"row": str})
-    out = {}
-    for table_id in ("10-2", "10-4", "10-5", "10-6"):
-        name = f"table_{table_id.replace('-', '_')}"
-        out[name] = tab.chapter10_table(pd.read_csv(replication[name]), table_id, check=check, preset=preset)
-    out["replication_check"] = tab.replication_check_table(check, preset=preset)
-    out["classification"] = tab.classification_table(pd.read_csv(classification), preset=preset)
-    return out
-
-
-def write_tables(*, ordinal: dict[str, tuple[str, str]], panel: dict[str, tuple[str, str]],
-                 replication: dict[str, str], classification: str, preset: str, out_dir: str,
-                 template_dir: str, under: str = "se", labels: dict | None = None) -> None:
-    """``ordinal``/``panel``: spec -> (estimates.csv, models.json); ``replication``: see
-    :func:`book_tables`; ``template_dir``: the folder of the table templates; ``under``: what prints
-    under each coefficient (se | ci | p); ``labels``: config ``labels:`` (overrides of the vocabulary)."""
-    vocabulary = DEFAULT_VOCABULARY.with_overrides(labels)
-    tables = book_tables(replication, classification, preset)
-    for spec, files in ordinal.items():
-        tables.update(ordinal_tables(spec, load_spec_results(*files[:2]), preset, under, vocabulary))
-    for spec, files in panel.items():
-        tables[f"panel_{spec}"] = panel_table(spec, load_spec_results(*files[:2]), preset, under, vocabulary)
-    for name, table in tables.items():
-        tab.write_table(table, Path(out_dir) / name, template_dir=Path(template_dir))
-
-
-# ----------------------------------------------------------------------------------------------
-# Figures
-# ----------------------------------------------------------------------------------------------
-
-def write_figures(*, tables: dict[str, str], classification: str, ordinal: dict, panel: dict,
-                  readings: list[str], out_dir: str, figures: dict[str, str] | None = None,
-                  labels: dict | None = None) -> None:
-    """Every figure named in ``figures`` (default: the fixed ones plus one coefficient figure per
-    claim spec, gvc_clusters.layout.figure_names). ``tables``: the processed tables the figures draw,
-    by name (model_dataset, export_performance, salmon_production, dairy_milk,
-    mexico_furniture_exports, puebla_furniture_exports: gvc_clusters.workflow_plan.FIGURE_TABLES)."""
-    from gvc_clusters.layout import figure_names
-    vocabulary = DEFAULT_VOCABULARY.with_overrides(labels)
-    figures = figures or figure_names(list(ordinal), list(panel))
-    dataset = read_parquet(tables["model_dataset"])
-    classified = pd.read_csv(classification)
-    default_rule = classified["rule_variant"].iloc[0]
-    reading_frame = pd.concat([pd.read_csv(p) for p in readings], ignore_index=True) if readings else pd.DataFrame()
-    built = {
-        "upgrading_by_sector_ce": lambda: fig.figure_upgrading(dataset),
-        "governance_by_sector": lambda: fig.figure_governance(dataset),
-        "export_quadrants": lambda: fig.figure_export_quadrants(
-            classified[classified["rule_variant"] == default_rule],
-            read_parquet(tables["export_performance"])),
-        "salmon": lambda: fig.figure_salmon(read_parquet(tables["salmon_production"])),
-        "dairy": lambda: fig.figure_dairy(read_parquet(tables["dairy_milk"])),
-        "furniture": lambda: fig.figure_furniture(read_parquet(tables["mexico_furniture_exports"]),
-                                                  read_parquet(tables["puebla_furniture_exports"])),
-        "reading_ranges": lambda: fig.figure_reading_ranges(_key_readings(reading_frame, vocabulary),
-                                                            term_labels=vocabulary.term_labels()),
-    }
-    for spec, files in ordinal.items():
-        built[f"coefficients_{spec}"] = functools.partial(_ordinal_figure, files, vocabulary)
-    for spec, files in panel.items():
-        built[f"coefficients_{spec}"] = functools.partial(_panel_figure, files, vocabulary)
-    for name in figures:
-        fig.save_figure(built[name](), Path(out_dir) / name)
-
-
-def _ordinal_figure(files, vocabulary: Vocabulary):
-    """One ordinal spec: AMEs on the top category of each outcome (main link), outcomes as series."""
-    results = doc.main_results(load_spec_results(*files[:2]))
-    top = []
-    for r in _top_category_ames(results):  # the top category differs by outcome: one row per regressor
-        estimates = r.estimates.copy()
-        estimates.loc[estimates["role"] == "ame", "category"] = ""
-        top.append(ModelResult(**{**r.__dict__, "estimates": estimates}))
-    terms = vocabulary.term_labels(t for r in top for t in r.estimates["term"])
-    figure = fig.figure_coefficients(top, role="ame", term_labels=terms,
-                                     model_labels=[vocabulary.outcome(r.outcome) for r in top])
-    # Two lines: at 6.5 in wide one line overran the right edge of the long-labelled figure.
-    figure.axes[0].set_xlabel("Average marginal effect on the probability\nof the top upgrading category")
-    return figure
-
-
-def _panel_figure(files, vocabulary: Vocabulary):
-    """One panel spec: every estimator's coefficients on the claim's terms, estimators as series."""
-    results = load_spec_results(*files[:2])
-    terms = [t for r in results for t in doc.key_terms(r)]
-    return fig.figure_coefficients(results, terms=list(dict.fromkeys(terms)),
-                                   term_labels=vocabulary.term_labels(terms),
-                                   model_labels=[vocabulary.kind(r.kind) for r in results])
-
-
-def _top_category_ames(results: list[ModelResult]) -> list[ModelResult]:
-    """AMEs on the highest upgrading category only: one readable row per regressor and outcome."""
-    out = []
-    for r in results:
-        ame = r.estimates[r.estimates["role"] == "ame"]
-        if ame.empty:
-            continue
-        top = max(ame["category"].unique(), key=float)
-        kept = pd.concat([r.estimates[r.estimates["role"] != "ame"], ame[ame["category"] == top]])
-        out.append(ModelResult(**{**r.__dict__, "estimates": kept}))
-    return out
-
-
-def _key_readings(readings: pd.DataFrame, vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> pd.DataFrame:
-    """Probit and FE-panel key terms across readings (the figure's rows), labelled by outcome and
-    variable (never by internal model id)."""
-    if readings.empty:
-        return readings
-    keep = readings["model_id"].str.endswith(("__probit", "_fe")) & (readings["term"] != "const")
-    frame = readings[keep].copy()
-    outcome = frame["model_id"].str.extract(r"__([a-z]+)__probit$")[0]
-    frame["term"] = [(vocabulary.outcome(o) + ": " if isinstance(o, str) else "Upgrading score: ")
-                     + vocabulary.variable(t) for o, t in zip(outcome, frame["term"])]
-    return frame
-
-
 # ----------------------------------------------------------------------------------------------
 # The report: HTML page, LaTeX paper, numbers
 # ----------------------------------------------------------------------------------------------
-
-def latex_macro_name(key: str) -> str:
-    """LaTeX macro names are letters only: 'agree_text' -> 'AgreeText', digits spelled out."""
-    digits = {"0": "Zero", "1": "One", "2": "Two", "3": "Three", "4": "Four", "5": "Five", "6": "Six",
-              "7": "Seven", "8": "Eight", "9": "Nine"}
-    words = re.split(r"[^A-Za-z0-9]+", key)
-    name = "".join(w[:1].upper() + w[1:] for w in words if w)
-    return "".join(digits.get(ch, ch) for ch in name)
-
 
 def report_numbers(*, replication_summary: str, agreement_summary: str, ordinal: dict, panel: dict,
                    dataset: str, decision_summary: str | None = None, raw_tables: int | None = None) -> dict[str, str]:
@@ -445,50 +313,50 @@ def provenance_table(provenance: list[dict]) -> tab.Table:
     return table
 
 
-def write_report(*, tables: dict[str, str], figures_svg: dict[str, str], numbers: dict[str, str],
-                 notes: dict[str, dict], templates: dict[str, str], out_html: str, out_tex: str,
-                 out_numbers: str, provenance: list[dict], ordinal: dict | None = None, panel: dict | None = None,
-                 labels: dict | None = None, config: dict | None = None, codebook: str = "",
-                 figures: dict[str, str] | None = None, changes: dict | None = None,
-                 cases: str | Path | None = None) -> None:
-    """``tables``: table name -> its HTML file (in the report's order); ``figures_svg``: figure name ->
-    its SVG file; ``templates``: report, paper, numbers, prose, table_html, table_tex -> template file
-    (every path a rule input: nothing else is read). The paper's \\input of a table's .tex and its
-    figures' PNGs are named beside them (build_paper reads those)."""
+def write_report(*, exhibits: list[Exhibit], tables: dict[str, str], figures_svg: dict[str, str],
+                 numbers: dict[str, str], notes: dict[str, dict], templates: dict[str, str], out_html: str,
+                 out_tex: str, out_numbers: str, sources_manifest: str, ordinal: dict | None = None,
+                 panel: dict | None = None, labels: dict | None = None, config: dict | None = None,
+                 codebook: str = "", changes: dict | None = None, cases: str | Path | None = None) -> None:
+    """``exhibits``: the registry's exhibits of this report; ``tables``: table name -> its HTML file;
+    ``figures_svg``: figure name -> its SVG file; ``templates``: report, paper, numbers, prose,
+    table_html, table_tex -> template file (every path a rule input: nothing else is read). The
+    paper's \\input of a table's .tex and its figures' PNGs are named beside them (build_paper reads
+    those). The tables this rule draws itself (the provenance table) come from ``sources_manifest``."""
+    from gvc_clusters.output.draw import draw_table
+
     ordinal, panel = ordinal or {}, panel or {}
-    from gvc_clusters.layout import figure_names
-    figures = figures or figure_names(list(ordinal), list(panel))
-    table_list = list(tables)
     tables_dir = Path(next(iter(tables.values()))).parent
     figures_dir = Path(next(iter(figures_svg.values()))).parent
     vocabulary = DEFAULT_VOCABULARY.with_overrides(labels)
-    html_tables = {name: Path(tables[name]).read_text(encoding="utf-8") for name in table_list}
-    tex_tables = {name: f"\\input{{{_relative(tables_dir, Path(out_tex).parent)}/{name}.tex}}" for name in table_list}
-    provenance_tab = provenance_table(provenance)
-    html_tables["provenance"] = tab.to_html(provenance_tab, Path(templates["table_html"]).parent)
-    tex_tables["provenance"] = tab.to_latex(provenance_tab, Path(templates["table_tex"]).parent)
-    captions = {name: _caption_of(html_tables[name]) for name in table_list}
-    captions["provenance"] = provenance_tab.title
-    labels_of = {name: _label_of(html_tables[name]) for name in table_list}
-    labels_of["provenance"] = provenance_tab.label
-    plan = doc.document_plan(tables={n: (captions[n], labels_of[n]) for n in [*table_list, "provenance"]},
-                             figures=figures, ordinal_specs=list(ordinal), panel_specs=list(panel),
-                             vocabulary=vocabulary)
+    html_tables = {name: Path(path).read_text(encoding="utf-8") for name, path in tables.items()}
+    tex_tables = {name: f"\\input{{{_relative(tables_dir, Path(out_tex).parent)}/{name}.tex}}" for name in tables}
+    for exhibit in of_kind(exhibits, "table", rule="render_report"):
+        table = draw_table(exhibit, {"sources_manifest": sources_manifest}, preset="aer", vocabulary=vocabulary)
+        html_tables[exhibit.name] = tab.to_html(table, Path(templates["table_html"]).parent)
+        tex_tables[exhibit.name] = tab.to_latex(table, Path(templates["table_tex"]).parent)
+    plan = doc.document_plan(exhibits, vocabulary)
     items = {i.name: i for s in plan for i in s.items}
     claims = claim_specs(ordinal=ordinal, panel=panel, plan=plan, vocabulary=vocabulary)
-    prose_context = {"sections": plan, "claim_specs": claims, "labels": vocabulary, "items": items}
+    placed = {sid: [e for e in exhibits if e.section == sid and e.spec and not e.claim and e.kind == "table"]
+              for sid in {e.section for e in exhibits}}
+    prose_context = {"sections": plan, "claim_specs": claims, "labels": vocabulary, "items": items,
+                     "placed_specs": placed}
     macros = {latex_macro_name(k): tab.latex_escape(v) for k, v in numbers.items()}
     prose_tex = doc.render_prose(Path(templates["prose"]), doc.Target("latex", numbers, items, tab.latex_escape),
                                  prose_context)
     prose_html = doc.render_prose(Path(templates["prose"]), doc.Target("html", numbers, items), prose_context)
-    svg = {name: _inline_svg(Path(figures_svg[name]).read_text(encoding="utf-8")) for name in figures}
+    figures = of_kind(exhibits, "figure")
+    svg = {e.name: _inline_svg(Path(figures_svg[e.name]).read_text(encoding="utf-8")) for e in figures}
     html_numbered = {name: _number_html_table(html_tables[name], items[name]) for name in html_tables if name in items}
     footer = {"digest": config_digest(config or {}), "versions": package_versions()}
-    context = {"tables": html_numbered, "figures": svg, "captions": figures, "numbers": numbers,
-               "notes": {(f"ordinal_{k}" if k in ordinal else f"panel_{k}"): v for k, v in notes.items()}, "sections": plan, "prose": prose_html,
-               "footer": footer,
+    context = {"tables": html_numbered, "figures": svg, "captions": {e.name: e.caption for e in figures},
+               "numbers": numbers,
+               "notes": {(f"ordinal_{k}" if k in ordinal else f"panel_{k}"): v for k, v in notes.items()},
+               "sections": plan, "prose": prose_html, "footer": footer,
                "codebook": Path(codebook).read_text(encoding="utf-8") if codebook else None,
-               "cases_section": Path(cases).read_text(encoding="utf-8") if cases else None, "changes": changes_view(changes, vocabulary)}
+               "cases_section": Path(cases).read_text(encoding="utf-8") if cases else None,
+               "changes": changes_view(changes, vocabulary)}
     Path(out_html).parent.mkdir(parents=True, exist_ok=True)
     Path(out_html).write_text(render_template(templates["report"], context, autoescape=True),
                               encoding="utf-8")
@@ -501,17 +369,6 @@ def write_report(*, tables: dict[str, str], figures_svg: dict[str, str], numbers
                    "cases_rel": _relative(Path(cases).with_suffix(".tex"), Path(out_tex).parent) if cases else None}
     Path(out_tex).write_text(render_template(templates["paper"], tex_context, latex=True),
                              encoding="utf-8")
-
-
-def _caption_of(html: str) -> str:
-    import html as html_lib
-    match = re.search(r"<caption>(.*?)</caption>", html, flags=re.DOTALL)
-    return html_lib.unescape(match.group(1).strip()) if match else ""
-
-
-def _label_of(html: str) -> str:
-    match = re.search(r'<table class="[^"]*" id="([^"]+)"', html)
-    return match.group(1) if match else ""
 
 
 def _number_html_table(html: str, item: doc.Item) -> str:

@@ -1,8 +1,9 @@
 """The document both the paper (LaTeX) and the report (HTML) print: sections, numbered tables and
 figures, the claims' facts and the prose.
 
-One plan (``document_plan``) fixes which table and figure goes in which section and numbers them in
-reading order, so "Table 3" is the same table in the PDF and on the web page. The prose is one
+One plan (``document_plan``) puts each exhibit of the registry (gvc_clusters.output.exhibits) in its
+section and numbers them in reading order, so "Table 3" is the same table in the PDF and on the web
+page. The prose is one
 Jinja2 template (workflow/templates/prose.j2) rendered twice, with LaTeX or HTML helpers: ``n(key)``
 prints a number (a macro from numbers.tex in LaTeX, the value in HTML), ``t(text)`` escapes text,
 ``ref(name)`` points to a numbered table or figure. Lines ``@@ key`` split the output into pieces
@@ -19,29 +20,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from gvc_clusters.layout import PANEL_SECTIONS
+from gvc_clusters.output.exhibits import SECTIONS, Exhibit
 from gvc_clusters.results import ModelResult
 from gvc_clusters.templating import environment
 from gvc_clusters.vocabulary import Vocabulary
-
-SECTIONS = [  # (id, title); the appendix last
-    ("data", "Data and transcription"),
-    ("chapter10", "Chapter 10: upgrading and governance in the clusters"),
-    ("claims", "The book's claims, estimated"),
-    ("chapter9", "Chapter 9: export performance"),
-    ("cases", "The case studies of chapters 2, 4 and 5"),
-    ("robustness", "Robustness"),
-    ("appendix", "Appendix: full tables"),
-]
-# Where a table or figure goes when its name alone says it; anything not placed goes to the appendix.
-PLACEMENT = {
-    "table_10_2": "chapter10", "governance_by_sector": "chapter10", "table_10_4": "chapter10",
-    "table_10_5": "chapter10", "table_10_6": "chapter10", "upgrading_by_sector_ce": "chapter10",
-    "export_quadrants": "chapter9",
-    "salmon": "cases", "dairy": "cases", "furniture": "cases",
-    "reading_ranges": "robustness",
-    "replication_check": "appendix", "classification": "appendix", "provenance": "appendix",
-}
 
 
 @dataclass
@@ -83,52 +65,29 @@ class Section:
         return [i for b in self.blocks for i in b.items]
 
 
-def document_plan(*, tables: dict[str, tuple[str, str]], figures: dict[str, str], ordinal_specs: list[str],
-                  panel_specs: list[str], vocabulary: Vocabulary) -> list[Section]:
-    """``tables``: name -> (caption, LaTeX label), in the order the workflow lists them;
-    ``figures``: name -> caption. Claims: one subsection per model spec not placed elsewhere."""
+def document_plan(exhibits: list[Exhibit], vocabulary: Vocabulary) -> list[Section]:
+    """The sections of the document with their numbered exhibits (gvc_clusters.output.exhibits), in
+    reading order: each section's exhibits in registry order, a claim spec's exhibits in a
+    subsection of their own (titled by the spec's label). Tables and figures are numbered apart."""
     sections = {sid: Section(sid, title, "A" if sid == "appendix" else str(k + 1), [Block(sid, "")])
                 for k, (sid, title) in enumerate(SECTIONS)}
-    claim_specs = [("ordinal", s) for s in ordinal_specs] + \
-        [("panel", s) for s in panel_specs if s not in PANEL_SECTIONS]
-    placement = {**PLACEMENT, **{f"panel_{s}": sid for s, sid in PANEL_SECTIONS.items()}}
-    claim_tables = {}
-    for kind, spec in claim_specs:
-        names = [n for n in tables if n == f"{kind}_{spec}"]  # the full AME tables go to the appendix
-        claim_tables[(kind, spec)] = names
-        number = f"{sections['claims'].number}.{len(sections['claims'].blocks)}"
-        sections["claims"].blocks.append(Block(f"claim-{spec}", vocabulary.spec(spec), spec=spec, number=number))
-    pending: list[tuple[str, str]] = []  # (kind, name) in placement order
-    for name in tables:
-        if not any(name in v for v in claim_tables.values()):
-            pending.append(("table", name))
-    for name in figures:
-        if name not in {f"coefficients_{s}" for _, s in claim_specs}:
-            pending.append(("figure", name))
-    placed: dict[str, list[tuple[str, str]]] = {sid: [] for sid, _ in SECTIONS}
-    for kind, name in pending:
-        placed[placement.get(name, "appendix")].append((kind, name))
-
     counters = {"table": 0, "figure": 0}
-
-    def item(kind: str, name: str) -> Item:
-        counters[kind] += 1
-        caption, label = tables[name] if kind == "table" else (figures[name], f"fig:{name}")
-        return Item(kind, name, counters[kind], caption, label)
-
+    claim_blocks: dict[tuple[str, str], Block] = {}
+    for e in exhibits:   # subsections first, in the order their specs come
+        if e.claim and (e.section, e.spec) not in claim_blocks:
+            section = sections[e.section]
+            block = Block(f"claim-{e.spec}", vocabulary.spec(e.spec), spec=e.spec,
+                          number=f"{section.number}.{len(section.blocks)}")
+            section.blocks.append(block)
+            claim_blocks[(e.section, e.spec)] = block
     for sid, _ in SECTIONS:
         section = sections[sid]
-        if sid == "claims":
-            for (kind, spec), block in zip(claim_specs, section.blocks[1:]):
-                block.items = [item("table", n) for n in claim_tables[(kind, spec)]]
-                if f"coefficients_{spec}" in figures:
-                    block.items.append(item("figure", f"coefficients_{spec}"))
-            section.blocks[0].items = [item(k, n) for k, n in placed[sid]]
-        else:
-            # chapter order: tables and figures as listed in PLACEMENT for the section
-            order = [n for n, s in placement.items() if s == sid]
-            ranked = sorted(placed[sid], key=lambda kn: order.index(kn[1]) if kn[1] in order else len(order))
-            section.blocks[0].items = [item(k, n) for k, n in ranked]
+        for block in section.blocks:
+            for e in exhibits:
+                in_block = claim_blocks.get((e.section, e.spec)) is block if e.claim else block is section.blocks[0]
+                if e.section == sid and in_block:
+                    counters[e.kind] += 1
+                    block.items.append(Item(e.kind, e.name, counters[e.kind], e.caption, e.label))
     return [sections[sid] for sid, _ in SECTIONS]
 
 
@@ -222,6 +181,15 @@ def _nan(value) -> bool:
 # ------------------------------------------------------------------------------------------------
 # Prose: one template, two targets
 # ------------------------------------------------------------------------------------------------
+def latex_macro_name(key: str) -> str:
+    """LaTeX macro names are letters only: 'agree_text' -> 'AgreeText', digits spelled out."""
+    digits = {"0": "Zero", "1": "One", "2": "Two", "3": "Three", "4": "Four", "5": "Five", "6": "Six",
+              "7": "Seven", "8": "Eight", "9": "Nine"}
+    words = re.split(r"[^A-Za-z0-9]+", key)
+    name = "".join(w[:1].upper() + w[1:] for w in words if w)
+    return "".join(digits.get(ch, ch) for ch in name)
+
+
 @dataclass
 class Target:
     """How the prose prints in one output format."""
@@ -234,7 +202,6 @@ class Target:
         if key not in self.numbers:
             raise KeyError(f"prose.j2 quotes the number {key!r}, which report_numbers did not compute")
         if self.name == "latex":
-            from gvc_clusters.output.report import latex_macro_name
             return f"\\{latex_macro_name(key)}{{}}"
         return html.escape(self.numbers[key])
 

@@ -1,0 +1,225 @@
+"""One drawing function per exhibit of the registry (gvc_clusters.output.exhibits), and the two rules'
+entry points that call them: ``write_tables`` (render_tables) and ``write_figures`` (render_figures).
+
+A drawer takes the exhibit's ``Sources`` (exactly the files its registry entry lists, by key, with the
+vocabulary and the table options) and returns a matplotlib figure or a ``render.tables.Table``. A
+drawer asking for a file its entry does not list fails, naming both: the registry, the rule's
+declared inputs and what a drawer reads cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from gvc_clusters.io import read_parquet
+from gvc_clusters.output import report
+from gvc_clusters.output.exhibits import Exhibit, of_kind, spec_source
+from gvc_clusters.output.render import document as doc
+from gvc_clusters.output.render import figures as fig
+from gvc_clusters.output.render import tables as tab
+from gvc_clusters.results import ModelResult
+from gvc_clusters.vocabulary import DEFAULT, Vocabulary
+
+
+@dataclass
+class Sources:
+    """The files one exhibit is computed from (source key -> path), and how to print it."""
+    exhibit: Exhibit
+    paths: dict[str, str]
+    vocabulary: Vocabulary = field(default_factory=lambda: DEFAULT)
+    options: dict = field(default_factory=dict)   # tables: preset, under
+
+    def path(self, key: str) -> str:
+        if key not in self.exhibit.sources:
+            raise KeyError(f"the drawer of {self.exhibit.name} reads {key!r}, which its registry entry "
+                           f"(gvc_clusters.output.exhibits) does not list: {list(self.exhibit.sources)}")
+        return self.paths[key]
+
+    def parquet(self, key: str) -> pd.DataFrame:
+        return read_parquet(self.path(key))
+
+    def csv(self, key: str, **options) -> pd.DataFrame:
+        return pd.read_csv(self.path(key), **options)
+
+    def spec_results(self) -> list[ModelResult]:
+        """The fitted models of the exhibit's spec (its estimates.csv and models.json)."""
+        kind = "ordinal" if self.exhibit.draw.startswith("ordinal") else "panel"
+        return report.load_spec_results(self.path(spec_source(kind, self.exhibit.spec, "estimates")),
+                                        self.path(spec_source(kind, self.exhibit.spec, "models")))
+
+
+# ----------------------------------------------------------------------------------------------
+# Figures
+# ----------------------------------------------------------------------------------------------
+
+def upgrading_by_sector_ce(src: Sources):
+    return fig.figure_upgrading(src.parquet("model_dataset"))
+
+
+def governance_by_sector(src: Sources):
+    return fig.figure_governance(src.parquet("model_dataset"))
+
+
+def export_quadrants(src: Sources):
+    classified = src.csv("classification")
+    default_rule = classified["rule_variant"].iloc[0]
+    return fig.figure_export_quadrants(classified[classified["rule_variant"] == default_rule],
+                                       src.parquet("export_performance"))
+
+
+def salmon(src: Sources):
+    return fig.figure_salmon(src.parquet("salmon_production"))
+
+
+def dairy(src: Sources):
+    return fig.figure_dairy(src.parquet("dairy_milk"))
+
+
+def furniture(src: Sources):
+    return fig.figure_furniture(src.parquet("mexico_furniture_exports"), src.parquet("puebla_furniture_exports"))
+
+
+def reading_ranges(src: Sources):
+    frames = [pd.read_csv(src.path(key)) for key in src.exhibit.sources]
+    readings = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return fig.figure_reading_ranges(_key_readings(readings, src.vocabulary),
+                                     term_labels=src.vocabulary.term_labels())
+
+
+def ordinal_coefficients(src: Sources):
+    """One ordinal spec: AMEs on the top category of each outcome (main link), outcomes as series."""
+    results = doc.main_results(src.spec_results())
+    top = []
+    for r in _top_category_ames(results):  # the top category differs by outcome: one row per regressor
+        estimates = r.estimates.copy()
+        estimates.loc[estimates["role"] == "ame", "category"] = ""
+        top.append(ModelResult(**{**r.__dict__, "estimates": estimates}))
+    vocabulary = src.vocabulary
+    terms = vocabulary.term_labels(t for r in top for t in r.estimates["term"])
+    figure = fig.figure_coefficients(top, role="ame", term_labels=terms,
+                                     model_labels=[vocabulary.outcome(r.outcome) for r in top])
+    # Two lines: at 6.5 in wide one line overran the right edge of the long-labelled figure.
+    figure.axes[0].set_xlabel("Average marginal effect on the probability\nof the top upgrading category")
+    return figure
+
+
+def panel_coefficients(src: Sources):
+    """One panel spec: every estimator's coefficients on the claim's terms, estimators as series."""
+    results = src.spec_results()
+    terms = list(dict.fromkeys(t for r in results for t in doc.key_terms(r)))
+    return fig.figure_coefficients(results, terms=terms, term_labels=src.vocabulary.term_labels(terms),
+                                   model_labels=[src.vocabulary.kind(r.kind) for r in results])
+
+
+def _top_category_ames(results: list[ModelResult]) -> list[ModelResult]:
+    """AMEs on the highest upgrading category only: one readable row per regressor and outcome."""
+    out = []
+    for r in results:
+        ame = r.estimates[r.estimates["role"] == "ame"]
+        if ame.empty:
+            continue
+        top = max(ame["category"].unique(), key=float)
+        kept = pd.concat([r.estimates[r.estimates["role"] != "ame"], ame[ame["category"] == top]])
+        out.append(ModelResult(**{**r.__dict__, "estimates": kept}))
+    return out
+
+
+def _key_readings(readings: pd.DataFrame, vocabulary: Vocabulary = DEFAULT) -> pd.DataFrame:
+    """Probit and FE-panel key terms across readings (the figure's rows), labelled by outcome and
+    variable (never by internal model id)."""
+    if readings.empty:
+        return readings
+    keep = readings["model_id"].str.endswith(("__probit", "_fe")) & (readings["term"] != "const")
+    frame = readings[keep].copy()
+    outcome = frame["model_id"].str.extract(r"__([a-z]+)__probit$")[0]
+    frame["term"] = [(vocabulary.outcome(o) + ": " if isinstance(o, str) else "Upgrading score: ")
+                     + vocabulary.variable(t) for o, t in zip(outcome, frame["term"])]
+    return frame
+
+
+# ----------------------------------------------------------------------------------------------
+# Tables
+# ----------------------------------------------------------------------------------------------
+
+def chapter10_table(src: Sources) -> tab.Table:
+    """Table 10-2, 10-4, 10-5 or 10-6 as reproduced, with its replication check in the notes."""
+    table_id = src.exhibit.name.removeprefix("table_").replace("_", "-")
+    return tab.chapter10_table(src.csv(src.exhibit.name), table_id,
+                               check=src.csv("replication_check", dtype={"row": str}), preset=src.options["preset"])
+
+
+def replication_check(src: Sources) -> tab.Table:
+    return tab.replication_check_table(src.csv("replication_check", dtype={"row": str}), preset=src.options["preset"])
+
+
+def classification(src: Sources) -> tab.Table:
+    return tab.classification_table(src.csv("classification"), preset=src.options["preset"])
+
+
+def ordinal_coefficients_table(src: Sources) -> tab.Table:
+    return report.ordinal_coefficient_table(src.spec_results(), src.options["preset"], src.options["under"],
+                                            src.vocabulary)
+
+
+def ordinal_effects_table(src: Sources) -> tab.Table:
+    return report.ordinal_effects_table(src.spec_results(), src.options["preset"], src.options["under"],
+                                        src.vocabulary)
+
+
+def panel_table(src: Sources) -> tab.Table:
+    return report.panel_table(src.spec_results(), src.options["preset"], src.options["under"], src.vocabulary)
+
+
+def provenance(src: Sources) -> tab.Table:
+    from gvc_clusters.output.replication_readme import raw_files
+
+    return report.provenance_table(raw_files(src.path("sources_manifest")))
+
+
+# ----------------------------------------------------------------------------------------------
+# The rules' entry points
+# ----------------------------------------------------------------------------------------------
+
+def drawer(exhibit: Exhibit):
+    """The function that draws an exhibit: its registry entry's ``draw``, a public function of this
+    module (nothing else it imports or keeps privately can be named)."""
+    function = globals().get(exhibit.draw)
+    is_drawer = (inspect.isfunction(function) and function.__module__ == __name__
+                 and not exhibit.draw.startswith("_") and exhibit.draw not in NOT_DRAWERS)
+    if not is_drawer:
+        raise LookupError(f"exhibit {exhibit.name}: no drawing function {exhibit.function}")
+    return function
+
+
+def draw_table(exhibit: Exhibit, inputs: dict[str, str], *, preset: str, under: str = "se",
+               vocabulary: Vocabulary = DEFAULT) -> tab.Table:
+    """One table, with its caption and label from the registry (the one place they are written)."""
+    table = drawer(exhibit)(Sources(exhibit, inputs, vocabulary, {"preset": preset, "under": under}))
+    table.title, table.label = exhibit.caption, exhibit.label
+    return table
+
+
+def write_tables(*, exhibits: list[Exhibit], inputs: dict[str, str], out_dir: str, template_dir: str,
+                 preset: str, under: str = "se", labels: dict | None = None) -> None:
+    """Every table render_tables writes, as LaTeX, HTML and CSV. ``inputs``: source key -> path (the
+    rule's declared inputs); ``under``: what prints under each coefficient (se | ci | p); ``labels``:
+    config ``labels:`` (overrides of the vocabulary)."""
+    vocabulary = DEFAULT.with_overrides(labels)
+    for exhibit in of_kind(exhibits, "table", rule="render_tables"):
+        table = draw_table(exhibit, inputs, preset=preset, under=under, vocabulary=vocabulary)
+        tab.write_table(table, Path(out_dir) / exhibit.name, template_dir=Path(template_dir))
+
+
+def write_figures(*, exhibits: list[Exhibit], inputs: dict[str, str], out_dir: str,
+                  labels: dict | None = None) -> None:
+    """Every figure, as SVG and PNG. ``inputs``: source key -> path (the rule's declared inputs)."""
+    vocabulary = DEFAULT.with_overrides(labels)
+    for exhibit in of_kind(exhibits, "figure"):
+        fig.save_figure(drawer(exhibit)(Sources(exhibit, inputs, vocabulary)), Path(out_dir) / exhibit.name)
+
+
+NOT_DRAWERS = {"drawer", "draw_table", "write_tables", "write_figures"}   # this module's entry points
