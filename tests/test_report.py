@@ -118,7 +118,9 @@ def test_latex_paper_compiles_and_fits_the_page(built, tmp_path):
     report = built / "results/report"
     assert (report / "paper.pdf").is_file()  # config paper.pdf: auto, and latexmk is here
     pdf = tmp_path / "paper.pdf"
-    problems = compile_pdf(report / "paper.tex", pdf, log=tmp_path / "paper.log")
+    reads = [report / "numbers.tex", report / "codebook.tex", *sorted(report.glob("tables/*.tex")),
+             *sorted(report.glob("figures/*.png"))]   # what build_paper declares
+    problems = compile_pdf(report / "paper.tex", pdf, inputs=reads, log=tmp_path / "paper.log")
     assert problems == []
     assert pdf.read_bytes() == (report / "paper.pdf").read_bytes()  # the rule's PDF, byte for byte
     pages = ARTIFACTS / "paper"

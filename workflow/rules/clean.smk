@@ -17,6 +17,8 @@ for _family in FAMILY_TABLES:
             tables=raw_files(_family),
             manifest=f"{RAW}/sources.yaml",
             decisions=f"{RAW}/decision_log.csv",
+            # the signatures of the manifest and the decision log, verified before parsing
+            signatures=f"{RAW}/SHA256SUMS",
         output:
             parquet=interim_tables(_family, "parquet"),
             csv=interim_tables(_family, "csv"),

@@ -129,7 +129,8 @@ rule build_paper:
         tables=plan.report_table_files(("tex",)),
         figures=plan.report_figure_files("png"),
         codebook=f"{REPORT}/codebook.tex",
-        cases=plan.cases_section_files(),  # empty unless config `cases:` names some
+        # the paper inputs only the .tex fragment; the HTML one is listed for its place only
+        cases=[p for p in plan.cases_section_files() if p.endswith(".tex")],
     output:
         pdf=report(
             f"{REPORT}/paper.pdf",

@@ -11,8 +11,9 @@ from gvc_clusters.output.paper import PaperError, compile_pdf
 
 def main():
     try:
-        problems = compile_pdf(snakemake.input.tex, snakemake.output.pdf, log=snakemake.params.tex_log,
-                               outside=[p for p in snakemake.input.cases if p.endswith(".tex")])
+        i = snakemake.input
+        reads = [i.numbers, *i.tables, *i.figures, i.codebook, *i.cases]
+        problems = compile_pdf(i.tex, snakemake.output.pdf, inputs=reads, log=snakemake.params.tex_log)
     except PaperError as err:
         raise InputError(snakemake.input.tex, str(err)) from err
     for problem in problems:

@@ -1,7 +1,7 @@
 """Compile the paper (results/report/paper.tex) to PDF and read TeX's log for what a referee sees.
 
-``compile_pdf`` runs latexmk in a scratch copy of the report folder (TeX's by-products never join
-the results) with a fixed SOURCE_DATE_EPOCH, so the PDF carries no build date (the template sets
+``compile_pdf`` runs latexmk in a scratch tree holding the paper's declared inputs only (TeX's
+by-products never join the results) with a fixed SOURCE_DATE_EPOCH, so the PDF carries no build date (the template sets
 ``\\pdftrailerid{}`` for a fixed document id). ``layout_problems`` lists every overfull box wider
 than 1 pt, every float too large for the page, every undefined reference or citation and every
 Type 3 (bitmap) font: the paper test fails on any of them, and the rule writes them to its log.
@@ -56,12 +56,12 @@ def pdf_fonts(pdf: str | Path) -> str:
     return subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=False).stdout
 
 
-def compile_pdf(tex: str | Path, out_pdf: str | Path, *, log: str | Path | None = None,
-                timeout: int = 600, outside: list[str | Path] = ()) -> list[str]:
-    """Compile ``tex`` (with the tables/figures beside it) to ``out_pdf``; return the layout problems.
-    ``outside``: files the paper inputs from outside its folder (the cases section), copied into
-    the scratch tree at the same relative place. Raises PaperError without latexmk or when TeX
-    stops on an error (the end of its log quoted)."""
+def compile_pdf(tex: str | Path, out_pdf: str | Path, *, inputs: list[str | Path] = (), log: str | Path | None = None,
+                timeout: int = 600) -> list[str]:
+    """Compile ``tex`` to ``out_pdf``; return the layout problems. ``inputs``: every file the paper
+    reads (numbers, tables, figures, codebook, cases section: the rule's declared inputs), copied into
+    a scratch tree at the same place relative to ``tex``; nothing else of the report folder is seen.
+    Raises PaperError without latexmk or when TeX stops on an error (the end of its log quoted)."""
     tex = Path(tex)
     if latexmk() is None:
         raise PaperError("config paper.pdf is 'on' but latexmk is not installed: install TeX (Debian: latexmk "
@@ -69,11 +69,10 @@ def compile_pdf(tex: str | Path, out_pdf: str | Path, *, log: str | Path | None 
                          "set paper: {pdf: auto}")
     with tempfile.TemporaryDirectory(prefix="paper-") as scratch:
         work = Path(scratch) / "report"
-        shutil.copytree(tex.parent, work, ignore=shutil.ignore_patterns("*.pdf", "*.html"))
-        for extra in outside:
-            target = work / os.path.relpath(Path(extra).resolve(), tex.parent.resolve())
+        for source in [tex, *inputs]:
+            target = work / os.path.relpath(Path(source).resolve(), tex.parent.resolve())
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(extra, target)
+            shutil.copy2(source, target)
         run = subprocess.run(["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", tex.name],
                              cwd=work, capture_output=True, text=True, timeout=timeout,
                              env={**os.environ, **REPRODUCIBLE_ENV}, check=False)
