@@ -11,7 +11,7 @@ from conftest import ROOT
 
 from gvc_clusters.config_defaults import with_defaults
 from gvc_clusters.output import replication_readme as rr
-from gvc_clusters.output.exhibits import exhibits_of
+from gvc_clusters.output.render.document import exhibits_of
 from gvc_clusters.workflow_plan import Plan
 
 TEMPLATE = ROOT / "workflow/templates/replication_readme.md.j2"

@@ -6,15 +6,14 @@ build its DAG before any job runs. tests/test_layout.py checks them against what
 actually build.
 """
 
-from gvc_clusters.vocabulary import CHAIN_TYPES, UPGRADING_TYPES
+from gvc_clusters.vocabulary import CHAIN_TYPES, CHAPTER10_TABLES, UPGRADING_TYPES, table_file_stem
 
 # The one list of each family's raw files (relative to data/raw/) and of the tables it writes: the
 # inputs and outputs of the rule clean_<family>; gvc_clusters.data.families.FAMILIES pairs each family
 # with its parser, which may read only these files.
 FAMILY_FILES = {
-    "clusters": ["clusters/table_1_2.csv", "clusters/table_1_3.csv", "clusters/table_10_1.csv",
-                 "clusters/table_10_2.csv", "clusters/table_10_4.csv", "clusters/table_10_5.csv",
-                 "clusters/table_10_6.csv", "clusters/cluster_key.csv"],
+    "clusters": ["clusters/table_1_2.csv", "clusters/table_1_3.csv",
+                 *[f"clusters/{table_file_stem(t)}.csv" for t in CHAPTER10_TABLES], "clusters/cluster_key.csv"],
     "dairy": ["dairy/table_2_1.csv", "dairy/table_2_2.csv"],
     "salmon": ["salmon/table_4_1.csv", "salmon/table_4_3.csv"],
     "furniture": ["furniture/table_5_1.csv", "furniture/table_5_2.csv", "furniture/table_5_3.csv",
@@ -32,7 +31,7 @@ FAMILY_TABLES = {
     "trade": ["export_performance", "product_upgrading_conditions", "chapter9_verdicts"],
 }
 
-REPLICATION_OUTPUTS = ["table_10_1.csv", "table_10_2.csv", "table_10_4.csv", "table_10_5.csv", "table_10_6.csv",
+REPLICATION_OUTPUTS = [*[f"{table_file_stem(t)}.csv" for t in CHAPTER10_TABLES],
                        "governance_patterns.csv", "replication_check.csv", "replication_summary.csv",
                        "decision_log_summary.csv", "replication_check.md"]
 
@@ -46,3 +45,12 @@ MODEL_REGRESSORS = [
     "any_global_chain", "sector_natural_resource", "sector_complex_products", "sector_software",
     "ce_x_complex", "quasi_hierarchy_global_x_complex",
 ]
+
+
+def processed_file(table: str, ext: str = "parquet") -> str:
+    """A processed table's path under processed_dir: 'model_dataset' -> 'clusters/model_dataset.parquet'
+    (the one place a table's folder is looked up)."""
+    family = next((f for f, tables in FAMILY_TABLES.items() if table in tables), None)
+    if family is None:
+        raise KeyError(f"no family writes the processed table {table!r}")
+    return f"{family}/{table}.{ext}"

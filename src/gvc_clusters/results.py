@@ -120,7 +120,9 @@ def load_results(estimates: pd.DataFrame, summary: dict) -> list[ModelResult]:
 
 
 def read_estimates(path) -> pd.DataFrame:
-    """An estimates.csv as written by ``estimates_table``: categories stay text ("1" is not 1.0)."""
-    frame = pd.read_csv(path, dtype={"category": str, "term": str, "model_id": str})
+    """An estimates.csv as written by ``estimates_table`` (the one reader of the file): categories stay
+    text ("1" is not 1.0), and only an empty cell is missing (a term called "NA" stays a name)."""
+    frame = pd.read_csv(path, dtype={"category": str, "term": str, "model_id": str}, keep_default_na=False,
+                        na_values=[""])
     frame["category"] = frame["category"].fillna("")
     return frame

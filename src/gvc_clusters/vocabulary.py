@@ -32,8 +32,17 @@ CHAIN_TYPES = ("market", "network", "quasi_hierarchy", "hierarchy")
 CE_DEGREES = ("Low", "Medium", "High")
 CE_LEVELS = {degree: level for level, degree in enumerate(CE_DEGREES, start=1)}   # Low = 1 ... High = 3
 SECTOR_GROUPS = ("traditional_manufacturing", "natural_resource_based", "complex_products", "specialized_suppliers")
+# Chapter 10's printed tables the project transcribes and replicates (10-3 prints words, not data),
+# and the three of upgrading scores: the one list of them.
+CHAPTER10_TABLES = ("10-1", "10-2", "10-4", "10-5", "10-6")
+UPGRADING_TABLES = CHAPTER10_TABLES[2:]
 # The upgrading table of each sector group (the software clusters have none).
-UPGRADING_TABLE_SECTORS = dict(zip(("10-4", "10-5", "10-6"), SECTOR_GROUPS[:3], strict=True))
+UPGRADING_TABLE_SECTORS = dict(zip(UPGRADING_TABLES, SECTOR_GROUPS[:3], strict=True))
+
+
+def table_file_stem(table_id: str) -> str:
+    """A printed table's file stem: '10-4' -> 'table_10_4' (raw, replication and report files)."""
+    return "table_" + table_id.replace("-", "_")
 # Traditional manufacturing (the first group) is the base sector: the book's argument contrasts the
 # others with it. Sector group -> its dummy (the models' variable names).
 SECTOR_DUMMIES = dict(zip(SECTOR_GROUPS[1:], ("sector_natural_resource", "sector_complex_products", "sector_software"),

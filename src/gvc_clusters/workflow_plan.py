@@ -14,8 +14,9 @@ from __future__ import annotations
 import glob
 from pathlib import Path
 
-from gvc_clusters.layout import FAMILY_FILES, FAMILY_TABLES, REPLICATION_OUTPUTS
+from gvc_clusters.layout import FAMILY_FILES, FAMILY_TABLES, REPLICATION_OUTPUTS, processed_file
 from gvc_clusters.models.book_panels import BUILTIN_PANELS
+from gvc_clusters.vocabulary import CHAPTER10_TABLES, table_file_stem
 
 SIMULATED = "data/simulated"  # the scale profile's generated data (not the book's)
 CASES_DIR = "data/cases"
@@ -106,6 +107,10 @@ class Plan:
     def processed_tables(self, family: str, ext: str) -> list[str]:
         return [f"{self.processed}/{family}/{name}.{ext}" for name in FAMILY_TABLES[family]]
 
+    def processed_table(self, table: str) -> str:
+        """One processed table's Parquet file (gvc_clusters.layout.processed_file)."""
+        return f"{self.processed}/{processed_file(table)}"
+
     def processed_outputs(self) -> list[str]:
         return [p for family in self.families for ext in ("parquet", "csv") for p in self.processed_tables(family, ext)]
 
@@ -129,7 +134,8 @@ class Plan:
 
     def printed_tables(self) -> dict[str, str]:
         """Chapter 10's printed tables the replication compares with: printed_10_1 ... -> raw file."""
-        return {f"printed_{n}": f"{self.raw}/clusters/table_{n}.csv" for n in ("10_1", "10_2", "10_4", "10_5", "10_6")}
+        return {f"printed_{table_file_stem(t)[6:]}": f"{self.raw}/clusters/{table_file_stem(t)}.csv"
+                for t in CHAPTER10_TABLES}
 
     def readings_files(self) -> dict[str, str]:
         return {k: f"{self.results}/replication/readings/{v}" for k, v in READINGS_FILES.items()}
@@ -193,7 +199,7 @@ class Plan:
             return {"user": spec["table"]}
         if is_simulated(spec):
             return {"dataset": f"{SIMULATED}/cluster_cross_section.parquet"}
-        inputs = {"dataset": f"{self.processed}/clusters/model_dataset.parquet"}
+        inputs = {"dataset": self.processed_table("model_dataset")}
         if spec["readings"]:
             inputs["readings"] = f"{self.processed}/clusters/model_dataset_readings.parquet"
         return inputs
@@ -362,7 +368,7 @@ class Plan:
     def exhibit_list(self, scripts: dict[str, str]) -> list[dict]:
         """The report's numbered tables and figures (gvc_clusters.output.exhibits), for the README.
         ``scripts``: rule name -> its script, as the rules declare them."""
-        from gvc_clusters.output.exhibits import numbered_exhibits
+        from gvc_clusters.output.render.document import numbered_exhibits
         from gvc_clusters.vocabulary import DEFAULT
 
         if not self.report_enabled():

@@ -29,7 +29,7 @@ rule cases_coding:
 
 rule cases_models:
     input:
-        dataset=f"{PROCESSED}/clusters/model_dataset.parquet",
+        dataset=plan.processed_table("model_dataset"),
         cluster_key=f"{RAW}/clusters/cluster_key.csv",
         cases=plan.case_files(),
     output:

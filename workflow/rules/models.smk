@@ -74,9 +74,9 @@ for _kind in ("ordinal", "panel"):
 # solver, under A and B) combined with the decision log's alternative readings.
 rule reading_analysis:
     input:
-        dataset=f"{PROCESSED}/clusters/model_dataset.parquet",
+        dataset=plan.processed_table("model_dataset"),
         upgrading=f"{PROCESSED}/clusters/upgrading.parquet",
-        alternatives=f"{PROCESSED}/clusters/model_dataset_readings.parquet",
+        alternatives=plan.processed_table("model_dataset_readings"),
         readings=READINGS_OUTPUTS["readings"],
     output:
         **READING_ANALYSIS_OUTPUTS,

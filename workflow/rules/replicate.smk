@@ -4,7 +4,7 @@
 rule replicate_chapter10:
     input:
         **plan.printed_tables(),  # the printed tables by name: printed_10_1 ... printed_10_6
-        dataset=f"{PROCESSED}/clusters/model_dataset.parquet",
+        dataset=plan.processed_table("model_dataset"),
         upgrading=f"{PROCESSED}/clusters/upgrading.parquet",
         governance=f"{PROCESSED}/clusters/governance.parquet",
         sector_ce_index=f"{PROCESSED}/clusters/sector_ce_index.parquet",

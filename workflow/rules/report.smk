@@ -73,7 +73,7 @@ rule render_report:
     input:
         tables=plan.report_table_files(("html",)),
         figures=plan.report_figure_files("svg"),
-        dataset=f"{PROCESSED}/clusters/model_dataset.parquet",
+        dataset=plan.processed_table("model_dataset"),
         replication_summary=f"{RESULTS}/replication/replication_summary.csv",
         decision_summary=f"{RESULTS}/replication/decision_log_summary.csv",
         agreement_summary=plan.classification_files()["agreement_summary"],

@@ -5,7 +5,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(snakemake.scriptdir).resolve().parents[1] / "src"))  # the gvc_clusters package
 from gvc_clusters.jobs import run_job
 from gvc_clusters.output.changes import input_fingerprints, read_estimates, summary
-from gvc_clusters.output.exhibits import Exhibit
+from gvc_clusters.output.draw import draw_table
+from gvc_clusters.output.exhibits import Exhibit, of_kind
 from gvc_clusters.output.replication_readme import raw_files
 from gvc_clusters.output.report import load_spec_results, model_notes, report_numbers, spec_files, write_report
 from gvc_clusters.vocabulary import DEFAULT
@@ -27,10 +28,12 @@ def main():
     changes = summary(p.previous, read_estimates([files[0] for files in specs.values()]), fingerprints)
     templates = {k.removeprefix("template_"): v for k, v in i.items() if k.startswith("template_")}
     exhibits = [Exhibit(**record) for record in p.exhibits]
-    write_report(exhibits=exhibits, tables={Path(path).stem: path for path in i.tables},
+    drawn = {e.name: draw_table(e, {"sources_manifest": i.manifest}, preset="aer", vocabulary=vocabulary)
+             for e in of_kind(exhibits, "table", rule="render_report")}   # the provenance table
+    write_report(exhibits=exhibits, drawn=drawn, tables={Path(path).stem: path for path in i.tables},
                  figures_svg={Path(path).stem: path for path in i.figures}, numbers=numbers, notes=notes,
                  templates=templates, out_html=snakemake.output.html, out_tex=snakemake.output.tex,
-                 out_numbers=snakemake.output.numbers, sources_manifest=i.manifest, ordinal=ordinal, panel=panel,
+                 out_numbers=snakemake.output.numbers, ordinal=ordinal, panel=panel,
                  labels=p.labels, config=snakemake.config, changes=changes,
                  codebook=i.codebook, cases=i.cases[0] if i.cases else None)
 

@@ -29,6 +29,7 @@ import pandas as pd
 from gvc_clusters.vocabulary import (
     CHAIN_TYPE_LABELS,
     CHAIN_TYPES,
+    CHAPTER10_TABLES,
     PRINTED_CHAIN_TYPES,
     PRINTED_SECTOR_GROUPS,
     PRINTED_UPGRADING_TYPES,
@@ -40,7 +41,7 @@ CHECK_COLUMNS = ["table", "row", "row_label", "column", "printed_text", "printed
 EVIDENCE_KINDS = ["transcription", "decoded", "header_shift", "not_checked", "independent", "independent_given_A",
                   "independent_given_B", "circular"]
 UPGRADING_TABLES = UPGRADING_TABLE_SECTORS
-PRINTED_TABLES = ("10-1", "10-2", "10-4", "10-5", "10-6")  # the printed tables the check compares with
+PRINTED_TABLES = CHAPTER10_TABLES  # the printed tables the check compares with
 TYPE_COLUMN = {v: k for k, v in PRINTED_UPGRADING_TYPES.items()}
 
 

@@ -88,7 +88,6 @@ ENGINES = ("duckdb", "arrow", "pandas")
 LAYOUT_COLUMNS = {"flows": ("t", "i", "j", "k", "v", "q"), "aggregated": ("t", "i", "k", "v", "q")}
 PERIODS = ("a", "b")
 CELL_COLUMNS = ["i", "k", "period", "value", "uv_value", "quantity", "flows", "q_missing", "q_zero"]
-RULE_VARIANTS = [ep.TEXT_RULE, ep.PRINTED_RULE, ep.KR_VARIANT]
 
 # HS sections (World Customs Organization nomenclature): first and last HS-2 chapter, short name.
 HS_SECTIONS = [

@@ -535,35 +535,3 @@ def decision_evidence(cells: pd.DataFrame) -> dict[tuple[str, int, str], tuple[s
             out[(table, int(row), column)] = (
                 "medium", f"{EVIDENCE_MARK} needs {assumption}; with it, fixed by {a.checks}. Without it, {alone}.")
     return out
-
-
-def apply_decision_evidence(log_path, cells: pd.DataFrame) -> int:
-    """Rewrite the confidence and evidence of the score tables' default glyph decisions in place
-    (the raw decision log; the rest of each row, and every other row, is kept byte for byte).
-    Returns the number of decisions whose confidence changed."""
-    import csv
-    import io
-    from pathlib import Path
-
-    path = Path(log_path)
-    records = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
-    head = records[0]
-    col = {name: i for i, name in enumerate(head)}
-    evidence = decision_evidence(cells)
-    changed = 0
-    for rec in records[1:]:
-        if rec[col["reading"]] != "default" or rec[col["kind"]] not in ("glyph", "ambiguous") \
-                or not rec[col["row"]].isdigit():
-            continue
-        key = (rec[col["table"]], int(rec[col["row"]]), rec[col["column"]])
-        if key not in evidence:
-            continue
-        confidence, text = evidence[key]
-        changed += rec[col["confidence"]] != confidence
-        rec[col["confidence"]] = confidence
-        reason = rec[col["reason"]].split(f" {EVIDENCE_MARK}")[0].rstrip(".")
-        rec[col["reason"]] = f"{reason}. {text}"
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(records)
-    path.write_text(buffer.getvalue(), encoding="utf-8")
-    return changed

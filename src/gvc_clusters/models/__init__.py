@@ -1,13 +1,14 @@
-"""Estimators. Each returns a gvc_clusters.results.ModelResult, whatever library fitted it.
+"""The models layer. Each estimator returns a gvc_clusters.results.ModelResult, whatever library fitted it.
 
-Ordered probit/logit: ordinal (``fit_ordered``), built on ordinal_likelihood (the model, its analytic
-derivatives, one statsmodels fit), ordinal_inputs (input checks), separation, effects (marginal
-effects on a design), randomization (permutation p-values) and batch (many fits at once).
-Linear panels: panel (``fit_panel`` on linearmodels), built on panel_frame (the long table),
-cluster_se (clustered SEs and their conventions), panel_absorbed (absorbed effects), panel_result
-(what every engine reports) and fast_fe (the same fits on flat arrays); fe_vs_re (Hausman and Mundlak
-tests); panel_data, panels and builtin_fits (the built-in panels: tables, registry, fitters).
-Shared: options (the option names), inference
-(confidence intervals, the few-clusters rule), formula (formula specs), specs (config specs to
-fits), reading_batch (fits over alternative readings), cost (permutation budgets), output.
+ordinal/  ordered probit/logit: fit (``fit_ordered``), likelihood (the model, its analytic
+          derivatives, one statsmodels fit), inputs (input checks), separation, effects (marginal
+          effects on a design), randomization (permutation p-values), batch (many fits at once).
+panel/    linear panels, along linearmodels' seams: fit (``fit_panel``), data (the long table),
+          covariance (the SE-type table, clustered conventions), absorbing (absorbed effects),
+          results (what every engine reports), fast_fe (the same fits on flat arrays), fe_vs_re
+          (Hausman and Mundlak tests).
+book_panels  the book's own panels: registry, long tables, fitters.
+Shared: options (the option names), inference (confidence intervals, p-values, the few-clusters
+rule), rank (collinear regressors), formula (formula specs), specs (config specs to fits),
+reading_batch (fits over alternative readings), cost (permutation budgets), output.
 """

@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from gvc_clusters.errors import ModelError
+from gvc_clusters.layout import processed_file
 from gvc_clusters.vocabulary import (
     CE_DEGREES,
     CHAIN_TYPES,
@@ -488,10 +489,10 @@ class BuiltinPanel:
 BUILTIN_PANELS: dict[str, BuiltinPanel] = {
     panel.name: panel
     for panel in (
-        BuiltinPanel("upgrading", "clusters", {"model_dataset": "clusters/model_dataset.parquet"},
-                     readings_table="clusters/model_dataset_readings.parquet",
+        BuiltinPanel("upgrading", "clusters", {"model_dataset": processed_file("model_dataset")},
+                     readings_table=processed_file("model_dataset_readings"),
                      build=_build_upgrading, fit=_fit_upgrading),
-        BuiltinPanel("trade_share_change", "trade", {"export_performance": "trade/export_performance.parquet"},
+        BuiltinPanel("trade_share_change", "trade", {"export_performance": processed_file("export_performance")},
                      build=_build_trade_share_change, fit=_fit_trade_share_change,
                      chapter=9, section="chapter9", claim=False, describes="regresses the one on the other",
                      descriptive=Descriptive(
@@ -499,7 +500,7 @@ BUILTIN_PANELS: dict[str, BuiltinPanel] = {
                          "same trade flows, so part of the relation is mechanical",
                          "Descriptive association, not a causal effect: share and unit value come from the "
                          "same trade flows, so part of the relation is mechanical.")),
-        BuiltinPanel("us_imports", "furniture", {"us_furniture_imports": "furniture/us_furniture_imports.parquet"},
+        BuiltinPanel("us_imports", "furniture", {"us_furniture_imports": processed_file("us_furniture_imports")},
                      build=_build_us_imports, fit=_fit_us_imports,
                      chapter=5, section="cases", claim=False,
                      describes="estimates the change in US furniture imports from NAFTA members after 2001",

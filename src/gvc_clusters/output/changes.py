@@ -17,14 +17,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from gvc_clusters.results import read_estimates as results_read_estimates
+
 KEYS = ["model_id", "role", "term", "category"]
 TOLERANCE = 1e-9  # below this an estimate has not moved (floating-point noise across platforms)
 
 
 def read_estimates(paths: list[str | Path]) -> pd.DataFrame:
     """The build's estimates, one row per (model, role, term, category)."""
-    frames = [pd.read_csv(p, dtype={"category": str}, keep_default_na=False, na_values=[""]) for p in paths]
-    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*KEYS, "estimate"])
+    frames = [results_read_estimates(p) for p in paths]
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*KEYS, "estimate", "std_error"])
     frame["category"] = frame["category"].fillna("").astype(str)
     return frame[[*KEYS, "estimate", "std_error"]].sort_values(KEYS, kind="stable").reset_index(drop=True)
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandera.pandas as pa
 
 from gvc_clusters.layout import FAMILY_TABLES
+from gvc_clusters.output.render.tables import latex_escape as tables_latex_escape
 
 BOOK = ("Pietrobelli, C., and R. Rabellotti (eds.). 2006. Upgrading to Compete: Global Value Chains, "
         "Clusters, and SMEs in Latin America. Washington, DC: Inter-American Development Bank.")
@@ -159,13 +160,9 @@ def html_fragment(tables: list[dict]) -> str:
     return "\n".join(out) + "\n"
 
 
-_LATEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_\allowbreak{}",
-          "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-          "≤": r"$\leq$", "≥": r"$\geq$", "–": "--", "<": r"$<$", ">": r"$>$"}
-
-
 def latex_escape(text: str) -> str:
-    return "".join(_LATEX.get(ch, ch) for ch in str(text))
+    """The document's one escaper, identifiers breakable after each underscore (narrow columns)."""
+    return tables_latex_escape(text, break_underscores=True)
 
 
 def latex_fragment(tables: list[dict]) -> str:

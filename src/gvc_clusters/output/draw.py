@@ -22,7 +22,7 @@ from gvc_clusters.output.render import document as doc
 from gvc_clusters.output.render import figures as fig
 from gvc_clusters.output.render import tables as tab
 from gvc_clusters.results import ModelResult
-from gvc_clusters.vocabulary import DEFAULT, Vocabulary
+from gvc_clusters.vocabulary import CHAPTER10_TABLES, DEFAULT, Vocabulary, table_file_stem
 
 
 @dataclass
@@ -147,7 +147,7 @@ def _key_readings(readings: pd.DataFrame, vocabulary: Vocabulary = DEFAULT) -> p
 
 def chapter10_table(src: Sources) -> tab.Table:
     """Table 10-2, 10-4, 10-5 or 10-6 as reproduced, with its replication check in the notes."""
-    table_id = src.exhibit.name.removeprefix("table_").replace("_", "-")
+    table_id = next(t for t in CHAPTER10_TABLES if table_file_stem(t) == src.exhibit.name)
     return tab.chapter10_table(src.csv(src.exhibit.name), table_id,
                                check=src.csv("replication_check", dtype={"row": str}), preset=src.options["preset"])
 

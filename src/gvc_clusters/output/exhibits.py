@@ -30,7 +30,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import Literal
 
-from gvc_clusters.vocabulary import DEFAULT, Vocabulary
+from gvc_clusters.layout import processed_file
+from gvc_clusters.vocabulary import CHAPTER10_TABLES, DEFAULT, Vocabulary, table_file_stem
 
 # The document's sections, in reading order (id, title); the appendix last.
 SECTIONS = (
@@ -53,15 +54,12 @@ CHAPTER_2, CHAPTER_4, CHAPTER_5, CHAPTER_9, CHAPTER_10 = CHAPTERS.values()
 # The files a book exhibit may be computed from: key -> (root, path under it). Roots are the
 # config's folders: "processed" (processed_dir), "results" (results_dir), "raw" (raw_dir).
 SOURCES = {
-    "model_dataset": ("processed", "clusters/model_dataset.parquet"),
-    "export_performance": ("processed", "trade/export_performance.parquet"),
-    "salmon_production": ("processed", "salmon/salmon_production.parquet"),
-    "dairy_milk": ("processed", "dairy/dairy_milk.parquet"),
-    "mexico_furniture_exports": ("processed", "furniture/mexico_furniture_exports.parquet"),
-    "puebla_furniture_exports": ("processed", "furniture/puebla_furniture_exports.parquet"),
+    **{table: ("processed", processed_file(table)) for table in (
+        "model_dataset", "export_performance", "salmon_production", "dairy_milk", "mexico_furniture_exports",
+        "puebla_furniture_exports")},
     "classification": ("results", "classification/classification.csv"),
     "replication_check": ("results", "replication/replication_check.csv"),
-    **{f"table_10_{k}": ("results", f"replication/table_10_{k}.csv") for k in (2, 4, 5, 6)},
+    **{table_file_stem(t): ("results", f"replication/{table_file_stem(t)}.csv") for t in CHAPTER10_TABLES},
     "sources_manifest": ("raw", "sources.yaml"),
 }
 # A spec's result files an exhibit may read (the source key is "<kind>__<spec>__<file>").
@@ -106,7 +104,7 @@ class Exhibit:
 
 
 def _book_table(number: str, caption: str, section: str = "chapter10") -> Exhibit:
-    name = f"table_{number.replace('-', '_')}"
+    name = table_file_stem(number)
     return Exhibit(name, "table", caption, CHAPTER_10, section, (name, "replication_check"), "chapter10_table",
                    label=f"tab:{number}")
 
@@ -221,34 +219,3 @@ def source_path(key: str, folders: dict[str, str], model_file) -> str:
     kind, rest = key.split("__", 1)
     spec, file = rest.rsplit("__", 1)
     return model_file(kind, spec, file)
-
-
-def numbered_exhibits(exhibits: list[Exhibit], *, scripts: dict[str, str], source_of, report: str,
-                      vocabulary: Vocabulary = DEFAULT) -> list[dict]:
-    """The numbered tables and figures, for the replication README: number, name, caption, the
-    rule, script and function that render each, its output files and the files it is computed from.
-    ``scripts``: rule -> its script as the workflow declares it; ``source_of``: source key -> path.
-    The numbers are the document plan's, so Table k here is Table k in the paper."""
-    from gvc_clusters.output.render.document import document_plan
-
-    plan = document_plan(exhibits, vocabulary)
-    numbered = {i.name: i for section in plan for block in section.blocks for i in block.items}
-    by_name = {e.name: e for e in exhibits}
-    out = []
-    for item in sorted(numbered.values(), key=lambda i: (i.kind != "table", i.number)):
-        e = by_name[item.name]
-        if e.rule == "render_report":
-            outputs = [f"{report}/index.html", f"{report}/paper.tex"]
-        elif e.kind == "table":
-            outputs = [f"{report}/tables/{e.name}.{ext}" for ext in ("tex", "html", "csv")]
-        else:
-            outputs = [f"{report}/figures/{e.name}.{ext}" for ext in ("svg", "png")]
-        out.append({"number": item.title, "name": e.name, "title": e.caption, "rule": e.rule,
-                    "script": scripts[e.rule], "function": e.function, "outputs": outputs,
-                    "sources": [source_of(s) for s in e.sources]})
-    return out
-
-
-def exhibits_of(path: str, exhibits: list[dict]) -> list[str]:
-    """The numbers of the numbered exhibits a file is (part of) or is computed into."""
-    return [e["number"] for e in exhibits if path in e["outputs"] or path in e["sources"]]

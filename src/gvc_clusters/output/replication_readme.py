@@ -251,7 +251,7 @@ def readme_context(*, config: dict, manifest: str, decision_log: str, catalog: l
                    exhibits: list[dict], configfiles: list[str], version: str, root: str | Path = ".") -> dict:
     """Everything the template shows, as plain data (tested without rendering). Nothing here
     depends on the machine: the manifest verifies the README on any machine."""
-    from gvc_clusters.output.exhibits import exhibits_of
+    from gvc_clusters.output.render.document import exhibits_of
 
     tables = [e for e in exhibits if e["number"].startswith("Table")]
     figures = [e for e in exhibits if e["number"].startswith("Figure")]

@@ -291,16 +291,16 @@ def config_digest(config: dict) -> str:
     return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def package_versions(names=("gvc_clusters", "numpy", "pandas", "statsmodels", "linearmodels", "matplotlib",
-                            "jinja2", "snakemake")) -> list[tuple[str, str]]:
-    from importlib import metadata
-    out = []
-    for name in names:
-        try:
-            out.append((name, metadata.version(name)))
-        except metadata.PackageNotFoundError:
-            continue
-    return out
+# The packages the report's footer names (the README lists more: replication_readme.KEY_PACKAGES).
+FOOTER_PACKAGES = ["gvc_clusters", "numpy", "pandas", "statsmodels", "linearmodels", "matplotlib", "jinja2",
+                   "snakemake"]
+
+
+def footer_versions() -> list[tuple[str, str]]:
+    """(name, version) of the footer's packages that are installed."""
+    from gvc_clusters.output.replication_readme import package_versions
+
+    return [(p["name"], p["version"]) for p in package_versions(FOOTER_PACKAGES) if p["version"] != "not installed"]
 
 
 def provenance_table(provenance: list[dict]) -> tab.Table:
@@ -315,26 +315,23 @@ def provenance_table(provenance: list[dict]) -> tab.Table:
 
 def write_report(*, exhibits: list[Exhibit], tables: dict[str, str], figures_svg: dict[str, str],
                  numbers: dict[str, str], notes: dict[str, dict], templates: dict[str, str], out_html: str,
-                 out_tex: str, out_numbers: str, sources_manifest: str, ordinal: dict | None = None,
+                 out_tex: str, out_numbers: str, drawn: dict[str, tab.Table], ordinal: dict | None = None,
                  panel: dict | None = None, labels: dict | None = None, config: dict | None = None,
                  codebook: str = "", changes: dict | None = None, cases: str | Path | None = None) -> None:
     """``exhibits``: the registry's exhibits of this report; ``tables``: table name -> its HTML file;
     ``figures_svg``: figure name -> its SVG file; ``templates``: report, paper, numbers, prose,
     table_html, table_tex -> template file (every path a rule input: nothing else is read). The
     paper's \\input of a table's .tex and its figures' PNGs are named beside them (build_paper reads
-    those). The tables this rule draws itself (the provenance table) come from ``sources_manifest``."""
-    from gvc_clusters.output.draw import draw_table
-
+    those). ``drawn``: the tables this rule draws itself (the provenance table), by name."""
     ordinal, panel = ordinal or {}, panel or {}
     tables_dir = Path(next(iter(tables.values()))).parent
     figures_dir = Path(next(iter(figures_svg.values()))).parent
     vocabulary = DEFAULT_VOCABULARY.with_overrides(labels)
     html_tables = {name: Path(path).read_text(encoding="utf-8") for name, path in tables.items()}
     tex_tables = {name: f"\\input{{{_relative(tables_dir, Path(out_tex).parent)}/{name}.tex}}" for name in tables}
-    for exhibit in of_kind(exhibits, "table", rule="render_report"):
-        table = draw_table(exhibit, {"sources_manifest": sources_manifest}, preset="aer", vocabulary=vocabulary)
-        html_tables[exhibit.name] = tab.to_html(table, Path(templates["table_html"]).parent)
-        tex_tables[exhibit.name] = tab.to_latex(table, Path(templates["table_tex"]).parent)
+    for name, table in drawn.items():
+        html_tables[name] = tab.to_html(table, Path(templates["table_html"]).parent)
+        tex_tables[name] = tab.to_latex(table, Path(templates["table_tex"]).parent)
     plan = doc.document_plan(exhibits, vocabulary)
     items = {i.name: i for s in plan for i in s.items}
     claims = claim_specs(ordinal=ordinal, panel=panel, plan=plan, vocabulary=vocabulary)
@@ -349,7 +346,7 @@ def write_report(*, exhibits: list[Exhibit], tables: dict[str, str], figures_svg
     figures = of_kind(exhibits, "figure")
     svg = {e.name: _inline_svg(Path(figures_svg[e.name]).read_text(encoding="utf-8")) for e in figures}
     html_numbered = {name: _number_html_table(html_tables[name], items[name]) for name in html_tables if name in items}
-    footer = {"digest": config_digest(config or {}), "versions": package_versions()}
+    footer = {"digest": config_digest(config or {}), "versions": footer_versions()}
     context = {"tables": html_numbered, "figures": svg, "captions": {e.name: e.caption for e in figures},
                "numbers": numbers,
                "notes": {(f"ordinal_{k}" if k in ordinal else f"panel_{k}"): v for k, v in notes.items()},

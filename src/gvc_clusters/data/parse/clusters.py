@@ -33,11 +33,12 @@ from gvc_clusters.vocabulary import (
     PRINTED_SECTOR_GROUPS,
     PRINTED_UPGRADING_TYPES,
     SECTOR_GROUPS,
+    UPGRADING_TABLES,
     UPGRADING_TYPES,
+    table_file_stem,
 )
 
-UPGRADING_FILES = {"10-4": "clusters/table_10_4.csv", "10-5": "clusters/table_10_5.csv",
-                   "10-6": "clusters/table_10_6.csv"}
+UPGRADING_FILES = {t: f"clusters/{table_file_stem(t)}.csv" for t in UPGRADING_TABLES}
 SUM_COLUMN = "Sum of upgrading"
 CE_COLUMN = "Degree of collective efficiency"
 KEY_COLUMNS = ["cluster_id", "sector_group", "product", "location", "country", "governance_row",

@@ -21,26 +21,17 @@ Effects of a variable v on P(y = c) (``marginal_effects``), following Stata's ``
 
 Delta-method SEs come from analytic Jacobians in the model's parameters (b, real cutpoints a),
 chained to statsmodels' (b, t) by ``J = da/dt``.
-
-``average_marginal_effects`` is the plain derivative AME of every column of a fitted statsmodels
-``OrderedModel`` (no declared design), with its Jacobian in statsmodels' (b, t).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from gvc_clusters.errors import ModelError
-from gvc_clusters.models.ordinal.likelihood import LINKS, cutpoints_and_jacobian
-
-if TYPE_CHECKING:
-    from statsmodels.miscmodels.ordinal_model import OrderedModel
 
 PRODUCT_SEPARATOR = ":"
 
@@ -314,65 +305,3 @@ def effect_definitions(design: Design) -> dict[str, str]:
         for label, text in groups:
             out[f"{v} | {label}"] = f"{kind}{moves}, averaged over the observations with {text}"
     return out
-
-
-# ----------------------------------------------------------------------------------------------
-# Average marginal effects of every column (no declared design)
-# ----------------------------------------------------------------------------------------------
-
-def average_marginal_effects(model: OrderedModel, params) -> tuple[np.ndarray, np.ndarray]:
-    """AME of every regressor on every category probability, and its Jacobian in (b, t).
-
-    dP(y=c|x)/dx_j = b_j [f(a_{c-1} - eta) - f(a_c - eta)] =: b_j D_c(eta), averaged over the
-    sample, for every column holding the others fixed, on a fitted statsmodels ``OrderedModel``.
-    ``fit_ordered`` reports ``marginal_effects`` (above), which equals this for a regressor that is
-    neither 0/1 nor part of a declared interaction; 0/1 regressors get the discrete change there and
-    interacted ones move their product columns.
-
-    Jacobian (analytic; no numerical differentiation), with Dbar_c = mean_i D_c(eta_i):
-
-        dAME_jc/db_l = [j = l] Dbar_c + b_j mean_i[(f'(a_c - eta) - f'(a_{c-1} - eta)) x_il]
-        dAME_jc/da_m = b_j mean_i[f'(a_m - eta)] ([m = c-1] - [m = c])
-
-    then chained to t through ``J = da/dt``. Returns ``ame`` (p x K) and ``jac`` ((p*K) x (p+k)),
-    rows ordered regressor-major (j, c).
-    """
-    params = np.asarray(params, dtype=float)
-    link = LINKS[_distr_name(model)]
-    p, k = model.k_vars, model.k_levels - 1
-    beta = params[:p]
-    alpha, jac_t = cutpoints_and_jacobian(params[p:])
-    exog = np.asarray(model.exog, dtype=float)
-    eta = model._linpred(params)                                      # x'b (+ offset, if any)
-    _, _, f, fp = link.values(alpha[None, :] - eta[:, None])          # N x k, all finite
-    n = eta.size
-    f_pad = np.concatenate(([0.0], f.mean(axis=0), [0.0]))            # f at -inf and +inf is 0
-    d_bar = f_pad[:-1] - f_pad[1:]                                    # Dbar_c, c = 0..K-1
-    ame = beta[:, None] * d_bar[None, :]
-    g = np.zeros((p, k + 2))
-    g[:, 1:k + 1] = exog.T @ fp / n                                   # mean f'(a_m - eta) x_l
-    dd_db = g[:, 1:] - g[:, :-1]                                      # p x K: dDbar_c/db_l
-    fp_bar = np.concatenate(([0.0], fp.mean(axis=0), [0.0]))
-    dd_da = np.zeros((k + 1, k))                                      # K x k: dDbar_c/da_m
-    for c in range(k + 1):
-        if c >= 1:
-            dd_da[c, c - 1] += fp_bar[c]
-        if c <= k - 1:
-            dd_da[c, c] -= fp_bar[c + 1]
-    jac = np.zeros((p, k + 1, p + k))
-    for j in range(p):
-        jac[j, :, :p] = beta[j] * dd_db.T
-        jac[j, :, j] += d_bar
-        jac[j, :, p:] = beta[j] * dd_da @ jac_t
-    return ame, jac.reshape(p * (k + 1), p + k)
-
-
-def _distr_name(model: OrderedModel) -> str:
-    link = getattr(model, "link", None)
-    if link is not None:
-        return link.name
-    if model.distr is stats.norm:
-        return "probit"
-    if model.distr is stats.logistic:
-        return "logit"
-    raise ValueError("only probit and logit ordered models are supported")

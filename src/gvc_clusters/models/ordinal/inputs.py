@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from gvc_clusters.errors import ModelError
+from gvc_clusters.models.rank import collinear_columns
 
 
 def _category_label(value) -> str:
@@ -92,24 +93,11 @@ def regressor_frame(X, model_id: str) -> pd.DataFrame:
     if constant:
         raise ModelError(f"{model_id}: constant regressor(s) {constant}: a constant is not identified "
                          "separately from the cutpoints (singular design)")
-    collinear = collinear_columns(values, names)
+    collinear = collinear_columns(values, names, constant=True)
     if collinear:
-        raise ModelError(f"{model_id}: rank-deficient design: {collinear} are collinear (with each other "
-                         "or with the implicit constant of the cutpoints)")
+        raise ModelError(f"{model_id}: rank-deficient design: {collinear}, each a linear combination of the "
+                         "regressors before it and the implicit constant of the cutpoints; drop them")
     return pd.DataFrame(values, columns=names)
-
-
-def collinear_columns(values: np.ndarray, names: list[str]) -> list[str]:
-    """Columns in the null space of the centred, scaled design (rank of [1, X] < 1 + p)."""
-    z = values - values.mean(axis=0)
-    z = z / np.sqrt((z ** 2).mean(axis=0))
-    _, sing, vt = np.linalg.svd(z, full_matrices=False)
-    tol = sing.max() * max(z.shape) * np.finfo(float).eps * 10
-    null = vt[sing <= tol]
-    if null.size == 0:
-        return []
-    involved = (np.abs(null) > 1e-8).any(axis=0)
-    return [n for n, flag in zip(names, involved) if flag]
 
 
 def code_clusters(groups, n: int, model_id: str) -> tuple[np.ndarray, str, int]:

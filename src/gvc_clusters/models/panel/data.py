@@ -3,7 +3,7 @@
 From any long table to the model's columns: a one-column entity key (several columns combined), the
 columns checked to exist and be numeric, incomplete rows dropped and counted, a text time column
 coded 1..K (linearmodels needs a numeric time index), one row per entity-time key; and which
-regressors add no rank (``collinear_columns``, for the messages that name them). ``panel_sample``
+regressors add no rank (models/rank.py, for the messages that name them). ``panel_sample``
 is the opening every engine shares: the columns, the entity and time codes, the key check and the
 clusters the SE type needs.
 """
@@ -120,19 +120,3 @@ def check_keys(data, entity, time, ent_codes, n_ent, time_codes, n_time, model_i
         first = dups.iloc[0]
         raise ModelError(f"{model_id}: {len(dups)} rows share an entity-time key, e.g. "
                          f"{entity}={first[entity]!r}, {time}={first[time]!r}; aggregate or add a key")
-
-
-def collinear_columns(x: pd.DataFrame, tol: float = 1e-10) -> list[str]:
-    """Columns that add no rank to the ones before them (scaled, so units do not matter)."""
-    arr = np.asarray(x, dtype=float)
-    norms = np.linalg.norm(arr, axis=0)
-    norms[norms == 0] = 1.0
-    arr = arr / norms
-    bad, kept = [], []
-    for j, name in enumerate(x.columns):
-        trial = arr[:, kept + [j]]
-        if np.linalg.matrix_rank(trial, tol=tol) < len(kept) + 1:
-            bad.append(str(name))
-        else:
-            kept.append(j)
-    return bad

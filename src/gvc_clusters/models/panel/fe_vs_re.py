@@ -15,7 +15,7 @@ from scipy import stats
 from gvc_clusters.errors import ModelError
 from gvc_clusters.models.options import HausmanSigma, check_choice
 from gvc_clusters.models.panel.covariance import UNADJUSTED
-from gvc_clusters.models.panel.data import collinear_columns
+from gvc_clusters.models.rank import collinear_columns
 from gvc_clusters.results import ModelResult
 
 

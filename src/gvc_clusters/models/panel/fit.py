@@ -41,8 +41,9 @@ from gvc_clusters.models.panel.covariance import (
     jsonable,
     linearmodels_options,
 )
-from gvc_clusters.models.panel.data import collinear_columns, entity_key, panel_sample
+from gvc_clusters.models.panel.data import entity_key, panel_sample
 from gvc_clusters.models.panel.results import finish_result, t_rows
+from gvc_clusters.models.rank import collinear_columns
 from gvc_clusters.results import ModelResult, estimate_rows
 
 FAST_MIN_ROWS = 1_000_000   # engine="auto" fits with the fast engine from this many rows

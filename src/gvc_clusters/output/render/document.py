@@ -91,6 +91,36 @@ def document_plan(exhibits: list[Exhibit], vocabulary: Vocabulary) -> list[Secti
     return [sections[sid] for sid, _ in SECTIONS]
 
 
+def numbered_exhibits(exhibits: list[Exhibit], *, scripts: dict[str, str], source_of, report: str,
+                      vocabulary: Vocabulary) -> list[dict]:
+    """The numbered tables and figures, for the replication README: number, name, caption, the
+    rule, script and function that render each, its output files and the files it is computed from.
+    ``scripts``: rule -> its script as the workflow declares it; ``source_of``: source key -> path.
+    The numbers are the document plan's, so Table k here is Table k in the paper."""
+    plan = document_plan(exhibits, vocabulary)
+    numbered = {i.name: i for section in plan for block in section.blocks for i in block.items}
+    by_name = {e.name: e for e in exhibits}
+    out = []
+    for item in sorted(numbered.values(), key=lambda i: (i.kind != "table", i.number)):
+        e = by_name[item.name]
+        if e.rule == "render_report":
+            outputs = [f"{report}/index.html", f"{report}/paper.tex"]
+        elif e.kind == "table":
+            outputs = [f"{report}/tables/{e.name}.{ext}" for ext in ("tex", "html", "csv")]
+        else:
+            outputs = [f"{report}/figures/{e.name}.{ext}" for ext in ("svg", "png")]
+        out.append({"number": item.title, "name": e.name, "title": e.caption, "rule": e.rule,
+                    "script": scripts[e.rule], "function": e.function, "outputs": outputs,
+                    "sources": [source_of(s) for s in e.sources]})
+    return out
+
+
+
+def exhibits_of(path: str, exhibits: list[dict]) -> list[str]:
+    """The numbers of the numbered exhibits a file is (part of) or is computed into."""
+    return [e["number"] for e in exhibits if path in e["outputs"] or path in e["sources"]]
+
+
 # ------------------------------------------------------------------------------------------------
 # The claims: the facts each claim's paragraph states
 # ------------------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from gvc_clusters.templating import render_template
 from gvc_clusters.vocabulary import (
     CHAIN_TYPE_LABELS,
     SECTOR_GROUP_LABELS,
+    UPGRADING_TABLES,
     UPGRADING_TYPE_LABELS,
     category_key,
     cutpoint_key,
@@ -467,10 +468,6 @@ SECTOR_LABELS = SECTOR_GROUP_LABELS
 CHAIN_COLUMNS = {f"{name}_chain_0to3": label for name, label in CHAIN_TYPE_LABELS.items()}
 UPGRADING_COLUMNS = {**{f"{name}_upgrading": label for name, label in UPGRADING_TYPE_LABELS.items()},
                      "sum_of_upgrading": "Sum"}
-CHAPTER10_TITLES = {"10-2": "Governance of the clusters' value chains (Table 10-2, reproduced)",
-                    "10-4": "Upgrading in traditional manufacturing clusters (Table 10-4, reproduced)",
-                    "10-5": "Upgrading in natural-resource-based clusters (Table 10-5, reproduced)",
-                    "10-6": "Upgrading in complex-product clusters (Table 10-6, reproduced)"}
 SUMMARY_ROWS = ("Total", "Average")
 
 
@@ -478,8 +475,8 @@ def chapter10_table(frame: pd.DataFrame, table_id: str, *, check: pd.DataFrame |
                     preset: str = "aer", label: str | None = None) -> Table:
     """Table 10-2, 10-4, 10-5 or 10-6 as reproduced (results/replication/table_10_*.csv), with the
     replication check of that table summarised in the notes when ``check`` is given."""
-    if table_id not in CHAPTER10_TITLES:
-        raise ValueError(f"table_id must be one of {sorted(CHAPTER10_TITLES)}, not {table_id!r}")
+    if table_id not in ("10-2", *UPGRADING_TABLES):
+        raise ValueError(f"table_id must be one of {['10-2', *UPGRADING_TABLES]}, not {table_id!r}")
     data = frame.copy()
     data["_stub"] = [_cluster_stub(r) for r in data.itertuples(index=False)]
     if table_id == "10-2":
@@ -495,7 +492,7 @@ def chapter10_table(frame: pd.DataFrame, table_id: str, *, check: pd.DataFrame |
         notes = ["Upgrading scores 0–3 as printed (half points where the book prints them)."]
     columns = {k: v for k, v in columns.items() if k in data.columns}
     notes += replication_notes(check, table_id) if check is not None else []
-    return descriptive_table(data, title=CHAPTER10_TITLES[table_id], label=label or f"tab:{table_id}",
+    return descriptive_table(data, title=f"Table {table_id}, reproduced", label=label or f"tab:{table_id}",
                              preset=preset, columns=columns, stub="_stub", stub_header="Cluster", panel=panel,
                              panel_labels=headings, notes=notes,
                              digits={c: score_text for c in UPGRADING_COLUMNS if c in data.columns})
@@ -608,9 +605,12 @@ _LATEX_PATTERN = re.compile("|".join(re.escape(k) for k in [*LATEX_SPECIAL, *LAT
 _NEGATIVE_NUMBER = re.compile(r"(^|\()-(?=\d)")
 
 
-def latex_escape(text: str) -> str:
-    """Escape LaTeX's special characters and spell the few non-ASCII symbols the tables use."""
-    return _LATEX_PATTERN.sub(lambda m: LATEX_SPECIAL.get(m.group(0)) or LATEX_SYMBOLS[m.group(0)], str(text))
+def latex_escape(text: str, *, break_underscores: bool = False) -> str:
+    """Escape LaTeX's special characters and spell the few non-ASCII symbols the document uses (the one
+    escaper of the project: tables, prose, codebook). ``break_underscores``: a line may break after
+    each underscore (long identifiers in narrow columns, the codebook's)."""
+    escaped = _LATEX_PATTERN.sub(lambda m: LATEX_SPECIAL.get(m.group(0)) or LATEX_SYMBOLS[m.group(0)], str(text))
+    return escaped.replace(r"\_", r"\_\allowbreak{}") if break_underscores else escaped
 
 
 def _latex_cell(text: str, stars: str) -> str:
