@@ -162,18 +162,15 @@ def test_run_writes_outputs_reproducibly(tmp_path):
     outputs = []
     for n in (1, 2):
         out = {"classified": tmp_path / f"r{n}/classification.parquet", "summary": tmp_path / f"r{n}/summary.csv",
-               "facts": tmp_path / f"r{n}/facts.json", "figures": tmp_path / f"r{n}/figures"}
+               "facts": tmp_path / f"r{n}/facts.json"}
         facts = tf.run(section_with_defaults("trade_flows", {"input": str(tmp_path / "*.csv"), "periods": PERIODS}), out,
                        market_share_rules=["text", "printed"])
         outputs.append(out)
     assert facts["exporter_products"] == 3 and facts["trimmed_unit_values"] == 1 and facts["groups"] == {"I": 3}
     assert facts["not_classifiable"] == {"text": 1, "printed": 1, "kaplinsky_readman": 1}
-    figures = sorted(p.name for p in outputs[0]["figures"].iterdir())
-    assert len(figures) == 2 * len(tf.HS_SECTIONS) and "group_XX.svg" in figures   # every section, data or not
     for key in ("classified", "summary", "facts"):
         assert outputs[0][key].read_bytes() == outputs[1][key].read_bytes()
-    for name in figures:
-        assert (outputs[0]["figures"] / name).read_bytes() == (outputs[1]["figures"] / name).read_bytes()
+    assert not (tmp_path / "r1/figures").exists()   # the report draws the groups that have data
     summary = pd.read_csv(outputs[0]["summary"])
     text = summary[summary["rule_variant"] == "text"].set_index("outcome")
     assert text.loc["product_upgrading", "exporter_products"] == 1
@@ -215,3 +212,66 @@ def test_config_defaults_and_rejections():
     bad["trade_flows"] = {"enabled": True, "input": "x.csv", "trim_ratio": 0.5}
     with pytest.raises(Exception, match="trim_ratio|0.5"):
         validate(bad, str(ROOT / "workflow/schemas/config.schema.yaml"))
+
+
+# ---------------------------------------------------------------------------------------------
+# The report's section on the user's flows (gvc_clusters.output.draw: trade_flows_*)
+
+
+def _summary_of_two_groups() -> pd.DataFrame:
+    rows = []
+    for rule in ("text", "printed", "kaplinsky_readman"):
+        up = "upgrading" if rule == "kaplinsky_readman" else "product_upgrading"
+        rows += [{"group": "I", "rule_variant": rule, "outcome": up, "exporter_products": 3, "share_pct": 75.0,
+                  "export_value_b": 10.0},
+                 {"group": "I", "rule_variant": rule, "outcome": "not_classifiable", "exporter_products": 1,
+                  "share_pct": 25.0, "export_value_b": 1.0},
+                 {"group": "XI", "rule_variant": rule, "outcome": "withdrawal" if rule != "kaplinsky_readman"
+                  else "collapse_and_withdrawal", "exporter_products": 2, "share_pct": 100.0, "export_value_b": 0.0}]
+    return pd.DataFrame(rows)
+
+
+def test_the_report_draws_only_the_groups_that_have_data(tmp_path):
+    from gvc_clusters.output import draw
+    from gvc_clusters.output.exhibits import TRADE_FLOWS_EXHIBITS
+
+    path = tmp_path / "summary.csv"
+    _summary_of_two_groups().to_csv(path, index=False)
+    figure_exhibit, table_exhibit = TRADE_FLOWS_EXHIBITS
+    src = draw.Sources(figure_exhibit, {"trade_flows_summary": str(path)})
+    figure = draw.drawer(figure_exhibit)(src)
+    labels = [t.get_text() for t in figure.axes[0].get_yticklabels()]
+    assert len(labels) == 2 and labels[0].startswith("HS section I:") and labels[0].endswith("(4 exporter-products)")
+    assert labels[1].startswith("HS section XI:")   # 2 of 21 sections: no placeholder for the other 19
+    table = draw.draw_table(table_exhibit, {"trade_flows_summary": str(path)}, preset="aer")
+    cells = table.cells
+    upgrading = cells[(cells["column_id"] == "upgrading") & (cells["line"] == "data")]["text"].tolist()
+    assert upgrading == ["75.0", "75.0", "75.0", "0.0", "0.0", "0.0"]   # group I under each rule, then XI
+    assert table.title == table_exhibit.caption
+
+
+def test_the_section_on_trade_flows_is_printed_only_with_them():
+    from gvc_clusters.output.exhibits import report_exhibits
+    from gvc_clusters.output.render.document import document_plan
+    from gvc_clusters.vocabulary import DEFAULT
+
+    without = [s.id for s in document_plan(report_exhibits({}, {}), DEFAULT)]
+    plan = document_plan(report_exhibits({}, {}, trade_flows=True), DEFAULT)
+    assert "trade_flows" not in without and [s.id for s in plan] == [*without[:4], "trade_flows", *without[4:]]
+    numbers = {s.id: s.number for s in plan}
+    assert numbers["trade_flows"] == "5" and numbers["cases"] == "6"
+    assert {s.id: s.number for s in document_plan(report_exhibits({}, {}), DEFAULT)}["cases"] == "5"
+
+
+def test_the_section_quotes_the_facts_of_the_run(tmp_path):
+    from gvc_clusters.output.report import trade_flow_numbers
+
+    write_csv(tmp_path / "baci.csv")
+    out = {"classified": tmp_path / "c.parquet", "summary": tmp_path / "s.csv", "facts": tmp_path / "f.json"}
+    facts = tf.run(section_with_defaults("trade_flows", {"input": str(tmp_path / "*.csv"), "periods": PERIODS}), out,
+                   market_share_rules=["text", "printed"])
+    numbers = trade_flow_numbers(facts)
+    assert numbers["trade flows exporter products"] == "3" and numbers["trade flows groups"] == "1"
+    assert numbers["trade flows groups total"] == str(len(tf.HS_SECTIONS))
+    assert numbers["trade flows not classifiable"] == "1" and numbers["trade flows trimmed"] == "1"
+    assert numbers["trade flows period a"] == "–".join(map(str, PERIODS["a"]))

@@ -226,12 +226,10 @@ class Plan:
     def trade_flows_files(self) -> dict[str, str]:
         return {k: f"{self.trade_flows_dir}/{v}" for k, v in TRADE_FLOWS_FILES.items()}
 
-    def trade_flows_figures(self) -> list[str]:
-        """One SVG + PNG per product group (every HS section or chapter: a fixed set of files)."""
-        from gvc_clusters.analysis.trade_flows import figure_stem, product_groups
-
-        groups = product_groups(self.config["trade_flows"]["group_by"])
-        return [f"{self.trade_flows_dir}/figures/{figure_stem(g)}.{ext}" for g in groups for ext in ("svg", "png")]
+    def trade_flows_facts(self) -> list[str]:
+        """The facts of the user's trade flows the report quotes (none unless trade_flows.enabled)."""
+        return [self.trade_flows_files()["facts"]] if self.exhibit_inputs("render_tables").get("trade_flows_summary") \
+            else []
 
     def trade_flows_inputs(self) -> list[str]:
         """The configured input files; a glob is expanded now and must match."""
@@ -240,7 +238,7 @@ class Plan:
     def trade_flows_outputs(self) -> list[str]:
         if not self.config["trade_flows"]["enabled"]:
             return []
-        return [*self.trade_flows_files().values(), *self.trade_flows_figures()]
+        return list(self.trade_flows_files().values())
 
     # ---- scale profile -----------------------------------------------------------------------
     def scale_outputs(self) -> list[str]:
@@ -262,7 +260,8 @@ class Plan:
             return []
         ordinal, panel = self.config["ordinal"]["specs"], self.config["panel"]["specs"]
         return report_exhibits({n: ordinal[n] for n in self.ordinal_specs()}, {n: panel[n] for n in self.panel_specs()},
-                               DEFAULT.with_overrides(self.config["labels"]))
+                               DEFAULT.with_overrides(self.config["labels"]),
+                               trade_flows=self.config["trade_flows"]["enabled"])
 
     def exhibit_records(self, rule: str | None = None) -> list[dict]:
         """The exhibits (of one rule, if given) as plain data: the render rules' params."""

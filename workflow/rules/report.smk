@@ -87,6 +87,8 @@ rule render_report:
         # what "what changed" fingerprints: every file under raw_dir
         raw=plan.raw_inputs(),
         codebook=f"{REPORT}/codebook.html",
+        # the facts of the user's trade flows (none unless config trade_flows.enabled)
+        trade_flows_facts=plan.trade_flows_facts(),
         # the HTML fragment; paper.tex names the .tex beside it (build_paper reads it)
         cases=plan.cases_section_files()[:1],  # empty unless config `cases:` names some
         template_report="workflow/templates/report.html.j2",

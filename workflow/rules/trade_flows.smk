@@ -8,17 +8,6 @@ rule classify_trade_flows:
         classified=plan.trade_flows_files()["classified"],
         summary=plan.trade_flows_files()["summary"],
         facts=plan.trade_flows_files()["facts"],
-        svg=[
-            report(
-                path,
-                caption="../report/trade_flows.rst",
-                category="Chapter 9 on your trade flows",
-                labels={"group": Path(path).stem.removeprefix("group_")},
-            )
-            for path in plan.trade_flows_figures()
-            if path.endswith(".svg")
-        ],
-        png=[path for path in plan.trade_flows_figures() if path.endswith(".png")],
     log:
         "logs/trade_flows/classify_trade_flows.log",
     benchmark:
@@ -30,7 +19,6 @@ rule classify_trade_flows:
         mem_mb=TRADE_FLOWS["memory_limit_mb"] + 1000,
     params:
         code=CODE,
-        figures=lambda w, output: str(Path(output.summary).parent / "figures"),
         options=TRADE_FLOWS,
         rules=config["export_performance"]["market_share_rules"],
         temp_dir=f"{INTERIM}/trade_flows/spill",

@@ -9,7 +9,7 @@ from gvc_clusters.jobs import run_job
 
 def main():
     output = {"classified": snakemake.output.classified, "summary": snakemake.output.summary,
-              "facts": snakemake.output.facts, "figures": snakemake.params.figures}
+              "facts": snakemake.output.facts}
     run(snakemake.params.options, output, files=list(snakemake.input),
         market_share_rules=snakemake.params.rules, temp_dir=snakemake.params.temp_dir)
 

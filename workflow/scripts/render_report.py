@@ -20,7 +20,8 @@ def main():
     provenance = raw_files(i.manifest)
     numbers = report_numbers(replication_summary=i.replication_summary, agreement_summary=i.agreement_summary,
                              ordinal=ordinal, panel=panel, dataset=i.dataset, decision_summary=i.decision_summary,
-                             raw_tables=len(provenance))
+                             raw_tables=len(provenance),
+                             trade_flows_facts=i.trade_flows_facts[0] if i.trade_flows_facts else None)
     vocabulary = DEFAULT.with_overrides(p.labels)
     notes = {spec: model_notes(load_spec_results(*files[:2]), vocabulary) for spec, files in specs.items()}
     # the raw files are named as from the raw folder's parent (raw/clusters/...), as the snapshot names them

@@ -46,8 +46,8 @@ Steps
    ones) and joined back, so the rules are exactly those of the book's tables. Deciding conditions:
    ``signs`` ("(dX,dQw,dM,dV)=(+,+,-,+)") and, per Amighini rule, the Table 9-1 condition met
    (``condition_text``: "1", "2" or "1+2").
-4. ``summary`` (counts and export value per product group x rule x outcome) and one figure per
-   product group (HS section or HS-2 chapter).
+4. ``summary`` (counts and export value per product group x rule x outcome, product group = HS
+   section or HS-2 chapter); the report draws the groups that have data (gvc_clusters.output.draw).
 
 ``trade_flows_simulation.write_baci_flows`` simulates a BACI-shaped table with planted outcomes for
 the scale profile and the tests.
@@ -75,8 +75,7 @@ __all__ = [
     "LAYOUT_COLUMNS",
     "aggregate_flows",
     "classify",
-    "figure_stem",
-    "group_figure",
+    "group_title",
     "input_files",
     "measures",
     "product_groups",
@@ -555,7 +554,7 @@ def _output_columns(rules: Sequence[str]) -> list[str]:
 
 
 # ----------------------------------------------------------------------------------------------
-# Step 4: summary and figures
+# Step 4: summary (the report draws it: gvc_clusters.output.draw, trade_flows_*)
 # ----------------------------------------------------------------------------------------------
 
 def summary(classified: pd.DataFrame, rules: Sequence[str], group_by: str = "section") -> pd.DataFrame:
@@ -588,64 +587,12 @@ HS_CHAPTERS = [f"{c:02d}" for c in range(1, 98) if c != 77]     # 77 is reserved
 
 
 def product_groups(group_by: str = "section") -> list[str]:
-    """Every product group's name, data or not: the figures are a fixed set of files (one per group)."""
+    """Every product group's name, data or not, in HS order."""
     if group_by == "section":
         return [name for name, *_ in HS_SECTIONS]
     if group_by == "chapter":
         return list(HS_CHAPTERS)
     raise ValueError(f"group_by must be 'section' or 'chapter', got {group_by!r}")
-
-
-def figure_stem(group: str) -> str:
-    return f"group_{group}"
-
-
-# Outcomes coloured by the class they share across the three schemes (export_performance.OUTCOME_CLASS).
-FIGURE_CLASSES = {"upgrading": "upgrading", "shift_to_higher_quality_segments": "shift to higher quality",
-                  "downgrading_immiserizing_growth": "downgrading / immiserizing growth",
-                  "withdrawal": "withdrawal / collapse", "ambiguous": "ambiguous (footnote 8)",
-                  "not_classifiable": "not classifiable"}
-FIGURE_COLORS = ["#2ca02c", "#1f77b4", "#ff7f0e", "#d62728", "#bcbd22", "#c7c7c7"]
-FIGURE_CLASS = {o: (c if c is not None else ("ambiguous" if o == ep.AMBIGUOUS else o))
-                for o, c in ep.OUTCOME_CLASS.items()}
-VARIANT_LABELS = {ep.TEXT_RULE: "Amighini, text's rule", ep.PRINTED_RULE: "Amighini, Table 9-1 as printed",
-                  ep.KR_VARIANT: "Kaplinsky-Readman"}
-
-
-def group_figure(summary_table: pd.DataFrame, group: str, title: str):
-    """One horizontal stacked bar per rule variant: the shares of exporter-products by outcome.
-    A group without exporter-products gets a figure saying so."""
-    from gvc_clusters.output.render.figures import _figure, styled
-
-    @styled
-    def build():
-        data = summary_table[summary_table["group"] == group]
-        variants = list(dict.fromkeys(data["rule_variant"]))
-        if not variants:
-            fig, axes = _figure(1, 1, size=(7.0, 1.5))
-            axes[0, 0].set_axis_off()
-            axes[0, 0].set_title(title, loc="left")
-            axes[0, 0].text(0.0, 0.4, "no exporter-product of this group in the input", transform=axes[0, 0].transAxes)
-            return fig
-        fig, axes = _figure(1, 1, size=(7.0, 1.6 + 0.45 * len(variants)))
-        ax = axes[0, 0]
-        left = np.zeros(len(variants))
-        y = np.arange(len(variants))[::-1]            # the first (default) rule on top
-        classes = data["outcome"].map(lambda o: FIGURE_CLASS.get(o, o))
-        for n, (cls, label) in enumerate(FIGURE_CLASSES.items()):
-            share = np.array([data[(data["rule_variant"] == v) & (classes == cls)]["share_pct"].sum()
-                              for v in variants])
-            if not share.any():
-                continue
-            ax.barh(y, share, left=left, color=FIGURE_COLORS[n], label=label)
-            left += share
-        ax.set_yticks(y, [VARIANT_LABELS.get(v, v) for v in variants])
-        ax.set_xlim(0, 100)
-        ax.set_xlabel("exporter-products (%)")
-        ax.set_title(title, loc="left")
-        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7)
-        return fig
-    return build()
 
 
 def group_title(group: str, group_by: str, n: int) -> str:
@@ -663,12 +610,10 @@ def group_title(group: str, group_by: str, n: int) -> str:
 def run(options: Mapping, output: Mapping[str, str | Path], *, market_share_rules: Sequence[str],
         files: Sequence[str] | None = None, temp_dir: str | Path | None = None) -> dict:
     """Read the configured input (``files``, or ``options["input"]`` expanded), write the classified
-    Parquet, the summary CSV, the facts JSON and one figure (SVG + PNG) per product group into the
-    folder ``output["figures"]``. ``options`` is config ``trade_flows``, validated with the schema's
+    Parquet, the summary CSV and the facts JSON (the report draws the product groups that have data). ``options`` is config ``trade_flows``, validated with the schema's
     defaults filled (outside Snakemake: ``gvc_clusters.config_defaults.section_with_defaults``).
     Returns the facts."""
     from gvc_clusters.io import write_csv, write_json, write_parquet
-    from gvc_clusters.output.render.figures import save_figure
 
     files = input_files(options["input"]) if files is None else list(files)
     periods = options["periods"]
@@ -682,11 +627,7 @@ def run(options: Mapping, output: Mapping[str, str | Path], *, market_share_rule
     group_by = options["group_by"]
     summ = summary(table, market_share_rules, group_by)
     write_csv(summ, output["summary"])
-    figures = Path(output["figures"])
     sizes = summ[summ["rule_variant"] == market_share_rules[0]].groupby("group")["exporter_products"].sum()
-    for group in product_groups(group_by):
-        n = int(sizes.get(group, 0))
-        save_figure(group_figure(summ, group, group_title(group, group_by, n)), figures / figure_stem(group))
     facts.update(exporter_products=len(table),
                  trimmed_unit_values=int(table["uv_trimmed_a"].sum() + table["uv_trimmed_b"].sum()),
                  not_classifiable={r: int((table[f"outcome_{r}"] == ep.NOT_CLASSIFIABLE).sum())

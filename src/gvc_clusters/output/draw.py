@@ -115,6 +115,28 @@ def panel_coefficients(src: Sources):
                                    model_labels=[src.vocabulary.kind(r.kind) for r in results])
 
 
+def trade_flows_groups(src: Sources):
+    """The user's trade flows: one bar per product group that has data, under the first rule."""
+    summary = _trade_flow_summary(src)
+    return fig.figure_trade_flow_groups(summary, summary["rule_variant"].iloc[0], _group_labels(summary))
+
+
+def _trade_flow_summary(src: Sources) -> pd.DataFrame:
+    return src.csv("trade_flows_summary", dtype={"group": str}, keep_default_na=False, na_values=[""])
+
+
+def _group_labels(summary: pd.DataFrame) -> dict[str, str]:
+    """group -> 'XI Textiles (1,234)': the groups with data, in HS order, with their exporter-products."""
+    from gvc_clusters.analysis.trade_flows import HS_SECTIONS, product_groups
+
+    group_by = "chapter" if summary["group"].str.fullmatch(r"\d{2}").all() else "section"
+    first = summary[summary["rule_variant"] == summary["rule_variant"].iloc[0]]
+    sizes = first.groupby("group")["exporter_products"].sum()
+    names = {s: label for s, _, _, label in HS_SECTIONS} if group_by == "section" else {}
+    return {g: (f"{g} {names[g]}" if names else f"HS chapter {g}") + f" ({int(sizes[g]):,})"
+            for g in product_groups(group_by) if g in sizes.index}
+
+
 def _top_category_ames(results: list[ModelResult]) -> list[ModelResult]:
     """AMEs on the highest upgrading category only: one readable row per regressor and outcome."""
     out = []
@@ -172,6 +194,39 @@ def ordinal_effects_table(src: Sources) -> tab.Table:
 
 def panel_table(src: Sources) -> tab.Table:
     return report.panel_table(src.spec_results(), src.options["preset"], src.options["under"], src.vocabulary)
+
+
+# The table's short headers and rule names (a note spells them out): eight columns fit the page.
+TRADE_FLOW_HEADERS = {"upgrading": "Upgr.", "shift_to_higher_quality_segments": "Higher q.",
+                      "downgrading_immiserizing_growth": "Downgr.", "withdrawal": "Withdr.", "ambiguous": "Ambig.",
+                      "not_classifiable": "n.c."}
+TRADE_FLOW_RULES = {"text": "Text's rule", "printed": "Table 9-1 rule", "kaplinsky_readman": "Kaplinsky–Readman"}
+
+
+def trade_flows_summary(src: Sources) -> tab.Table:
+    """Per product group with data and rule: exporter-products and their shares by outcome class."""
+    summary = _trade_flow_summary(src)
+    labels = _group_labels(summary)
+    summary = summary.assign(outcome_class=summary["outcome"].map(fig.trade_flow_class))
+    shares = (summary.pivot_table(index=["group", "rule_variant"], columns="outcome_class", values="share_pct",
+                                  aggfunc="sum", fill_value=0.0, sort=False)
+              .reindex(columns=list(fig.TRADE_FLOW_CLASSES), fill_value=0.0))
+    counts = summary.groupby(["group", "rule_variant"], sort=False)["exporter_products"].sum()
+    frame = shares.assign(exporter_products=counts).reset_index()
+    rules = list(dict.fromkeys(summary["rule_variant"]))
+    frame["_g"] = frame["group"].map({g: n for n, g in enumerate(labels)})
+    frame["_r"] = frame["rule_variant"].map({r: n for n, r in enumerate(rules)})
+    frame = frame.sort_values(["_g", "_r"], kind="stable")
+    frame["rule"] = frame["rule_variant"].map(lambda r: TRADE_FLOW_RULES.get(r, r))
+    columns = {"exporter_products": "Pairs", **{cls: TRADE_FLOW_HEADERS[cls] for cls in fig.TRADE_FLOW_CLASSES}}
+    spelled = "; ".join(f"{TRADE_FLOW_HEADERS[c]} {label}" for c, label in fig.TRADE_FLOW_CLASSES.items())
+    note = (f"Pairs: exporter-products of the group (in brackets after its name). The other columns are the shares "
+            f"(%) of the group's pairs by outcome class: {spelled}. The classes match the three schemes' outcomes as "
+            "in chapter 9 (the text's rule, Table 9-1 as printed, Kaplinsky–Readman). Groups without "
+            "exporter-products are left out.")
+    return tab.descriptive_table(frame, preset=src.options["preset"], columns=columns, stub="rule", stub_header="Rule",
+                                 panel="group", panel_labels=labels, notes=[note],
+                                 digits={"exporter_products": 0, **dict.fromkeys(fig.TRADE_FLOW_CLASSES, 1)})
 
 
 def provenance(src: Sources) -> tab.Table:

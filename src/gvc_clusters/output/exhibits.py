@@ -39,11 +39,14 @@ SECTIONS = (
     ("chapter10", "Chapter 10: upgrading and governance in the clusters"),
     ("claims", "The book's claims, estimated"),
     ("chapter9", "Chapter 9: export performance"),
+    ("trade_flows", "Chapter 9 on your own trade data"),
     ("cases", "The case studies of chapters 2, 4 and 5"),
     ("robustness", "Robustness"),
     ("appendix", "Appendix: full tables"),
 )
 SECTION_IDS = tuple(sid for sid, _ in SECTIONS)
+# Sections printed only when an exhibit is placed in them (the user's trade flows: config trade_flows).
+OPTIONAL_SECTIONS = {"trade_flows"}
 
 # snakemake --report groups exhibits by the chapter whose evidence they show. Chapter numbers are
 # zero-padded: Snakemake's report menu sorts categories as text, and "Chapter 02" must come first.
@@ -61,6 +64,7 @@ SOURCES = {
     "replication_check": ("results", "replication/replication_check.csv"),
     **{table_file_stem(t): ("results", f"replication/{table_file_stem(t)}.csv") for t in CHAPTER10_TABLES},
     "sources_manifest": ("raw", "sources.yaml"),
+    "trade_flows_summary": ("results", "trade_flows/summary.csv"),
 }
 # A spec's result files an exhibit may read (the source key is "<kind>__<spec>__<file>").
 SPEC_FILES = ("estimates", "models", "readings")
@@ -138,6 +142,17 @@ BOOK_EXHIBITS: tuple[Exhibit, ...] = (
 )
 
 
+# Chapter 9 on the user's own trade flows (config trade_flows.enabled): a summary and one figure of
+# the product groups that have data.
+TRADE_FLOWS_EXHIBITS: tuple[Exhibit, ...] = (
+    Exhibit("trade_flows_groups", "figure",
+            "Your trade flows: exporter-products by outcome and product group (chapter 9's text rule)", CHAPTER_9,
+            "trade_flows", ("trade_flows_summary",), "trade_flows_groups"),
+    Exhibit("trade_flows_summary", "table", "Your trade flows classified, by product group and rule", CHAPTER_9,
+            "trade_flows", ("trade_flows_summary",), "trade_flows_summary"),
+)
+
+
 @dataclass(frozen=True)
 class Placement:
     """Where a spec's exhibits go (each built-in panel's registry entry says where its go)."""
@@ -185,17 +200,17 @@ def spec_exhibits(kind: Literal["ordinal", "panel"], name: str, spec: dict,
     return out
 
 
-def report_exhibits(ordinal: dict[str, dict], panel: dict[str, dict], vocabulary: Vocabulary = DEFAULT
-                    ) -> list[Exhibit]:
+def report_exhibits(ordinal: dict[str, dict], panel: dict[str, dict], vocabulary: Vocabulary = DEFAULT, *,
+                    trade_flows: bool = False) -> list[Exhibit]:
     """Every exhibit of the report: the book's, then each spec's (ordinal specs first), with the
-    book exhibits' "every spec" sources expanded to the specs given. ``ordinal``/``panel``: spec name
-    -> its (validated) config."""
+    book exhibits' "every spec" sources expanded to the specs given, then the user's trade flows'
+    when ``trade_flows``. ``ordinal``/``panel``: spec name -> its (validated) config."""
     specs = [("ordinal", n) for n in ordinal] + [("panel", n) for n in panel]
     book = [replace(e, sources=tuple(x for s in e.sources for x in _expand(s, specs)))
             if any(s.startswith(f"{EVERY_SPEC}__") for s in e.sources) else e for e in BOOK_EXHIBITS]
     own = [e for kind, specs_ in (("ordinal", ordinal), ("panel", panel)) for name, spec in specs_.items()
            for e in spec_exhibits(kind, name, spec, vocabulary)]
-    return [*book, *own]
+    return [*book, *own, *(TRADE_FLOWS_EXHIBITS if trade_flows else ())]
 
 
 def _expand(source: str, specs: list[tuple[str, str]]) -> list[str]:

@@ -137,7 +137,8 @@ def spec_files(names: list[str], estimates: list[str], models: list[str],
 # ----------------------------------------------------------------------------------------------
 
 def report_numbers(*, replication_summary: str, agreement_summary: str, ordinal: dict, panel: dict,
-                   dataset: str, decision_summary: str | None = None, raw_tables: int | None = None) -> dict[str, str]:
+                   dataset: str, decision_summary: str | None = None, raw_tables: int | None = None,
+                   trade_flows_facts: str | None = None) -> dict[str, str]:
     """Every number the report's text quotes, formatted once (HTML and LaTeX print the same)."""
     numbers: dict[str, str] = {}
     data = read_parquet(dataset)
@@ -183,7 +184,26 @@ def report_numbers(*, replication_summary: str, agreement_summary: str, ordinal:
         draws = draws or doc.permutation_draws(results)
     if draws:
         numbers["permutation draws"] = f"{draws:,}"
+    if trade_flows_facts is not None:
+        numbers.update(trade_flow_numbers(json.loads(Path(trade_flows_facts).read_text(encoding="utf-8"))))
     return dict(sorted(numbers.items()))
+
+
+def trade_flow_numbers(facts: dict) -> dict[str, str]:
+    """The numbers the section on the user's trade flows quotes, from the classification's facts."""
+    from gvc_clusters.analysis.trade_flows import product_groups
+
+    groups = facts["groups"]
+    group_by = "chapter" if all(g.isdigit() for g in groups) else "section"
+    first_rule = next(iter(facts["not_classifiable"]))
+    return {"trade flows rows": f"{facts['rows_in_periods']:,}",
+            "trade flows exporter products": f"{facts['exporter_products']:,}",
+            "trade flows groups": f"{len(groups):,}", "trade flows groups total": f"{len(product_groups(group_by)):,}",
+            "trade flows group kind": "HS sections" if group_by == "section" else "HS chapters",
+            "trade flows period a": "–".join(map(str, facts["periods"]["a"])),
+            "trade flows period b": "–".join(map(str, facts["periods"]["b"])),
+            "trade flows not classifiable": f"{facts['not_classifiable'][first_rule]:,}",
+            "trade flows trimmed": f"{facts['trimmed_unit_values']:,}"}
 
 
 def _reading_ranges(files: tuple) -> pd.DataFrame | None:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from gvc_clusters.output.exhibits import SECTIONS, Exhibit
+from gvc_clusters.output.exhibits import OPTIONAL_SECTIONS, SECTIONS, Exhibit
 from gvc_clusters.results import ModelResult
 from gvc_clusters.templating import environment
 from gvc_clusters.vocabulary import Vocabulary
@@ -88,7 +88,13 @@ def document_plan(exhibits: list[Exhibit], vocabulary: Vocabulary) -> list[Secti
                 if e.section == sid and in_block:
                     counters[e.kind] += 1
                     block.items.append(Item(e.kind, e.name, counters[e.kind], e.caption, e.label))
-    return [sections[sid] for sid, _ in SECTIONS]
+    kept = [sections[sid] for sid, _ in SECTIONS if sid not in OPTIONAL_SECTIONS or sections[sid].items]
+    for number, section in enumerate((s for s in kept if s.id != "appendix"), start=1):
+        if section.number != str(number):   # an optional section left out: the later ones move up
+            section.number = str(number)
+            for block in section.blocks[1:]:
+                block.number = f"{number}.{block.number.split('.', 1)[1]}"
+    return kept
 
 
 def numbered_exhibits(exhibits: list[Exhibit], *, scripts: dict[str, str], source_of, report: str,

@@ -362,3 +362,45 @@ def figure_furniture(mexico: pd.DataFrame, puebla: pd.DataFrame) -> Figure:
 __all__ = ["STYLE", "figure_coefficients", "figure_dairy", "figure_export_quadrants", "figure_furniture",
            "figure_governance", "figure_reading_ranges", "figure_salmon", "figure_upgrading", "save_figure",
            "styled"]
+
+
+# Chapter 9 on a user's trade flows: outcomes coloured by the class they share across the three
+# schemes (export_performance.OUTCOME_CLASS).
+TRADE_FLOW_CLASSES = {"upgrading": "upgrading", "shift_to_higher_quality_segments": "shift to higher quality",
+                      "downgrading_immiserizing_growth": "downgrading / immiserizing growth",
+                      "withdrawal": "withdrawal / collapse", "ambiguous": "ambiguous (footnote 8)",
+                      "not_classifiable": "not classifiable"}
+TRADE_FLOW_COLORS = ["#2ca02c", "#1f77b4", "#ff7f0e", "#d62728", "#bcbd22", "#c7c7c7"]
+
+
+def trade_flow_class(outcome: str) -> str:
+    """The class an outcome of any of the three schemes falls in (the figure's colours)."""
+    from gvc_clusters.analysis import export_performance as ep
+
+    cls = ep.OUTCOME_CLASS.get(outcome, outcome)
+    return cls if cls is not None else ("ambiguous" if outcome == ep.AMBIGUOUS else outcome)
+
+
+@styled
+def figure_trade_flow_groups(summary: pd.DataFrame, rule: str, group_labels: dict[str, str]):
+    """One horizontal stacked bar per product group that has exporter-products: their shares by
+    outcome class under ``rule``. ``group_labels``: group -> its label (only these groups, in order)."""
+    data = summary[summary["rule_variant"] == rule]
+    groups = [g for g in group_labels if (data["group"] == g).any()]
+    fig, axes = _figure(1, 1, size=(6.5, 1.6 + 0.26 * max(len(groups), 1)))
+    ax = axes[0, 0]
+    y = np.arange(len(groups))[::-1]            # the first group on top
+    left = np.zeros(len(groups))
+    classes = data["outcome"].map(trade_flow_class)
+    for colour, (cls, label) in zip(TRADE_FLOW_COLORS, TRADE_FLOW_CLASSES.items()):
+        share = np.array([data[(data["group"] == g) & (classes == cls)]["share_pct"].sum() for g in groups])
+        if not share.any():
+            continue
+        ax.barh(y, share, left=left, color=colour, label=label)
+        left += share
+    ax.set_yticks(y, [group_labels[g] for g in groups], fontsize=7)
+    ax.set_ylim(-0.6, len(groups) - 0.4)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("share of the group's exporter-products (%)")
+    fig.legend(loc="outside lower center", ncols=3, fontsize=7, frameon=False)
+    return fig
