@@ -13,10 +13,11 @@ from conftest import coefficients
 from scipy import stats
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
-from gvc_clusters.config_defaults import spec_with_defaults
+from gvc_clusters.config_defaults import spec_with_defaults, with_defaults
 from gvc_clusters.models.formula import formula_design
 from gvc_clusters.models.specs import run_ordinal_spec
 from gvc_clusters.preflight import check_permutations, check_user_tables
+from gvc_clusters.vocabulary import DEFAULT
 
 TABLES = Path(__file__).resolve().parents[1] / "workflow" / "templates" / "tables"
 
@@ -205,10 +206,37 @@ def test_user_spec_labels_reach_the_report_tables(firms_csv):
             "labels": {"x": "Export share", "sector[b]": "Sector b (vs a)"}}
     results = run_ordinal_spec("firms", spec_with_defaults("ordinal", spec), None, halves="keep", n_permutations=0,
                                seed=1, user_table=spec["table"])
-    coef_html = tab.to_html(report.ordinal_coefficient_table(results, "aer"), TABLES)
-    assert "Export share" in coef_html and "Sector b (vs a)" in coef_html and "sector[c]" in coef_html
-    assert "Export share" in tab.to_html(report.ordinal_effects_table(results, "aer"), TABLES)
-    assert results[0].extra["user_table"] == str(firms_csv)
+    vocabulary = DEFAULT.with_spec_labels(spec["labels"])   # read when the report is drawn, not fitted
+    coef_html = tab.to_html(report.ordinal_coefficient_table(results, "aer", vocabulary=vocabulary), TABLES)
+    assert "Export share" in coef_html and "Sector b (vs a)" in coef_html
+    assert "Sector[c]" in coef_html   # no label: humanized, as in the text and the figures
+    assert "Export share" in tab.to_html(report.ordinal_effects_table(results, "aer", vocabulary=vocabulary), TABLES)
+    assert results[0].extra["user_table"] == str(firms_csv) and "term_labels" not in results[0].extra
+
+
+def test_a_user_specs_captions_name_its_outcome_and_a_label_never_refits():
+    from gvc_clusters.output.exhibits import spec_exhibits
+    from gvc_clusters.workflow_plan import Plan
+
+    spec = spec_with_defaults("ordinal", {"table": "firms.csv", "outcomes": ["upgrading"], "regressors": ["x"],
+                                          "links": ["logit"], "labels": {"upgrading": "Firm upgrading", "x": "Share"}})
+    table, effects, figure = spec_exhibits("ordinal", "firms", spec)
+    assert table.caption == "Ordered models of Firm upgrading: Firms"
+    assert effects.caption == "Average marginal effects on each category of Firm upgrading: Firms"
+    assert figure.caption == "Firms: average marginal effects on the top category of Firm upgrading (ordered logit, " \
+                             "95% intervals)"
+    unlabelled = spec_exhibits("ordinal", "firms", {**spec, "labels": {}, "outcomes": ["firm_score"]})
+    assert unlabelled[0].caption == "Ordered models of firm score: Firms"
+    book = spec_exhibits("ordinal", "ce_governance", {"outcomes": ["product"]})
+    assert book[0].caption == "Ordered models of upgrading: Collective efficiency and governance"
+    import yaml
+    from conftest import ROOT
+
+    config = yaml.safe_load((ROOT / "config/config.yaml").read_text(encoding="utf-8"))
+    config["ordinal"]["specs"]["firms"] = spec
+    plan = Plan(with_defaults(config))
+    assert "labels" not in plan.fit_spec("ordinal", "firms")   # what the fit rule's params hold
+    assert plan.spec_labels() == {"firms": {"upgrading": "Firm upgrading", "x": "Share"}}
 
 
 def test_the_table_is_read_from_the_declared_input_not_the_configs_path(firms_csv, tmp_path):

@@ -210,6 +210,17 @@ class Vocabulary:
                 getattr(out, key).update(value)
         return out
 
+    def with_spec_labels(self, labels: Mapping | None) -> Vocabulary:
+        """This vocabulary with a user spec's own ``labels:`` (terms and outcome names of its table) on
+        top: the labels are read when the report is drawn, so adding one never refits a model."""
+        if not labels:
+            return self
+        out = Vocabulary(dict(self.variables), dict(self.outcomes), dict(self.kinds), dict(self.specs),
+                         {k: dict(v) for k, v in self.categories.items()})
+        out.variables.update(labels)
+        out.outcomes.update({k: v for k, v in labels.items() if k in out.outcomes or ":" not in k})
+        return out
+
     def _get(self, table: Mapping, name: str) -> str:
         if name in table:
             return table[name]

@@ -175,6 +175,16 @@ class Plan:
                 raise ValueError(f"config panel.specs.{name}: dataset simulated reads {self.scale_panel} "
                                  f"(processed_dir/scale/trade_panel.parquet); table is {spec.get('table')!r}")
 
+    def fit_spec(self, kind: str, name: str) -> dict:
+        """A spec as its fit sees it: without ``labels:`` (read by the report, so a new label redraws the
+        report and never refits the model)."""
+        return {k: v for k, v in self.config[kind]["specs"][name].items() if k != "labels"}
+
+    def spec_labels(self) -> dict[str, dict]:
+        """Each spec's own ``labels:`` (user tables), by spec name: the renderers' params."""
+        return {name: dict(spec["labels"]) for kind in ("ordinal", "panel")
+                for name, spec in self.config[kind]["specs"].items() if spec.get("labels")}
+
     def model_files(self, kind: str) -> dict[str, str]:
         return {k: f"{self.results}/models/{kind}/{{spec}}/{v}" for k, v in MODEL_FILES.items()}
 

@@ -22,7 +22,8 @@ rule fit_ordinal:
         "../envs/pipeline.yaml"
     params:
         code=CODE,
-        spec=lambda wc: config["ordinal"]["specs"][wc.spec],
+        # the spec as it decides the fit (its `labels:` are read when the report is drawn)
+        spec=lambda wc: plan.fit_spec("ordinal", wc.spec),
         settings=lambda wc: {k: v for k, v in config["ordinal"].items() if k != "specs"},
         seed=config["seed"],
     script:
@@ -42,7 +43,7 @@ rule fit_panel:
         "../envs/pipeline.yaml"
     params:
         code=CODE,
-        spec=lambda wc: config["panel"]["specs"][wc.spec],
+        spec=lambda wc: plan.fit_spec("panel", wc.spec),
         max_readings=config["panel"]["max_readings"],
         seed=config["seed"],
     script:

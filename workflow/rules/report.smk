@@ -34,6 +34,7 @@ rule render_tables:
         preset=config["tables"]["style"],
         under=config["tables"]["under"],
         labels=config["labels"],
+        spec_labels=plan.spec_labels(),
         out_dir=lambda wc, output: os.path.dirname(output.html[0]),
     script:
         "../scripts/render_tables.py"
@@ -64,6 +65,7 @@ rule render_figures:
         code=CODE,
         exhibits=plan.exhibit_records("render_figures"),
         labels=config["labels"],
+        spec_labels=plan.spec_labels(),
         out_dir=lambda wc, output: os.path.dirname(output.svg[0]),
     script:
         "../scripts/render_figures.py"
@@ -120,6 +122,7 @@ rule render_report:
         # snapshot_estimates writes it after this rule), read when it exists.
         previous=f"{RESULTS}/last_build",
         labels=config["labels"],
+        spec_labels=plan.spec_labels(),
     script:
         "../scripts/render_report.py"
 

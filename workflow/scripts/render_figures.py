@@ -11,7 +11,7 @@ from gvc_clusters.output.exhibits import Exhibit
 def main():
     p = snakemake.params
     write_figures(exhibits=[Exhibit(**record) for record in p.exhibits], inputs=dict(snakemake.input.items()),
-                  out_dir=p.out_dir, labels=p.labels)
+                  out_dir=p.out_dir, labels=p.labels, spec_labels=p.spec_labels)
 
 
 run_job(snakemake, main)

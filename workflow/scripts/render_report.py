@@ -23,7 +23,8 @@ def main():
                              raw_tables=len(provenance),
                              trade_flows_facts=i.trade_flows_facts[0] if i.trade_flows_facts else None)
     vocabulary = DEFAULT.with_overrides(p.labels)
-    notes = {spec: model_notes(load_spec_results(*files[:2]), vocabulary) for spec, files in specs.items()}
+    notes = {spec: model_notes(load_spec_results(*files[:2]), vocabulary.with_spec_labels(p.spec_labels.get(spec)))
+             for spec, files in specs.items()}
     # the raw files are named as from the raw folder's parent (raw/clusters/...), as the snapshot names them
     fingerprints = input_fingerprints(i.raw, Path(i.manifest).parent.parent, snakemake.config)
     changes = summary(p.previous, read_estimates([files[0] for files in specs.values()]), fingerprints)
@@ -35,7 +36,7 @@ def main():
                  figures_svg={Path(path).stem: path for path in i.figures}, numbers=numbers, notes=notes,
                  templates=templates, out_html=snakemake.output.html, out_tex=snakemake.output.tex,
                  out_numbers=snakemake.output.numbers, ordinal=ordinal, panel=panel,
-                 labels=p.labels, config=snakemake.config, changes=changes,
+                 labels=p.labels, spec_labels=p.spec_labels, config=snakemake.config, changes=changes,
                  codebook=i.codebook, cases=i.cases[0] if i.cases else None)
 
 

@@ -12,7 +12,7 @@ def main():
     i, p = snakemake.input, snakemake.params
     write_tables(exhibits=[Exhibit(**record) for record in p.exhibits],
                  inputs={key: path for key, path in i.items() if key != "templates"},
-                 preset=p.preset, under=p.under, labels=p.labels, out_dir=p.out_dir,
+                 preset=p.preset, under=p.under, labels=p.labels, spec_labels=p.spec_labels, out_dir=p.out_dir,
                  template_dir=Path(i.templates[0]).parent)
 
 

@@ -160,8 +160,6 @@ def run_panel_spec(name: str, spec: dict, tables: dict[str, pd.DataFrame], *,
                 bandwidth=spec.get("bandwidth"), model_id=f"{name}__{estimator}" if several else name,
                 sample=str(path), weights=spec.get("weights"),
                 absorb=spec["absorb"] if effects else ()))
-            if spec.get("labels"):
-                fits[-1].extra["term_labels"] = dict(spec["labels"])
             if "formula" in spec:
                 fits[-1].extra["formula"] = spec["formula"]
                 fits[-1].n_excluded += n_formula_missing
@@ -308,8 +306,6 @@ def run_ordinal_table_spec(name: str, spec: dict, path: str | Path, *, n_permuta
             result.n_excluded = n_excluded
             result.sample = f"rows of {path} with every column of the spec"
             result.extra["user_table"] = str(path)
-            if spec.get("labels"):
-                result.extra["term_labels"] = dict(spec["labels"])
             if design is not None:
                 result.extra["formula"] = spec["formula"]
                 if formula_reference_note(design):

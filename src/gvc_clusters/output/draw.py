@@ -103,7 +103,9 @@ def ordinal_coefficients(src: Sources):
     figure = fig.figure_coefficients(top, role="ame", term_labels=terms,
                                      model_labels=[vocabulary.outcome(r.outcome) for r in top])
     # Two lines: at 6.5 in wide one line overran the right edge of the long-labelled figure.
-    figure.axes[0].set_xlabel("Average marginal effect on the probability\nof the top upgrading category")
+    user = any("user_table" in r.extra for r in results)
+    figure.axes[0].set_xlabel("Average marginal effect on the probability\nof the top "
+                              + ("category" if user else "upgrading category"))
     return figure
 
 
@@ -251,30 +253,35 @@ def drawer(exhibit: Exhibit):
 
 
 def draw_table(exhibit: Exhibit, inputs: dict[str, str], *, preset: str, under: str = "se",
-               vocabulary: Vocabulary = DEFAULT) -> tab.Table:
-    """One table, with its caption and label from the registry (the one place they are written)."""
+               vocabulary: Vocabulary = DEFAULT, spec_labels: dict | None = None) -> tab.Table:
+    """One table, with its caption and label from the registry (the one place they are written).
+    ``spec_labels``: a user spec's own ``labels:`` by spec (config), on top of ``vocabulary``."""
+    vocabulary = vocabulary.with_spec_labels((spec_labels or {}).get(exhibit.spec))
     table = drawer(exhibit)(Sources(exhibit, inputs, vocabulary, {"preset": preset, "under": under}))
     table.title, table.label = exhibit.caption, exhibit.label
     return table
 
 
 def write_tables(*, exhibits: list[Exhibit], inputs: dict[str, str], out_dir: str, template_dir: str,
-                 preset: str, under: str = "se", labels: dict | None = None) -> None:
+                 preset: str, under: str = "se", labels: dict | None = None, spec_labels: dict | None = None) -> None:
     """Every table render_tables writes, as LaTeX, HTML and CSV. ``inputs``: source key -> path (the
     rule's declared inputs); ``under``: what prints under each coefficient (se | ci | p); ``labels``:
-    config ``labels:`` (overrides of the vocabulary)."""
+    config ``labels:`` (overrides of the vocabulary); ``spec_labels``: each user spec's ``labels:``."""
     vocabulary = DEFAULT.with_overrides(labels)
     for exhibit in of_kind(exhibits, "table", rule="render_tables"):
-        table = draw_table(exhibit, inputs, preset=preset, under=under, vocabulary=vocabulary)
+        table = draw_table(exhibit, inputs, preset=preset, under=under, vocabulary=vocabulary,
+                           spec_labels=spec_labels)
         tab.write_table(table, Path(out_dir) / exhibit.name, template_dir=Path(template_dir))
 
 
 def write_figures(*, exhibits: list[Exhibit], inputs: dict[str, str], out_dir: str,
-                  labels: dict | None = None) -> None:
-    """Every figure, as SVG and PNG. ``inputs``: source key -> path (the rule's declared inputs)."""
+                  labels: dict | None = None, spec_labels: dict | None = None) -> None:
+    """Every figure, as SVG and PNG. ``inputs``: source key -> path (the rule's declared inputs);
+    ``labels``/``spec_labels``: as for ``write_tables``."""
     vocabulary = DEFAULT.with_overrides(labels)
     for exhibit in of_kind(exhibits, "figure"):
-        fig.save_figure(drawer(exhibit)(Sources(exhibit, inputs, vocabulary)), Path(out_dir) / exhibit.name)
+        own = vocabulary.with_spec_labels((spec_labels or {}).get(exhibit.spec))
+        fig.save_figure(drawer(exhibit)(Sources(exhibit, inputs, own)), Path(out_dir) / exhibit.name)
 
 
 NOT_DRAWERS = {"drawer", "draw_table", "write_tables", "write_figures"}   # this module's entry points

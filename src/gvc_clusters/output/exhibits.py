@@ -178,16 +178,18 @@ def spec_exhibits(kind: Literal["ordinal", "panel"], name: str, spec: dict,
     entry = builtin_panel(spec) if kind == "panel" else None
     where = Placement(CHAPTERS[entry.chapter], entry.section, entry.claim) if entry is not None else CLAIM
     files = (spec_source(kind, name, "estimates"), spec_source(kind, name, "models"))
+    words = spec_wording(kind, spec, vocabulary.with_spec_labels(spec.get("labels")))
     label = vocabulary.spec(name)
     common = {"chapter": where.chapter, "spec": name, "claim": where.claim}
     if kind == "ordinal":
-        out = [Exhibit(f"ordinal_{name}", "table", f"Ordered models of upgrading: {label}",
+        out = [Exhibit(f"ordinal_{name}", "table", f"Ordered models of {words['outcome']}: {label}",
                        section=where.section, sources=files, draw="ordinal_coefficients_table", **common),
-               Exhibit(f"ordinal_{name}_ame", "table", f"Average marginal effects on each upgrading category: {label}",
+               Exhibit(f"ordinal_{name}_ame", "table", f"Average marginal effects on each {words['category']}: {label}",
                        section="appendix", sources=files, draw="ordinal_effects_table",
                        **{**common, "claim": False})]
-        figure = (f"{label}: average marginal effects on the top upgrading category (ordered probit, 95% intervals)",
-                  "ordinal_coefficients")
+        caption = (f"{label}: average marginal effects on the top {words['category']} "
+                   f"(ordered {words['link']}, 95% intervals)")
+        figure = (caption, "ordinal_coefficients")
     else:
         descriptive = entry is not None and entry.descriptive is not None
         out = [Exhibit(f"panel_{name}", "table", f"Panel models: {label}" + (" (descriptive)" if descriptive else ""),
@@ -198,6 +200,28 @@ def spec_exhibits(kind: Literal["ordinal", "panel"], name: str, spec: dict,
         out.append(Exhibit(f"coefficients_{name}", "figure", figure[0], section=where.section, sources=files,
                            draw=figure[1], **common))
     return out
+
+
+# The book's wording of its ordered models (its specs model upgrading scores).
+BOOK_WORDING = {"outcome": "upgrading", "category": "upgrading category", "link": "probit"}
+
+
+def spec_wording(kind: str, spec: dict, vocabulary: Vocabulary) -> dict[str, str]:
+    """How captions name a spec's outcome: the book's wording for the book's specs; a user table's
+    outcome labels (its own ``labels:`` first) and its first link otherwise."""
+    if "table" not in spec:
+        return dict(BOOK_WORDING)
+    outcomes = spec_outcomes(kind, spec)
+    named = " and ".join(vocabulary.outcome(o).lower() if o not in (spec.get("labels") or {}) else
+                         vocabulary.outcome(o) for o in outcomes) or "the outcome"
+    return {"outcome": named, "category": f"category of {named}", "link": (spec.get("links") or ["probit"])[0]}
+
+
+def spec_outcomes(kind: str, spec: dict) -> list[str]:
+    """The outcome columns a user's spec names (or its formula's left-hand side)."""
+    if "formula" in spec:
+        return [spec["formula"].split("~", 1)[0].strip()]
+    return list(spec.get("outcomes") or []) if kind == "ordinal" else [spec["outcome"]] if "outcome" in spec else []
 
 
 def report_exhibits(ordinal: dict[str, dict], panel: dict[str, dict], vocabulary: Vocabulary = DEFAULT, *,

@@ -35,29 +35,10 @@ def load_spec_results(estimates: str | Path, models: str | Path) -> list[ModelRe
 
 
 def spec_term_labels(results: list[ModelResult], vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> dict[str, str]:
-    """Printed labels of the results' terms. The book's specs: the vocabulary. A user spec (a table
-    of the user's): its config ``labels:`` (kept in extra["term_labels"]), then the vocabulary, then
-    the raw name; a product term 'a:b' joins its parts' labels."""
-    terms = list(dict.fromkeys(t for r in results for t in r.estimates["term"]))
-    if not any("user_table" in r.extra for r in results):
-        return vocabulary.term_labels(terms)
-    user: dict[str, str] = {}
-    for r in results:
-        user.update(r.extra.get("term_labels") or {})
-    known = {**vocabulary.outcomes, **vocabulary.variables}
-
-    def label(term: str) -> str:
-        if term in user or term in known:
-            return user.get(term, known.get(term))
-        if ":" in term and " | " not in term:
-            return " × ".join(label(part) for part in term.split(":"))
-        if " | " in term:
-            variable, _, condition = term.partition(" | ")
-            moderator, _, value = condition.partition("=")
-            return f"{label(variable)}, where {label(moderator)} = {value}"
-        return term
-
-    return {**known, **{t: label(t) for t in terms}}
+    """Printed labels of the results' terms, from the vocabulary given: for a user's spec, the one with
+    its own ``labels:`` on top (``Vocabulary.with_spec_labels``); a name without a label is humanized,
+    in the tables as in the text and the figures."""
+    return vocabulary.term_labels(dict.fromkeys(t for r in results for t in r.estimates["term"]))
 
 
 def ordinal_coefficient_table(results: list[ModelResult], preset: str, under: str = "se",
@@ -211,8 +192,10 @@ def _reading_ranges(files: tuple) -> pd.DataFrame | None:
     return pd.read_csv(files[2]) if len(files) > 2 else None
 
 
-def claim_specs(*, ordinal: dict, panel: dict, plan: list, vocabulary: Vocabulary) -> list[dict]:
-    """The claims' subsections: spec name, its numbered tables, the facts its paragraphs state, caveats."""
+def claim_specs(*, ordinal: dict, panel: dict, plan: list, vocabulary: Vocabulary,
+                spec_labels: dict | None = None) -> list[dict]:
+    """The claims' subsections: spec name, its numbered tables, the facts its paragraphs state, caveats,
+    and the vocabulary its paragraphs print names with (a user spec's own ``labels:`` on top)."""
     blocks = {b.spec: b for s in plan if s.id == "claims" for b in s.blocks if b.spec}
     out = []
     for spec, files in {**ordinal, **panel}.items():
@@ -220,11 +203,12 @@ def claim_specs(*, ordinal: dict, panel: dict, plan: list, vocabulary: Vocabular
             continue
         results = load_spec_results(*files[:2])
         kind = "ordinal" if spec in ordinal else "panel"
-        out.append({"name": spec, "tables": [i.name for i in blocks[spec].items if i.kind == "table"],
+        own = vocabulary.with_spec_labels((spec_labels or {}).get(spec))
+        out.append({"labels": own,"name": spec, "tables": [i.name for i in blocks[spec].items if i.kind == "table"],
                     "figures": [i.name for i in blocks[spec].items if i.kind == "figure"],
                     "ame": f"{kind}_{spec}_ame" if f"{kind}_{spec}_ame" in plan_items(plan) else "",
                     "facts": doc.claim_facts(results, _reading_ranges(files)),
-                    "caveats": claim_caveats(doc.main_results(results), vocabulary)})
+                    "caveats": claim_caveats(doc.main_results(results), own)})
     return out
 
 
@@ -336,7 +320,8 @@ def provenance_table(provenance: list[dict]) -> tab.Table:
 def write_report(*, exhibits: list[Exhibit], tables: dict[str, str], figures_svg: dict[str, str],
                  numbers: dict[str, str], notes: dict[str, dict], templates: dict[str, str], out_html: str,
                  out_tex: str, out_numbers: str, drawn: dict[str, tab.Table], ordinal: dict | None = None,
-                 panel: dict | None = None, labels: dict | None = None, config: dict | None = None,
+                 panel: dict | None = None, labels: dict | None = None, spec_labels: dict | None = None,
+                 config: dict | None = None,
                  codebook: str = "", changes: dict | None = None, cases: str | Path | None = None) -> None:
     """``exhibits``: the registry's exhibits of this report; ``tables``: table name -> its HTML file;
     ``figures_svg``: figure name -> its SVG file; ``templates``: report, paper, numbers, prose,
@@ -354,7 +339,7 @@ def write_report(*, exhibits: list[Exhibit], tables: dict[str, str], figures_svg
         tex_tables[name] = tab.to_latex(table, Path(templates["table_tex"]).parent)
     plan = doc.document_plan(exhibits, vocabulary)
     items = {i.name: i for s in plan for i in s.items}
-    claims = claim_specs(ordinal=ordinal, panel=panel, plan=plan, vocabulary=vocabulary)
+    claims = claim_specs(ordinal=ordinal, panel=panel, plan=plan, vocabulary=vocabulary, spec_labels=spec_labels)
     placed = {sid: [e for e in exhibits if e.section == sid and e.spec and not e.claim and e.kind == "table"]
               for sid in {e.section for e in exhibits}}
     prose_context = {"sections": plan, "claim_specs": claims, "labels": vocabulary, "items": items,
