@@ -282,6 +282,10 @@ def test_every_coded_value_has_a_supporting_quote(final):
     doc["codes"]["gov_network"]["evidence"][1]["role"] = "supports"  # the lobbying quote: another referent
     (problem,) = case_evidence.check_support(doc)
     assert "another referent cannot support" in str(problem)
+    doc["codes"]["gov_network"]["evidence"][1]["role"] = "context"
+    doc["codes"]["gov_hierarchy"]["confidence"] = "medium"  # both its quotes are about ceramics in general
+    (problem,) = case_evidence.check_support(doc)
+    assert "only by quotes about the wider industry is low confidence" in str(problem)
 
 
 def test_michoacan_upgrading_rests_on_michoacan_evidence(final):

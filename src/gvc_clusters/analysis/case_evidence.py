@@ -7,7 +7,8 @@ or only gives ``context``) and what it is about (``about``: the case's ``unit``,
 
 The rule: a value that is not null needs at least one quote that supports it and is about the unit
 or the wider industry; a quote about another referent never carries a value. A value without such a
-quote is missing (``null``). Contrary quotes stay in the file, beside the value they argue against.
+quote is missing (``null``); a book variable carried only by quotes about the wider industry is low
+confidence. Contrary quotes stay in the file, beside the value they argue against.
 """
 
 from __future__ import annotations
@@ -49,6 +50,11 @@ def check_support(doc: dict, path: str | Path = "case") -> list[InputError]:
             problems.append(InputError(path, "coded value without a supporting quote (make it null, or cite one)",
                                        column=f"{group}/{variable}", value=code["value"],
                                        expected="a quote with role: supports about the unit or the wider industry"))
+        elif (group != "extra" and supporting(code) and all(e["about"] == "wider" for e in supporting(code))
+              and code["confidence"] != "low"):  # extra: Samford's quadrants classify whole industries
+            problems.append(InputError(path, "a value carried only by quotes about the wider industry is low confidence",
+                                       column=f"{group}/{variable}/confidence", value=code["confidence"],
+                                       expected="low"))
     return problems
 
 
