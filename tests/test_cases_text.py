@@ -223,3 +223,14 @@ def test_time_referent_ce_and_exclusion_sentences_follow_their_inputs():
                                                 "spec × outcome combinations:")
     assert T.exclusions_sentence(BASE_EXCL.assign(entered=True, missing="")) == (
         "No selected case misses a code the models need.")
+
+
+def test_history_sentence_counts_the_logs():
+    log, review = pd.DataFrame({"case_id": ["a"] * 7}), pd.DataFrame({"case_id": ["a"] * 3})
+    rules = [{"decision": {"status": "restored"}}, {"decision": {"status": "kept"}}]
+    assert T.history_sentence(log, review, rules, ["B", "A"]) == (
+        "2 coders (A and B) coded every case independently; their 7 disagreements were reconciled, a later review "
+        "changed 3 values, and 2 protocol rules changed after coding began (1 restored, 1 kept as a logged "
+        "deviation): all are logged below.")
+    assert T.history_sentence(log, review.iloc[:1], [], ["A"]).endswith(
+        "changed 1 value, and no protocol rule changed after coding began: all are logged below.")

@@ -228,6 +228,8 @@ def section_context(*, cases: dict[str, dict], selected: list[str], agreement: p
             for d in deviations]
     return {
         "n_cases": len(cases), "selected": [names.get(c, c) for c in selected],
+        "history": T.history_sentence(reconciliation, review, deviations,
+                                      sorted({c for d in cases.values() for c in d.get("coders", [])})),
         "entry": [T.entry_sentence(samples, exclusions, c, names, label_of) for c in selected],
         "selection": T.selection_sentence(samples, cases, main_probits, code_of, names),
         "time": T.time_sentence(cases, names), "units": units,

@@ -71,6 +71,18 @@ def entry_sentence(samples: pd.DataFrame, exclusions: pd.DataFrame, case_id: str
     return f"{head}: its code is missing for {why}."
 
 
+def history_sentence(reconciliation: pd.DataFrame, review: pd.DataFrame, deviations: list[dict],
+                     coders: list[str]) -> str:
+    """How the final codes came about: disagreements reconciled, values the review changed, rules changed."""
+    status = [d["decision"]["status"] for d in deviations]
+    rules = (f"{_count(len(deviations), 'protocol rule')} changed after coding began "
+             f"({status.count('restored')} restored, {status.count('kept')} kept as a logged deviation)"
+             if deviations else "no protocol rule changed after coding began")
+    return (f"{_count(len(coders), 'coder')} ({_join(sorted(coders))}) coded every case independently; their "
+            f"{len(reconciliation)} disagreements were "
+            f"reconciled, a later review changed {_count(len(review), 'value')}, and {rules}: all are logged below.")
+
+
 # ---- standard errors and p-values -----------------------------------------------------------------
 
 def inference_note(samples: pd.DataFrame) -> str:
