@@ -99,7 +99,7 @@ def test_cases_add_their_outputs_only_when_chosen():
     assert book().cases_outputs() == [] and book().cases_section_files() == []
     plan = book(cases=["leon_tanning"])
     assert plan.cases_section_files() == ["results/cases/cases_section.html", "results/cases/cases_section.tex"]
-    assert len(plan.cases_outputs()) == 8
+    assert len(plan.cases_outputs()) == 13
     scripts = {c["output"]: c["script"] for c in plan.output_catalog(SCRIPTS)}
     assert scripts["results/cases/samples.csv"] == "workflow/scripts/cases_models.py"
 

@@ -56,8 +56,9 @@ READING_ANALYSIS_FILES = {
 }
 # The cases' rules: rule -> (catalog kind, output files under results/cases/)
 CASES_FILES = {
-    "cases_coding": ("check", ["codes.csv", "agreement.csv", "reconciliation.csv"]),
-    "cases_models": ("estimates", ["with_without.csv", "samples.csv", "exclusions.csv"]),
+    "cases_coding": ("check", ["codes.csv", "agreement.csv", "agreement_pooled.csv", "reconciliation.csv",
+                               "evidence.csv", "ce_components.csv", "ce_bands.csv"]),
+    "cases_models": ("estimates", ["with_without.csv", "samples.csv", "exclusions.csv", "sensitivity.csv"]),
     "cases_section": ("report", ["cases_section.html", "cases_section.tex"]),
 }
 def is_simulated(spec: dict) -> bool:

@@ -1,7 +1,8 @@
 # Cases beyond the book (data/cases/, protocol in data/cases/README.md): the coded cases, the
 # agreement of their two independent codings, the models with and without the cases chosen in
-# config `cases:`, and the report fragment. Nothing runs while `cases:` is empty (the default);
-# the paths and cases_outputs() are in gvc_clusters.workflow_plan.
+# config `cases:` (each case alone, each left out, each changed protocol rule's other version), and
+# the report fragment. Nothing runs while `cases:` is empty (the default); the paths and
+# cases_outputs() are in gvc_clusters.workflow_plan.
 
 
 rule cases_coding:
@@ -10,11 +11,19 @@ rule cases_coding:
         coder_a=plan.coding_files("a"),
         coder_b=plan.coding_files("b"),
         log=f"{CASES_DIR}/reconciliation_log.csv",
+        review=f"{CASES_DIR}/review_log.csv",
+        deviations=f"{CASES_DIR}/protocol/deviations.yaml",
         seed_lines=f"{CASES_DIR}/seed_lines.csv",
+        sector_index=f"{PROCESSED}/clusters/sector_ce_index.parquet",
+        clusters=f"{PROCESSED}/clusters/clusters.parquet",
     output:
         codes=f"{CASES_RESULTS}/codes.csv",
         agreement=f"{CASES_RESULTS}/agreement.csv",
+        pooled=f"{CASES_RESULTS}/agreement_pooled.csv",
         reconciliation=f"{CASES_RESULTS}/reconciliation.csv",
+        evidence=f"{CASES_RESULTS}/evidence.csv",
+        ce=f"{CASES_RESULTS}/ce_components.csv",
+        bands=f"{CASES_RESULTS}/ce_bands.csv",
     log:
         "logs/cases/cases_coding.log",
     benchmark:
@@ -32,10 +41,12 @@ rule cases_models:
         dataset=plan.processed_table("model_dataset"),
         cluster_key=f"{RAW}/clusters/cluster_key.csv",
         cases=plan.case_files(),
+        deviations=f"{CASES_DIR}/protocol/deviations.yaml",
     output:
         with_without=f"{CASES_RESULTS}/with_without.csv",
         samples=f"{CASES_RESULTS}/samples.csv",
         exclusions=f"{CASES_RESULTS}/exclusions.csv",
+        sensitivity=f"{CASES_RESULTS}/sensitivity.csv",
     log:
         "logs/cases/cases_models.log",
     benchmark:
@@ -57,11 +68,17 @@ rule cases_models:
 rule cases_section:
     input:
         agreement=rules.cases_coding.output.agreement,
+        pooled=rules.cases_coding.output.pooled,
         reconciliation=rules.cases_coding.output.reconciliation,
+        bands=rules.cases_coding.output.bands,
         with_without=rules.cases_models.output.with_without,
         samples=rules.cases_models.output.samples,
         exclusions=rules.cases_models.output.exclusions,
+        sensitivity=rules.cases_models.output.sensitivity,
         cases=plan.case_files(),
+        review=f"{CASES_DIR}/review_log.csv",
+        deviations=f"{CASES_DIR}/protocol/deviations.yaml",
+        provenance=f"{CASES_DIR}/protocol/provenance.yaml",
         html_template="workflow/templates/cases/cases_section.html.j2",
         tex_template="workflow/templates/cases/cases_section.tex.j2",
     output:
@@ -76,5 +93,8 @@ rule cases_section:
     params:
         code=CODE,
         selected=config["cases"],
+        specs=lambda wc: {
+            n: config["ordinal"]["specs"][n] for n in plan.book_ordinal_specs()
+        },
     script:
         "../scripts/cases_section.py"

@@ -87,8 +87,8 @@ def read_case_files(paths) -> dict[str, dict]:
 
 
 def evidence_items(doc: dict):
-    """(variable, evidence) for every quote of a file, codes and extra variables alike."""
-    for group in ("codes", "extra"):
+    """(variable, evidence) for every quote of a file: codes, CE components and extra variables alike."""
+    for group in ("codes", "ce_components", "extra"):
         for variable, code in (doc.get(group) or {}).items():
             for item in code.get("evidence", []):
                 yield variable, item
@@ -228,7 +228,7 @@ COMPARISON_COLUMNS = ["spec", "outcome", "link", "model_id", "role", "term", "ca
                       "change", "sign_changes", "significance_changes"]
 SAMPLE_COLUMNS = ["spec", "outcome", "link", "model_id", "n_book", "n_with", "n_added", "cases_entered",
                   "cases_excluded", "converged_book", "converged_with", "loglik_book", "loglik_with",
-                  "pseudo_r2_book", "pseudo_r2_with"]
+                  "pseudo_r2_book", "pseudo_r2_with", "categories_book", "categories_with", "se_type", "statistic"]
 
 
 def compare_samples(dataset: pd.DataFrame, cases: dict[str, dict], selected: list[str], specs: dict[str, dict], *,
@@ -266,7 +266,9 @@ def compare_samples(dataset: pd.DataFrame, cases: dict[str, dict], selected: lis
                                 "cases_excluded": ", ".join(c for c in selected if c not in entered),
                                 "converged_book": book.converged, "converged_with": other.converged,
                                 "loglik_book": book.loglik, "loglik_with": other.loglik,
-                                "pseudo_r2_book": book.pseudo_r2, "pseudo_r2_with": other.pseudo_r2})
+                                "pseudo_r2_book": book.pseudo_r2, "pseudo_r2_with": other.pseudo_r2,
+                                "categories_book": outcome_categories(book), "categories_with": outcome_categories(other),
+                                "se_type": other.se_type, "statistic": other.statistic_name})
     estimates = pd.DataFrame(est_rows)
     if estimates.empty:
         estimates = pd.DataFrame(columns=COMPARISON_COLUMNS)
@@ -283,6 +285,11 @@ def compare_samples(dataset: pd.DataFrame, cases: dict[str, dict], selected: lis
     exclusions = pd.concat(excl, ignore_index=True) if excl else pd.DataFrame(
         columns=["spec", "outcome", "case_id", "entered", "missing"])
     return estimates, pd.DataFrame(sample_rows, columns=SAMPLE_COLUMNS), exclusions
+
+
+def outcome_categories(result) -> str:
+    """The outcome values a fit's estimation sample has, in order ('0, 1, 1.5, 2'): a case can add one."""
+    return ", ".join(str(c) for c in result.extra.get("category_counts", {}))
 
 
 def _excluded_ids(result) -> set[str]:
@@ -362,13 +369,19 @@ def read_reconciliation(path: str | Path) -> pd.DataFrame:
 
 
 def check_reconciliation(cases: dict[str, dict], coding_a: dict[str, dict], coding_b: dict[str, dict],
-                         log: pd.DataFrame, path: str | Path = "reconciliation_log.csv") -> list[InputError]:
-    """The final case files are the codings with every disagreement settled as the log says:
-    a code both coders agree on is final as is; each disagreement has exactly one log row whose
-    coder columns match the codings and whose ``final`` is the value in the case file."""
+                         log: pd.DataFrame, path: str | Path = "reconciliation_log.csv",
+                         review: pd.DataFrame | None = None, review_path: str | Path = "review_log.csv"
+                         ) -> list[InputError]:
+    """The final case files are the codings with every disagreement settled as the log says, then
+    changed only where the review log says: a code both coders agree on is reconciled as is; each
+    disagreement has exactly one log row whose coder columns match the codings, and its ``final`` is
+    the reconciled value; a review row (``review``: case_id, variable, reconciled, final, reason)
+    names the reconciled value it changes, and the case file holds its ``final``. Everything else
+    in the case file is the reconciled value."""
     problems = []
     diffs = disagreements(coding_a, coding_b)
     logged = {(r.case_id, r.variable): r for r in log.itertuples(index=False)}
+    reconciled: dict[tuple[str, str], str] = {}
     for row in diffs.itertuples(index=False):
         entry = logged.pop((row.case_id, row.variable), None)
         if entry is None:
@@ -381,22 +394,38 @@ def check_reconciliation(cases: dict[str, dict], coding_a: dict[str, dict], codi
                                        expected=f"A={row.coder_a!r} B={row.coder_b!r}"))
         if not entry.reason.strip() or not entry.settled_by.strip():
             problems.append(InputError(path, "log row without settled_by/reason", column=row.variable, value=row.case_id))
-        final = format_value(cases[row.case_id]["codes"][row.variable]["value"]) if row.case_id in cases else None
-        if final != entry.final:
-            problems.append(InputError(f"{row.case_id}.yaml", "final code differs from the reconciliation log",
-                                       column=row.variable, value=final, expected=entry.final))
+        reconciled[(row.case_id, row.variable)] = entry.final
     for (case_id, variable) in logged:
         problems.append(InputError(path, "log row for a code the coders agree on", column=variable, value=case_id))
-    for case_id, doc in cases.items():
+    for case_id in cases:
+        source = coding_a.get(case_id) or coding_b.get(case_id)
         for variable in VARIABLES:
-            if (case_id, variable) in set(zip(diffs["case_id"], diffs["variable"])):
-                continue
-            source = coding_a.get(case_id) or coding_b.get(case_id)
-            if source is not None and format_value(doc["codes"][variable]["value"]) != format_value(
-                    source["codes"][variable]["value"]):
-                problems.append(InputError(f"{case_id}.yaml", "final code differs from the agreed coding",
-                                           column=variable, value=format_value(doc["codes"][variable]["value"]),
-                                           expected=format_value(source["codes"][variable]["value"])))
+            if (case_id, variable) not in reconciled and source is not None:
+                reconciled[(case_id, variable)] = format_value(source["codes"][variable]["value"])
+    reviewed = {} if review is None else {(r.case_id, r.variable): r for r in review.itertuples(index=False)}
+    for key, entry in reviewed.items():
+        if key not in reconciled:
+            problems.append(InputError(review_path, "review row for a code no coding has", column=key[1], value=key[0]))
+        elif entry.reconciled != reconciled[key]:
+            problems.append(InputError(review_path, "review row does not start from the reconciled value",
+                                       column=key[1], value=f"{key[0]}: {entry.reconciled!r}",
+                                       expected=reconciled[key]))
+        elif entry.final == entry.reconciled or not entry.reason.strip():
+            problems.append(InputError(review_path, "review row that changes nothing or gives no reason",
+                                       column=key[1], value=key[0]))
+    for (case_id, variable), value in sorted(reconciled.items()):
+        if case_id not in cases:
+            continue
+        final = format_value(cases[case_id]["codes"][variable]["value"])
+        if (case_id, variable) in reviewed:
+            expected, what = reviewed[(case_id, variable)].final, "the review log"
+        elif (case_id, variable) in set(zip(diffs["case_id"], diffs["variable"])):
+            expected, what = value, "the reconciliation log"
+        else:
+            expected, what = value, "the agreed coding"
+        if final != expected:
+            problems.append(InputError(f"{case_id}.yaml", f"final code differs from {what}", column=variable,
+                                       value=final, expected=expected))
     return problems
 
 
@@ -478,7 +507,8 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def all_evidence_documents(root: str | Path) -> list[dict]:
-    """Every file whose quotes are checked: the case files, each coder's codings, the protocol anchors."""
+    """Every file whose quotes are checked: the case files, each coder's codings, the protocol anchors
+    and the precedents the deviations log quotes."""
     base = Path(root) / "data" / "cases"
     docs = list(read_cases(base).values())
     for coder_dir in sorted((base / "coding").glob("coder_*")):
@@ -486,6 +516,10 @@ def all_evidence_documents(root: str | Path) -> list[dict]:
     anchors = base / "protocol" / "anchors.yaml"
     if anchors.exists():
         docs.append({"codes": yaml.safe_load(anchors.read_text(encoding="utf-8"))["anchors"]})
+    deviations = base / "protocol" / "deviations.yaml"
+    if deviations.exists():
+        logged = yaml.safe_load(deviations.read_text(encoding="utf-8"))["deviations"]
+        docs.append({"codes": {d["id"]: {"evidence": d["precedent"]} for d in logged}})
     return docs
 
 

@@ -357,8 +357,8 @@ def write_report(*, exhibits: list[Exhibit], tables: dict[str, str], figures_svg
                "notes": {(f"ordinal_{k}" if k in ordinal else f"panel_{k}"): v for k, v in notes.items()},
                "sections": plan, "prose": prose_html, "footer": footer,
                "codebook": Path(codebook).read_text(encoding="utf-8") if codebook else None,
-               "cases_section": Path(cases).read_text(encoding="utf-8") if cases else None,
-               "changes": changes_view(changes, vocabulary)}
+               "cases_section": numbered_cases_section(Path(cases).read_text(encoding="utf-8"), plan) if cases else None,
+               "cases_number": cases_section_number(plan), "changes": changes_view(changes, vocabulary)}
     Path(out_html).parent.mkdir(parents=True, exist_ok=True)
     Path(out_html).write_text(render_template(templates["report"], context, autoescape=True),
                               encoding="utf-8")
@@ -371,6 +371,17 @@ def write_report(*, exhibits: list[Exhibit], tables: dict[str, str], figures_svg
                    "cases_rel": _relative(Path(cases).with_suffix(".tex"), Path(out_tex).parent) if cases else None}
     Path(out_tex).write_text(render_template(templates["paper"], tex_context, latex=True),
                              encoding="utf-8")
+
+
+def cases_section_number(plan: list) -> str:
+    """The number of the "Cases beyond the book" section: after the last numbered section, before the
+    appendix, where the paper inputs it too (LaTeX numbers it the same)."""
+    return str(sum(section.number.isdigit() for section in plan) + 1)
+
+
+def numbered_cases_section(fragment: str, plan: list) -> str:
+    """The cases fragment with its heading numbered as in the table of contents."""
+    return fragment.replace("<h2>", f"<h2>{cases_section_number(plan)}. ", 1)
 
 
 def _number_html_table(html: str, item: doc.Item) -> str:
