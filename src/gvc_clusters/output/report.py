@@ -86,6 +86,8 @@ def ordinal_tables(spec: str, results: list[ModelResult], preset: str, under: st
 
 def effect_notes(results: list[ModelResult], terms: dict[str, str]) -> list[str]:
     """The definition of every effect row (discrete change / derivative, overall / conditional)."""
+    from gvc_clusters.models.ordinal.effects import effect_text
+
     definitions = {}
     for r in results:
         ame = r.extra.get("ame")
@@ -93,12 +95,21 @@ def effect_notes(results: list[ModelResult], terms: dict[str, str]) -> list[str]
             definitions.update(ame)
     if not definitions:
         return []
-    text = "; ".join(f"{terms.get(t, t)}: {d}" for t, d in definitions.items())
+    label = functools.partial(_label, terms)
+    text = "; ".join(f"{label(t)}: {effect_text(d, label) if isinstance(d, dict) else d}"
+                     for t, d in definitions.items())
     notes = [f"Effects on P(y = c), delta-method SEs. {text}."]
     if any(r.extra.get("interactions") for r in results):
         notes.append("A product term has no marginal effect of its own in a nonlinear model (Ai and Norton 2003): "
                      "it moves with its components, and the effect of CE is reported overall and within each group.")
     return notes
+
+
+def _label(terms: dict[str, str], name: str) -> str:
+    """A name's printed label: the table's (vocabulary and config labels), else the name humanized."""
+    from gvc_clusters.vocabulary import humanize
+
+    return terms.get(name) or humanize(name)
 
 
 def profile_notes(results: list[ModelResult], terms: dict[str, str]) -> list[str]:

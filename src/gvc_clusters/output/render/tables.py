@@ -160,7 +160,8 @@ def regression_table(results: list[ModelResult], *, preset: str = "aer", role: s
                  header_rows=_regression_headers(results, columns, labels, column_labels),
                  columns=columns, align=["c"] * len(columns), panels=_regression_panels(cells, role),
                  cells=cells, notes=_regression_notes(results, columns, style, p_column, notes, model_notes,
-                                                     labels, under))
+                                                     labels, under,
+                                                     brackets=bool((cells["line"] == "permutation").any())))
 
 
 UNDER = {"se": "Standard errors in parentheses.", "ci": "95% confidence intervals in brackets.",
@@ -315,8 +316,10 @@ def _grouped(columns: list[str], values: list[str]) -> list[tuple[list[str], str
     return groups
 
 
-def _regression_notes(results, columns, preset, p_column, extra, model_notes, labels=None, under="se") -> list[str]:
-    """SE type and clusters always; star legend only in a starred preset; failures never hidden."""
+def _regression_notes(results, columns, preset, p_column, extra, model_notes, labels=None, under="se",
+                      brackets=True) -> list[str]:
+    """SE type and clusters always; star legend only in a starred preset; failures never hidden;
+    the bracketed permutation p-values explained only where the table prints them (``brackets``)."""
     first = UNDER[under]
     if preset.stars:
         source = " (randomization-inference p-values)" if p_column == "p_value_permutation" else ""
@@ -333,7 +336,7 @@ def _regression_notes(results, columns, preset, p_column, extra, model_notes, la
         notes.append("Small-sample correction of the SEs: " + ("; ".join(f"{_column_span(c)} {v or 'none'}"
                                                                          for c, v in groups)
                                                               if len(groups) > 1 else groups[0][1]) + ".")
-    notes += _permutation_notes(results, columns, labels)
+    notes += _permutation_notes(results, columns, labels) if brackets else []
     notes += _r2_notes(results, columns)
     samples = _grouped(columns, [r.sample for r in results])
     if any(value for _, value in samples):
@@ -373,7 +376,12 @@ def _permutation_notes(results, columns, labels=None) -> list[str]:
         draws = int(perm.get("n_permutations", 0))
         mc = perm.get("mc_se", {})
         name = (labels or {}).get
-        terms = ", ".join(f"{name(t, t)} p = {p:.3f} (MC SE {mc[t]:.4f})" if t in mc else f"{name(t, t)} p = {p:.3f}"
+        # a categorical's levels share its joint test (keyed by the categorical's name)
+        joint = {c: t for t, cols in (perm.get("columns") or {}).items() if t in mc and t not in set(coef["term"])
+                 for c in cols}
+        terms = ", ".join(f"{name(t, t)} p = {p:.3f} (MC SE {mc[t]:.4f})" if t in mc
+                          else f"{name(t, t)} p = {p:.3f} (joint test of {name(joint[t], joint[t]).lower()}, "
+                               f"MC SE {mc[joint[t]]:.4f})" if t in joint else f"{name(t, t)} p = {p:.3f}"
                           for t, p in zip(coef["term"], coef["p_value_permutation"]))
         parts.append(f"{column}: {draws:,} draws; {terms}")
     if not parts:
