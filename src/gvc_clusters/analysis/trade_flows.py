@@ -605,8 +605,9 @@ def figure_stem(group: str) -> str:
 FIGURE_CLASSES = {"upgrading": "upgrading", "shift_to_higher_quality_segments": "shift to higher quality",
                   "downgrading_immiserizing_growth": "downgrading / immiserizing growth",
                   "withdrawal": "withdrawal / collapse", "ambiguous": "ambiguous (footnote 8)",
+                  ep.NOT_UPGRADING_UNDETERMINED: "not upgrading, sub-class undetermined",
                   "not_classifiable": "not classifiable"}
-FIGURE_COLORS = ["#2ca02c", "#1f77b4", "#ff7f0e", "#d62728", "#bcbd22", "#c7c7c7"]
+FIGURE_COLORS = ["#2ca02c", "#1f77b4", "#ff7f0e", "#d62728", "#bcbd22", "#8c564b", "#c7c7c7"]
 FIGURE_CLASS = {o: (c if c is not None else ("ambiguous" if o == ep.AMBIGUOUS else o))
                 for o, c in ep.OUTCOME_CLASS.items()}
 VARIANT_LABELS = {ep.TEXT_RULE: "Amighini, text's rule", ep.PRINTED_RULE: "Amighini, Table 9-1 as printed",
@@ -692,6 +693,9 @@ def run(options: Mapping, output: Mapping[str, str | Path], *, market_share_rule
                  trimmed_unit_values=int(table["uv_trimmed_a"].sum() + table["uv_trimmed_b"].sum()),
                  not_classifiable={r: int((table[f"outcome_{r}"] == ep.NOT_CLASSIFIABLE).sum())
                                    for r in [*market_share_rules, ep.KR_VARIANT]},
+                 not_upgrading_subclass_undetermined={
+                     r: int((table[f"outcome_{r}"] == ep.NOT_UPGRADING_UNDETERMINED).sum())
+                     for r in [*market_share_rules, ep.KR_VARIANT]},
                  periods={p: list(periods[p]) for p in PERIODS}, trim_ratio=options["trim_ratio"],
                  groups={g: int(sizes[g]) for g in product_groups(group_by) if g in sizes.index})
     write_json(facts, output["facts"])

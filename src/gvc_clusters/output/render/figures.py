@@ -54,7 +54,7 @@ CE_ORDER = list(CE_DEGREES)
 # Outcome vocabulary of gvc_clusters.analysis.export_performance, in legend order (unknown outcomes follow).
 OUTCOME_ORDER = ["product_upgrading", "upgrading", "shift_to_higher_quality_segments", "shift_to_higher_quality_niches",
                  "downgrading_immiserizing_growth", "immiserizing_growth", "withdrawal", "collapse_and_withdrawal",
-                 "ambiguous_downgrading_or_withdrawal", "not_classifiable"]
+                 "ambiguous_downgrading_or_withdrawal", "not_upgrading_subclass_undetermined", "not_classifiable"]
 MARKERS = ["o", "s", "^", "v", "D", "P", "X", "<", ">", "*"]
 
 

@@ -596,7 +596,9 @@ def classification_table(classified: pd.DataFrame, *, preset: str = "aer",
                              notes=[("Signs of the change 1990–2000 in export earnings (ΔX), world demand (ΔQw), "
                                     "market share (ΔM, percentage points) and relative unit value (ΔV); "
                                     "n.a.: a share printed n.a.; such a row is classified where no sign of ΔM would change "
-                                    "the outcome and is 'not classifiable' only where it would.")]))
+                                    "the outcome, 'not upgrading, sub-class undetermined' where every sign gives an "
+                                    "outcome other than upgrading but not the same one, and 'not classifiable' only "
+                                    "where the sign decides between upgrading and not.")]))
 
 
 def _long(table: Table) -> Table:
