@@ -7,6 +7,8 @@ sample, as Stata's ``margins`` with factor notation and marginaleffects' ``compa
 it. Simulated data have known parameters; the book's spec is the built-in one of config/config.yaml.
 """
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -110,7 +112,7 @@ def test_contrast_ses_are_the_delta_method_with_a_numerical_jacobian(simulated):
 
 
 def test_the_interaction_follows_its_level_and_conditional_effects_split_by_it(simulated):
-    _, X, res = simulated
+    _, _, res = simulated
     definitions = res.extra["ame"]
     assert definitions["b"]["kind"] == "contrast" and definitions["b"]["moves"] == ["x:b"]
     assert definitions["a"]["others_off"] == ["b"] and definitions["a"]["moves"] == []
@@ -168,7 +170,7 @@ def test_a_declared_categorical_is_checked():
 
 @pytest.fixture(scope="module")
 def book():
-    config = with_defaults(yaml.safe_load(open("config/config.yaml", encoding="utf-8")))
+    config = with_defaults(yaml.safe_load(Path("config/config.yaml").read_text(encoding="utf-8")))
     spec = config["ordinal"]["specs"]["ce_governance"]
     dataset = build_family("clusters", "data/raw").tables["model_dataset"]
     fits = run_ordinal_spec("ce_governance", {**spec, "outcomes": ["product", "process"], "links": ["probit"]},

@@ -129,13 +129,15 @@ def panel_table(spec: str, results: list[ModelResult], preset: str, under: str =
                 vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> tab.Table:
     """A panel spec's table; a descriptive built-in panel (models/panels.py ``descriptive``, known by
     the caveat its fits carry) says so in the title and in its note."""
-    labels = [vocabulary.kind(r.kind) for r in results]
+    labels = [tab.estimator_label(r, vocabulary.kind(r.kind)) for r in results]
     terms = spec_term_labels(results, vocabulary)
     entry = descriptive_panel(results)
     descriptive = descriptive_table_note(entry, results) if entry is not None else None
     title = f"Panel models: {vocabulary.spec(spec)}" + (" (descriptive)" if descriptive else "")
+    notes = tab.estimation_notes(results, [f"({k})" for k in range(1, len(results) + 1)])
     return tab.regression_table(results, preset=preset, term_labels=terms, column_labels=labels, under=under,
-                                title=title, label=f"tab:panel_{spec}", notes=[descriptive] if descriptive else [])
+                                title=title, label=f"tab:panel_{spec}",
+                                notes=notes + ([descriptive] if descriptive else []))
 
 
 def spec_files(names: list[str], estimates: list[str], models: list[str],
@@ -378,7 +380,8 @@ def model_notes(results: list[ModelResult], vocabulary: Vocabulary = DEFAULT_VOC
     """A spec's models side by side in a short structured list: one column per model (titled by
     outcome and estimator, never by internal id), one row per fact (N, exclusions, SE type,
     convergence, separation, permutation draws), then the models' notes, each once."""
-    columns = [f"{vocabulary.outcome(r.outcome)}, {vocabulary.kind(r.kind).lower()}" for r in results]
+    columns = [f"{vocabulary.outcome(r.outcome)}, {tab.estimator_label(r, vocabulary.kind(r.kind)).lower()}"
+               for r in results]
     facts: dict[str, list[str]] = {}
 
     def put(key: str, k: int, value: str) -> None:
