@@ -411,24 +411,33 @@ def model_notes(results: list[ModelResult], vocabulary: Vocabulary = DEFAULT_VOC
     return {"columns": columns, "rows": list(facts.items()), "notes": list(dict.fromkeys(notes))}
 
 
-def changes_view(changes: dict | None, vocabulary: Vocabulary) -> dict:
-    """The "what changed since the last run" list with labels: model (outcome, estimator), term."""
-    if not changes:
-        return {"previous": False, "inputs": [], "moved": []}
-    moved = []
-    for row in changes["moved"]:
-        term = vocabulary.variable(row["term"]) if row["role"] != "cutpoint" else f"cutpoint {row['term']}"
-        if row.get("category"):
-            term += f" (y = {row['category']})"
-        spec, *rest = str(row["model_id"]).split("__")
-        model = vocabulary.spec(spec) + "".join(f", {vocabulary.outcome(p).lower() if p in vocabulary.outcomes else p}"
-                                                for p in rest)
-        moved.append({"model": model, "role": vocabulary.categories.get("role", {}).get(row["role"], row["role"]),
-                      "term": term, "status": row["status"],
-                      "previous": tab.format_number(row["previous"], 4) or "n.a.",
-                      "current": tab.format_number(row["current"], 4) or "n.a.",
-                      "change": tab.format_number(row["change"], 4) if row["status"] == "moved" else ""})
-    return {"previous": changes["previous"], "inputs": changes["inputs"], "moved": moved}
+def changes_view(changes, vocabulary: Vocabulary) -> dict:
+    """The "what changed since the last run" section: the summary lines (``summary_lines`` with the
+    report's labels) and every change row, estimates named by model (outcome, estimator) and term."""
+    from gvc_clusters.output.changes import NOTHING_CHANGED, summary_lines
+
+    if changes is None:
+        return {"summary": [NOTHING_CHANGED], "rows": []}
+    label = functools.partial(change_label, vocabulary=vocabulary)
+    rows = [{**row, "id": label(row["id"]) if row["what"] in ("estimate", "verdict") else row["id"]}
+            for row in changes.rows.to_dict("records")]
+    return {"summary": summary_lines(changes, label), "rows": rows if changes.previous else []}
+
+
+def change_label(estimate_id: str, vocabulary: Vocabulary) -> str:
+    """An estimate's id (gvc_clusters.output.changes.estimate_id) in words: "Spec, outcome, estimator:
+    role of term (y = c)"."""
+    from gvc_clusters.output.changes import split_estimate_id
+
+    key = split_estimate_id(estimate_id)
+    term = vocabulary.variable(key["term"]) if key["role"] != "cutpoint" else f"cutpoint {key['term']}"
+    if key["category"]:
+        term += f" (y = {key['category']})"
+    spec, *rest = str(key["model_id"]).split("__")
+    model = vocabulary.spec(spec) + "".join(f", {vocabulary.outcome(p).lower() if p in vocabulary.outcomes else p}"
+                                            for p in rest)
+    role = vocabulary.categories.get("role", {}).get(key["role"], key["role"])
+    return f"{model}: {role.lower()}, {term}"
 
 
 def config_digest(config: dict) -> str:

@@ -403,7 +403,7 @@ def r2_definitions(results, columns, printed: set[str]) -> list[str]:
                      "PanelOLS's rsquared, fixest's within R²), which credits the fixed effects with nothing")
     if "r2_quasi_demeaned" in printed:
         parts.append("R² of the quasi-demeaned equation: RandomEffects' rsquared, 1 − SSR/TSS of the GLS "
-                     "(θ-demeaned) regression")
+                     "regression on the quasi-demeaned data")
     if "r2_ols" in printed:
         parts.append("R²: 1 − SSR/TSS of the regression without effects")
     if "extra.r2_inclusive" in printed:
