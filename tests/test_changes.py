@@ -79,8 +79,9 @@ def test_switching_one_spec_to_hc1_is_named_counted_and_its_crossing_p_value_nam
     text = "\n".join(lines)
     assert lines[0] == "Configuration: 1 key(s) changed: ordinal.specs.ce_governance.se_type model_based → hc1."
     assert f"Estimates: 0 of {len(after.estimates):,} estimates moved; 220 standard errors and" in text
-    assert (f"ce_governance__product__probit · coef · ce_level:sector_complex_products: p = {row['previous']} → "
-            f"{row['current']}, crossed 0.05: significant at 0.1 → significant at 0.05") in text
+    assert ("  ce_governance__product__probit · coef · ce_level:sector_complex_products: p = 0.060 → 0.034, "
+            "crossed 0.05: significant at 0.10 → significant at 0.05.") in lines
+    assert "Verdicts changed: 17 (the first 5 below; every one in the full list):" in lines
     assert "Input files" not in text and "Decisions" not in text       # nothing else changed
     # mutate the number: the sentence changes with it
     mutated = ch.Snapshot(**{**after.__dict__, "estimates": after.estimates.assign(
@@ -95,7 +96,7 @@ def test_the_report_words_the_summary_with_labels(hc1_switch):
     changes = ch.compare(hc1_switch["before"], hc1_switch["after"])
     view = changes_view(changes, DEFAULT)
     assert any("Collective efficiency and governance, product upgrading, probit: coefficient, CE × complex "
-               "products: p = 0.0598" in line and "crossed 0.05" in line for line in view["summary"])
+               "products: p = 0.060 → 0.034, crossed 0.05" in line for line in view["summary"])
     assert len(view["rows"]) == len(changes.rows) and "·" not in view["rows"][-1]["id"]
     assert change_label("m__product__probit · ame · ce_level · 3", DEFAULT) == \
         "M, product upgrading, probit: average marginal effect, CE degree (1–3) (y = 3)"

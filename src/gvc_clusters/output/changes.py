@@ -402,7 +402,7 @@ def significance(p: float, levels: tuple[float, ...] = LEVELS) -> float | None:
 
 
 def _significance_text(level: float | None, levels: tuple[float, ...]) -> str:
-    return f"significant at {level:g}" if level is not None else f"not significant at {max(levels):g}"
+    return f"significant at {level:.2f}" if level is not None else f"not significant at {max(levels):.2f}"
 
 
 def verdict_changes(previous: pd.DataFrame, current: pd.DataFrame, levels: tuple[float, ...] = LEVELS,
@@ -417,7 +417,7 @@ def verdict_changes(previous: pd.DataFrame, current: pd.DataFrame, levels: tuple
         p_old, p_new = float(rec["p_value_previous"]), float(rec["p_value_current"])
         old, new = significance(p_old, levels), significance(p_new, levels)
         if old != new and significance_known:
-            crossed = [f"{level:g}" for level in levels
+            crossed = [f"{level:.2f}" for level in levels
                        if not math.isnan(p_old) and not math.isnan(p_new) and (p_old < level) != (p_new < level)]
             rows.append(_row("verdict", estimate_id(rec), "significance", "p_value", _number(p_old), _number(p_new),
                              (f"crossed {' and '.join(crossed)}: " if crossed else "")
@@ -513,7 +513,7 @@ def _estimate_lines(estimates: pd.DataFrame, n_estimates: int, label, p_values: 
         if field == "std_error":
             size = size / part["previous"].astype(float).abs().replace(0, np.nan)
         top = part.loc[size.fillna(-1).idxmax()]
-        lines.append(f"{what}: {label(top['id'])}, {top['previous']} → {top['current']}"
+        lines.append(f"{what}: {label(top['id'])}, {_short(top['previous'])} → {_short(top['current'])}"
                      + (f" ({top['detail']})" if top["detail"] else "") + ".")
         if field == "estimate":
             break          # an estimate moved: that is the headline, not its SE
@@ -530,15 +530,31 @@ def _verdict_lines(verdicts: pd.DataFrame, claims: pd.DataFrame, label) -> list[
         order = verdicts.assign(_coef=~verdicts["id"].str.contains(f"{ID_SEPARATOR}coef{ID_SEPARATOR}", regex=False),
                                 _05=~verdicts["detail"].str.contains(r"crossed (?:\S+ and )?0\.05\b"))
         order = order.sort_values(["_05", "_coef"], kind="stable")
-        items = [f"{label(r['id'])}: " + (f"p = {r['previous']} → {r['current']}, {r['detail']}"
-                                          if r["change"] == "significance" else f"{r['previous']} → {r['current']}, "
-                                                                                  "the sign changed")
+        items = [f"{label(r['id'])}: " + (f"p = {_p(r['previous'])} → {_p(r['current'])}, {r['detail']}"
+                                          if r["change"] == "significance" else
+                                          f"{_short(r['previous'])} → {_short(r['current'])}, the sign changed")
                  for _, r in order.iterrows()]
-        lines.append(f"Verdicts changed ({len(items)}; full list in the CSV): {_listed(items)}.")
+        shown = 5
+        lines.append(f"Verdicts changed: {len(items)}" + (f" (the first {shown} below; every one in the full list)"
+                                                          if len(items) > shown else "") + ":")
+        lines += [f"  {item}." for item in items[:shown]]
     if not claims.empty:
         lines.append(f"Claims whose verdict changed ({claims['id'].nunique()}): "
                      + _listed([f"{r['id']} {_arrow(r)} ({r['change']})" for _, r in claims.iterrows()]) + ".")
     return lines
+
+
+def _p(text: str) -> str:
+    """A p-value as the summary prints it: three decimals, or "< 0.001" (the CSV keeps 6 digits)."""
+    if text == "":
+        return "n.a."
+    value = float(text)
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def _short(text: str) -> str:
+    """An estimate or SE as the summary prints it: 4 significant digits."""
+    return "n.a." if text == "" else f"{float(text):.4g}"
 
 
 def console_warnings(changes: Changes) -> list[str]:
