@@ -581,12 +581,16 @@ def read_changes(path: str | Path) -> Changes:
     return Changes(True, rows)
 
 
+CLOCK_SKEW_SECONDS = 60   # a cluster node's clock may run behind the login node's
+
+
 def print_warnings(path: str | Path, since: float | None = None, stream=None) -> list[str]:
     """Print ``console_warnings`` of the changes list at ``path`` (results/report/changes.csv), when it
     was written at or after ``since`` (a time stamp: the start of the run, so a run that did not
-    render the report repeats no old warning). The workflow's onsuccess handler calls it."""
+    render the report repeats no old warning; ``CLOCK_SKEW_SECONDS`` of slack for a node whose clock
+    runs behind). The workflow's onsuccess handler calls it."""
     path = Path(path)
-    if not path.is_file() or (since is not None and path.stat().st_mtime < since):
+    if not path.is_file() or (since is not None and path.stat().st_mtime < since - CLOCK_SKEW_SECONDS):
         return []
     lines = console_warnings(read_changes(path))
     for line in lines:
