@@ -172,8 +172,14 @@ def test_snapshot_round_trip_is_byte_stable_and_warnings_print_from_the_csv(tmp_
     rows = pd.DataFrame([ch._row("check", "10-1 row_formula#1", "loosened", "tolerance", "0", "1",
                                  "a larger tolerance")], columns=ch.CHANGE_COLUMNS)
     ch.write_changes(ch.Changes(True, rows), tmp_path / "changes.csv")
-    assert ch.print_warnings(tmp_path / "changes.csv", since=0) == [
-        "WARNING: check 10-1 row_formula#1 loosened since the last run: tolerance 0 → 1 (a larger tolerance)"]
+    warning = ["WARNING: check 10-1 row_formula#1 loosened since the last run: tolerance 0 → 1 (a larger tolerance)"]
+    run_log = tmp_path / "run.snakemake.log"
+    run_log.write_text("Job stats:\n\nlocalrule render_report:\n    input: ...\n", encoding="utf-8")
+    assert ch.rule_ran([str(run_log)], "render_report") is True
+    assert ch.rule_ran(str(run_log), "render_tables") is False and ch.rule_ran([], "render_report") is None
+    assert ch.print_warnings(tmp_path / "changes.csv", ran=True) == warning
+    assert ch.print_warnings(tmp_path / "changes.csv", ran=False) == []      # the report was not rendered
+    assert ch.print_warnings(tmp_path / "changes.csv", since=0) == warning   # no log: the file's time decides
     assert ch.print_warnings(tmp_path / "changes.csv", since=2e9) == []      # written before this run
 
 

@@ -203,12 +203,14 @@ rule snapshot_estimates:
         "../scripts/snapshot_estimates.py"
 
 
-# At the end of a run, name every decision or check removed or loosened since the last run (from
-# the changes list the report wrote in this run; an older list is not repeated).
+# At the end of a run, name every decision or check removed or loosened since the last run, from the
+# changes list the report wrote, when this run rendered the report (``log``: the run's log files).
 RUN_STARTED = time.time()
 
 
 onsuccess:
-    from gvc_clusters.output.changes import print_warnings
+    from gvc_clusters.output.changes import print_warnings, rule_ran
 
-    print_warnings(plan.changes_file(), since=RUN_STARTED)
+    print_warnings(
+        plan.changes_file(), ran=rule_ran(log, "render_report"), since=RUN_STARTED
+    )

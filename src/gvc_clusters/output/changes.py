@@ -31,6 +31,7 @@ import argparse
 import hashlib
 import json
 import math
+import re
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -581,16 +582,24 @@ def read_changes(path: str | Path) -> Changes:
     return Changes(True, rows)
 
 
-CLOCK_SKEW_SECONDS = 60   # a cluster node's clock may run behind the login node's
+def rule_ran(log, rule: str) -> bool | None:
+    """Whether the run whose Snakemake log file(s) ``log`` names (what the ``onsuccess`` handler gets:
+    a path, or a list of them in Snakemake 9) ran a job of ``rule``; None when no log can be read."""
+    paths = [log] if isinstance(log, (str, Path)) else list(log or [])
+    texts = [Path(p).read_text(encoding="utf-8", errors="replace") for p in paths if Path(p).is_file()]
+    if not texts:
+        return None
+    pattern = re.compile(rf"^(?:local)?rule {re.escape(rule)}:", re.MULTILINE)
+    return any(pattern.search(text) for text in texts)
 
 
-def print_warnings(path: str | Path, since: float | None = None, stream=None) -> list[str]:
-    """Print ``console_warnings`` of the changes list at ``path`` (results/report/changes.csv), when it
-    was written at or after ``since`` (a time stamp: the start of the run, so a run that did not
-    render the report repeats no old warning; ``CLOCK_SKEW_SECONDS`` of slack for a node whose clock
-    runs behind). The workflow's onsuccess handler calls it."""
+def print_warnings(path: str | Path, ran: bool | None = None, since: float | None = None, stream=None) -> list[str]:
+    """Print ``console_warnings`` of the changes list at ``path`` (results/report/changes.csv) when this
+    run wrote it: ``ran`` says whether the rule that writes it ran (``rule_ran``); where that is not
+    known (None), when the file is no older than ``since`` (the start of the run). A run that did not
+    render the report repeats no old warning. The workflow's onsuccess handler calls it."""
     path = Path(path)
-    if not path.is_file() or (since is not None and path.stat().st_mtime < since - CLOCK_SKEW_SECONDS):
+    if ran is False or not path.is_file() or (ran is None and since is not None and path.stat().st_mtime < since):
         return []
     lines = console_warnings(read_changes(path))
     for line in lines:
