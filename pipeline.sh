@@ -122,9 +122,12 @@ case "${1:-}" in
             fi
         fi
         [ -n "$previous" ] && rm -f "$previous"
-        if [ "$status" -eq 0 ] && [ -f results/last_build/estimates.csv ]; then
-            echo "what changed since the last run:"
-            "$VENV/bin/python" -m gvc_clusters.output.changes "$snapshot" results/last_build | tee -a "$log"
+        # The same summary as the report's "What changed since the last run" (and, named there too,
+        # every decision or check removed or loosened), whenever the run succeeded, changed or not.
+        if { [ "$status" -eq 0 ] || [ "$status" -eq 3 ]; } && [ -f results/last_build/estimates.csv ]; then
+            echo "what changed since the last run:" | tee -a "$log"
+            PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}" "$VENV/bin/python" -m gvc_clusters.output.changes \
+                "$snapshot" results/last_build | tee -a "$log"
         fi
         rm -rf "$snapshot"
         echo "rerun finished with status $status; log: $log"

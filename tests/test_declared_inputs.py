@@ -34,8 +34,9 @@ RULES = ["clean_clusters", "clean_dairy", "clean_salmon", "clean_furniture", "cl
 READS_STATE = {"machine_facts": "the benchmark .tsv files and the machine's facts (params benchmark_dir, environment)"}
 # Outputs that depend on the state of the last build (the report's "what changed" and the snapshot
 # it compares with), not only on the declared inputs: the job must succeed, their bytes may differ.
-STATEFUL = {"results/report/index.html", "results/report/paper.tex", "results/last_build/estimates.csv",
-            "results/last_build/inputs.csv"}
+STATEFUL = {"results/report/index.html", "results/report/paper.tex", "results/report/changes.csv",
+            *(f"results/last_build/{name}" for name in ("estimates.csv", "inputs.csv", "config.json", "decisions.csv",
+                                                        "checks.csv", "verdicts.csv"))}
 
 RUNNER = r'''
 import json, runpy, sys

@@ -117,7 +117,8 @@ def test_missing_share_never_zero_and_classified_only_where_dm_does_not_matter()
     text, printed = ep.classify_amighini(tiny), ep.classify_amighini(tiny, "printed")
     for out in (text, printed, ep.classify_kaplinsky_readman(tiny)):
         by = out.set_index("country")
-        assert by.loc["B", "outcome"] == ep.NOT_CLASSIFIABLE   # falling value: withdrawal or downgrading by ΔM
+        # falling value: withdrawal or downgrading by ΔM, not upgrading either way
+        assert by.loc["B", "outcome"] == ep.NOT_UPGRADING_UNDETERMINED
         assert pd.isna(by.loc["A", "sign_dM"]) and pd.isna(by.loc["A", "delta_M_pp"])
         assert by.loc["C", "sign_dM"] == 0  # equal printed shares are a zero change
     # A (ΔX, ΔQw, ΔV > 0): the printed rule upgrades whatever ΔM; the text rule and K-R need ΔM >= 0
@@ -129,17 +130,91 @@ NA_ROWS = {("9-2", "a", "Ireland"), ("9-2", "a", "Norway"), ("9-2", "a", "United
            ("9-2", "a", "United States"), ("9-2", "b", "United States"), ("9-2", "c", "Norway"),
            ("9-2", "d", "France"), ("9-2", "d", "Norway"), ("9-2", "d", "United Kingdom"),
            ("9-4", "a", "China"), ("9-4", "b", "China"), ("9-4", "c", "China")}
+# The seven n.a. 1990 shares with a falling unit value or no growth in export earnings: not upgrading
+# whatever the sign of ΔM under both Amighini rules; only the sub-class depends on it.
+NOT_UPGRADING_ANY_DM = {("9-2", "a", "Norway"), ("9-2", "a", "United Kingdom"), ("9-2", "a", "United States"),
+                        ("9-2", "b", "United States"), ("9-2", "d", "France"), ("9-2", "d", "Norway"),
+                        ("9-2", "d", "United Kingdom")}
+# Kaplinsky-Readman: ΔV > 0 makes a nondecreasing share upgrading, so two of the seven depend on ΔM there.
+KR_DEPENDS = {("9-2", "b", "United States"), ("9-2", "d", "France")}
 
 
-def test_rows_with_printed_na_share_are_exactly_the_unclassifiable(perf, classified):
+def test_rows_with_printed_na_share_are_decided_where_the_sign_of_dm_does_not_matter(perf, classified):
     na = perf[perf["market_share_1990_pct"].isna() | perf["market_share_2000_pct"].isna()]
     assert set(zip(na["source_table"], na["product_code"], na["country"])) == NA_ROWS
+    expected_undetermined = {"text": NOT_UPGRADING_ANY_DM, "printed": NOT_UPGRADING_ANY_DM,
+                             "kaplinsky_readman": NOT_UPGRADING_ANY_DM - KR_DEPENDS}
     for variant, rows in classified.groupby("rule_variant"):
+        keys = lambda frame: set(zip(frame["source_table"], frame["product_code"], frame["country"]))
         unclassified = rows[rows["outcome"] == ep.NOT_CLASSIFIABLE]
-        expected = NA_ROWS - PRINTED_DECIDES_NA if variant == "printed" else NA_ROWS
-        assert set(zip(unclassified["source_table"], unclassified["product_code"], unclassified["country"])) == expected
+        undetermined = rows[rows["outcome"] == ep.NOT_UPGRADING_UNDETERMINED]
+        assert keys(undetermined) == expected_undetermined[variant], variant
+        expected = NA_ROWS - expected_undetermined[variant] - (PRINTED_DECIDES_NA if variant == "printed" else set())
+        assert keys(unclassified) == expected, variant
         assert unclassified["upgrading_condition"].isna().all(), variant
+        assert undetermined["upgrading_condition"].isna().all(), variant
         assert unclassified["decided_by"].str.contains("depends on it").all(), variant
+        assert undetermined["decided_by"].str.contains("not upgrading; the sub-class is undetermined").all(), variant
+
+
+def test_norway_fresh_salmon_is_not_upgrading_whatever_its_missing_share():
+    """Table 9-2(a), Norway: 1990 share n.a., unit value falling. ΔM < 0 gives withdrawal, ΔM >= 0
+    downgrading: not upgrading in every case, the sub-class undetermined."""
+    row = frame([("Norway", 5, np.nan, 30.0, -10, 4)])
+    for rule in ("text", "printed"):
+        got = ep.classify_amighini(row, rule).iloc[0]
+        assert got["outcome"] == ep.NOT_UPGRADING_UNDETERMINED and pd.isna(got["upgrading_condition"])
+        assert got["decided_by"] == (
+            "dM unknown (share n.a.): every sign of dM gives an outcome other than upgrading, so the row is not "
+            "upgrading; the sub-class is undetermined (dM < 0: withdrawal; dM = 0: downgrading_immiserizing_growth; "
+            "dM > 0: downgrading_immiserizing_growth)")
+        assert ep.possible_outcomes(got["decided_by"]) == (ep.WITHDRAWAL, ep.DOWNGRADING_IMMISERIZING)
+    # the same row with a rising unit value: upgrading if the share did not fall, so undecided
+    assert ep.classify_amighini(frame([("Norway", 5, np.nan, 30.0, 10, 4)])).iloc[0]["outcome"] == ep.NOT_CLASSIFIABLE
+
+
+@pytest.mark.parametrize("signs,expected", [
+    # any missing input, any rule: decided where every sign it could have gives one answer
+    ((pd.NA, 1, 1, 1), ep.NOT_CLASSIFIABLE),            # ΔX > 0 upgrades, ΔX <= 0 does not
+    ((1, pd.NA, 1, 1), ep.PRODUCT_UPGRADING),           # condition 2 holds whatever world demand did
+    ((-1, pd.NA, 1, -1), ep.DOWNGRADING_IMMISERIZING),  # no condition can hold; ΔM and ΔV name it
+    ((-1, 1, pd.NA, pd.NA), ep.NOT_UPGRADING_UNDETERMINED),   # ΔX < 0: never upgrading; two signs open
+    ((1, 1, 1, pd.NA), ep.NOT_CLASSIFIABLE),            # ΔV decides upgrading
+    ((pd.NA, pd.NA, pd.NA, pd.NA), ep.NOT_CLASSIFIABLE),
+])
+def test_any_missing_sign_of_any_rule_is_decided_over_every_sign_it_could_have(signs, expected):
+    outcome, _, why = ep.amighini_decision(*signs, TEXT_RULES)
+    assert outcome == expected
+    if expected == ep.NOT_UPGRADING_UNDETERMINED:
+        assert why.startswith("dM and dV unknown (share n.a.): every sign of dM and dV gives an outcome other")
+        assert "dM < 0, dV < 0: withdrawal" in why and "dM < 0, dV > 0: shift_to_higher_quality_segments" in why
+
+
+@pytest.mark.parametrize("sm,sv,expected", [
+    (pd.NA, -1, ep.NOT_UPGRADING_UNDETERMINED),    # collapse or immiserizing growth
+    (pd.NA, 0, ep.NOT_UPGRADING_UNDETERMINED),
+    (pd.NA, 1, ep.NOT_CLASSIFIABLE),               # shift or upgrading
+    (-1, pd.NA, ep.NOT_UPGRADING_UNDETERMINED),    # collapse or shift
+    (1, pd.NA, ep.NOT_CLASSIFIABLE),               # immiserizing growth or upgrading
+])
+def test_kaplinsky_readman_missing_signs(sm, sv, expected):
+    assert ep.kaplinsky_readman_decision(sm, sv)[0] == expected
+
+
+@pytest.mark.parametrize("verdict,status", [
+    ("not_clear_upgrading", "agree"), ("upgrading", "disagree"),
+    ("withdrawing", "not_comparable"),          # withdrawal or downgrading: the sub-class is open
+    ("downgrading", "not_comparable"),
+    ("strong_competitiveness", "disagree"),
+])
+def test_undetermined_sub_class_is_judged_on_what_it_decides(verdict, status):
+    alternatives = (ep.WITHDRAWAL, ep.DOWNGRADING_IMMISERIZING)
+    got, reason = ep.judge(ep.VERDICT_MAP[verdict], ep.NOT_UPGRADING_UNDETERMINED, "text", "(+,-,?,-)", alternatives)
+    assert got == status, reason
+    # a named sub-class that no alternative gives is contradicted whatever the missing sign
+    other = ep.judge(ep.VERDICT_MAP["shift_to_higher_quality_segments"], ep.NOT_UPGRADING_UNDETERMINED, "text", "",
+                     alternatives)
+    assert other[0] == "disagree" and "every possible sub-class" in other[1]
 
 
 # ΔX, ΔQw, ΔV > 0 with a share printed n.a.: the printed rule's conditions 1 (ΔM <= 0) and 2 (ΔM > 0)
@@ -173,18 +248,21 @@ def test_amighini_branches(signs, expected):
     assert ep.amighini_outcome(*signs, PRINTED_RULES) == expected[2:]
 
 
-def test_amighini_any_missing_sign_is_not_classifiable():
-    for i in range(4):
+def test_amighini_a_missing_sign_that_decides_upgrading_is_not_classifiable():
+    for i in (0, 2, 3):          # ΔX, ΔM, ΔV: upgrading at +, something else below
         signs = [1, 1, 1, 1]
         signs[i] = pd.NA
         assert ep.amighini_outcome(*signs, TEXT_RULES) == (ep.NOT_CLASSIFIABLE, None)
+    # ΔQw: a rising share with a rising unit value upgrades whatever world demand did (condition 2)
+    assert ep.amighini_outcome(1, pd.NA, 1, 1, TEXT_RULES) == (ep.PRODUCT_UPGRADING,
+                                                               "2 (dQw < 0) or 2 (dQw = 0) or 1+2 (dQw > 0)")
 
 
 @pytest.mark.parametrize("sm,sv,expected", [
     (1, 1, ep.KR_UPGRADING), (0, 1, ep.KR_UPGRADING), (-1, -1, ep.KR_COLLAPSE), (1, -1, ep.KR_IMMISERIZING),
     (0, -1, ep.KR_IMMISERIZING), (-1, 1, ep.KR_SHIFT),
     (pd.NA, 1, ep.NOT_CLASSIFIABLE), (1, pd.NA, ep.NOT_CLASSIFIABLE)])
-def test_kaplinsky_readman_branches(sm, sv, expected):
+def test_kaplinsky_readman_branches(sm, sv, expected):   # the outcome of known signs; missing: not classifiable
     assert ep.kaplinsky_readman_outcome(sm, sv) == expected
 
 
@@ -313,7 +391,7 @@ def test_chile_fresh_salmon_is_not_upgrading_under_the_text_rule(outcomes):
     (("9-4", "c", "Germany"), ep.SHIFT_TO_HIGHER_QUALITY),
     (("9-4", "a", "Denmark"), ep.WITHDRAWAL),                   # "with the exception only of office furniture
                                                                 #  from Denmark" (3106): share and value both fall
-    (("9-2", "a", "Norway"), ep.NOT_CLASSIFIABLE),              # 1990 share n.a.
+    (("9-2", "a", "Norway"), ep.NOT_UPGRADING_UNDETERMINED),    # 1990 share n.a., falling unit value
     (("9-4", "a", "China"), ep.NOT_CLASSIFIABLE),               # 1990 share n.a.
 ])
 def test_text_rule_on_rows_the_chapter_discusses(outcomes, key, expected):

@@ -208,7 +208,8 @@ def test_ames_discrete_for_dummies_derivative_otherwise_and_sum_to_zero(ucla, uc
         expected = _ucla_effects(OrderedModel(y, X, distr=distr), X, params_of(res))
         for term in UCLA_X:
             np.testing.assert_allclose(ame[ame["term"] == term]["estimate"], expected[term], rtol=1e-6, atol=1e-9)
-        assert "discrete change" in res.extra["ame"]["pared"] and "derivative" in res.extra["ame"]["gpa"]
+        assert res.extra["ame"]["pared"]["kind"] == "discrete change" and res.extra["ame"]["gpa"]["kind"] == "derivative"
+        assert res.extra["ame"]["pared"]["text"].startswith("discrete change P(y = c | pared = 1)")
 
 
 def test_ame_delta_method_ses_equal_finite_difference_jacobian(ucla, ucla_fits):

@@ -193,34 +193,3 @@ def test_the_check_catches_a_table_that_overflows(tmp_path):
 def test_html_table_keeps_every_row():
     table = descriptive_table(pd.DataFrame({"row": ["a", "b"], "v": [1, 2]}), title="T", label="tab:t")
     assert to_html(table, TABLES).count("<tr") == 3
-
-
-# ---- what changed since the last run ----------------------------------------------------------------
-def _estimates(values: dict) -> pd.DataFrame:
-    return pd.DataFrame([{"model_id": m, "role": "coef", "term": t, "category": "", "estimate": v, "std_error": 0.1}
-                         for (m, t), v in values.items()])
-
-
-def test_moved_estimates_and_changed_inputs(tmp_path):
-    from gvc_clusters.output.changes import (
-        changed_inputs,
-        compare_snapshots,
-        format_lines,
-        moved_estimates,
-        write_snapshot,
-    )
-    before = _estimates({("m", "a"): 1.0, ("m", "b"): 2.0, ("m", "gone"): 3.0})
-    after = _estimates({("m", "a"): 1.0 + 1e-12, ("m", "b"): 2.5, ("m", "new"): 4.0})
-    moved = moved_estimates(before, after)
-    assert moved[["term", "status"]].values.tolist() == [["b", "moved"], ["gone", "removed"], ["new", "new"]]
-    assert moved.loc[moved["term"] == "b", "change"].item() == pytest.approx(0.5)
-    inputs_before = pd.DataFrame({"input": ["raw/x.csv", "config"], "sha256": ["1", "2"]})
-    inputs_after = pd.DataFrame({"input": ["raw/x.csv", "config"], "sha256": ["1", "3"]})
-    assert changed_inputs(inputs_before, inputs_after) == ["config (changed)"]
-    write_snapshot(before, inputs_before, tmp_path / "previous")
-    write_snapshot(after, inputs_after, tmp_path / "current")
-    lines = format_lines(compare_snapshots(tmp_path / "previous", tmp_path / "current"))
-    assert lines[:2] == ["inputs changed: config (changed)", "estimates moved: 3"]
-    assert "  m coef b: 2.0000 -> 2.5000 (moved, +0.5000)" in lines
-    assert format_lines(compare_snapshots(tmp_path / "nothing", tmp_path / "current")) == \
-        ["no previous build to compare with"]

@@ -143,7 +143,9 @@ def test_statistics_rows_and_number_formats():
     stats = _table().cells.query("line == 'stat'").set_index(["term", "column"])["text"]
     assert stats[("n_obs", "(1)")] == "12,345" and stats[("n_obs", "(2)")] == "101"
     assert stats[("pseudo_r2", "(1)")] == "0.238" and stats[("pseudo_r2", "(2)")] == ""
-    assert stats[("r2_within", "(2)")] == "0.020"
+    # each R² row one meaning: PanelOLS's R² is net of its effects, RandomEffects' quasi-demeaned
+    assert stats[("r2_net_of_effects", "(2)")] == "0.010" and stats[("r2_net_of_effects", "(3)")] == ""
+    assert stats[("r2_quasi_demeaned", "(3)")] == "0.010" and stats[("r2_quasi_demeaned", "(2)")] == ""
     assert _estimate_cells(_table(), "a").set_index("column").loc["(2)", "text"] == "0.000"   # no negative zero
     assert format_number(-1234.5678, 2) == "-1,234.57" and format_count(1234567) == "1,234,567"
 

@@ -85,7 +85,10 @@ def test_hand_computed_measures_and_classification(tmp_path, engine):
     assert bra.signs == "(dX,dQw,dM,dV)=(-,+,-,-)"
     assert bra.outcome_text == "withdrawal" and bra.outcome_kaplinsky_readman == "collapse_and_withdrawal"
     assert pd.isna(bra.condition_text)
-    assert chl.outcome_text == chl.outcome_printed == chl.outcome_kaplinsky_readman == "not_classifiable"
+    # Chile: export earnings fell and its unit value is trimmed (ΔV unknown): not upgrading whatever ΔV,
+    # withdrawal or a shift to higher quality by its sign
+    assert chl.outcome_text == chl.outcome_printed == chl.outcome_kaplinsky_readman == \
+        "not_upgrading_subclass_undetermined"
 
 
 def test_aggregated_layout_and_parquet_give_the_same_measures(tmp_path):
@@ -142,7 +145,7 @@ def test_planted_classification_is_recovered(simulated, engine):
     # every outcome of the book's vocabulary that the planted signs allow occurs
     assert set(got["outcome_text"]) == {"product_upgrading", "withdrawal", "downgrading_immiserizing_growth",
                                         "shift_to_higher_quality_segments", "ambiguous_downgrading_or_withdrawal",
-                                        "not_classifiable"}
+                                        "not_upgrading_subclass_undetermined", "not_classifiable"}
     # zero and missing quantities are counted, not dropped: the file's own count in the periods' years
     flows = pq.read_table(folder / "flows.parquet", columns=["t", "q"]).to_pandas()
     in_periods = flows["t"].between(1995, 2000) | flows["t"].between(2015, 2020)
@@ -167,7 +170,8 @@ def test_run_writes_outputs_reproducibly(tmp_path):
                        market_share_rules=["text", "printed"])
         outputs.append(out)
     assert facts["exporter_products"] == 3 and facts["trimmed_unit_values"] == 1 and facts["groups"] == {"I": 3}
-    assert facts["not_classifiable"] == {"text": 1, "printed": 1, "kaplinsky_readman": 1}
+    assert facts["not_classifiable"] == {"text": 0, "printed": 0, "kaplinsky_readman": 0}
+    assert facts["not_upgrading_subclass_undetermined"] == {"text": 1, "printed": 1, "kaplinsky_readman": 1}
     for key in ("classified", "summary", "facts"):
         assert outputs[0][key].read_bytes() == outputs[1][key].read_bytes()
     assert not (tmp_path / "r1/figures").exists()   # the report draws the groups that have data
@@ -272,5 +276,6 @@ def test_the_section_quotes_the_facts_of_the_run(tmp_path):
     numbers = trade_flow_numbers(facts)
     assert numbers["trade flows exporter products"] == "3" and numbers["trade flows groups"] == "1"
     assert numbers["trade flows groups total"] == str(len(tf.HS_SECTIONS))
-    assert numbers["trade flows not classifiable"] == "1" and numbers["trade flows trimmed"] == "1"
+    assert numbers["trade flows not classifiable"] == "0" and numbers["trade flows trimmed"] == "1"
+    assert numbers["trade flows undetermined"] == "1"
     assert numbers["trade flows period a"] == "–".join(map(str, PERIODS["a"]))

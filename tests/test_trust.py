@@ -382,7 +382,7 @@ def test_mistyped_key_in_the_scale_profile_is_named():
     config["ordinal"]["specs"]["ce_governance"]["se_typ"] = "cluster"
     assert [str(e) for e in preflight.check_keys(config, schema)] == [
         ("config, column 'ordinal.specs.ce_governance.se_typ': unknown config key (did you mean 'se_type'?) (got "
-         "'se_typ'; expected one of ['cluster_by', 'dataset', 'formula', 'halves', 'interactions', 'labels', "
+         "'se_typ'; expected one of ['categoricals', 'cluster_by', 'dataset', 'formula', 'halves', 'interactions', 'labels', "
          "'links', 'outcomes', 'permutation_strata', 'permutation_terms', "
          "'readings', 'reference', 'regressors', 'se_type', 'table'])"),
         ("config, column 'scale.cross_section_row': unknown config key (did you mean 'cross_section_rows'?) (got "

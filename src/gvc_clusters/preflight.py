@@ -69,8 +69,37 @@ def check_paths(config: dict, where: str = "config") -> list[InputError]:
     return errors
 
 
-def check_ordinal_specs(config: dict, where: str = "config") -> list[InputError]:
+def check_categoricals(config: dict, where: str = "config") -> list[InputError]:
+    """An ordinal spec's ``categoricals``: every level is one of the spec's regressors and a level of
+    one categorical only, and a categorical is not named like a regressor (its name is what
+    ``permutation_terms`` may list). Whether the levels exclude each other is a fact of the data,
+    checked by the fit (models/ordinal/effects.py ``declared_factors``)."""
     errors = []
+    for name, spec in config.get("ordinal", {}).get("specs", {}).items():
+        regressors = list(spec.get("regressors", []))
+        owner: dict[str, str] = {}
+        for factor, info in (spec.get("categoricals") or {}).items():
+            key = f"ordinal.specs.{name}.categoricals.{factor}"
+            if factor in regressors:
+                errors.append(InputError(where, "a categorical is named like one of the spec's regressors; name the "
+                                         "categorical itself", column=key, value=factor, expected="e.g. sector"))
+            for level in info.get("levels", []):
+                if level not in regressors:
+                    errors.append(InputError(where, "a level of the categorical is not one of the spec's regressors",
+                                             column=f"{key}.levels", value=level, expected=f"one of {regressors}"))
+                elif level in owner:
+                    errors.append(InputError(where, f"a dummy is a level of one categorical only (also in "
+                                             f"{owner[level]!r})", column=f"{key}.levels", value=level))
+                owner.setdefault(level, factor)
+            if info.get("reference") in info.get("levels", []):
+                errors.append(InputError(where, "the reference is the level with every listed dummy at 0, not one "
+                                         "of the listed levels", column=f"{key}.reference", value=info["reference"],
+                                         expected="a name, e.g. traditional manufacturing"))
+    return errors
+
+
+def check_ordinal_specs(config: dict, where: str = "config") -> list[InputError]:
+    errors = check_categoricals(config, where)
     for name, spec in config.get("ordinal", {}).get("specs", {}).items():
         if spec.get("se_type") != "cluster" or "table" in spec:   # a user table: checked on its header
             continue

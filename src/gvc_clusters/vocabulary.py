@@ -88,6 +88,7 @@ VARIABLES = {
     "sector_natural_resource": "Natural-resource sector",
     "sector_complex_products": "Complex-products sector",
     "sector_software": "Software sector",
+    "sector": "Sector group",
     "ce_x_complex": "CE × complex products (precomputed)",
     "ce_level:sector_complex_products": "CE × complex products",
     "ce_level | sector_complex_products=1": "CE degree, within complex-products clusters",

@@ -309,7 +309,20 @@ class Plan:
         return {key: self.source_path(key) for key in keys}
 
     def snapshot_files(self) -> dict[str, str]:
-        return {"estimates": f"{self.results}/last_build/estimates.csv", "inputs": f"{self.results}/last_build/inputs.csv"}
+        """The build's snapshot for the next build's "what changed" (gvc_clusters.output.changes)."""
+        return {name.split(".")[0]: f"{self.results}/last_build/{name}"
+                for name in ("estimates.csv", "inputs.csv", "config.json", "decisions.csv", "checks.csv",
+                             "verdicts.csv")}
+
+    def changes_file(self) -> str:
+        """Everything that changed since the last build (render_report writes it)."""
+        return f"{self.report}/changes.csv"
+
+    def claim_verdicts(self) -> list[str]:
+        """Claims' verdicts tables (claim_id, verdict) whose changes "what changed" lists: none yet.
+        The claims rule (issue 26) adds ``results/claims/verdicts.csv`` here; render_report and
+        snapshot_estimates take it as their input ``verdicts``."""
+        return []
 
     def paper_pdf_outputs(self) -> list[str]:
         """results/report/paper.pdf when config paper.pdf is on, or auto and latexmk is installed."""
@@ -321,7 +334,8 @@ class Plan:
         if not self.report_enabled():
             return []
         return (self.report_table_files() + self.report_figure_files("svg") + self.report_figure_files("png")
-                + [f"{self.report}/index.html", f"{self.report}/paper.tex", f"{self.report}/numbers.tex"]
+                + [f"{self.report}/index.html", f"{self.report}/paper.tex", f"{self.report}/numbers.tex",
+                   self.changes_file()]
                 + self.paper_pdf_outputs() + list(self.snapshot_files().values()))
 
     def codebook_outputs(self) -> list[str]:

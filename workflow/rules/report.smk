@@ -1,5 +1,7 @@
 # The report: tables (LaTeX/HTML/CSV), figures (SVG/PNG), the HTML page and the LaTeX paper.
 # Each rule's input: is what its script reads, by name (nothing is found through a folder).
+import time
+
 TABLE_TEMPLATES = [
     "workflow/templates/tables/table.tex.j2",
     "workflow/templates/tables/table.html.j2",
@@ -99,6 +101,8 @@ rule render_report:
         template_prose="workflow/templates/prose.j2",
         template_table_html=TABLE_TEMPLATES[1],
         template_table_tex=TABLE_TEMPLATES[0],
+        # claims' verdicts (claim_id, verdict) compared with the last build's: none yet (issue 26)
+        verdicts=plan.claim_verdicts(),
     output:
         html=report(
             f"{REPORT}/index.html",
@@ -107,6 +111,8 @@ rule render_report:
         ),
         tex=f"{REPORT}/paper.tex",
         numbers=f"{REPORT}/numbers.tex",
+        # what changed since the last build, every row (the report shows the summary)
+        changes=plan.changes_file(),
     log:
         "logs/report/render_report.log",
     benchmark:
@@ -155,8 +161,8 @@ rule build_paper:
         "../scripts/build_paper.py"
 
 
-# After the report (which compares with the previous snapshot), keep this build's estimates and
-# input fingerprints beside the manifest for the next build.
+# After the report (which compares with the previous snapshot), keep this build's snapshot for the
+# next build: estimates, input fingerprints, validated config, decisions, checks, claims' verdicts.
 rule snapshot_estimates:
     input:
         estimates=[
@@ -165,6 +171,7 @@ rule snapshot_estimates:
         ],
         raw=plan.raw_inputs(),
         manifest=f"{RAW}/sources.yaml",
+        verdicts=plan.claim_verdicts(),
         # not read: orders this rule after the report, which compares with the previous snapshot
         report=f"{REPORT}/index.html",
     output:
@@ -179,3 +186,16 @@ rule snapshot_estimates:
         code=CODE,
     script:
         "../scripts/snapshot_estimates.py"
+
+
+# At the end of a run, name every decision or check removed or loosened since the last run, from the
+# changes list the report wrote, when this run rendered the report (``log``: the run's log files).
+RUN_STARTED = time.time()
+
+
+onsuccess:
+    from gvc_clusters.output.changes import print_warnings, rule_ran
+
+    print_warnings(
+        plan.changes_file(), ran=rule_ran(log, "render_report"), since=RUN_STARTED
+    )

@@ -4,7 +4,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).resolve().parents[1] / "src"))  # the gvc_clusters package
 from gvc_clusters.jobs import run_job
-from gvc_clusters.output.changes import input_fingerprints, read_estimates, summary
+from gvc_clusters.output.changes import build_snapshot, compare, read_snapshot, write_changes
 from gvc_clusters.output.draw import draw_table
 from gvc_clusters.output.exhibits import Exhibit, of_kind
 from gvc_clusters.output.replication_readme import raw_files
@@ -25,9 +25,14 @@ def main():
     vocabulary = DEFAULT.with_overrides(p.labels)
     notes = {spec: model_notes(load_spec_results(*files[:2]), vocabulary.with_spec_labels(p.spec_labels.get(spec)))
              for spec, files in specs.items()}
-    # the raw files are named as from the raw folder's parent (raw/clusters/...), as the snapshot names them
-    fingerprints = input_fingerprints(i.raw, Path(i.manifest).parent.parent, snakemake.config)
-    changes = summary(p.previous, read_estimates([files[0] for files in specs.values()]), fingerprints)
+    # this build's snapshot against the last build's (results/last_build, kept by snapshot_estimates)
+    raw = Path(i.manifest).parent
+    verdicts = list(getattr(i, "verdicts", None) or [])
+    current = build_snapshot([files[0] for files in specs.values()], i.raw, raw.parent, snakemake.config,
+                             decision_log=raw / "decision_log.csv", manifest=i.manifest,
+                             verdicts=verdicts[0] if verdicts else None)
+    changes = compare(read_snapshot(p.previous), current)
+    write_changes(changes, snakemake.output.changes)
     templates = {k.removeprefix("template_"): v for k, v in i.items() if k.startswith("template_")}
     exhibits = [Exhibit(**record) for record in p.exhibits]
     drawn = {e.name: draw_table(e, {"sources_manifest": i.manifest}, preset="aer", vocabulary=vocabulary)

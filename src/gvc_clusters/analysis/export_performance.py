@@ -21,7 +21,10 @@ The measured quantities (one sign each, -1/0/+1; missing stays missing):
 - ΔX   export earnings: sign of the printed compound annual growth rate 1990-2000;
 - ΔQw  external market conditions (world demand): sign of the printed CAGR in the product header;
 - ΔM   market share change 1990 -> 2000 in percentage points. A share printed "n.a." makes ΔM
-       unknown: the row is ``not_classifiable`` and is never treated as a zero change;
+       unknown, never a zero change: the row is classified over every sign ΔM could have
+       (``decide_over_unknown_signs``, as for any missing sign): one outcome for all, or
+       ``not_upgrading_subclass_undetermined`` where every sign gives a non-upgrading outcome but
+       not the same one, or ``not_classifiable`` where the sign decides upgrading;
 - ΔV   unit value change 1990-2000 relative to competitors, as printed (the chapter reads its tables
        with this relative measure: lines 2935, 2943, 3066).
 
@@ -34,6 +37,7 @@ because the chapter gives none and any band would be an invented threshold.
 
 from __future__ import annotations
 
+import itertools
 from typing import NamedTuple
 
 import numpy as np
@@ -53,6 +57,11 @@ VARIANTS = [TEXT_RULE, PRINTED_RULE, KR_VARIANT]
 # Outcome vocabulary
 # ---------------------------------------------------------------------------------------------------
 NOT_CLASSIFIABLE = "not_classifiable"
+# A row with a missing sign that is not upgrading whatever the sign, but whose sub-class depends on it
+# (e.g. Norway, fresh salmon: 1990 share n.a., falling unit value: withdrawal if its share fell,
+# downgrading otherwise). Its upgrading / not-upgrading decision is made; its sub-class is not.
+NOT_UPGRADING_UNDETERMINED = "not_upgrading_subclass_undetermined"
+SUBCLASS_UNDETERMINED = "the sub-class is undetermined"
 
 # Amighini (Table 9-1 plus the chapter's reading of the non-upgrading cases).
 PRODUCT_UPGRADING = "product_upgrading"                              # Table 9-1; lines 2856-2857, 2863, 2877
@@ -61,14 +70,14 @@ DOWNGRADING_IMMISERIZING = "downgrading_immiserizing_growth"         # lines 282
 SHIFT_TO_HIGHER_QUALITY = "shift_to_higher_quality_segments"         # lines 2871, 3106
 AMBIGUOUS = "ambiguous_downgrading_or_withdrawal"                    # footnote 8, line 2867
 AMIGHINI_OUTCOMES = [PRODUCT_UPGRADING, DOWNGRADING_IMMISERIZING, WITHDRAWAL, SHIFT_TO_HIGHER_QUALITY, AMBIGUOUS,
-                     NOT_CLASSIFIABLE]
+                     NOT_UPGRADING_UNDETERMINED, NOT_CLASSIFIABLE]
 
 # Kaplinsky-Readman as described at line 2871.
 KR_UPGRADING = "upgrading"
 KR_COLLAPSE = "collapse_and_withdrawal"
 KR_IMMISERIZING = "immiserizing_growth"
 KR_SHIFT = "shift_to_higher_quality_niches"
-KR_OUTCOMES = [KR_UPGRADING, KR_COLLAPSE, KR_IMMISERIZING, KR_SHIFT, NOT_CLASSIFIABLE]
+KR_OUTCOMES = [KR_UPGRADING, KR_COLLAPSE, KR_IMMISERIZING, KR_SHIFT, NOT_UPGRADING_UNDETERMINED, NOT_CLASSIFIABLE]
 
 # The common classes in which classifier outcomes and chapter verdicts are compared.
 UPGRADING_CLASS = "upgrading"
@@ -81,6 +90,8 @@ OUTCOME_CLASS: dict[str, str | None] = {
     # Footnote 8 leaves these open ("either downgrading or withdrawal"): nothing to compare against.
     AMBIGUOUS: None,
     NOT_CLASSIFIABLE: None,
+    # not upgrading, sub-class open: compared through its possible sub-classes (``judge``)
+    NOT_UPGRADING_UNDETERMINED: None,
 }
 
 # ---------------------------------------------------------------------------------------------------
@@ -206,7 +217,7 @@ def amighini_outcome(sx, sq, sm, sv, conditions: dict[int, dict[str, frozenset]]
     exports together with either increasing market share (regardless of the evolution of world demand)
     or a nondecreasing market share (provided that world demand has improved)", i.e. Table 9-1
     conditions 2 and 1. The condition is reported as "1", "2" or "1+2" (under the text rule a rising share
-    in an expanding market meets both). Any missing sign -> ``not_classifiable``.
+    in an expanding market meets both). A missing sign: ``amighini_decision``.
     """
     outcome, condition, _ = amighini_decision(sx, sq, sm, sv, conditions)
     return outcome, condition
@@ -227,23 +238,53 @@ def _mark(value) -> str:
 
 
 def amighini_decision(sx, sq, sm, sv, conditions) -> tuple[str, str | None, str]:
-    """(outcome, upgrading condition, what decided it). A market share printed n.a. leaves ΔM unknown:
-    the row is classified if every possible sign of ΔM gives the same outcome, and is
-    ``not_classifiable`` only where the outcome depends on it (the reason names the alternatives)."""
-    if not _known(sx, sq, sv):
-        return NOT_CLASSIFIABLE, None, "a sign other than dM is unknown"
-    if _known(sm):
-        return _decide_known(sx, sq, sm, sv, conditions)
-    options = {m: _decide_known(sx, sq, m, sv, conditions) for m in (-1, 0, 1)}
-    if len({o for o, _, _ in options.values()}) == 1:
-        outcome = options[1][0]
+    """(outcome, upgrading condition, what decided it). A missing sign (a market share printed n.a.
+    leaves ΔM unknown) is decided over every sign it could have (``decide_over_unknown_signs``)."""
+    return decide_over_unknown_signs({"sign_dX": sx, "sign_dQw": sq, "sign_dM": sm, "sign_dV": sv},
+                                     lambda s: _decide_known(s["sign_dX"], s["sign_dQw"], s["sign_dM"],
+                                                             s["sign_dV"], conditions))
+
+
+UNKNOWN_BECAUSE = {"sign_dM": "share n.a."}
+
+
+def decide_over_unknown_signs(signs: dict, decide) -> tuple[str, str | None, str]:
+    """(outcome, upgrading condition, what decided it) of one row whose signs may be missing.
+
+    ``decide(signs)`` classifies a row with every sign known. With some unknown, every combination
+    of signs (-1, 0, +1) they could have is classified:
+
+    - one outcome for all: that outcome (its condition(s) by combination where they differ);
+    - not one outcome, but not upgrading under every combination: ``not_upgrading_subclass_undetermined``,
+      the upgrading / not-upgrading decision is made and the sub-class (withdrawal, downgrading, ...)
+      is not; the reason lists what each combination gives;
+    - upgrading under some combinations and not under others: ``not_classifiable``, with the
+      alternatives (``possible_outcomes`` reads them back).
+
+    A missing value is never read as a zero change: zero is one of the signs tried."""
+    unknown = [name for name, value in signs.items() if not _known(value)]
+    if not unknown:
+        return decide(signs)
+    names = " and ".join(name.removeprefix("sign_") for name in unknown)
+    because = "; ".join(dict.fromkeys(UNKNOWN_BECAUSE[n] for n in unknown if n in UNKNOWN_BECAUSE))
+    what = f"{names} unknown" + (f" ({because})" if because else "")
+    options = {}
+    for combo in itertools.product((-1, 0, 1), repeat=len(unknown)):
+        label = ", ".join(f"{n.removeprefix('sign_')} {_mark(v)}" for n, v in zip(unknown, combo))
+        options[label] = decide({**signs, **dict(zip(unknown, combo))})
+    outcomes = list(dict.fromkeys(o for o, _, _ in options.values()))
+    alternatives = "; ".join(f"{label}: {o}" for label, (o, _, _) in options.items())
+    if len(outcomes) == 1:
         conds = list(dict.fromkeys(c for _, c, _ in options.values()))
-        condition = conds[0] if len(conds) == 1 else " or ".join(f"{c} (dM {_mark(m)})" for m, (_, c, _)
+        condition = conds[0] if len(conds) == 1 else " or ".join(f"{c} ({label})" for label, (_, c, _)
                                                                  in options.items())
-        whys = "; ".join(dict.fromkeys(f"dM {_mark(m)}: {w}" for m, (_, _, w) in options.items()))
-        return outcome, condition, f"dM unknown (share n.a.) but every sign of dM gives {outcome} ({whys})"
-    alternatives = "; ".join(f"dM {_mark(m)}: {o}" for m, (o, _, _) in options.items())
-    return NOT_CLASSIFIABLE, None, f"dM unknown (share n.a.) and the outcome depends on it ({alternatives})"
+        whys = "; ".join(dict.fromkeys(f"{label}: {w}" for label, (_, _, w) in options.items()))
+        return outcomes[0], condition, f"{what} but every sign of {names} gives {outcomes[0]} ({whys})"
+    if not any(OUTCOME_CLASS.get(o) == UPGRADING_CLASS for o in outcomes):
+        return NOT_UPGRADING_UNDETERMINED, None, (
+            f"{what}: every sign of {names} gives an outcome other than upgrading, so the row is not upgrading; "
+            f"{SUBCLASS_UNDETERMINED} ({alternatives})")
+    return NOT_CLASSIFIABLE, None, f"{what} and the outcome depends on it ({alternatives})"
 
 
 def classify_amighini(perf: pd.DataFrame, market_share_rule: str = TEXT_RULE,
@@ -310,16 +351,13 @@ def classify_kaplinsky_readman(perf: pd.DataFrame) -> pd.DataFrame:
 
 
 def kaplinsky_readman_decision(sm, sv) -> tuple[str, str]:
-    """(outcome, what decided it); with ΔM unknown, classified only if both ΔM sides agree."""
-    if not _known(sv):
-        return NOT_CLASSIFIABLE, "dV unknown"
-    if _known(sm):
-        return kaplinsky_readman_outcome(sm, sv), f"dM {_mark(sm)}, dV {_mark(sv)} (line 2871)"
-    options = {m: kaplinsky_readman_outcome(m, sv) for m in (-1, 0, 1)}
-    if len(set(options.values())) == 1:
-        return options[1], f"dM unknown (share n.a.) but every sign of dM gives {options[1]}"
-    alternatives = "; ".join(f"dM {_mark(m)}: {o}" for m, o in options.items())
-    return NOT_CLASSIFIABLE, f"dM unknown (share n.a.) and the outcome depends on it ({alternatives})"
+    """(outcome, what decided it); a missing sign is decided over every sign it could have
+    (``decide_over_unknown_signs``)."""
+    outcome, _, why = decide_over_unknown_signs(
+        {"sign_dM": sm, "sign_dV": sv},
+        lambda s: (kaplinsky_readman_outcome(s["sign_dM"], s["sign_dV"]), None,
+                   f"dM {_mark(s['sign_dM'])}, dV {_mark(s['sign_dV'])} (line 2871)"))
+    return outcome, why
 
 
 def classify_all(perf: pd.DataFrame, conditions: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -423,10 +461,13 @@ def _sign_text(row) -> str:
 
 
 def possible_outcomes(decided_by) -> tuple[str, ...]:
-    """The outcomes a not-classifiable row could have, read from its ``decided_by`` text."""
-    if not isinstance(decided_by, str) or "depends on it (" not in decided_by:
+    """The outcomes a not-classifiable row (or a not-upgrading row of undetermined sub-class) could
+    have, read from its ``decided_by`` text (``decide_over_unknown_signs`` writes them)."""
+    marker = next((m for m in ("depends on it (", f"{SUBCLASS_UNDETERMINED} (")
+                   if isinstance(decided_by, str) and m in decided_by), None)
+    if marker is None:
         return ()
-    inner = decided_by.split("depends on it (", 1)[1].rstrip(")")
+    inner = decided_by.split(marker, 1)[1].rstrip(")")
     return tuple(dict.fromkeys(part.split(": ", 1)[1] for part in inner.split("; ") if ": " in part))
 
 
@@ -448,6 +489,20 @@ def judge(meaning: VerdictMeaning, outcome: str | None, variant: str, signs_text
         return "not_comparable", meaning.note
     if outcome is None:
         return "not_comparable", "country-product not in the classified table"
+    if outcome == NOT_UPGRADING_UNDETERMINED and meaning.implied in (UPGRADING_CLASS, NOT_UPGRADING):
+        status = "agree" if meaning.implied == NOT_UPGRADING else "disagree"
+        return status, (f"{variant}: not upgrading whatever the missing sign ({SUBCLASS_UNDETERMINED}): "
+                        f"{'agrees with' if status == 'agree' else 'contradicts'} the chapter's "
+                        f"{meaning.implied.replace('_', ' ')} {signs_text}")
+    if outcome == NOT_UPGRADING_UNDETERMINED:
+        # a named sub-class: judged under every sub-class the missing sign allows
+        verdicts = {judge(meaning, alt, variant, signs_text)[0] for alt in alternatives}
+        if len(verdicts) == 1 and verdicts <= {"agree", "disagree"}:
+            status = verdicts.pop()
+            return status, (f"{variant}: not upgrading, {SUBCLASS_UNDETERMINED}, but every possible sub-class "
+                            f"({', '.join(alternatives)}) {'agrees' if status == 'agree' else 'disagrees'} {signs_text}")
+        return "not_comparable", (f"{variant}: not upgrading whatever the missing sign, but the chapter names a "
+                                  f"sub-class and {SUBCLASS_UNDETERMINED} ({', '.join(alternatives)}) {signs_text}")
     if outcome == NOT_CLASSIFIABLE:
         # the outcome depends on ΔM, but the verdict may not: judge every possible outcome
         verdicts = {judge(meaning, alt, variant, signs_text)[0] for alt in alternatives} if alternatives else set()

@@ -632,6 +632,9 @@ def run(options: Mapping, output: Mapping[str, str | Path], *, market_share_rule
                  trimmed_unit_values=int(table["uv_trimmed_a"].sum() + table["uv_trimmed_b"].sum()),
                  not_classifiable={r: int((table[f"outcome_{r}"] == ep.NOT_CLASSIFIABLE).sum())
                                    for r in [*market_share_rules, ep.KR_VARIANT]},
+                 not_upgrading_subclass_undetermined={
+                     r: int((table[f"outcome_{r}"] == ep.NOT_UPGRADING_UNDETERMINED).sum())
+                     for r in [*market_share_rules, ep.KR_VARIANT]},
                  periods={p: list(periods[p]) for p in PERIODS}, trim_ratio=options["trim_ratio"],
                  groups={g: int(sizes[g]) for g in product_groups(group_by) if g in sizes.index})
     write_json(facts, output["facts"])

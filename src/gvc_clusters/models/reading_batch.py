@@ -216,7 +216,8 @@ def _ordinal_bases(base: dict, todo: dict, dataset: pd.DataFrame, name: str, spe
             sample = sample_all[which == k].reset_index(drop=True)
             pos = {cid: i for i, cid in enumerate(sample["cluster_id"])}
             # The same design as the main fit: declared interactions become product columns.
-            frame, design = build_design(sample[regressors], spec["interactions"], model_id=name)
+            frame, design = build_design(sample[regressors], spec["interactions"], model_id=name,
+                                         categoricals=spec.get("categoricals"))
             base[alt_id][outcome] = (sample[outcome].to_numpy(float), frame.to_numpy(float), pos, design,
                                      sample[regressors].to_numpy(float))
 

@@ -222,6 +222,7 @@ def run_ordinal_spec(name: str, spec: dict, dataset: pd.DataFrame | None, *, hal
             result = ordinal.fit_ordered(
                 sample[outcome], sample[regressors], distr=link, model_id=model_id, outcome=outcome,
                 cov_type=ORDINAL_COV_TYPES[spec["se_type"]], groups=groups, interactions=interactions,
+                categoricals=spec.get("categoricals"),
                 permutation_terms=terms if permute else [],
                 n_permutations=n_permutations if permute else 0, seed=seed,
                 permutation_strata=sample[strata_column] if strata_column else None,
@@ -299,7 +300,8 @@ def run_ordinal_table_spec(name: str, spec: dict, path: str | Path, *, n_permuta
                 y, base, distr=link, model_id=model_id, outcome=outcome, cov_type=ORDINAL_COV_TYPES[spec["se_type"]],
                 groups=data[spec["cluster_by"]] if spec["se_type"] == "cluster" else None,
                 interactions=[list(c) for c in spec["interactions"]] if design is None else (),
-                design=design, permutation_terms=terms if permute else [],
+                design=design, categoricals=spec.get("categoricals") if design is None else None,
+                permutation_terms=terms if permute else [],
                 n_permutations=n_permutations if permute else 0, seed=seed,
                 permutation_strata=data[strata] if strata else None,
                 profile=permute and len(data) <= PROFILE_MAX_ROWS)

@@ -201,7 +201,7 @@ def panel_table(src: Sources) -> tab.Table:
 # The table's short headers and rule names (a note spells them out): eight columns fit the page.
 TRADE_FLOW_HEADERS = {"upgrading": "Upgr.", "shift_to_higher_quality_segments": "Higher q.",
                       "downgrading_immiserizing_growth": "Downgr.", "withdrawal": "Withdr.", "ambiguous": "Ambig.",
-                      "not_classifiable": "n.c."}
+                      "not_upgrading_subclass_undetermined": "Not upgr.", "not_classifiable": "n.c."}
 TRADE_FLOW_RULES = {"text": "Text's rule", "printed": "Table 9-1 rule", "kaplinsky_readman": "Kaplinsky–Readman"}
 
 

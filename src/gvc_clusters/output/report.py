@@ -9,6 +9,7 @@ of gvc_clusters.output.draw, which render_tables and render_figures call.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -63,6 +64,8 @@ def ordinal_effects_table(results: list[ModelResult], preset: str, under: str = 
 
 def effect_notes(results: list[ModelResult], terms: dict[str, str]) -> list[str]:
     """The definition of every effect row (discrete change / derivative, overall / conditional)."""
+    from gvc_clusters.models.ordinal.effects import effect_text
+
     definitions = {}
     for r in results:
         ame = r.extra.get("ame")
@@ -70,12 +73,21 @@ def effect_notes(results: list[ModelResult], terms: dict[str, str]) -> list[str]
             definitions.update(ame)
     if not definitions:
         return []
-    text = "; ".join(f"{terms.get(t, t)}: {d}" for t, d in definitions.items())
+    label = functools.partial(_label, terms)
+    text = "; ".join(f"{label(t)}: {effect_text(d, label) if isinstance(d, dict) else d}"
+                     for t, d in definitions.items())
     notes = [f"Effects on P(y = c), delta-method SEs. {text}."]
     if any(r.extra.get("interactions") for r in results):
         notes.append("A product term has no marginal effect of its own in a nonlinear model (Ai and Norton 2003): "
                      "it moves with its components, and the effect of CE is reported overall and within each group.")
     return notes
+
+
+def _label(terms: dict[str, str], name: str) -> str:
+    """A name's printed label: the table's (vocabulary and config labels), else the name humanized."""
+    from gvc_clusters.vocabulary import humanize
+
+    return terms.get(name) or humanize(name)
 
 
 def profile_notes(results: list[ModelResult], terms: dict[str, str]) -> list[str]:
@@ -94,13 +106,14 @@ def profile_notes(results: list[ModelResult], terms: dict[str, str]) -> list[str
 def panel_table(results: list[ModelResult], preset: str, under: str = "se",
                 vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> tab.Table:
     """A panel spec's table; a descriptive built-in panel (models/book_panels.py ``descriptive``, known
-    by the caveat its fits carry) says why in its note."""
-    labels = [vocabulary.kind(r.kind) for r in results]
+    by the caveat its fits carry) says why in its note (its caption says so: the exhibit registry)."""
+    labels = [tab.estimator_label(r, vocabulary.kind(r.kind)) for r in results]
     terms = spec_term_labels(results, vocabulary)
     entry = descriptive_panel(results)
-    notes = [descriptive_table_note(entry, results)] if entry is not None else []
+    descriptive = [descriptive_table_note(entry, results)] if entry is not None else []
+    notes = tab.estimation_notes(results, [f"({k})" for k in range(1, len(results) + 1)])
     return tab.regression_table(results, preset=preset, term_labels=terms, column_labels=labels, under=under,
-                                notes=notes)
+                                notes=notes + descriptive)
 
 
 def spec_files(names: list[str], estimates: list[str], models: list[str],
@@ -184,6 +197,7 @@ def trade_flow_numbers(facts: dict) -> dict[str, str]:
             "trade flows period a": "–".join(map(str, facts["periods"]["a"])),
             "trade flows period b": "–".join(map(str, facts["periods"]["b"])),
             "trade flows not classifiable": f"{facts['not_classifiable'][first_rule]:,}",
+            "trade flows undetermined": f"{facts['not_upgrading_subclass_undetermined'][first_rule]:,}",
             "trade flows trimmed": f"{facts['trimmed_unit_values']:,}"}
 
 
@@ -239,7 +253,8 @@ def model_notes(results: list[ModelResult], vocabulary: Vocabulary = DEFAULT_VOC
     """A spec's models side by side in a short structured list: one column per model (titled by
     outcome and estimator, never by internal id), one row per fact (N, exclusions, SE type,
     convergence, separation, permutation draws), then the models' notes, each once."""
-    columns = [f"{vocabulary.outcome(r.outcome)}, {vocabulary.kind(r.kind).lower()}" for r in results]
+    columns = [f"{vocabulary.outcome(r.outcome)}, {tab.estimator_label(r, vocabulary.kind(r.kind)).lower()}"
+               for r in results]
     facts: dict[str, list[str]] = {}
 
     def put(key: str, k: int, value: str) -> None:
@@ -269,24 +284,33 @@ def model_notes(results: list[ModelResult], vocabulary: Vocabulary = DEFAULT_VOC
     return {"columns": columns, "rows": list(facts.items()), "notes": list(dict.fromkeys(notes))}
 
 
-def changes_view(changes: dict | None, vocabulary: Vocabulary) -> dict:
-    """The "what changed since the last run" list with labels: model (outcome, estimator), term."""
-    if not changes:
-        return {"previous": False, "inputs": [], "moved": []}
-    moved = []
-    for row in changes["moved"]:
-        term = vocabulary.variable(row["term"]) if row["role"] != "cutpoint" else f"cutpoint {row['term']}"
-        if row.get("category"):
-            term += f" (y = {row['category']})"
-        spec, *rest = str(row["model_id"]).split("__")
-        model = vocabulary.spec(spec) + "".join(f", {vocabulary.outcome(p).lower() if p in vocabulary.outcomes else p}"
-                                                for p in rest)
-        moved.append({"model": model, "role": vocabulary.categories.get("role", {}).get(row["role"], row["role"]),
-                      "term": term, "status": row["status"],
-                      "previous": tab.format_number(row["previous"], 4) or "n.a.",
-                      "current": tab.format_number(row["current"], 4) or "n.a.",
-                      "change": tab.format_number(row["change"], 4) if row["status"] == "moved" else ""})
-    return {"previous": changes["previous"], "inputs": changes["inputs"], "moved": moved}
+def changes_view(changes, vocabulary: Vocabulary) -> dict:
+    """The "what changed since the last run" section: the summary lines (``summary_lines`` with the
+    report's labels) and every change row, estimates named by model (outcome, estimator) and term."""
+    from gvc_clusters.output.changes import NOTHING_CHANGED, summary_lines
+
+    if changes is None:
+        return {"summary": [NOTHING_CHANGED], "rows": []}
+    label = functools.partial(change_label, vocabulary=vocabulary)
+    rows = [{**row, "id": label(row["id"]) if row["what"] in ("estimate", "verdict") else row["id"]}
+            for row in changes.rows.to_dict("records")]
+    return {"summary": summary_lines(changes, label), "rows": rows if changes.previous else []}
+
+
+def change_label(estimate_id: str, vocabulary: Vocabulary) -> str:
+    """An estimate's id (gvc_clusters.output.changes.estimate_id) in words: "Spec, outcome, estimator:
+    role of term (y = c)"."""
+    from gvc_clusters.output.changes import split_estimate_id
+
+    key = split_estimate_id(estimate_id)
+    term = vocabulary.variable(key["term"]) if key["role"] != "cutpoint" else f"cutpoint {key['term']}"
+    if key["category"]:
+        term += f" (y = {key['category']})"
+    spec, *rest = str(key["model_id"]).split("__")
+    model = vocabulary.spec(spec) + "".join(f", {vocabulary.outcome(p).lower() if p in vocabulary.outcomes else p}"
+                                            for p in rest)
+    role = vocabulary.categories.get("role", {}).get(key["role"], key["role"])
+    return f"{model}: {role.lower()}, {term}"
 
 
 def config_digest(config: dict) -> str:

@@ -10,6 +10,10 @@ Effects of a variable v on P(y = c) (``marginal_effects``), following Stata's ``
 - v binary (values 0/1 only): the discrete change P(y = c | v = 1) - P(y = c | v = 0), the other
   regressors at their observed values and every product column rebuilt from v, averaged over the
   sample. Never a derivative: a derivative of a dummy is not a change of a probability.
+- v a level of a categorical (a spec's ``categoricals``, or a formula's ``C(g)``): the contrast
+  between that level and the reference, the categorical's other levels off in both (Stata's
+  ``margins`` with factor notation, marginaleffects' ``comparisons``): no observation is put in two
+  levels at once. Product columns of the level follow it (on at the level, off at the reference).
 - v otherwise: the derivative dP(y = c)/dv = D_c(eta) * sum_j b_j dx_j/dv, where the sum runs over v's
   own column and every product column containing v (dx_j/dv is the product of the other
   components), averaged over the sample.
@@ -25,7 +29,7 @@ chained to statsmodels' (b, t) by ``J = da/dt``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -85,14 +89,25 @@ class Design:
                 out += [m for m in comps if m != variable and self.binary.get(m) and m not in out]
         return out
 
+    def non_reference_levels(self, factor: str) -> list[str]:
+        """The dummies of a categorical's levels other than its reference."""
+        info = self.factors[factor]
+        return [name for level, name in info["dummies"].items() if level != info["reference"]]
+
     def groups(self, variable: str, base: np.ndarray) -> list[tuple[str, np.ndarray]]:
         """(label, mask) of the subsamples over which ``variable``'s effect is also reported: each
-        group of a binary moderator ("m=0", "m=1"), each level of a categorical moderator ("g=L")."""
+        group of a binary moderator ("m=0", "m=1"), each level of a categorical moderator ("g=L")
+        when ``variable`` interacts with every level of it (a formula's ``x:C(g)``). A declared
+        categorical of which only some levels interact with ``variable`` (``ce_level`` with the
+        complex-products level of ``sector``) splits the sample by each interacting level's dummy:
+        that level against the rest, where the interaction column is on and off."""
         index = {v: j for j, v in enumerate(self.variables)}
         out, seen = [], set()
-        for m in self.moderators(variable):
+        moderators = self.moderators(variable)
+        for m in moderators:
             factor = self.factor_of(m)
-            if factor is None:
+            partial = factor is not None and not set(self.non_reference_levels(factor)) <= set(moderators)
+            if factor is None or (partial and factor != self.factor_of(variable)):
                 out += [(f"{m}={g}", base[:, index[m]] == g) for g in (0, 1)]
             elif factor not in seen and factor != self.factor_of(variable):
                 seen.add(factor)
@@ -165,9 +180,14 @@ def product_name(components: Sequence[str]) -> str:
     return PRODUCT_SEPARATOR.join(components)
 
 
-def build_design(X: pd.DataFrame, interactions: Sequence[Sequence[str]] = (), model_id: str = "model"
-                 ) -> tuple[pd.DataFrame, Design]:
-    """The model frame (base columns, then one product column per declared interaction) and its Design."""
+def build_design(X: pd.DataFrame, interactions: Sequence[Sequence[str]] = (), model_id: str = "model",
+                 categoricals: Mapping[str, Mapping] | None = None) -> tuple[pd.DataFrame, Design]:
+    """The model frame (base columns, then one product column per declared interaction) and its Design.
+
+    ``categoricals``: dummies that are the levels of one categorical, as a spec declares them
+    (``{sector: {levels: [sector_natural_resource, sector_complex_products], reference: traditional
+    manufacturing}}``): their effects are contrasts between levels with the other levels off, and a
+    permutation moves them together (``declared_factors``)."""
     variables = [str(c) for c in X.columns]
     products: dict[str, tuple[str, ...]] = {}
     for comps in interactions:
@@ -185,9 +205,50 @@ def build_design(X: pd.DataFrame, interactions: Sequence[Sequence[str]] = (), mo
     values = X.to_numpy(dtype=float, na_value=np.nan)
     binary = {v: bool(np.isin(values[:, j][~np.isnan(values[:, j])], (0.0, 1.0)).all())
               for j, v in enumerate(variables)}
-    design = Design(variables=variables, products=products, binary=binary)
+    factors = declared_factors(categoricals or {}, variables, binary, values, model_id)
+    design = Design(variables=variables, products=products, binary=binary, factors=factors)
     frame = pd.DataFrame(design.matrix(values), columns=design.columns, index=X.index)
     return frame, design
+
+
+def declared_factors(categoricals: Mapping[str, Mapping], variables: list[str], binary: dict[str, bool],
+                     values: np.ndarray, model_id: str = "model") -> dict[str, dict]:
+    """A spec's ``categoricals`` as Design factors, each level named by its dummy column.
+
+    Each level must be a 0/1 regressor of the spec, in one categorical only, and no observation may
+    have two levels on (the levels are exclusive; the reference is every dummy off). A categorical's
+    name must not be a regressor's (it names the categorical in ``permutation_terms``)."""
+    factors: dict[str, dict] = {}
+    owner: dict[str, str] = {}
+    for name, info in categoricals.items():
+        name, levels, reference = str(name), [str(v) for v in info["levels"]], str(info["reference"])
+        where = f"{model_id}: categorical {name!r}"
+        if name in variables:
+            raise ModelError(f"{where} has the name of a regressor; name the categorical itself (e.g. sector)")
+        if not levels or len(set(levels)) < len(levels):
+            raise ModelError(f"{where} needs one or more distinct levels, got {levels}")
+        missing = [v for v in levels if v not in variables]
+        if missing:
+            raise ModelError(f"{where} names levels {missing} that are not regressors of the spec ({variables}); "
+                             "list every level's dummy under regressors")
+        twice = [v for v in levels if v in owner]
+        if twice:
+            raise ModelError(f"{where}: {twice} already level(s) of {owner[twice[0]]!r}; a dummy is a level of one "
+                             "categorical")
+        not_binary = [v for v in levels if not binary[v]]
+        if not_binary:
+            raise ModelError(f"{where}: levels {not_binary} are not 0/1 dummies")
+        if reference in levels:
+            raise ModelError(f"{where}: the reference {reference!r} is a listed level; the reference is the level "
+                             "with every listed dummy at 0 (name it, e.g. traditional manufacturing)")
+        on = np.nansum(values[:, [variables.index(v) for v in levels]], axis=1)
+        clash = np.flatnonzero(on > 1)
+        if clash.size:
+            raise ModelError(f"{where}: {clash.size} observation(s) have two or more of {levels} at 1 (first at "
+                             f"position {int(clash[0])}); the levels of a categorical exclude each other")
+        owner.update(dict.fromkeys(levels, name))
+        factors[name] = {"reference": reference, "dummies": {v: v for v in levels}, "declared": True}
+    return factors
 
 
 # ----------------------------------------------------------------------------------------------
@@ -249,8 +310,8 @@ def marginal_effects(link, design: Design, base: np.ndarray, beta: np.ndarray, a
     """Effects of every variable of ``design`` on every category probability.
 
     ``base``: the base variables (N x #variables); ``beta`` the coefficients of ``design.columns``;
-    ``alpha`` the real cutpoints. Returns dicts with ``term``, ``kind`` ("discrete change" or
-    "derivative"), ``over`` ("" for the whole sample, else "m=0"/"m=1"), ``n`` (observations
+    ``alpha`` the real cutpoints. Returns dicts with ``term``, ``kind`` ("contrast", "discrete change"
+    or "derivative"), ``over`` ("" for the whole sample, else "m=0"/"m=1"), ``n`` (observations
     averaged over), ``effect`` (K,) and ``jac`` (K x (p + k), in (b, a)).
     """
     X = design.matrix(base)
@@ -269,7 +330,8 @@ def marginal_effects(link, design: Design, base: np.ndarray, beta: np.ndarray, a
             if design.binary[v]:
                 p1, j1 = _mean_probability(link, X_hi, beta, alpha, mask)
                 p0, j0 = _mean_probability(link, X_lo, beta, alpha, mask)
-                effect, jac, kind = p1 - p0, j1 - j0, "discrete change"
+                effect, jac = p1 - p0, j1 - j0
+                kind = "contrast" if design.factor_of(v) is not None else "discrete change"
             else:
                 effect, jac = _mean_derivative(link, X, design.slope_matrix(base, v), beta, alpha, mask)
                 kind = "derivative"
@@ -278,30 +340,55 @@ def marginal_effects(link, design: Design, base: np.ndarray, beta: np.ndarray, a
     return out
 
 
-def effect_definitions(design: Design) -> dict[str, str]:
-    """One sentence per effect term: what the number is (for notes and models.json)."""
+def effect_definitions(design: Design) -> dict[str, dict]:
+    """What every effect term is, for models.json and the table notes: term -> definition with
+    ``variable``, ``kind`` ("contrast" for a categorical's level, "discrete change" for another 0/1
+    variable, "derivative"), ``factor``, ``reference`` and ``others_off`` (a contrast's categorical,
+    its reference level and the other levels held at 0), ``moves`` (the product columns that move
+    with the variable), ``over``/``over_variable``/``over_value`` (the subsample, "" for all) and
+    ``text`` (``effect_text`` with the raw names). The notes word it with labels (``effect_text``)."""
     out = {}
+    no_rows = np.zeros((0, len(design.variables)))
     for v in design.variables:
         factor = design.factor_of(v)
         if factor is not None:
             info = design.factors[factor]
             if info["dummies"].get(info["reference"]) == v:
                 continue
-            kind = f"discrete change from {factor} = {info['reference']} (the reference) to {v}"
+            kind, reference = "contrast", str(info["reference"])
+            others = [m for m in design.members(factor) if m != v]
         else:
-            kind = ("discrete change P(y=c | {v}=1) - P(y=c | {v}=0)" if design.binary[v]
-                    else "derivative dP(y=c)/d{v}").format(v=v)
-        moved = design.derived(v)
-        moves = f", moving {moved[1:]} with it" if len(moved) > 1 else ""
-        out[v] = f"{kind}{moves}, averaged over the sample"
-        groups = []
-        for m in design.moderators(v):
-            mf = design.factor_of(m)
-            if mf is None:
-                groups += [(f"{m}={g}", f"{m} = {g}") for g in (0, 1)]
-            elif mf != factor and not any(g[0].startswith(mf + "=") for g in groups):
-                levels = [design.factors[mf]["reference"], *design.factors[mf]["dummies"]]
-                groups += [(f"{mf}={lv}", f"{mf} = {lv}") for lv in dict.fromkeys(levels)]
-        for label, text in groups:
-            out[f"{v} | {label}"] = f"{kind}{moves}, averaged over the observations with {text}"
+            kind, reference, others = ("discrete change" if design.binary[v] else "derivative"), None, []
+        base = {"variable": v, "kind": kind, "factor": factor, "reference": reference, "others_off": others,
+                "moves": [c for c in design.derived(v) if c != v]}
+        for over in ["", *(label for label, _ in design.groups(v, no_rows))]:
+            over_variable, _, over_value = over.partition("=")
+            definition = {**base, "over": over, "over_variable": over_variable, "over_value": over_value}
+            definition["text"] = effect_text(definition)
+            out[f"{v} | {over}" if over else v] = definition
     return out
+
+
+def effect_text(definition: Mapping, label=str) -> str:
+    """One effect's definition in words, every name through ``label`` (the report passes its
+    labels): what is compared, what moves with it, and over which observations it is averaged."""
+    v = label(definition["variable"])
+    kind = definition["kind"]
+    if kind == "contrast":
+        factor = label(definition["factor"])
+        text = (f"contrast between levels of {factor}: P(y = c) with {v} on minus P(y = c) at the reference "
+                f"level ({definition['reference']})")
+        if definition["others_off"]:
+            text += f", the other levels ({', '.join(label(o) for o in definition['others_off'])}) off in both"
+    elif kind == "discrete change":
+        text = f"discrete change P(y = c | {v} = 1) − P(y = c | {v} = 0)"
+    else:
+        text = f"derivative dP(y = c)/d({v})"
+    if definition["moves"]:
+        text += f", with {' and '.join(label(m) for m in definition['moves'])} moving with it"
+    if definition.get("over"):
+        text += (f", averaged over the observations with {label(definition['over_variable'])} = "
+                 f"{definition['over_value']}")
+    else:
+        text += ", averaged over the sample"
+    return text

@@ -15,7 +15,8 @@ What ``fit_ordered`` reports (rows of ``ModelResult.estimates``):
                delta-method SEs from the covariance of (b, t)
     ame        average marginal effect of each regressor on P(y = c), one row per category c,
                delta-method SEs with an analytic Jacobian: a discrete change for a 0/1 regressor,
-               a derivative otherwise; a regressor in a declared interaction moves its product
+               a contrast with the reference for a level of a declared categorical (the other
+               levels off), a derivative otherwise; a regressor in a declared interaction moves its product
                columns and also gets effects conditional on each group of a binary moderator
                (terms "v | m=0", "v | m=1"); product columns get none (models/effects.py)
 
@@ -32,7 +33,7 @@ Nelder-Mead is never used (only Newton, and BFGS with the analytic gradient).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,7 +74,8 @@ def fit_ordered(y, X, *, model_id: str, outcome: str | None = None, distr: LinkN
                 maxiter: int | None = None, permutation_terms: Sequence[str] = (), n_permutations: int = 0,
                 seed: int = 0, on_separation: OnSeparation = "report", check_separation: bool | None = None,
                 alpha: float = 0.05, interactions: Sequence[Sequence[str]] = (),
-                permutation_strata=None, profile: bool = False, design: Design | None = None) -> ModelResult:
+                permutation_strata=None, profile: bool = False, design: Design | None = None,
+                categoricals: Mapping[str, Mapping] | None = None) -> ModelResult:
     """Fit an ordered probit (``distr="probit"``) or logit and return a ``ModelResult``.
 
     ``y``: ordered outcome (numeric: its distinct values are the ordered categories; or an ordered
@@ -88,7 +90,10 @@ def fit_ordered(y, X, *, model_id: str, outcome: str | None = None, distr: LinkN
     the model (column "a:b"); effects then move the product with its components. ``profile``: add
     profile-likelihood CIs of every coefficient to ``extra["profile_ci"]``. ``design``: a formula's
     Design (models/formula.py); ``X`` then holds its base variables (categorical dummies included)
-    and ``interactions`` is ignored.
+    and ``interactions`` is ignored. ``categoricals``: dummies of ``X`` that are the levels of one
+    categorical (``{sector: {levels: [...], reference: "traditional manufacturing"}}``): each level's
+    effect is its contrast with the reference, the other levels off (models/ordinal/effects.py),
+    and a permutation term naming the categorical or one of its levels permutes all its levels.
 
     Separation is checked before fitting when ``check_separation`` is True (default: when N <=
     SEPARATION_AUTO_MAX_ROWS). If the MLE does not exist, ``on_separation="raise"`` raises;
@@ -101,7 +106,7 @@ def fit_ordered(y, X, *, model_id: str, outcome: str | None = None, distr: LinkN
                                  ("method", method, OptimizerMethod), ("on_separation", on_separation, OnSeparation)):
         check_choice(model_id, name, value, option)
     outcome = outcome or (str(y.name) if isinstance(y, pd.Series) and y.name is not None else "y")
-    data = _inputs(y, X, model_id, interactions, design)
+    data = _inputs(y, X, model_id, interactions, design, categoricals)
     codes, labels, notes, frame, design = data.codes, data.labels, data.notes, data.frame, data.design
     n, p, k = len(codes), frame.shape[1], len(labels) - 1
     cluster_codes, se_type, n_clusters = None, _se_label(cov_type), None
@@ -163,12 +168,12 @@ class _Inputs:
     design: Design
 
 
-def _inputs(y, X, model_id: str, interactions, design: Design | None) -> _Inputs:
+def _inputs(y, X, model_id: str, interactions, design: Design | None, categoricals=None) -> _Inputs:
     """Code the outcome, check the regressors (with their products) and the sample size."""
     codes, labels, notes = outcome_codes(y, model_id)
     if design is None:
         base_frame = regressor_frame(X, model_id)
-        frame, design = build_design(base_frame, interactions, model_id)
+        frame, design = build_design(base_frame, interactions, model_id, categoricals)
         if design.products:
             frame = regressor_frame(frame, model_id)
     else:

@@ -47,12 +47,18 @@ def permutation_pvalues(y, X: pd.DataFrame, terms: Sequence[str], *, n_permutati
     Monte Carlo SE sqrt(p (1 - p) / n_permutations). Every term uses a fresh
     ``numpy.random.default_rng(seed)``, so its p-value does not depend on which other terms are
     tested. A permuted refit that does not converge (e.g. separation) counts as extreme.
+
+    A categorical (a formula's ``C(g)``, a spec's ``categoricals``) is permuted as a whole: its
+    levels move together, so no draw puts an observation in two levels. A term naming one level
+    of a categorical tests the categorical (the result is keyed by the categorical's name; every
+    level's coefficient row carries it): permuting one level's dummy alone would create
+    observations in two levels at once, which the data cannot have.
     """
     codes, labels, _ = outcome_codes(y, model_id)
     if design_override is None:
         base_frame = regressor_frame(X, model_id)
         frame, design = build_design(base_frame, interactions, model_id)
-    else:   # a formula's design: X holds its base variables (categorical dummies included)
+    else:   # a formula's or a declared categorical's design: X holds its base variables (dummies included)
         base_frame, design = X[design_override.variables].astype(float), design_override
         frame = pd.DataFrame(design.matrix(base_frame.to_numpy()), columns=design.columns, index=base_frame.index)
     unknown = [t for t in terms if t not in design.variables and t not in design.factors]
@@ -76,7 +82,8 @@ def permutation_pvalues(y, X: pd.DataFrame, terms: Sequence[str], *, n_permutati
         start = np.concatenate((params[:p], cutpoints_and_jacobian(params[p:])[0]))
     out = {}
     order = [*design.variables, *design.factors]
-    for term in sorted(set(terms), key=order.index):
+    tested = {design.factor_of(t) or t for t in terms}   # a categorical's level: the categorical
+    for term in sorted(tested, key=order.index):
         out[term] = permutation_test(link, codes, len(labels), design, base, term, n_draws=n_permutations,
                                      seed=seed, strata=strata_codes, start=start)
     return out

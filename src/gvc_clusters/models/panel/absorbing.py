@@ -70,7 +70,8 @@ def fit_absorbed(frame, *, entity, time, outcome, regressors, entity_effects, ti
     levels = {c: int(absorbed[c].cat.categories.size) for c in effects}
     extra = {"cov": cov_dict(res.params.index, np.asarray(res.cov)), "df_resid": int(res.df_resid),
              "df_model": int(res.df_model), "absorbed": levels, "weights": weights, "debiased": True,
-             "engine": "linearmodels AbsorbingLS", "n_entities": n_ent, "n_periods": n_time,
+             "engine": "linearmodels AbsorbingLS", "estimator": "AbsorbingLS", "n_entities": n_ent,
+             "n_periods": n_time,
              "r2_inclusive": finite_or_none(res.rsquared),
              "small_sample_correction": "n/(n - K - absorbed levels)" + (
                  ", clusters G/(G-1)" if se_type.startswith("cluster") else "")}
@@ -103,6 +104,7 @@ def _fit_absorbed_fast(data, *, spec, codes, n_ent, n_time, clusters, n_missing,
     levels = {c: int(k.max()) + 1 for c, k in zip(effects, effect_codes)}
     extra = {"cov": cov_dict(fit.names, fit.cov), "df_resid": fit.df_resid, "df_model": fit.df_model,
              "absorbed": levels, "weights": spec["weights"], "debiased": True, "engine": "fast",
+             "estimator": "AbsorbingLS (fast engine)",
              "n_entities": n_ent, "n_periods": n_time,
              "fast": {"demeaning": fit.method, "iterations": fit.iterations, "absorbed_df": fit.extra_df},
              "small_sample_correction": "n/(n - K - absorbed levels)" + (

@@ -11,9 +11,17 @@ SE-type strings of its own.
 
     nested_not_counted  G/(G-1) (N-1)/(N-K) V0, K = coefficients incl. the constant and non-nested
                         (time) effect dummies; entity effects nested in the clusters are not counted:
-                        Stata's xtreg, fe vce(cluster) (and R plm / fixest with nested effects)
+                        Stata's xtreg, fe vce(cluster) (K = slopes + time dummies + constant)
     absorbed_counted    G/(G-1) (N-1)/(N-K-A) V0, A = absorbed entity effects (Stata's areg)
     linearmodels        linearmodels' own default (debiased, auto_df), t with the residual df
+
+R plm matches none of them exactly: ``vcovHC(fe, cluster = "group", type = "sss")`` applies the same
+G/(G-1) (N-1)/(N-K) but with K the columns of its transformed (demeaned) model matrix, constants
+removed: for a two-way within model the slopes only (no constant, the time effects swept out). On
+the book's upgrading panel (N = 101, G = 34, 2 slopes, 2 type dummies) Stata's K is 5 and plm's 2,
+so plm's SEs are sqrt(96/99) = 0.985 times Stata's (0.3099 against 0.3147); plm's default
+``type = "HC0"`` applies no factor at all (CR0). For random effects (no absorbed effects) K counts
+every coefficient, the constant and dummies included.
 
 ``cluster_scale`` is a convention's factor and df; ``apply_cluster_convention`` puts it on a fit in
 place of linearmodels' entity-clustered covariance.
@@ -156,10 +164,26 @@ def apply_cluster_convention(result: ModelResult, crv0: np.ndarray, spec: dict) 
     est.loc[coef, "ci_low"] = low
     est.loc[coef, "ci_high"] = high
     result.extra["cov"] = cov_dict(result.extra["cov"]["terms"], cov)
-    counted = "counted" if spec["cluster_convention"] == "absorbed_counted" else "not counted"
     result.extra["cluster_convention"] = spec["cluster_convention"]
-    result.extra["small_sample_correction"] = (
-        f"G/(G-1) (N-1)/(N-K) on CR0, t({df}); absorbed entity effects nested in the clusters {counted} in K"
-        + (" (Stata xtreg, fe vce(cluster))" if counted == "not counted" and fe else "")
-        + f"; factor {factor:.4f}")
+    result.extra["small_sample_correction"] = cluster_correction_text(
+        spec["cluster_convention"], df=df, factor=factor, n_coef=n_coef, n_time_dummies=n_time_dummies,
+        n_absorbed=n_absorbed, n_slopes=int((est.loc[coef, "term"] != "const").sum()))
     result.extra["df_inference"] = int(df)
+
+
+def cluster_correction_text(convention: ClusterConvention, *, df: int, factor: float, n_coef: int,
+                            n_time_dummies: int, n_absorbed: int, n_slopes: int) -> str:
+    """The small-sample correction of an entity-clustered fit in words: the formula, what K counts
+    and the package whose number it reproduces. A fit without entity effects (random effects) has
+    no absorbed effects and the note says nothing about them."""
+    k = n_coef + n_time_dummies + (n_absorbed if convention == "absorbed_counted" else 0)
+    counts = f"{n_coef} coefficients incl. the constant" + (f" + {n_time_dummies} time dummies" if n_time_dummies
+                                                          else "")
+    text = f"G/(G-1) (N-1)/(N-K) on CR0, t({df}); K = {k}: {counts}"
+    if n_absorbed and convention == "absorbed_counted":
+        text += f" + {n_absorbed} absorbed entity effects (Stata's areg)"
+    elif n_absorbed:
+        text += (f"; the {n_absorbed} entity effects, nested in the clusters, not counted: Stata's xtreg, fe "
+                 f"vce(cluster). R plm's vcovHC(type = \"sss\", cluster = \"group\") has K = {n_slopes}, the "
+                 "slopes only (its within model has no constant and sweeps the time effects out)")
+    return text + f"; factor {factor:.4f}"

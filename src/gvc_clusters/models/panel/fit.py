@@ -69,7 +69,8 @@ def fit_panel(frame: pd.DataFrame, *, entity: str, time: str, outcome: str, regr
     effects it is PanelOLS's grand-mean constant). ``engine``: "linearmodels", "fast" (PanelOLS on
     flat arrays, same numbers) or "auto" (fast from FAST_MIN_ROWS rows when it covers the model).
     Clustered SEs need ``min_clusters`` clusters in every clustering dimension.
-    ``cluster_convention`` (se_type cluster_entity, linearmodels engine): see models/cluster_se.py.
+    ``cluster_convention`` (se_type cluster_entity, linearmodels engine): see models/panel/covariance.py
+    (which convention reproduces Stata, which R plm).
 
     ``entity`` may be several columns (``["country", "product"]``): their combinations are the
     entities, named "country*product". ``weights``: a column of positive weights (weighted least
@@ -208,6 +209,8 @@ def _result_from_linearmodels(res, spec, options) -> ModelResult:
              "r2_overall": finite_or_none(res.rsquared_overall), "linearmodels_fit": jsonable(options),
              "r2_inclusive": finite_or_none(getattr(res, "rsquared_inclusive", None)),
              "debiased": True, "s2": float(res.s2)}
+    extra["estimator"] = LINEARMODELS_ESTIMATORS[spec["estimator"]]
+    extra["r2_within_stata"] = _stata_within_r2(res, spec)
     notes = []
     if options["cov_type"] == "kernel":
         bw = spec["bandwidth"]
@@ -226,6 +229,45 @@ def _result_from_linearmodels(res, spec, options) -> ModelResult:
                        estimates=estimate_rows(rows), n_obs=int(res.nobs), se_type="", converged=True,
                        statistic_name="t", loglik=finite_or_none(res.loglik), r2=finite_or_none(res.rsquared),
                        r2_within=finite_or_none(res.rsquared_within), fixed_effects=fixed, notes=notes, extra=extra)
+
+
+LINEARMODELS_ESTIMATORS = {"panel_ols": "PanelOLS", "random_effects": "RandomEffects", "pooled_ols": "PooledOLS"}
+
+
+def _stata_within_r2(res, spec) -> float | None:
+    """The within R² as Stata's xtreg reports it, with the model's time (type, year) effects counted.
+
+    Fixed effects (``xtreg y x i.t, fe``): 1 - SSR/TSS of the entity-demeaned data, the time effects
+    regressors of the demeaned regression: by Frisch-Waugh-Lovell its residuals are the two-way
+    fit's, so it is 1 - SSR / sum (y - ybar_i)^2. (linearmodels' ``rsquared_within`` predicts the
+    demeaned data by the slopes alone and leaves the time effects out; ``rsquared`` nets them out of
+    the total too.) Random effects (``xtreg, re``): the squared correlation of the entity-demeaned
+    outcome and prediction, the dummies among the regressors included (linearmodels'
+    ``corr_squared_within``). None where Stata prints no within R² of that meaning (pooled OLS,
+    PanelOLS without entity effects) and for weighted fits (xtreg takes only weights constant within
+    an entity)."""
+    if spec.get("weights"):
+        return None
+    if spec["estimator"] == "random_effects":
+        return finite_or_none(res.corr_squared_within)
+    if spec["estimator"] != "panel_ols" or not spec["entity_effects"]:
+        return None
+    demeaned = np.asarray(res.model.dependent.demean("entity", return_panel=False), dtype=float).ravel()
+    return within_r2(float(res.resid_ss), float(demeaned @ demeaned))
+
+
+def within_r2(resid_ss: float, within_tss: float) -> float | None:
+    """1 - SSR / TSS of the entity-demeaned outcome (None when the outcome has no within variation)."""
+    return finite_or_none(1.0 - resid_ss / within_tss) if within_tss > 0 else None
+
+
+def entity_within_tss(y: np.ndarray, entity_codes: np.ndarray, n_entities: int) -> float:
+    """sum (y - ybar_i)^2: the total sum of squares of the entity-demeaned outcome."""
+    y = np.asarray(y, dtype=np.float64)
+    counts = np.bincount(entity_codes, minlength=n_entities)
+    means = np.bincount(entity_codes, weights=y, minlength=n_entities) / np.maximum(counts, 1)
+    deviation = y - means[entity_codes]
+    return float(deviation @ deviation)
 
 
 def _wald(test) -> dict:
@@ -256,6 +298,10 @@ def _fit_fast(data, spec, ent_codes, n_ent, time_codes, n_time) -> ModelResult:
     rows = t_rows(fit)
     extra = {"cov": cov_dict(fit.names, fit.cov), "df_resid": fit.df_resid, "df_model": fit.df_model,
              "r2_overall": finite_or_none(fit.r2_overall), "debiased": True, "s2": float(fit.s2),
+             "estimator": "PanelOLS (fast engine)",
+             "r2_within_stata": within_r2(fit.resid_ss, entity_within_tss(
+                 data[spec["outcome"]].to_numpy(dtype=np.float64), ent_codes, n_ent))
+             if spec["entity_effects"] else None,
              "fast": {"demeaning": fit.method, "iterations": fit.iterations, "effects_in_df": fit.extra_df}}
     fixed = {"Entity": bool(spec["entity_effects"]), "Time": bool(spec["time_effects"])}
     return ModelResult(model_id=spec["model_id"], kind="panel_ols", outcome=spec["outcome"],

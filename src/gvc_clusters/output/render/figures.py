@@ -54,7 +54,7 @@ CE_ORDER = list(CE_DEGREES)
 # Outcome vocabulary of gvc_clusters.analysis.export_performance, in legend order (unknown outcomes follow).
 OUTCOME_ORDER = ["product_upgrading", "upgrading", "shift_to_higher_quality_segments", "shift_to_higher_quality_niches",
                  "downgrading_immiserizing_growth", "immiserizing_growth", "withdrawal", "collapse_and_withdrawal",
-                 "ambiguous_downgrading_or_withdrawal", "not_classifiable"]
+                 "ambiguous_downgrading_or_withdrawal", "not_upgrading_subclass_undetermined", "not_classifiable"]
 MARKERS = ["o", "s", "^", "v", "D", "P", "X", "<", ">", "*"]
 
 
@@ -369,8 +369,9 @@ __all__ = ["STYLE", "figure_coefficients", "figure_dairy", "figure_export_quadra
 TRADE_FLOW_CLASSES = {"upgrading": "upgrading", "shift_to_higher_quality_segments": "shift to higher quality",
                       "downgrading_immiserizing_growth": "downgrading / immiserizing growth",
                       "withdrawal": "withdrawal / collapse", "ambiguous": "ambiguous (footnote 8)",
+                      "not_upgrading_subclass_undetermined": "not upgrading, sub-class undetermined",
                       "not_classifiable": "not classifiable"}
-TRADE_FLOW_COLORS = ["#2ca02c", "#1f77b4", "#ff7f0e", "#d62728", "#bcbd22", "#c7c7c7"]
+TRADE_FLOW_COLORS = ["#2ca02c", "#1f77b4", "#ff7f0e", "#d62728", "#bcbd22", "#8c564b", "#c7c7c7"]
 
 
 def trade_flow_class(outcome: str) -> str:

@@ -161,7 +161,8 @@ def regression_table(results: list[ModelResult], *, preset: str = "aer", role: s
                  header_rows=_regression_headers(results, columns, labels, column_labels),
                  columns=columns, align=["c"] * len(columns), panels=_regression_panels(cells, role),
                  cells=cells, notes=_regression_notes(results, columns, style, p_column, notes, model_notes,
-                                                     labels, under))
+                                                     labels, under,
+                                                     brackets=bool((cells["line"] == "permutation").any())))
 
 
 UNDER = {"se": "Standard errors in parentheses.", "ci": "95% confidence intervals in brackets.",
@@ -241,16 +242,29 @@ STATISTICS = [  # (record field, printed label, formatter)
     ("n_obs", "Observations", "count"),
     ("loglik", "Log-likelihood", "number"),
     ("pseudo_r2", "Pseudo R² (McFadden)", "number"),
-    ("r2", "R² (as estimated: within for FE, quasi-demeaned for RE)", "number"),
-    ("r2_within", "R² (within, entity-demeaned)", "number"),
-    ("extra.r2_inclusive", "R² (overall, including the fixed effects; fixest's R2)", "number"),
+    # One R² per row, each row one definition: a cell is empty where the column's model has no R² of
+    # that meaning (_r2_notes says which is which).
+    ("extra.r2_within_stata", "Within R² (as Stata's xtreg)", "number"),
+    ("r2_net_of_effects", "R² net of the fixed effects", "number"),
+    ("r2_quasi_demeaned", "R² of the quasi-demeaned equation", "number"),
+    ("r2_ols", "R²", "number"),
+    ("extra.r2_inclusive", "R² including the fixed effects", "number"),
 ]
+# Which models' ``r2`` (linearmodels' ``rsquared``) each row above is: its meaning depends on the estimator.
+R2_MEANING = {
+    "r2_net_of_effects": lambda r: r.kind == "panel_ols" and any(r.fixed_effects.values()),
+    "r2_quasi_demeaned": lambda r: r.kind == "random_effects",
+    "r2_ols": lambda r: r.kind in ("pooled_ols", "ols") or (r.kind == "panel_ols" and not any(r.fixed_effects.values())),
+}
 
 
 def _statistic_value(result, name):
-    """A record field, or ``extra.<key>`` for a fact kept in ``extra``."""
+    """A record field, ``extra.<key>`` for a fact kept in ``extra``, or an ``R2_MEANING`` row (the
+    model's R² where it has that meaning, else None)."""
     if name.startswith("extra."):
         return result.extra.get(name.removeprefix("extra."))
+    if name in R2_MEANING:
+        return result.r2 if R2_MEANING[name](result) else None
     return getattr(result, name)
 
 
@@ -316,8 +330,10 @@ def _grouped(columns: list[str], values: list[str]) -> list[tuple[list[str], str
     return groups
 
 
-def _regression_notes(results, columns, preset, p_column, extra, model_notes, labels=None, under="se") -> list[str]:
-    """SE type and clusters always; star legend only in a starred preset; failures never hidden."""
+def _regression_notes(results, columns, preset, p_column, extra, model_notes, labels=None, under="se",
+                      brackets=True) -> list[str]:
+    """SE type and clusters always; star legend only in a starred preset; failures never hidden;
+    the bracketed permutation p-values explained only where the table prints them (``brackets``)."""
     first = UNDER[under]
     if preset.stars:
         source = " (randomization-inference p-values)" if p_column == "p_value_permutation" else ""
@@ -334,7 +350,7 @@ def _regression_notes(results, columns, preset, p_column, extra, model_notes, la
         notes.append("Small-sample correction of the SEs: " + ("; ".join(f"{_column_span(c)} {v or 'none'}"
                                                                          for c, v in groups)
                                                               if len(groups) > 1 else groups[0][1]) + ".")
-    notes += _permutation_notes(results, columns, labels)
+    notes += _permutation_notes(results, columns, labels) if brackets else []
     notes += _r2_notes(results, columns)
     samples = _grouped(columns, [r.sample for r in results])
     if any(value for _, value in samples):
@@ -348,19 +364,80 @@ def _regression_notes(results, columns, preset, p_column, extra, model_notes, la
 
 
 def _r2_notes(results, columns) -> list[str]:
-    """Say which R² each row is, and explain a negative one instead of printing it bare."""
-    if all(_missing(r.r2) and _missing(r.r2_within) for r in results):
-        return []
-    notes = [("R² (as estimated) is 1 − SSR/TSS of the equation the estimator fits: for PanelOLS with fixed effects "
-             "the data net of all effects (fixest's within R²), for RandomEffects the quasi-demeaned data, "
-             "otherwise the usual R². R² (within) is linearmodels' 1 − SSR/TSS of the entity-demeaned data "
-             "predicted by the slopes alone (time effects left out), as Stata's within R² but not a squared "
-             "correlation.")]
-    negative = [c for r, c in zip(results, columns) if not _missing(r.r2_within) and r.r2_within < 0]
-    if negative:
-        notes.append(f"Negative within R² in {', '.join(negative)}: the slopes explain less of the within-entity "
-                     "variation than its mean does (the effects, not the slopes, carry the fit).")
-    return notes
+    """What each printed R² row is (``r2_definitions``), and which cells are empty and why."""
+    printed = {name for name, _, _ in STATISTICS if name != "n_obs"
+               and any(not _missing(_statistic_value(r, name)) for r in results)}
+    return r2_definitions(results, columns, printed)
+
+
+def _no_within_r2_reason(result) -> str:
+    """Why a panel column has no Stata within R²."""
+    if result.extra.get("weights"):
+        return "weighted: xtreg takes only weights constant within an entity"
+    if result.extra.get("absorbed"):
+        return "absorbed effects (AbsorbingLS)"
+    return "no entity effects"
+
+
+def r2_definitions(results, columns, printed: set[str]) -> list[str]:
+    """One sentence per printed R² row: the formula, the package whose number it equals, and the
+    columns left empty. ``printed``: the STATISTICS keys the table prints."""
+    def empty(name: str) -> list[str]:
+        return [c for r, c in zip(results, columns) if _missing(_statistic_value(r, name))]
+
+    parts = []
+    if "extra.r2_within_stata" in printed:
+        kinds = {r.kind for r, c in zip(results, columns) if c not in empty("extra.r2_within_stata")}
+        text = ("Within R² as Stata's xtreg reports it, the time or type effects counted as regressors: "
+                + "; ".join(sentence for kind, sentence in (
+                    ("panel_ols", ("for fixed effects 1 − SSR/TSS of the entity-demeaned data (xtreg, fe with "
+                                   "i.time), the same regression's residuals as the two-way fit's")),
+                    ("random_effects", ("for random effects the squared correlation of the entity-demeaned outcome "
+                                        "and prediction, its dummies included (xtreg, re)"))) if kind in kinds))
+        missing = [(c, _no_within_r2_reason(r)) for r, c in zip(results, columns)
+                   if c in empty("extra.r2_within_stata")]
+        if missing:
+            text += "; empty in " + ", ".join(f"{c} ({why})" for c, why in missing)
+        parts.append(text)
+    if "r2_net_of_effects" in printed:
+        parts.append("R² net of the fixed effects: 1 − SSR/TSS of the data net of every effect (linearmodels "
+                     "PanelOLS's rsquared, fixest's within R²), which credits the fixed effects with nothing")
+    if "r2_quasi_demeaned" in printed:
+        parts.append("R² of the quasi-demeaned equation: RandomEffects' rsquared, 1 − SSR/TSS of the GLS "
+                     "regression on the quasi-demeaned data")
+    if "r2_ols" in printed:
+        parts.append("R²: 1 − SSR/TSS of the regression without effects")
+    if "extra.r2_inclusive" in printed:
+        parts.append("R² including the fixed effects: 1 − SSR/TSS of the data with the effects as fitted "
+                     "(fixest's r2)")
+    return [". ".join(p[:1].upper() + p[1:] for p in parts) + "."] if parts else []
+
+
+def estimator_label(result: ModelResult, kind_label: str) -> str:
+    """A panel column's header: the estimator's label (``kind_label``, e.g. "Fixed effects (PanelOLS)")
+    with the estimator the fit actually used (``extra["estimator"]``: AbsorbingLS for absorbed
+    effects) in the parentheses, and ", weighted" for a weighted fit."""
+    used = str(result.extra.get("estimator") or "").split(" (")[0]
+    label = kind_label
+    if used and label.endswith(")") and f"({used})" not in label:
+        label = label[:label.rindex("(")] + f"({used})"
+    return label + (", weighted" if result.extra.get("weights") else "")
+
+
+def estimation_notes(results, columns) -> list[str]:
+    """What a panel column's estimator did beyond its header: weights (weighted least squares, by
+    which column) and absorbed effects with their levels, and the estimator that fitted them."""
+    parts = []
+    for r, column in zip(results, columns):
+        what = []
+        if r.extra.get("absorbed"):
+            levels = ", ".join(f"{c} ({n:,} levels)" for c, n in r.extra["absorbed"].items())
+            what.append(f"{r.extra.get('estimator', 'AbsorbingLS')} with absorbed effects {levels}")
+        if r.extra.get("weights"):
+            what.append(f"weighted least squares, weights {r.extra['weights']}")
+        if what:
+            parts.append(f"{column} " + "; ".join(what))
+    return ["Estimation: " + "; ".join(parts) + "."] if parts else []
 
 
 def _permutation_notes(results, columns, labels=None) -> list[str]:
@@ -374,7 +451,12 @@ def _permutation_notes(results, columns, labels=None) -> list[str]:
         draws = int(perm.get("n_permutations", 0))
         mc = perm.get("mc_se", {})
         name = (labels or {}).get
-        terms = ", ".join(f"{name(t, t)} p = {p:.3f} (MC SE {mc[t]:.4f})" if t in mc else f"{name(t, t)} p = {p:.3f}"
+        # a categorical's levels share its joint test (keyed by the categorical's name)
+        joint = {c: t for t, cols in (perm.get("columns") or {}).items() if t in mc and t not in set(coef["term"])
+                 for c in cols}
+        terms = ", ".join(f"{name(t, t)} p = {p:.3f} (MC SE {mc[t]:.4f})" if t in mc
+                          else f"{name(t, t)} p = {p:.3f} (joint test of {name(joint[t], joint[t]).lower()}, "
+                               f"MC SE {mc[joint[t]]:.4f})" if t in joint else f"{name(t, t)} p = {p:.3f}"
                           for t, p in zip(coef["term"], coef["p_value_permutation"]))
         parts.append(f"{column}: {draws:,} draws; {terms}")
     if not parts:
@@ -585,7 +667,9 @@ def classification_table(classified: pd.DataFrame, *, preset: str = "aer",
                              notes=[("Signs of the change 1990–2000 in export earnings (ΔX), world demand (ΔQw), "
                                     "market share (ΔM, percentage points) and relative unit value (ΔV); "
                                     "n.a.: a share printed n.a.; such a row is classified where no sign of ΔM would change "
-                                    "the outcome and is 'not classifiable' only where it would.")]))
+                                    "the outcome, 'not upgrading, sub-class undetermined' where every sign gives an "
+                                    "outcome other than upgrading but not the same one, and 'not classifiable' only "
+                                    "where the sign decides between upgrading and not.")]))
 
 
 def _long(table: Table) -> Table:
