@@ -32,8 +32,7 @@ def _figure_sources(name: str, processed: str, results: str, ordinal: list[str],
         "dairy": [f"{processed}/dairy/dairy_milk.parquet"],
         "furniture": [f"{processed}/furniture/mexico_furniture_exports.parquet",
                       f"{processed}/furniture/puebla_furniture_exports.parquet"],
-        "reading_ranges": [f"{results}/models/{kind}/{s}/readings.csv"
-                           for kind, specs in (("ordinal", ordinal), ("panel", panel)) for s in specs],
+        "reading_ranges": [f"{results}/models/readings/reading_summary.csv"],
     }[name]
 
 

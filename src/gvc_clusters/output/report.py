@@ -22,6 +22,7 @@ import pandas as pd
 from gvc_clusters.io import read_parquet
 from gvc_clusters.layout import BOOK_TABLES, FIGURES, table_names  # noqa: F401 (re-exported)
 from gvc_clusters.models.panels import descriptive_panel, descriptive_table_note
+from gvc_clusters.models.reading_views import claim_ranges, figure_frame, read_summary, reading_sets
 from gvc_clusters.output.render import document as doc
 from gvc_clusters.output.render import figures as fig
 from gvc_clusters.output.render import tables as tab
@@ -31,6 +32,8 @@ from gvc_clusters.vocabulary import DEFAULT as DEFAULT_VOCABULARY
 from gvc_clusters.vocabulary import Vocabulary
 
 TERM_LABELS = DEFAULT_VOCABULARY.term_labels()  # variables and outcomes; config ``labels:`` extends them
+# The reading-ranges figure: the default reading's 95% interval, each assumption's range over its readings.
+READING_RANGES_XLABEL = "Estimate (default reading: 95% interval; per assumption: median and range over its readings)"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -128,10 +131,13 @@ def panel_table(spec: str, results: list[ModelResult], preset: str, under: str =
 
 
 def spec_files(names: list[str], estimates: list[str], models: list[str],
-               reading_ranges: list[str] | None = None) -> dict[str, tuple[str, ...]]:
-    """spec -> (estimates.csv, models.json[, reading_ranges.csv]) from a rule's input lists (in the
-    order of ``names``, the spec names of the rule's params)."""
-    columns = [estimates, models] + ([reading_ranges] if reading_ranges is not None else [])
+               reading_summary: str | list[str] | None = None) -> dict[str, tuple[str, ...]]:
+    """spec -> (estimates.csv, models.json[, the readings summary]) from a rule's input lists (in the
+    order of ``names``, the spec names of the rule's params). ``reading_summary``: the one readings
+    output's summary (results/models/readings/reading_summary.csv), the same file for every spec."""
+    if isinstance(reading_summary, str):
+        reading_summary = [reading_summary] * len(names)
+    columns = [estimates, models] + ([list(reading_summary)] if reading_summary is not None else [])
     if any(len(c) != len(names) for c in columns):
         raise ValueError(f"spec files: {len(names)} specs but {[len(c) for c in columns]} files per kind")
     return {name: tuple(c[k] for c in columns) for k, name in enumerate(names)}
@@ -182,7 +188,7 @@ def write_figures(*, tables: dict[str, str], classification: str, ordinal: dict,
     dataset = read_parquet(tables["model_dataset"])
     classified = pd.read_csv(classification)
     default_rule = classified["rule_variant"].iloc[0]
-    reading_frame = pd.concat([pd.read_csv(p) for p in readings], ignore_index=True) if readings else pd.DataFrame()
+    reading_frame = figure_frame(read_summary(readings[0])) if readings else pd.DataFrame()
     built = {
         "upgrading_by_sector_ce": lambda: fig.figure_upgrading(dataset),
         "governance_by_sector": lambda: fig.figure_governance(dataset),
@@ -194,7 +200,8 @@ def write_figures(*, tables: dict[str, str], classification: str, ordinal: dict,
         "furniture": lambda: fig.figure_furniture(read_parquet(tables["mexico_furniture_exports"]),
                                                   read_parquet(tables["puebla_furniture_exports"])),
         "reading_ranges": lambda: fig.figure_reading_ranges(_key_readings(reading_frame, vocabulary),
-                                                            term_labels=vocabulary.term_labels()),
+                                                            term_labels=vocabulary.term_labels(),
+                                                            xlabel=READING_RANGES_XLABEL),
     }
     for spec, files in ordinal.items():
         built[f"coefficients_{spec}"] = functools.partial(_ordinal_figure, files, vocabulary)
@@ -312,6 +319,7 @@ def report_numbers(*, replication_summary: str, agreement_summary: str, ordinal:
                     numbers[f"{r.model_id} {est.term}"] = tab.format_number(est.estimate)
                     numbers[f"{r.model_id} {est.term} se"] = tab.format_number(est.std_error)
         numbers.update(doc.claim_numbers(results, _reading_ranges(files), tab.format_number))
+        numbers.update(reading_set_numbers(files))
         draws = draws or doc.permutation_draws(results)
     if draws:
         numbers["permutation draws"] = f"{draws:,}"
@@ -319,8 +327,20 @@ def report_numbers(*, replication_summary: str, agreement_summary: str, ordinal:
 
 
 def _reading_ranges(files: tuple) -> pd.DataFrame | None:
-    """The spec's reading_ranges.csv, the third of its files when the rule gives it."""
-    return pd.read_csv(files[2]) if len(files) > 2 else None
+    """The coefficients' ranges over the readings (models.reading_views.claim_ranges) from the
+    readings summary, the third of a spec's files when the rule gives it."""
+    return claim_ranges(read_summary(files[2])) if len(files) > 2 else None
+
+
+def reading_set_numbers(files: tuple) -> dict[str, str]:
+    """Per assumption of the readings summary (the third of ``files``): the exact size of its set
+    ("readings A set") and, for a sampled one, the sample's size ("readings A sample")."""
+    out: dict[str, str] = {}
+    for s in (reading_sets(read_summary(files[2])) if len(files) > 2 else []):
+        out[f"readings {s['name']} set"] = f"{s['set_size']:,}"
+        if not s["enumerated"]:
+            out[f"readings {s['name']} sample"] = f"{s['n_readings']:,}"
+    return out
 
 
 def claim_specs(*, ordinal: dict, panel: dict, plan: list, vocabulary: Vocabulary) -> list[dict]:
@@ -476,7 +496,9 @@ def write_report(*, tables: dict[str, str], figures_svg: dict[str, str], numbers
                              vocabulary=vocabulary)
     items = {i.name: i for s in plan for i in s.items}
     claims = claim_specs(ordinal=ordinal, panel=panel, plan=plan, vocabulary=vocabulary)
-    prose_context = {"sections": plan, "claim_specs": claims, "labels": vocabulary, "items": items}
+    summary = next((files[2] for files in {**ordinal, **panel}.values() if len(files) > 2), None)
+    prose_context = {"sections": plan, "claim_specs": claims, "labels": vocabulary, "items": items,
+                     "reading_sets": reading_sets(read_summary(summary)) if summary else []}
     macros = {latex_macro_name(k): tab.latex_escape(v) for k, v in numbers.items()}
     prose_tex = doc.render_prose(Path(templates["prose"]), doc.Target("latex", numbers, items, tab.latex_escape),
                                  prose_context)
