@@ -54,7 +54,7 @@ FIGURES = {
     "salmon": "Chilean salmon: production and exports (Table 4-1)",
     "dairy": "Nicaragua: milk production, collection and pasteurization (Table 2-2)",
     "furniture": "Mexican and Puebla furniture exports (Tables 5-1, 5-2)",
-    "reading_ranges": "Key estimates under each alternative OCR reading",
+    "reading_ranges": "Key estimates over the readings of the OCR's uncertain cells, by assumption",
 }
 # snakemake --report groups the figures by the chapter whose evidence they show.
 # Chapter numbers are zero-padded: Snakemake's report menu sorts categories as text, and "Chapter 02"

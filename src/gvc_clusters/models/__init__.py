@@ -9,5 +9,7 @@ cluster_se (clustered SEs and their conventions), panel_absorbed (absorbed effec
 tests); panel_data, panels and builtin_fits (the built-in panels: tables, registry, fitters).
 Shared: options (the option names), inference
 (confidence intervals, the few-clusters rule), formula (formula specs), specs (config specs to
-fits), reading_batch (fits over alternative readings), cost (permutation budgets), output.
+fits), reading_design, reading_batch and reading_views (the key estimates over the readings of the
+book's uncertain cells: which are fitted, the fits, what the report reads), cost (permutation budgets),
+output.
 """

@@ -17,7 +17,7 @@ import pandas as pd
 from gvc_clusters.models.reading_design import ENUMERATED
 
 RANGE_COLUMNS = ["model_id", "term", "assumption", "assumption_label", "method", "set_size", "n_readings",
-                 "default_estimate", "estimate_min", "estimate_max", "share_same_sign", "share_same_sign_mc_se",
+                 "n_fitted", "default_estimate", "estimate_min", "estimate_max", "share_same_sign", "share_same_sign_mc_se",
                  "share_p05", "share_p05_mc_se"]
 
 
@@ -74,9 +74,11 @@ def percent(share: float) -> str:
 
 def reading_numbers(row, fmt) -> dict[str, str]:
     """The numbers a sentence about one (model, term, assumption) range quotes, keyed by what they
-    are: set (readings in the set), readings (behind the shares), range low/high, same sign and
+    are: set (readings in the set), readings (behind the shares), fitted (readings fitted: an
+    enumerated set's readings that differ for the models), range low/high, same sign and
     significant (per cent), and their Monte Carlo SEs (percentage points; only for a sample)."""
     out = {"set": f"{int(row['set_size']):,}", "readings": f"{int(row['n_readings']):,}",
+           "fitted": f"{int(row['n_fitted']):,}",
            "range low": fmt(row["estimate_min"]), "range high": fmt(row["estimate_max"]),
            "same sign": percent(row["share_same_sign"]), "significant": percent(row["share_p05"])}
     if row["method"] != ENUMERATED:

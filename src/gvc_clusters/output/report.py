@@ -33,7 +33,7 @@ from gvc_clusters.vocabulary import Vocabulary
 
 TERM_LABELS = DEFAULT_VOCABULARY.term_labels()  # variables and outcomes; config ``labels:`` extends them
 # The reading-ranges figure: the default reading's 95% interval, each assumption's range over its readings.
-READING_RANGES_XLABEL = "Estimate (default reading: 95% interval; per assumption: median and range over its readings)"
+READING_RANGES_XLABEL = "Estimate (default: 95% interval;\nassumptions: median, min to max)"
 
 
 # ----------------------------------------------------------------------------------------------

@@ -211,7 +211,7 @@ def _key_label(term: str, category: str, labels: dict | None) -> str:
 @styled
 def figure_reading_ranges(frame: pd.DataFrame, *, terms: list[str] | None = None,
                           term_labels: dict | None = None, xlabel: str = "Estimate (95% interval)") -> Figure:
-    """How much each estimate moves across the alternative OCR readings: one row per term, one
+    """How much each estimate moves across readings of the OCR: one row per term, one
     point with its interval per reading ("default" first). Input columns: term, reading, estimate,
     ci_low, ci_high; where the interval is missing it is estimate ± 1.96 SE from a std_error column
     (a normal approximation: pass the model's own intervals when its statistic is t)."""
