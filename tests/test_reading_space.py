@@ -172,3 +172,12 @@ def test_config_readings_defaults_come_from_the_schema():
         ("A", "glyph_consistent", True, True), ("B", "checksums_only", True, True)]
     with pytest.raises(ValueError, match="stratify"):
         section_with_defaults("readings", {"sample": {"stratify": "tables"}})
+
+
+def test_a_sample_larger_than_the_solvers_listing_is_refused_before_any_job():
+    from gvc_clusters.preflight import check_reading_sample
+
+    ok = {"readings": {"sample": {"size": 200}}, "readings_solver": {"max_solutions": 1000}}
+    assert check_reading_sample(ok) == []
+    [error] = check_reading_sample({"readings": {"sample": {"size": 2000}}, "readings_solver": {"max_solutions": 1000}})
+    assert error.column == "readings.sample.size" and error.value == 2000 and "1000" in str(error)
