@@ -1,4 +1,4 @@
-"""Model variables from the cluster dataset: codes, samples and alternative readings."""
+"""Model variables from the cluster dataset: codes and samples (the readings: tests/test_reading_space.py)."""
 
 import numpy as np
 import pandas as pd
@@ -9,7 +9,6 @@ from gvc_clusters.analysis.coding import (
     VARIABLE_DOCS,
     estimation_sample,
     model_variables,
-    reading_datasets,
     upgrading_outcome,
 )
 from gvc_clusters.errors import InputError
@@ -79,18 +78,3 @@ def test_layout_vocabulary_equals_the_built_variables():
     assert set(layout.MODEL_REGRESSORS) == set(VARIABLE_DOCS)
     assert set(layout.MODEL_REGRESSORS) <= set(v.columns)
     assert set(layout.MODEL_OUTCOMES) <= set(v.columns)
-
-
-def test_readings_combine_and_apply():
-    readings = pd.DataFrame({
-        "reading": ["1-2.A", "R.A", "R.B"], "cluster_id": [None, "a", "b"],
-        "variable": [None, "network_chain_0to3", "quasi_hierarchy_chain_0to3"],
-        "default_value": [None, 1, 2], "reading_value": [None, 2, 1]})
-    sets = reading_datasets(_dataset(), readings, cap=10, seed=1)
-    assert list(sets) == ["default", "R.A", "R.B", "R.A+R.B"]
-    both = sets["R.A+R.B"].set_index("cluster_id")
-    assert both.loc["a", "network_chain_0to3"] == 2 and both.loc["b", "quasi_hierarchy_chain_0to3"] == 1
-    assert sets["default"].equals(_dataset())
-    capped = reading_datasets(_dataset(), readings, cap=2, seed=1)
-    assert len(capped) == 2 and "default" in capped
-    assert list(capped) == list(reading_datasets(_dataset(), readings, cap=2, seed=1))

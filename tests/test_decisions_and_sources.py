@@ -18,7 +18,7 @@ def test_repository_manifest_and_log_are_consistent():
     assert len(entries) == 21
     log = read_decision_log(RAW / "decision_log.csv")
     assert readings(log) == ["1-2.A", "1-2.B", "1-2.C", "10-2.A", "10-2.B", "10-2.C", "10-2.D", "10-2.E", "10-2.F",
-                             "10-2.G"]
+                             "10-2.G", "10-2.H", "10-2.I", "10-2.J", "10-2.K"]
 
 
 def test_every_manifest_entry_has_provenance():

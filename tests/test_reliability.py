@@ -13,7 +13,7 @@
 
 Speed: this module needs four clean builds on a 2-core machine, and the ordinal models' 999
 permutation draws per term are a large share of each. So the runs here use every rule with a lighter
-model setting (``LIGHT``: 19 draws, at most 4 readings, written to ``reliability.yaml``
+model setting (``LIGHT``: 19 draws, 8 readings per assumption, written to ``reliability.yaml``
 in each copy and passed with ``--configfile``); set ``GVC_RELIABILITY_FULL=1`` to run them on
 ``config/config.yaml`` unchanged. Durations are printed (``pytest -s`` shows them), never asserted.
 Every workspace is made from one snapshot of the repository taken when the module starts.
@@ -46,7 +46,7 @@ pytestmark = pytest.mark.slow
 
 FULL = os.environ.get("GVC_RELIABILITY_FULL", "") not in ("", "0")
 REAL_SCONTROL = os.environ.get("GVC_RELIABILITY_REAL_SCONTROL", "") not in ("", "0")
-LIGHT = {"ordinal": {"n_permutations": 19, "max_readings": 4}, "panel": {"max_readings": 4}}
+LIGHT = {"ordinal": {"n_permutations": 19}, "readings": {"sample": {"size": 8}, "enumerate_up_to": 8}}
 OVERRIDE = "reliability.yaml"
 MANIFEST = "results/MANIFEST.sha256"
 JOB_BLOCK = re.compile(r"^(?:local)?rule (\S+):$")

@@ -4,10 +4,10 @@ import pytest
 from conftest import RAW
 
 from gvc_clusters.analysis.replicate import compare_average, rebuild_upgrading_table, replication_check
+from gvc_clusters.data.checksum_evidence import table_evidence
 from gvc_clusters.data.decisions import read_decision_log
 from gvc_clusters.data.families import build_family
 from gvc_clusters.data.rawtable import read_raw_table
-from gvc_clusters.data.readings_solver import table_evidence
 from gvc_clusters.data.sources import load_manifest
 
 # The only printed numbers of chapter 10 that the data do not reproduce exactly, with the reason.
@@ -75,22 +75,25 @@ def test_header_shift_rows_cover_table_10_2_header_lines(check):
     assert "outside the 0-3 scale" in four["explanation"]
 
 
-def test_matches_are_split_into_independent_and_circular(check):
+def test_matches_are_classed_by_what_their_check_proves(check):
     matches = check[check["status"].isin(["match", "match_truncated"])]
     a = matches["evidence_A"].value_counts().to_dict()
     b = matches["evidence_B"].value_counts().to_dict()
     assert a == {"transcription": 246, "decoded": 49, "header_shift": 15, "independent": 6,
-                 "independent_given_A": 50, "circular": 4}
+                 "independent_given_A": 50, "decodes_its_cells": 4}
+    # the 48 checksum matches that confirm nothing under (B): 18 decode their own cells, 27 leave a
+    # cell free (they hold for the default reading, not every reading), 3 are averages printed as glyphs
     assert b == {"transcription": 246, "decoded": 49, "header_shift": 15, "independent": 6,
-                 "independent_given_B": 6, "circular": 48}
+                 "independent_given_B": 6, "decodes_its_cells": 18, "cells_left_free": 27, "result_is_garbled": 3}
     # Table 10-4's Intersectoral Average: its '90.0' and Medellin's '_' are decoded from each other
+    # under (A); under (B) the printed average is itself a garbled glyph without a grid
     row = matches[(matches["table"] == "10-4") & (matches["row_label"] == "Average")
                   & (matches["column"] == "Intersectoral upgrading")].iloc[0]
-    assert row["evidence_A"] == "circular"
-    # Itaji's row sum 7 = m + m + _ confirms the glyphs only given (A): under (B) it is their source
+    assert (row["evidence_A"], row["evidence_B"]) == ("decodes_its_cells", "result_is_garbled")
+    # Itaji's row sum 7 = m + m + _ confirms the glyphs only given (A): under (B) they stay free
     itaji = matches[(matches["table"] == "10-4") & (matches["row"] == 3)
                     & (matches["column"] == "Sum of upgrading")].iloc[0]
-    assert (itaji["evidence_A"], itaji["evidence_B"]) == ("independent_given_A", "circular")
+    assert (itaji["evidence_A"], itaji["evidence_B"]) == ("independent_given_A", "cells_left_free")
 
 
 @pytest.mark.parametrize("printed, value, status", [(1.86, 28 / 15, "match_truncated"), (1.87, 28 / 15, "match"),

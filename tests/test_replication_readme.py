@@ -79,7 +79,7 @@ def test_readme_sections_rights_and_licences(tmp_path, in_root):
     assert "CC BY 4.0" in readme and "`LICENSE-DATA.md`" in readme and "MIT" in readme
     assert "if any" not in readme  # the old "licence file, if any"
     assert "`CITATION.cff`" in readme.split("## How to cite", 1)[1]
-    assert "seed: 20060215" in readme and "`fit_ordinal`" in readme and "`fit_panel`" in readme
+    assert "seed: 20060215" in readme and "`fit_ordinal`" in readme and "`reading_analysis`" in readme
     assert "results/machine.json" in readme and "excludes it" in readme
 
 

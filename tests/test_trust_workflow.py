@@ -1,6 +1,6 @@
 """A failed or interrupted model job never costs the last good results (issue 14, section 3; slow).
 
-Each test copies one light build (19 permutation draws, at most 4 readings) and breaks a model
+Each test copies one light build (19 permutation draws, 8 readings per assumption) and breaks a model
 rerun: by an injected failure (config ``fail_rules``) or by SIGTERM to snakemake while a fit runs.
 Model outputs are staged (fit_<kind> writes to data/interim/models/, publish_<kind> copies on
 success), so the previous results, the report built from them and results/MANIFEST.sha256 stay
@@ -21,7 +21,7 @@ from workflow_copy import SNAKEMAKE, copy_build, hashes, isolated_env, make_work
 
 pytestmark = pytest.mark.slow
 
-LIGHT = {"ordinal": {"n_permutations": 19, "max_readings": 4}, "panel": {"max_readings": 4}}
+LIGHT = {"ordinal": {"n_permutations": 19}, "readings": {"sample": {"size": 8}, "enumerate_up_to": 8}}
 
 
 def env_of(workspace: Path) -> dict[str, str]:
@@ -67,8 +67,7 @@ def test_injected_model_failure_keeps_the_last_good_results(built, tmp_path):
     workspace = copy_build(built, tmp_path / "fail")
     before = hashes(workspace)
     spec_dir = workspace / "results/models/panel/us_furniture_imports"
-    assert sorted(p.name for p in spec_dir.iterdir()) == ["estimates.csv", "models.json", "reading_ranges.csv",
-                                                          "readings.csv"]
+    assert sorted(p.name for p in spec_dir.iterdir()) == ["estimates.csv", "models.json"]
     override = {**LIGHT, "fail_rules": ["fit_panel"],
                 "panel": {"specs": {"us_furniture_imports": {"se_type": "unadjusted"}}}}  # reruns that fit
     proc = run(workspace, override)
@@ -87,7 +86,7 @@ def test_sigterm_during_a_model_job_keeps_results_report_and_manifest_consistent
     before = hashes(workspace)
     log = workspace / "logs/models/ordinal/ce_governance.log"
     started_before = log.stat().st_mtime_ns
-    override = {"ordinal": {"n_permutations": 199, "max_readings": 4}, "panel": {"max_readings": 4}}  # the ordinal fits rerun
+    override = {**LIGHT, "ordinal": {"n_permutations": 199}}  # the ordinal fits rerun
     write_override(workspace, override)
     proc = subprocess.Popen(command(override), cwd=workspace, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=env_of(workspace))

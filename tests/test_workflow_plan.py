@@ -32,20 +32,20 @@ def book(**changes) -> Plan:
 
 def test_validate_fills_nested_defaults_the_rules_index():
     config = copy.deepcopy(BOOK)
-    for key in ("readings_solver", "labels", "cases", "trade_flows"):
+    for key in ("readings_solver", "readings", "labels", "cases", "trade_flows"):
         del config[key]
-    del config["panel"]["max_readings"]
     del config["tables"]["under"]
     config = validated(config)
-    assert config["readings_solver"] == {"max_solutions": 1000, "max_fitted": 100}
-    assert config["panel"]["max_readings"] == config["ordinal"]["max_readings"] == 16
+    assert config["readings_solver"] == {"max_solutions": 1000}
+    assert config["readings"]["sample"] == {"size": 200, "stratify": "factors"}
+    assert config["readings"]["enumerate_up_to"] == 1000 and sorted(config["readings"]["assumptions"]) == ["A", "B"]
     assert config["tables"]["under"] == "se" and config["labels"] == {} and config["cases"] == []
     assert config["trade_flows"]["enabled"] is False and config["trade_flows"]["group_by"] == "section"
     assert config["trade_flows"]["threads"] == 2 and config["trade_flows"]["memory_limit_mb"] == 3000
     # a section given in part gets the rest of its defaults
     partial = copy.deepcopy(BOOK)
-    partial["readings_solver"] = {"max_solutions": 5}
-    assert validated(partial)["readings_solver"] == {"max_solutions": 5, "max_fitted": 100}
+    partial["readings"] = {"sample": {"size": 50}}
+    assert validated(partial)["readings"]["sample"] == {"size": 50, "stratify": "factors"}
 
 
 def test_the_books_specs_and_their_inputs_from_the_panel_registry():
@@ -53,13 +53,13 @@ def test_the_books_specs_and_their_inputs_from_the_panel_registry():
     assert plan.ordinal_specs() == ["ce_governance", "governance_types"]
     assert plan.panel_specs() == ["upgrading_governance", "trade_share_change", "us_furniture_imports"]
     assert plan.panel_inputs("upgrading_governance") == {
-        "model_dataset": "data/processed/clusters/model_dataset.parquet",
-        "readings": "data/processed/clusters/model_dataset_readings.parquet"}
+        "model_dataset": "data/processed/clusters/model_dataset.parquet"}
     assert plan.panel_inputs("trade_share_change") == {
         "export_performance": "data/processed/trade/export_performance.parquet"}
     assert plan.ordinal_inputs("governance_types") == {
-        "dataset": "data/processed/clusters/model_dataset.parquet",
-        "readings": "data/processed/clusters/model_dataset_readings.parquet"}
+        "dataset": "data/processed/clusters/model_dataset.parquet"}
+    # the estimates over the readings are one output of their own, which the report reads
+    assert plan.reading_summary() == ["results/models/readings/reading_summary.csv"]
     assert plan.spec_files("panel", "estimates")["us_furniture_imports"] == \
         "results/models/panel/us_furniture_imports/estimates.csv"
 
@@ -91,8 +91,8 @@ def test_every_output_is_in_the_catalog_once_with_its_rules_script():
     exhibits = plan.exhibit_list(SCRIPTS)
     assert {(e["rule"], e["script"]) for e in exhibits} == {
         (rule, f"workflow/scripts/{rule}.py") for rule in ("render_tables", "render_figures", "render_report")}
-    # the book's build: 171 results in the manifest, 172 with the PDF (machine.json is kept out of it)
-    assert len(plan.final_outputs() + plan.readme_outputs()) == 171 + len(plan.paper_pdf_outputs())
+    # the book's build: 163 results in the manifest, 164 with the PDF (machine.json is kept out of it)
+    assert len(plan.final_outputs() + plan.readme_outputs()) == 163 + len(plan.paper_pdf_outputs())
 
 
 def test_cases_add_their_outputs_only_when_chosen():

@@ -317,9 +317,22 @@ def preflight_paths(config: dict, schema_path: str | Path | None = None) -> None
         raise InputErrors(errors)
 
 
+def check_reading_sample(config: dict, where: str = "config") -> list[InputError]:
+    """The re-estimation draws a table's readings from the solver's listing (readings_solver.max_solutions
+    per table): a larger sample than the listing cannot be drawn without repeats."""
+    size = config.get("readings", {}).get("sample", {}).get("size")
+    listed = config.get("readings_solver", {}).get("max_solutions")
+    if size is not None and listed is not None and size > listed:
+        return [InputError(where, "the sample of readings is larger than the readings the solver lists per table",
+                           column="readings.sample.size", value=size,
+                           expected=f"at most readings_solver.max_solutions ({listed}), or raise that")]
+    return []
+
+
 def preflight(config: dict, *, verify_raw: bool = True) -> None:
     """Every start-of-workflow check; raises InputErrors listing all problems found."""
-    errors = check_paths(config) + check_ordinal_specs(config) + check_permutations(config)
+    errors = check_paths(config) + check_ordinal_specs(config) + check_permutations(config) \
+        + check_reading_sample(config)
     if not any(e.column == "processed_dir" for e in errors):
         errors += check_user_tables(config, produced=(str(config.get("processed_dir", "data/processed")),))
     if errors:

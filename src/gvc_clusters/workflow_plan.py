@@ -25,8 +25,6 @@ BOOK_FAMILIES = {"clusters", "dairy", "salmon", "furniture", "trade"}
 MODEL_FILES = {
     "estimates": "estimates.csv",  # every coefficient, cutpoint, AME: the renderers' input
     "models": "models.json",  # N, log-likelihood, SE type, convergence, notes per model
-    "readings": "readings.csv",  # key estimates under each alternative OCR reading
-    "reading_ranges": "reading_ranges.csv",  # their range per term
 }
 CLASSIFICATION_FILES = {
     "classified": "classification.csv",  # one row per country-product x rule variant
@@ -47,11 +45,13 @@ READINGS_FILES = {
     "checks": "readings_checks.csv",
     "evidence": "checksum_evidence.csv",
 }
-# Key estimates over every reading (reading_analysis).
+# The one readings output (reading_analysis): key estimates over the readings of every assumption.
 READING_ANALYSIS_FILES = {
-    "estimates": "reading_estimates.csv",
-    "summary": "reading_summary.csv",
-    "sizes": "reading_counts.csv",
+    "estimates": "reading_estimates.csv",  # per assumption, reading, model and term
+    "summary": "reading_summary.csv",  # per (spec, outcome, term, assumption): range, shares, MC errors
+    "counts": "reading_counts.csv",  # exact number of readings per table and assumption
+    "factors": "reading_factors.csv",  # the independent choices each set is the product of
+    "draws": "reading_draws.csv",  # the readings fitted: weight and option per factor
     "figure": "reading_estimates.svg",
 }
 # The cases' rules: rule -> (catalog kind, output files under results/cases/)
@@ -144,6 +144,11 @@ class Plan:
     def reading_analysis_files(self) -> dict[str, str]:
         return {k: f"{self.results}/models/readings/{v}" for k, v in READING_ANALYSIS_FILES.items()}
 
+    def reading_summary(self) -> list[str]:
+        """The one readings output's summary, as a list (empty where no readings are built): what
+        the report's figure and sentences about readings read."""
+        return [self.reading_analysis_files()["summary"]] if self.readings_outputs() else []
+
     def readings_outputs(self) -> list[str]:
         if "clusters" not in self.families or self.scale:
             return []
@@ -210,10 +215,7 @@ class Plan:
             return {"user": spec["table"]}
         if is_simulated(spec):
             return {"dataset": f"{SIMULATED}/cluster_cross_section.parquet"}
-        inputs = {"dataset": self.processed_table("model_dataset")}
-        if spec["readings"]:
-            inputs["readings"] = f"{self.processed}/clusters/model_dataset_readings.parquet"
-        return inputs
+        return {"dataset": self.processed_table("model_dataset")}
 
     def panel_inputs(self, spec_name: str) -> dict[str, str]:
         spec = self.config["panel"]["specs"][spec_name]
@@ -222,10 +224,7 @@ class Plan:
         if "table" in spec:
             return {"user": spec["table"]}
         panel = BUILTIN_PANELS[spec["panel"]]
-        tables = {k: f"{self.processed}/{v}" for k, v in panel.tables.items()}
-        if spec["readings"] and panel.readings_table:
-            tables["readings"] = f"{self.processed}/{panel.readings_table}"
-        return tables
+        return {k: f"{self.processed}/{v}" for k, v in panel.tables.items()}
 
     # ---- chapter 9 ---------------------------------------------------------------------------
     def classification_files(self) -> dict[str, str]:

@@ -44,8 +44,6 @@ rule fit_panel:
     params:
         code=CODE,
         spec=lambda wc: plan.fit_spec("panel", wc.spec),
-        max_readings=config["panel"]["max_readings"],
-        seed=config["seed"],
     script:
         "../scripts/fit_panel.py"
 
@@ -71,14 +69,18 @@ for _kind in ("ordinal", "panel"):
             "../scripts/publish.py"
 
 
-# The main ordered-probit and panel specs over every reading of the garbled cells (readings
-# solver, under A and B) combined with the decision log's alternative readings.
+# The one readings output: the main ordered-probit and panel specs over the readings of every
+# assumption (the readings solver's solutions with the decision log's alternatives; all of a small
+# set, a seeded sample of a large one), with the exact counts per table and assumption.
 rule reading_analysis:
     input:
         dataset=plan.processed_table("model_dataset"),
         upgrading=f"{PROCESSED}/clusters/upgrading.parquet",
         alternatives=plan.processed_table("model_dataset_readings"),
         readings=READINGS_OUTPUTS["readings"],
+        counts=READINGS_OUTPUTS["counts"],
+        manifest=f"{RAW}/sources.yaml",
+        decisions=f"{RAW}/decision_log.csv",
     output:
         **READING_ANALYSIS_OUTPUTS,
     log:
@@ -94,7 +96,7 @@ rule reading_analysis:
         },
         panel_specs=config["panel"]["specs"],
         halves=config["ordinal"]["halves"],
-        cap=config["readings_solver"]["max_fitted"],
+        readings=config["readings"],
         seed=config["seed"],
     script:
         "../scripts/reading_analysis.py"

@@ -32,8 +32,8 @@ rule replicate_chapter10:
         "../scripts/replicate_chapter10.py"
 
 
-# Every reading of the garbled cells the printed checksums allow, under glyph consistency (A) and
-# checksums only (B); see gvc_clusters.data.readings_solver.
+# Every reading of the garbled cells the printed checksums allow, under each assumption of config
+# `readings` (default: glyph-consistent A, checksums only B); see gvc_clusters.data.readings_solver.
 rule solve_readings:
     input:
         manifest=f"{RAW}/sources.yaml",
@@ -50,6 +50,7 @@ rule solve_readings:
     params:
         code=CODE,
         max_solutions=config["readings_solver"]["max_solutions"],
+        assumptions=config["readings"]["assumptions"],
         seed=config["seed"],
     script:
         "../scripts/solve_readings.py"

@@ -83,10 +83,9 @@ rule render_report:
         agreement_summary=plan.classification_files()["agreement_summary"],
         ordinal_estimates=plan.spec_files("ordinal", "estimates").values(),
         ordinal_models=plan.spec_files("ordinal", "models").values(),
-        ordinal_ranges=plan.spec_files("ordinal", "reading_ranges").values(),
         panel_estimates=plan.spec_files("panel", "estimates").values(),
         panel_models=plan.spec_files("panel", "models").values(),
-        panel_ranges=plan.spec_files("panel", "reading_ranges").values(),
+        readings=plan.reading_summary(),  # the one readings output's summary
         manifest=f"{RAW}/sources.yaml",
         # what "what changed" fingerprints: every file under raw_dir
         raw=plan.raw_inputs(),

@@ -1,4 +1,4 @@
-"""Fit one ordered-probit/logit spec from config; write its estimates, model facts and reading ranges."""
+"""Fit one ordered-probit/logit spec from config; write its estimates and model facts."""
 import sys
 from pathlib import Path
 
@@ -7,7 +7,7 @@ import pandas as pd
 
 from gvc_clusters.jobs import run_job
 from gvc_clusters.models.output import write_model_outputs
-from gvc_clusters.models.specs import ordinal_readings, run_ordinal_spec
+from gvc_clusters.models.specs import run_ordinal_spec
 
 
 def main():
@@ -18,10 +18,7 @@ def main():
     fits = run_ordinal_spec(name, spec, dataset, halves=settings["halves"],
                             n_permutations=settings["n_permutations"], seed=snakemake.params.seed,
                             user_table=inputs.get("user"))
-    alternatives = pd.read_parquet(inputs["readings"]) if "readings" in inputs else None
-    readings = ordinal_readings(name, spec, dataset, alternatives, halves=settings["halves"],
-                                cap=settings["max_readings"], seed=snakemake.params.seed)
-    write_model_outputs(fits, readings, snakemake.output)
+    write_model_outputs(fits, snakemake.output)
 
 
 run_job(snakemake, main)

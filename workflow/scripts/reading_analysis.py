@@ -1,4 +1,4 @@
-"""Re-estimate the main ordered-probit and panel specs over every reading the printed checksums allow."""
+"""The one readings output: the main specs over the readings of every assumption, counted exactly."""
 import sys
 from pathlib import Path
 
@@ -10,7 +10,8 @@ from gvc_clusters.models.reading_batch import write_reading_analysis
 def main():
     write_reading_analysis(dict(snakemake.input.items()), dict(snakemake.output.items()),
                            ordinal_specs=snakemake.params.ordinal_specs, panel_specs=snakemake.params.panel_specs,
-                           halves=snakemake.params.halves, cap=snakemake.params.cap, seed=snakemake.params.seed)
+                           halves=snakemake.params.halves, readings_config=snakemake.params.readings,
+                           seed=snakemake.params.seed)
 
 
 run_job(snakemake, main)

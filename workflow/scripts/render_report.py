@@ -14,8 +14,9 @@ from gvc_clusters.vocabulary import DEFAULT
 
 def main():
     i, p = snakemake.input, snakemake.params
-    ordinal = spec_files(p.ordinal_specs, i.ordinal_estimates, i.ordinal_models, i.ordinal_ranges)
-    panel = spec_files(p.panel_specs, i.panel_estimates, i.panel_models, i.panel_ranges)
+    readings = i.readings[0] if i.readings else None   # the one readings output's summary
+    ordinal = spec_files(p.ordinal_specs, i.ordinal_estimates, i.ordinal_models, readings)
+    panel = spec_files(p.panel_specs, i.panel_estimates, i.panel_models, readings)
     specs = {**ordinal, **panel}
     provenance = raw_files(i.manifest)
     numbers = report_numbers(replication_summary=i.replication_summary, agreement_summary=i.agreement_summary,

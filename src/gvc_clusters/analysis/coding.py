@@ -98,33 +98,3 @@ def estimation_sample(variables: pd.DataFrame, outcome: str, regressors: list[st
         "missing_values": sorted(usable.loc[missing, "cluster_id"]),
     }
     return sample, excluded
-
-
-def reading_datasets(dataset: pd.DataFrame, readings: pd.DataFrame, *, cap: int, seed: int) -> dict[str, pd.DataFrame]:
-    """The cluster dataset under every combination of the decision log's alternative readings.
-
-    ``readings`` is data/processed/clusters/model_dataset_readings (reading, cluster_id, variable,
-    default_value, reading_value); a reading with no rows (e.g. one that only changes a printed
-    table the models do not use) leaves the dataset unchanged and is skipped. Readings of
-    different cells combine freely, so there are 2^k datasets; beyond ``cap`` a seeded sample is
-    drawn (the default reading always kept). Keys are "default" or "10-2.A+10-2.B" style ids.
-    """
-    effective = readings.dropna(subset=["cluster_id"])
-    ids = sorted(effective["reading"].unique())
-    combos = [()]
-    for rid in ids:
-        combos += [c + (rid,) for c in combos]
-    combos = sorted(combos, key=lambda c: (len(c), c))
-    if len(combos) > cap:
-        rng = np.random.default_rng(seed)
-        picked = rng.choice(np.arange(1, len(combos)), size=cap - 1, replace=False)
-        combos = [combos[0]] + [combos[i] for i in sorted(picked)]
-    out = {}
-    for combo in combos:
-        data = dataset.copy()
-        for rid in combo:
-            for row in effective[effective["reading"] == rid].itertuples():
-                mask = data["cluster_id"] == row.cluster_id
-                data.loc[mask, row.variable] = float(row.reading_value)
-        out["+".join(combo) or "default"] = data
-    return out

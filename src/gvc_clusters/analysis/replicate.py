@@ -9,14 +9,17 @@ decision log reads it as, the number reproduced from the processed data, and a s
   ``contradiction`` entry for that cell (a documented book inconsistency);
 - ``not_reproducible``: the book does not print the data needed (e.g. per-cluster EE and JA).
 
-Each row also says what its comparison proves (``evidence_A``, ``evidence_B``, see
-:func:`gvc_clusters.data.readings_solver.check_evidence`): ``transcription`` (a plain printed cell
-equals the processed one: an identity, no check), ``decoded`` (a glyph cell equals the value the
-log decoded it as: an identity too), ``independent`` (a printed total, sum or average of plain
-cells), ``independent_given_A``/``_B`` (the garbled cells it names are fixed by the *other*
-checks under that assumption, so its match confirms them) and ``circular`` (the garbled cells
-were decoded from this very check: its match holds by construction). Table 10-2's codes that the
-OCR shifted onto the product header lines are compared with the cluster row below them
+Each row also says what its comparison proves (``evidence_A``, ``evidence_B``): a cell's own row is
+``transcription`` (a plain printed cell equals the processed one: an identity, no check) or
+``decoded`` (a glyph cell equals the value the log decoded it as: an identity too); a printed
+total, sum or average has the class of :mod:`gvc_clusters.data.checksum_evidence` under each
+assumption: ``independent`` (it names only plain cells), ``independent_given_A``/``_B`` (the
+other checks alone fix the garbled cells it names, so its match confirms them),
+``decodes_its_cells`` (they are fixed only with this check: its match holds by construction),
+``cells_left_free`` (they take several values among the readings the checks allow: its match
+holds for the default reading only) or ``result_is_garbled`` (its printed result is itself a
+garbled cell the assumption leaves free: it constrains nothing). Table 10-2's codes that the OCR
+shifted onto the product header lines are compared with the cluster row below them
 (``header_shift``).
 """
 
@@ -26,6 +29,8 @@ import math
 
 import pandas as pd
 
+from gvc_clusters.data.checksum_evidence import CHECK_CLASSES
+from gvc_clusters.data.readings_solver import SOLVED
 from gvc_clusters.vocabulary import (
     CHAIN_TYPE_LABELS,
     CHAIN_TYPES,
@@ -38,8 +43,7 @@ from gvc_clusters.vocabulary import (
 
 CHECK_COLUMNS = ["table", "row", "row_label", "column", "printed_text", "printed_value", "reproduced_value",
                  "status", "explanation", "evidence_A", "evidence_B"]
-EVIDENCE_KINDS = ["transcription", "decoded", "header_shift", "not_checked", "independent", "independent_given_A",
-                  "independent_given_B", "circular"]
+EVIDENCE_KINDS = ["transcription", "decoded", "header_shift", "not_checked", *CHECK_CLASSES]
 UPGRADING_TABLES = UPGRADING_TABLE_SECTORS
 PRINTED_TABLES = CHAPTER10_TABLES  # the printed tables the check compares with
 TYPE_COLUMN = {v: k for k, v in PRINTED_UPGRADING_TYPES.items()}
@@ -152,9 +156,9 @@ def replication_check(dataset: pd.DataFrame, printed_aggregates: pd.DataFrame, p
                       evidence: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every printed number of Tables 10-1, 10-2, 10-4, 10-5, 10-6 beside its reproduction.
 
-    ``evidence`` is :func:`gvc_clusters.data.readings_solver.table_evidence` for Tables 10-4/5/6 (one
-    row per printed checksum and assumption); without it a checksum row's evidence is computed
-    from the decision log only (``independent`` when it names no decoded cell, else ``circular``).
+    ``evidence`` is :func:`gvc_clusters.data.checksum_evidence.table_evidence` for Tables 10-4/5/6
+    (one row per printed checksum and assumption); a checksum row it does not name is
+    ``independent``.
     """
     out = []
     by_target = {}
@@ -256,8 +260,10 @@ def summarize(check: pd.DataFrame, checksums: pd.DataFrame, reading_counts: pd.D
     b.insert(0, "what", "printed checksums")
     parts.append(b)
     if reading_counts is not None and len(reading_counts):
-        r = reading_counts[["table", "assumption", "solutions"]].rename(columns={"solutions": "count"})
-        r["status"] = "solutions under " + r.pop("assumption").astype(str)
+        r = reading_counts[["table", "assumption", "status", "solutions"]].rename(columns={"solutions": "count"})
+        # "readings under B" where the table has uncertain cells, "no uncertain cells under B" where not
+        r["status"] = [("readings" if s == SOLVED else s) + f" under {a}"
+                       for s, a in zip(r.pop("status"), r.pop("assumption").astype(str))]
         r.insert(0, "what", "readings the checksums allow")
         parts.append(r[["what", "table", "status", "count"]])
     return pd.concat(parts, ignore_index=True)

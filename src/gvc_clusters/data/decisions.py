@@ -60,6 +60,13 @@ def read_decision_log(path: str | Path) -> pd.DataFrame:
     for i, rec in dup.iterrows():
         errors.append(InputError(path, "two decisions for the same cell and reading", row=i + 2,
                                  column=rec["column"], value=f"{rec['table']} row {rec['row']} {rec['reading']}"))
+    # One cell, one default: a second `contradiction` row for the same cell and reading would let two
+    # reasons (and confidences) describe one kept value; merge them into one row.
+    findings = cell_rows[cell_rows["kind"] == "contradiction"]
+    for i, rec in findings[findings.duplicated(["table", "row", "column", "reading"], keep="first")].iterrows():
+        errors.append(InputError(path, "two contradiction rows for the same cell and reading (one cell, one default: "
+                                 "merge their reasons into one row)", row=i + 2, column=rec["column"],
+                                 value=f"{rec['table']} row {rec['row']} {rec['reading']}"))
     keyed = setting.set_index(["table", "row", "column", "reading"])["value_used"]
     for i, rec in cell_rows[cell_rows["kind"] == "contradiction"].iterrows():
         other = keyed.get((rec["table"], rec["row"], rec["column"], rec["reading"]))

@@ -1,33 +1,44 @@
 """Enumerate every reading of a table's garbled cells that the printed checksums allow.
 
-A *garbled* cell is one the decision log decodes (kind ``glyph`` or ``ambiguous``, default
-reading): an OCR glyph such as ``m`` or ``_``, or a printed digit the log re-reads (an upside-down
-``9`` read as 6). Instead of keeping one decoded value, :func:`table_problem` turns the table and
-its declared checks (data/raw/sources.yaml) into linear constraints over the garbled cells, and
-:func:`constraint_search.solve` lists every assignment that satisfies all of them. Two assumptions are explicit:
+A *garbled* cell is one whose printed text the decision log re-reads (kind ``glyph`` or
+``ambiguous``, default reading): an OCR glyph such as ``m`` or ``_``, or a printed digit the log
+re-reads (an upside-down ``9`` read as 6, a ``2`` read as 5). A glyph's domain depends on the glyph,
+never on the row: where the log re-reads a printed number in one cell of a column, every cell of
+that column printing the same text is garbled too, with the same domain (Table 10-4's Sum column
+prints ``2`` for Gamarra, where 2 = 1 + 1, beside five ``2`` cells the log reads as 5: all six are
+one glyph of that column, each either 2 or 5 under (A), free under (B)). The rating columns'
+plain digits are not re-read anywhere, and their column totals add up as printed.
 
-``A`` (glyph consistency)
+Instead of keeping one decoded value, :func:`table_problem` turns the table and its declared checks
+(data/raw/sources.yaml) into linear constraints over the garbled cells, and
+:func:`constraint_search.solve` counts and lists every assignment that satisfies all of them. The
+rule for the cells is the assumption's (:class:`Assumption`; ``cells``):
+
+``glyph_consistent`` (assumption A)
     within a table one glyph stands for one digit: every cell printing the same non-numeric glyph
-    takes the same value, a whole digit 0-9 inside the cell's range. A *printed digit* the log
-    re-reads (``9`` read as 6, ``2`` read as 5, ``90.0`` read as 0.06) is either what it prints or
-    the log's decoded value: a printed digit is not a glyph class (Table 10-4 prints a plain
-    Sum ``2`` for Gamarra beside Sum ``2`` cells the log reads as 5).
-``B`` (checksums only)
-    every garbled cell is any value of the table's domain: a rating 0-3, a sum or total within the
-    bounds its parts allow. Half steps are admitted exactly in the tables that print a half point
-    somewhere among their plain cells (Tables 10-4 and 10-6 print 1.5, 2.5, 7.5, 10.5 ...; Table
-    10-5 prints none and its note lists only whole scores): a single glyph cannot print "1.5", but
-    under (B) nothing but the checksums is trusted. A garbled *average* has no finite grid of
-    values, so under (B) its check constrains nothing and is dropped (and reported as such).
+    takes the same value, a whole digit 0-9 inside the cell's range (one glyph cannot print
+    "1.5"). A *printed digit* the log re-reads is either what it prints or a value the log reads
+    that text as in its column: a printed digit is not a glyph class (the OCR misreads a digit
+    now and then; it does not substitute one for it throughout).
+``checksums_only`` (assumption B)
+    every garbled cell is any value of the table's domain: a score 0-3, a sum or total within the
+    bounds its parts allow. One rule for half points in the three score tables (10-4, 10-5,
+    10-6): with ``half_points`` (the default) every garbled score may be a half step. Their notes
+    are the same ("3 = high; 2 = medium; 1 = low; 0 = absent", seed lines 3471, 3526, 3552) and
+    Tables 10-4 and 10-6 print halves under that note (1.5, 2.5, 10.5, 8.5), so the note does not
+    exclude them; that Table 10-5 happens to print none among its plain cells is no evidence
+    that its garbled cells have none. A garbled *average* has no finite grid of values, so under
+    (B) its check constrains nothing and is dropped (and reported as such).
 
 A printed aggregate the log records as a ``contradiction`` (a book inconsistency no reading of the
 column reproduces, e.g. Table 10-5's Intersectoral average 0.60 against Total 4 / 11 clusters)
 is left out of the constraints and reported in ``Problem.excluded``.
 
-The solver is plain depth-first enumeration with interval pruning on every constraint; the
-upgrading tables have at most a few dozen unknowns with 4-7 values each and solve in well
-under a second. When no assignment satisfies the checks, :class:`constraint_search.NoSolution` names a minimal set
-of checks that conflict (a deletion filter over the constraints).
+The solver is plain depth-first enumeration with interval pruning and a memo of completion counts
+(constraint_search): the upgrading tables have at most a few dozen unknowns with 4-7 values each.
+When no assignment satisfies the checks, :class:`constraint_search.NoSolution` names a minimal set
+of checks that conflict (a deletion filter over the constraints). What each printed check proves
+about the readings is in :mod:`gvc_clusters.data.checksum_evidence`.
 """
 
 from __future__ import annotations
@@ -47,11 +58,47 @@ from gvc_clusters.data.constraint_search import (
 )
 from gvc_clusters.data.rawtable import parse_number
 
-ASSUMPTIONS = ("A", "B")
+CELL_RULES = ("glyph_consistent", "checksums_only")
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """One set of readings: how the garbled cells of a checked table may be read (``cells``: one of
+    CELL_RULES), whether a garbled score may be a half point under ``checksums_only``, and whether
+    the decision log's alternative readings of other cells belong to the set (``alternatives``)."""
+
+    name: str
+    cells: str
+    half_points: bool = True
+    alternatives: bool = True
+    label: str = ""
+
+    def __post_init__(self):
+        if self.cells not in CELL_RULES:
+            raise ValueError(f"assumption {self.name!r}: cells must be one of {CELL_RULES}, got {self.cells!r}")
+
+
+# The two built-in assumptions (config ``readings.assumptions`` may add others).
+ASSUMPTIONS = {"A": Assumption("A", "glyph_consistent", label="glyph-consistent"),
+               "B": Assumption("B", "checksums_only", label="checksums only")}
+
+
+def assumption_of(assumption: str | Assumption) -> Assumption:
+    """An Assumption, or the built-in one of that name ("A", "B")."""
+    if isinstance(assumption, Assumption):
+        return assumption
+    if assumption not in ASSUMPTIONS:
+        raise ValueError(f"assumption must be one of {tuple(ASSUMPTIONS)} or an Assumption, got {assumption!r}")
+    return ASSUMPTIONS[assumption]
+
+
 READING_COLUMNS = ["reading_id", "table", "row", "row_label", "column", "printed_text", "value", "assumption",
-                   "is_default"]
-COUNT_COLUMNS = ["table", "assumption", "unknown_cells", "variables", "constraints", "dropped_checks",
-                 "excluded_checks", "solutions", "listed", "default_is_solution", "cells_fixed", "cells_free"]
+                   "is_default", "drawn"]
+COUNT_COLUMNS = ["table", "assumption", "status", "unknown_cells", "uncertain_cells", "variables", "constraints",
+                 "dropped_checks", "excluded_checks", "solutions", "listed", "default_is_solution", "cells_fixed",
+                 "cells_free"]
+# status of a checked table: its garbled cells have more than one candidate value, or none has
+SOLVED, NO_UNCERTAIN_CELLS = "checked", "no uncertain cells"
 
 
 @dataclass
@@ -137,29 +184,32 @@ def _isnan(x) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
 
 
-def table_problem(table: str, raw: pd.DataFrame, checks: list[dict], log: pd.DataFrame, assumption: str, *,
-                  scale_max: float | None = 3.0, step: float | None = None) -> Problem:
+def table_problem(table: str, raw: pd.DataFrame, checks: list[dict], log: pd.DataFrame,
+                  assumption: str | Assumption, *, scale_max: float | None = 3.0,
+                  step: float | None = None) -> Problem:
     """The garbled cells of ``table`` as variables and its checks as linear constraints.
 
-    ``raw`` is the printed table (strings, indexed by printed row), ``log`` the decision log.
-    ``step`` is the grid step under (B); by default 0.5 when the table prints a half point among
-    its plain check cells and 1 otherwise. ``scale_max=None`` is for tables that are not scores
-    (counts, money, ratios): there a garbled cell is either what it prints, when that is a plain
-    number (``1.898``), or the log's decoded value (``1898``), under both assumptions.
+    ``raw`` is the printed table (strings, indexed by printed row), ``log`` the decision log,
+    ``assumption`` an :class:`Assumption` or a built-in one's name. ``step`` is the grid of a
+    garbled score under ``checksums_only``: by default 0.5 when the assumption admits half points,
+    else 1. ``scale_max=None`` is for tables that are not scores (counts, money, ratios): there a
+    garbled cell is either what it prints, when that is a plain number (``1.898``), or a value the
+    log reads it as (``1898``), under every assumption.
     """
-    if assumption not in ASSUMPTIONS:
-        raise ValueError(f"assumption must be one of {ASSUMPTIONS}, got {assumption!r}")
+    rule = assumption_of(assumption)
     from gvc_clusters.data.decisions import cell_values
 
     instances = _instances(checks, raw.columns)
-    garbled, contradictions = _logged_cells(log, table)
+    garbled, contradictions, rereads = _logged_cells(log, table)
+    garbled.update(_same_glyph_cells(raw, garbled, rereads))
     known = _known_cells(raw, instances, garbled, cell_values(log, table))
     if step is None:
-        step = _grid_step(known)
+        step = 0.5 if rule.half_points else 1.0
     bounds = _bounds(instances, known, garbled, scale_max if scale_max is not None else math.inf)
     mean_targets = {inst["target"] for inst in instances if inst.get("kind") == "column_mean"}
     printed = {cell: raw.at[cell] if cell[0] in raw.index else "" for cell in garbled}
-    domains, cell_var = _cell_domains(raw, garbled, printed, bounds, mean_targets, assumption, scale_max, step)
+    domains, cell_var = _cell_domains(raw, garbled, printed, rereads, bounds, mean_targets, rule.cells, scale_max,
+                                      step)
 
     constraints: list[Constraint] = []
     dropped: list[str] = []
@@ -183,14 +233,15 @@ def table_problem(table: str, raw: pd.DataFrame, checks: list[dict], log: pd.Dat
     domains = {v: d for v, d in domains.items() if v not in free_means}
     cell_var = {c: v for c, v in cell_var.items() if v not in free_means}
     labels = {int(r): raw.at[r, raw.columns[0]] for r in raw.index}
-    return Problem(table, assumption, domains, cell_var, constraints,
+    return Problem(table, rule.name, domains, cell_var, constraints,
                    {c: garbled[c] for c in cell_var}, {c: printed[c] for c in cell_var}, labels, dropped, excluded,
                    named)
 
 
-def _logged_cells(log: pd.DataFrame, table: str) -> tuple[dict[tuple[int, str], float], set[tuple[int, str]]]:
-    """The decision log's garbled cells of ``table`` (cell -> decoded value) and the cells it logs as
-    contradictions of the book."""
+def _logged_cells(log: pd.DataFrame, table: str):
+    """The decision log's garbled cells of ``table`` (cell -> decoded value), the cells it logs as
+    contradictions of the book, and per (column, printed number) every value the log re-reads that
+    printed number as in that column."""
     rows = log[(log["table"] == table) & (log["reading"] == "default") & (log["row"] != "*")
                & (log["column"] != "*")]
     garbled_rows = rows[rows["kind"].isin(["glyph", "ambiguous"]) & (rows["value_used"] != "NA")]
@@ -198,7 +249,26 @@ def _logged_cells(log: pd.DataFrame, table: str) -> tuple[dict[tuple[int, str], 
                                                           garbled_rows["value_used"].map(parse_number))}
     contradictions = {(int(r), c) for r, c in zip(rows.loc[rows["kind"] == "contradiction", "row"],
                                                    rows.loc[rows["kind"] == "contradiction", "column"])}
-    return garbled, contradictions
+    rereads: dict[tuple[str, str], set[float]] = {}
+    for text, column, value in zip(garbled_rows["printed_text"], garbled_rows["column"],
+                                   garbled_rows["value_used"].map(parse_number)):
+        as_printed = parse_number(text)
+        if as_printed is not None and abs(as_printed - value) > EPS:
+            rereads.setdefault((column, text), set()).add(float(value))
+    return garbled, contradictions, rereads
+
+
+def _same_glyph_cells(raw: pd.DataFrame, garbled, rereads) -> dict[tuple[int, str], float]:
+    """Cells the log does not name that print a number the log re-reads elsewhere in their column:
+    the same glyph, so garbled too; their default is the value they print (the log keeps it)."""
+    out = {}
+    for (column, text) in sorted(rereads):
+        if column not in raw.columns:
+            continue
+        for row in raw.index:
+            if raw.at[row, column] == text and (int(row), column) not in garbled:
+                out[(int(row), column)] = parse_number(text)
+    return out
 
 
 def _known_cells(raw: pd.DataFrame, instances: list[dict], garbled, decided) -> dict[tuple[int, str], float]:
@@ -218,27 +288,23 @@ def _known_cells(raw: pd.DataFrame, instances: list[dict], garbled, decided) -> 
     return known
 
 
-def _grid_step(known: dict) -> float:
-    """0.5 when the table prints a half point among its plain cells, else 1."""
-    plain = [v for v in known.values() if not _isnan(v)]
-    return 0.5 if any(abs(v - round(v)) > EPS and abs(2 * v - round(2 * v)) < EPS for v in plain) else 1.0
-
-
-def _cell_domains(raw, garbled, printed, bounds, mean_targets, assumption, scale_max, step):
-    """(variable -> allowed values, garbled cell -> its variable) under ``assumption``."""
+def _cell_domains(raw, garbled, printed, rereads, bounds, mean_targets, rule, scale_max, step):
+    """(variable -> allowed values, garbled cell -> its variable) under the cell rule ``rule``."""
     domains: dict[str, tuple[float, ...]] = {}
     cell_var: dict[tuple[int, str], str] = {}
     for cell in sorted(garbled, key=lambda c: (c[0], list(raw.columns).index(c[1]) if c[1] in raw.columns else 0)):
         text = printed[cell]
         lo, hi = bounds.get(cell, (0.0, scale_max))
         as_printed = parse_number(text)
-        if scale_max is None:  # no score scale: the cell is what it prints (if a number) or the decoded value
+        # what the log reads this text as in this column (one glyph, one domain), and its own value
+        read_as = rereads.get((cell[1], text), set()) | {garbled[cell]}
+        if scale_max is None:  # no score scale: the cell is what it prints (if a number) or a value the log reads
             var = f"{cell[0]}|{cell[1]}"
-            domains[var] = tuple(sorted({garbled[cell]} | ({as_printed} if as_printed is not None else set())))
-        elif assumption == "A":
-            if as_printed is not None:  # a printed digit re-read by the log: as printed, or as decoded
+            domains[var] = tuple(sorted(read_as | ({as_printed} if as_printed is not None else set())))
+        elif rule == "glyph_consistent":
+            if as_printed is not None:  # a printed digit re-read by the log: as printed, or as the log reads it
                 var = f"{cell[0]}|{cell[1]}"
-                domains[var] = tuple(sorted({as_printed, garbled[cell]}))
+                domains[var] = tuple(sorted({as_printed} | read_as))
             else:  # a glyph class: one digit for the whole table
                 var = f"glyph {text}"
                 digits = tuple(float(d) for d in range(10) if lo - EPS <= d <= hi + EPS)
@@ -301,7 +367,8 @@ def solve_problem(problem: Problem, max_solutions: int | None = None,
                   seed: int = 0) -> tuple[int, list[dict[tuple[int, str], float]]]:
     """The number of solutions, and the solutions (all, or a seeded sample above ``max_solutions``)
     as cell -> value. The default reading comes first when it is a solution (it is added to a
-    sample that missed it)."""
+    sample that missed it; ``problem.default_added`` then says so, and the listing marks it as not
+    drawn, so that the drawn ones stay a uniform sample)."""
     total, found = solve(problem.domains, problem.constraints, table=problem.table,
                          max_solutions=max_solutions, seed=seed, search=_search_of(problem))
     out = [{cell: s[var] for cell, var in problem.cells.items()} for s in found]
@@ -312,6 +379,7 @@ def solve_problem(problem: Problem, max_solutions: int | None = None,
         out.insert(0, out.pop(i))
     elif _satisfies(problem, default):
         out.insert(0, dict(default))
+        problem.default_added = True
     return total, out
 
 
@@ -338,27 +406,39 @@ def allowed_values(problem: Problem) -> dict[tuple[int, str], list[float]]:
 
 
 def readings_frame(problem: Problem, solutions: list[dict]) -> pd.DataFrame:
-    """The long readings file: one row per solution and garbled cell."""
+    """The long readings file: one row per solution and garbled cell. ``drawn``: the solution is
+    one of all the solutions, or of the uniform sample of them (False only for a default reading
+    added to a sample that missed it)."""
     recs = []
     for k, sol in enumerate(solutions, start=1):
         is_default = all(abs(sol[c] - problem.default[c]) <= EPS for c in sol)
+        drawn = not (k == 1 and getattr(problem, "default_added", False))
         rid = f"{problem.table}.{problem.assumption}.{k:05d}"
         for (row, col), value in sorted(sol.items(), key=lambda kv: (kv[0][0], kv[0][1])):
             recs.append([rid, problem.table, row, problem.labels.get(row, ""), col, problem.printed[(row, col)],
-                         value, problem.assumption, is_default])
+                         value, problem.assumption, is_default, drawn])
     return pd.DataFrame(recs, columns=READING_COLUMNS)
 
 
 def summary_row(problem: Problem, total: int, solutions: list[dict]) -> dict:
-    """Counts for the replication check (``cells_fixed``: one value in every solution)."""
+    """Counts for the replication check and the reading space: ``uncertain_cells`` have more than
+    one candidate value before the checks (status "no uncertain cells" when none has);
+    ``cells_fixed`` take one value in every solution."""
     default_in = _satisfies(problem, problem.default)
     allowed = allowed_values(problem)
     fixed = [c for c in problem.cells if len(allowed[c]) == 1]
-    return {"table": problem.table, "assumption": problem.assumption, "unknown_cells": len(problem.cells),
-            "variables": len(problem.domains), "constraints": len(problem.constraints),
-            "dropped_checks": len(problem.dropped), "excluded_checks": len(problem.excluded),
-            "solutions": total, "listed": len(solutions), "default_is_solution": default_in, "cells_fixed": len(fixed),
-            "cells_free": len(problem.cells) - len(fixed)}
+    uncertain = uncertain_cells(problem)
+    return {"table": problem.table, "assumption": problem.assumption,
+            "status": SOLVED if uncertain else NO_UNCERTAIN_CELLS, "unknown_cells": len(problem.cells),
+            "uncertain_cells": len(uncertain), "variables": len(problem.domains),
+            "constraints": len(problem.constraints), "dropped_checks": len(problem.dropped),
+            "excluded_checks": len(problem.excluded), "solutions": int(total), "listed": len(solutions),
+            "default_is_solution": default_in, "cells_fixed": len(fixed), "cells_free": len(problem.cells) - len(fixed)}
+
+
+def uncertain_cells(problem: Problem) -> list[tuple[int, str]]:
+    """The garbled cells with more than one candidate value before any check (their domain)."""
+    return [c for c, v in problem.cells.items() if len(problem.domains[v]) > 1]
 
 
 def cell_evidence(problem: Problem, solutions: list[dict] | None = None) -> pd.DataFrame:
@@ -376,43 +456,6 @@ def cell_evidence(problem: Problem, solutions: list[dict] | None = None) -> pd.D
     return pd.DataFrame(recs)
 
 
-EVIDENCE_COLUMNS = ["table", "row", "column", "check", "garbled_cells", "evidence", "assumption"]
-
-
-def check_evidence(problem: Problem) -> pd.DataFrame:
-    """Whether a printed checksum is *independent* evidence for the readings, or *circular*.
-
-    A check that names no garbled cell is ``independent``. One that does is
-    ``independent_given_A`` (or ``_given_B``) when the *other* checks alone already fix every
-    garbled cell it names to the log's value under that assumption, so that its match confirms
-    the reading; otherwise it is ``circular``: the glyphs are (partly) decoded from this very
-    check, and its match proves nothing beyond the decoding.
-    """
-    def fixed_by(cell, constraints):
-        var = problem.cells[cell]
-        domains = dict(problem.domains)
-        domains[var] = tuple(x for x in domains[var] if abs(x - problem.default[cell]) > EPS)
-        return not domains[var] or not _Search(domains, constraints).exists()
-
-    allowed = allowed_values(problem)
-    fixed_by_all = {cell: allowed[cell] == [problem.default[cell]] for cell in problem.cells}
-    recs = []
-    for name, (target, garbled_cells) in problem.instances.items():
-        cells = [c for c in garbled_cells if c in problem.cells]
-        if not garbled_cells:
-            evidence = "independent"
-        elif not cells or (target in garbled_cells and target not in problem.cells):
-            evidence = "circular"  # its printed result is itself garbled and, here, any value
-        else:
-            others = [c for c in problem.constraints if c.name != name]
-            # fixed without this check (a cell not fixed even with it cannot be)
-            fixed = all(fixed_by_all[c] for c in cells) and all(fixed_by(c, others) for c in cells)
-            evidence = f"independent_given_{problem.assumption}" if fixed else "circular"
-        recs.append([problem.table, target[0], target[1], name,
-                     " ".join(f"r{r}:{c}" for r, c in garbled_cells), evidence, problem.assumption])
-    return pd.DataFrame(recs, columns=EVIDENCE_COLUMNS)
-
-
 def raw_table_path(raw, file: str):
     """Where the manifest's ``file`` is: ``raw`` is the folder of sources.yaml, or a mapping of the
     manifest's file names to paths (the rule's declared inputs: nothing else is read)."""
@@ -427,54 +470,41 @@ def raw_table_path(raw, file: str):
     return Path(raw) / file
 
 
-def table_evidence(raw_dir, manifest: list[dict], log: pd.DataFrame, tables: list[str],
-                   assumptions: tuple[str, ...] = ASSUMPTIONS) -> pd.DataFrame:
-    """:func:`check_evidence` for each of ``tables`` under each assumption (``raw_dir``: see
-    :func:`raw_table_path`)."""
-    from gvc_clusters.data.rawtable import read_raw_table
-
-    frames = []
-    for entry in manifest:
-        if entry["table"] in tables and entry.get("checks"):
-            raw = read_raw_table(raw_table_path(raw_dir, entry["file"]))
-            for assumption in assumptions:
-                problem = table_problem(entry["table"], raw, entry["checks"], log, assumption,
-                                        scale_max=SCORE_TABLES.get(entry["table"]))
-                frames.append(check_evidence(problem))
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=EVIDENCE_COLUMNS)
-
-
 # --------------------------------------------------------------------------- every table of the book
 
 SCORE_TABLES = {"10-4": 3.0, "10-5": 3.0, "10-6": 3.0}  # tables of 0-3 upgrading scores
 
 
 def solve_tables(raw_dir, manifest: list[dict], log: pd.DataFrame, *, max_solutions: int, seed: int,
-                 tables: list[str] | None = None) -> tuple[pd.DataFrame, ...]:
-    """Solve every table that declares checks, under (A) and (B).
+                 tables: list[str] | None = None, assumptions=None) -> tuple[pd.DataFrame, ...]:
+    """Solve every table that declares checks, under each assumption (default: A and B).
 
     Returns the readings (long), the counts per table x assumption, the per-cell evidence, the
     checks each problem left out (dropped or excluded, with why) and, for the score tables, what
-    each printed checksum proves (:func:`check_evidence`). ``raw_dir``: see :func:`raw_table_path`.
+    each printed checksum proves (:func:`gvc_clusters.data.checksum_evidence.check_evidence`).
+    ``raw_dir``: see :func:`raw_table_path`; ``assumptions``: Assumptions or built-in names.
     """
+    from gvc_clusters.data.checksum_evidence import EVIDENCE_COLUMNS, check_evidence
     from gvc_clusters.data.rawtable import read_raw_table
 
+    rules = [assumption_of(a) for a in (assumptions or ASSUMPTIONS)]
     readings, counts, cells, notes, evidence = [], [], [], [], []
     for entry in manifest:
         if not entry.get("checks") or (tables is not None and entry["table"] not in tables):
             continue
         table = entry["table"]
         raw = read_raw_table(raw_table_path(raw_dir, entry["file"]))
-        for assumption in ASSUMPTIONS:
-            problem = table_problem(table, raw, entry["checks"], log, assumption, scale_max=SCORE_TABLES.get(table))
+        for rule in rules:
+            problem = table_problem(table, raw, entry["checks"], log, rule, scale_max=SCORE_TABLES.get(table))
             total, solutions = solve_problem(problem, max_solutions=max_solutions, seed=seed)
             readings.append(readings_frame(problem, solutions))
             counts.append(summary_row(problem, total, solutions))
             cells.append(cell_evidence(problem))
             if table in SCORE_TABLES:
                 evidence.append(check_evidence(problem))
-            notes += [{"table": table, "assumption": assumption, "status": "dropped", "check": d} for d in problem.dropped]
-            notes += [{"table": table, "assumption": assumption, "status": "excluded", "check": d}
+            notes += [{"table": table, "assumption": rule.name, "status": "dropped", "check": d}
+                      for d in problem.dropped]
+            notes += [{"table": table, "assumption": rule.name, "status": "excluded", "check": d}
                       for d in problem.excluded]
     return (pd.concat(readings, ignore_index=True) if readings else pd.DataFrame(columns=READING_COLUMNS),
             pd.DataFrame(counts, columns=COUNT_COLUMNS),
@@ -484,7 +514,7 @@ def solve_tables(raw_dir, manifest: list[dict], log: pd.DataFrame, *, max_soluti
 
 
 def write_readings(printed_tables: dict[str, str], manifest_path, log_path, output: dict, *, max_solutions: int,
-                   seed: int) -> None:
+                   seed: int, assumptions=None) -> None:
     """The pipeline's entry point: readings, counts, per-cell values, left-out checks, checksum evidence.
     ``printed_tables``: the manifest's file name (relative to sources.yaml) -> path, every table with checks."""
     from gvc_clusters.data.decisions import read_decision_log
@@ -493,45 +523,9 @@ def write_readings(printed_tables: dict[str, str], manifest_path, log_path, outp
 
     readings, counts, cells, notes, evidence = solve_tables(
         printed_tables, load_manifest(manifest_path), read_decision_log(log_path), max_solutions=max_solutions,
-        seed=seed)
+        seed=seed, assumptions=assumptions)
     write_csv(readings, output["readings"])
     write_csv(counts, output["counts"])
     write_csv(cells, output["cells"])
     write_csv(notes, output["checks"])
     write_csv(evidence, output["evidence"])
-
-
-# --------------------------------------------------------------------------- decisions cite their evidence
-
-EVIDENCE_MARK = "Evidence (readings solver):"
-
-
-def decision_evidence(cells: pd.DataFrame) -> dict[tuple[str, int, str], tuple[str, str]]:
-    """Per garbled cell of a score table: the confidence its evidence supports and a sentence naming it.
-
-    ``cells`` is the solver's per-cell frame (:func:`cell_evidence`, both assumptions). A value
-    the printed checksums fix alone (B) is ``high``; one fixed only with glyph consistency (A)
-    is ``medium`` and says so, with the values the checks alone would allow (those readings are
-    listed in results/replication/readings/readings.csv).
-    """
-    out = {}
-    for (table, row, column), group in cells.groupby(["table", "row", "column"], sort=True):
-        by = {r.assumption: r for r in group.itertuples()}
-        a, b = by.get("A"), by.get("B")
-        glyph = (a or b).printed_text
-        if b is not None and b.fixed:
-            out[(table, int(row), column)] = (
-                "high", f"{EVIDENCE_MARK} fixed by the printed checksums alone, no glyph assumption (B): {b.checks}.")
-        elif a is not None and a.fixed:
-            as_glyph = parse_number(str(glyph)) is None
-            assumption = (f"glyph consistency (A): every '{glyph}' of Table {table} is one digit" if as_glyph else
-                          f"(A): the printed '{glyph}' is either what it prints or this re-reading")
-            if b is None:
-                alone = ("under checksums only (B) this printed aggregate is itself garbled and constrains nothing, "
-                         "so no check fixes it")
-            else:
-                alone = (f"under checksums only (B) the checks ({b.checks}) allow {b.values_allowed}; "
-                         "every such reading is in results/replication/readings/readings.csv")
-            out[(table, int(row), column)] = (
-                "medium", f"{EVIDENCE_MARK} needs {assumption}; with it, fixed by {a.checks}. Without it, {alone}.")
-    return out

@@ -10,5 +10,6 @@ panel/    linear panels, along linearmodels' seams: fit (``fit_panel``), data (t
 book_panels  the book's own panels: registry, long tables, fitters.
 Shared: options (the option names), inference (confidence intervals, p-values, the few-clusters
 rule), rank (collinear regressors), formula (formula specs), specs (config specs to fits),
-reading_batch (fits over alternative readings), cost (permutation budgets), output.
+reading_design, reading_batch and reading_views (the key estimates over the readings of the book's
+uncertain cells: which are fitted, the fits, what the report reads), cost (permutation budgets), output.
 """

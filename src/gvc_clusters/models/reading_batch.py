@@ -1,25 +1,26 @@
-"""Re-estimate the main ordered-probit and panel specs over every reading of the book's numbers.
+"""Re-estimate the main ordered-probit and panel specs over the readings of the book's numbers.
 
-The readings are the product of (i) the solution sets of Tables 10-4, 10-5 and 10-6 that the
-readings solver lists under one assumption (results/replication/readings/readings.csv) and (ii)
-the decision log's alternative readings of other cells (Tables 1-2, 10-2; combinations as in
-:func:`gvc_clusters.analysis.coding.reading_datasets`). Above a cap a seeded sample is drawn; the default
-reading is always the first.
+The readings are those of :mod:`gvc_clusters.data.reading_space` (the score tables' solutions that
+the readings solver lists, combined with the decision log's alternative readings), fitted as
+:mod:`gvc_clusters.models.reading_design` decides: every distinct reading of a small set, a
+declared sample of a large one. One output (results/models/readings/): the estimates per reading,
+a summary per (spec, outcome, term, assumption) with the shares of readings keeping the default's
+sign and p < 0.05, each with its Monte Carlo error and the number of readings behind it, the
+counts per table and assumption, the factors and the readings drawn.
 
 Hundreds of small fits: the ordered models are fitted in batches by
-:func:`gvc_clusters.models.ordinal.batch.batch_newton` (analytic Newton in slopes and real cutpoints, warm
-starts from the default reading's estimates; :func:`fit_readings`), with the covariance of the
-spec's SE type (:func:`gvc_clusters.models.ordinal.batch.batch_covariance`), and per reading the average
-marginal effects on the top outcome category by the main fit's own
+:func:`gvc_clusters.models.ordinal.batch.batch_newton` (analytic Newton in slopes and real cutpoints;
+:func:`fit_readings`), with the covariance of the spec's SE type
+(:func:`gvc_clusters.models.ordinal.batch.batch_covariance`), and per reading the average marginal
+effects on the top outcome category by the main fit's own
 :func:`gvc_clusters.models.ordinal.effects.marginal_effects` (role "ame"). On the default reading this
 reproduces :func:`gvc_clusters.models.ordinal.fit.fit_ordered` (tests/test_reading_batch.py). The
 panel's main within estimator (cluster and type effects, SEs clustered by cluster) uses the
-existing fit API with its fast engine.
+existing fit API with its fast engine. A fit whose data are those of a fit already made (two
+readings that differ only where the model does not look) is made once.
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import pandas as pd
@@ -29,97 +30,15 @@ from gvc_clusters.analysis.coding import estimation_sample, model_variables
 from gvc_clusters.models.book_panels import readings_apply
 from gvc_clusters.models.options import BatchSEType, OrdinalSEType, choices
 from gvc_clusters.models.ordinal.effects import build_design, marginal_effects
-from gvc_clusters.vocabulary import PRINTED_UPGRADING_TYPES, UPGRADING_TABLE_SECTORS
+from gvc_clusters.models.reading_design import ENUMERATED, Design, Reading
 
-SCORE_TABLES = tuple(UPGRADING_TABLE_SECTORS)   # Tables 10-4, 10-5, 10-6: the upgrading scores
-ESTIMATE_COLUMNS = ["assumption", "reading", "model_id", "role", "term", "estimate", "std_error", "p_value", "n_obs",
-                    "converged"]
-SUMMARY_COLUMNS = ["assumption", "model_id", "role", "term", "n_readings", "default_estimate", "estimate_min",
-                   "estimate_median", "estimate_max", "sign_share", "share_p05", "share_p10", "n_not_converged"]
-
-
-# ----------------------------------------------------------------------------------------------
-# readings -> datasets
-# ----------------------------------------------------------------------------------------------
-
-def table_solutions(readings: pd.DataFrame, upgrading: pd.DataFrame, assumption: str
-                    ) -> dict[str, list[dict[tuple[str, str], float]]]:
-    """Per score table, its solutions as {(cluster_id, variable): value} (rating cells only; the
-    default reading first). ``upgrading`` maps a printed (table, row) to its cluster."""
-    keys = upgrading[["source_table", "source_row", "cluster_id"]].drop_duplicates()
-    keys = keys.rename(columns={"source_table": "table", "source_row": "row"})
-    keys["row"] = keys["row"].astype("int64")
-    sub = readings[(readings["assumption"] == assumption) & readings["table"].isin(SCORE_TABLES)
-                   & readings["column"].isin(PRINTED_UPGRADING_TYPES)].copy()
-    sub["row"] = sub["row"].astype("int64")
-    sub = sub.merge(keys, on=["table", "row"], how="inner", sort=False)
-    sub["variable"] = sub["column"].map(PRINTED_UPGRADING_TYPES) + "_upgrading_0to3"
-    out = {}
-    for table, group in sub.groupby("table", sort=True):
-        sols = {}
-        defaults = set()
-        for rid, cid, var, value, is_default in zip(group["reading_id"], group["cluster_id"], group["variable"],
-                                                    group["value"].astype(float), group["is_default"]):
-            sols.setdefault(rid, {})[(cid, var)] = value
-            if is_default:
-                defaults.add(rid)
-        ordered = sorted(sols, key=lambda r: (r not in defaults, r))
-        out[table] = [sols[r] for r in ordered]
-    return out
-
-
-def _alternative_combos(alternatives: pd.DataFrame | None) -> list[tuple[str, dict]]:
-    """Every combination of the decision log's alternative readings that change the dataset."""
-    if alternatives is None or alternatives.empty:
-        return [("default", {})]
-    effective = alternatives.dropna(subset=["cluster_id"])
-    ids = sorted(effective["reading"].unique())
-    combos = [()]
-    for rid in ids:
-        combos += [c + (rid,) for c in combos]
-    combos = sorted(combos, key=lambda c: (len(c), c))
-    out = []
-    for combo in combos:
-        changes = {}
-        for rid in combo:
-            for r in effective[effective["reading"] == rid].itertuples():
-                changes[(r.cluster_id, r.variable)] = float(r.reading_value)
-        out.append(("+".join(combo) or "default", changes))
-    return out
-
-
-def reading_plan(readings: pd.DataFrame, upgrading: pd.DataFrame, alternatives: pd.DataFrame | None,
-                 assumption: str, *, cap: int, seed: int) -> tuple[int, list[tuple[str, str, dict, dict]]]:
-    """The number of readings in the product, and the ones to fit: all, or the default plus a
-    seeded sample of ``cap - 1`` distinct others. Each is (reading id, alternative-combination
-    id, its changes, the score tables' changes), changes as {(cluster, variable): value}."""
-    tables = table_solutions(readings, upgrading, assumption)
-    names = sorted(tables)
-    sizes = [len(tables[t]) for t in names]
-    combos = _alternative_combos(alternatives)
-    total = math.prod(sizes) * len(combos)
-    dims = [*sizes, len(combos)]
-    if total <= cap:
-        picks = [tuple(idx) for idx in np.ndindex(*dims)]
-    else:
-        rng = np.random.default_rng(seed)
-        chosen = {(0,) * len(dims)}
-        picks = [(0,) * len(dims)]
-        while len(picks) < cap:
-            idx = tuple(int(rng.integers(0, d)) for d in dims)
-            if idx not in chosen:
-                chosen.add(idx)
-                picks.append(idx)
-    plan = []
-    for idx in picks:
-        scores: dict = {}
-        parts = []
-        for table, k in zip(names, idx[:-1]):
-            scores.update(tables[table][k])
-            parts.append(f"{table}.{assumption}.{k + 1:05d}")
-        alt_id, alt = combos[idx[-1]]
-        plan.append(("|".join([*parts, alt_id]), alt_id, alt, scores))
-    return total, plan
+ESTIMATE_COLUMNS = ["assumption", "reading", "weight", "in_sample", "is_default", "spec", "outcome", "model_id",
+                    "role", "term", "estimate", "std_error", "p_value", "n_obs", "converged"]
+SUMMARY_COLUMNS = ["spec", "outcome", "model_id", "role", "term", "assumption", "assumption_label", "method",
+                   "set_size", "n_readings", "n_fitted", "default_estimate", "default_std_error", "default_p_value",
+                   "estimate_min", "estimate_median",
+                   "estimate_max", "share_same_sign", "share_same_sign_mc_se", "share_p05", "share_p05_mc_se",
+                   "share_same_sign_p05", "share_same_sign_p05_mc_se", "n_not_converged"]
 
 
 def apply_reading(dataset: pd.DataFrame, changes: dict) -> pd.DataFrame:
@@ -192,128 +111,153 @@ def _p_value(estimate: float, se: float) -> float:
 # the batch
 # ----------------------------------------------------------------------------------------------
 
+def _stacked(dataset: pd.DataFrame, todo: dict) -> pd.DataFrame:
+    """The dataset under every alternatives combination of ``todo`` (id -> changes), stacked, the
+    cluster ids prefixed by the combination's position: model_variables, estimation_sample and the
+    panel builder are row-wise, so one call gives each combination its own rows."""
+    n, k = len(dataset), len(todo)
+    stacked = pd.concat([dataset] * k, ignore_index=True)
+    row_of = {cid: i for i, cid in enumerate(dataset["cluster_id"])}
+    by_column: dict[str, tuple[list[int], list[float]]] = {}
+    for block, changes in enumerate(todo.values()):
+        for (cid, variable), value in changes.items():
+            if cid in row_of:
+                rows, values = by_column.setdefault(variable, ([], []))
+                rows.append(block * n + row_of[cid])
+                values.append(value)
+    for variable, (rows, values) in sorted(by_column.items()):
+        stacked.iloc[rows, stacked.columns.get_loc(variable)] = values
+    prefix = np.repeat([f"{block:06d}|" for block in range(k)], n)
+    stacked["cluster_id"] = prefix + stacked["cluster_id"].astype(str).to_numpy()
+    return stacked
+
 
 def _ordinal_bases(base: dict, todo: dict, dataset: pd.DataFrame, name: str, spec: dict, halves: str) -> None:
-    """Per new alternative combination (``todo``: id -> alternatives) and outcome, into ``base``:
-    (outcome values, design matrix, cluster positions, Design, raw regressors). Every combination at
-    once: model_variables and estimation_sample are row-wise, so one call on the stacked datasets
-    (cluster ids prefixed by the combination) gives each combination's own rows."""
+    """Per new alternatives combination (``todo``: id -> changes) and outcome, into ``base``:
+    (outcome values, design matrix, cluster positions, Design, raw regressors). The design is built
+    once on the stacked samples (the same columns as the main fit: declared interactions become
+    product columns) and split by combination."""
     regressors = list(spec["regressors"])
     ids = list(todo)
-    stacked = []
-    for k, alt_id in enumerate(ids):
-        data = apply_reading(dataset, todo[alt_id])
-        data["cluster_id"] = f"{k:06d}|" + data["cluster_id"].astype(str)
-        stacked.append(data)
-    variables = model_variables(pd.concat(stacked, ignore_index=True), halves=halves)
+    variables = model_variables(_stacked(dataset, todo), halves=halves)
     for alt_id in ids:
         base[alt_id] = {}
     for outcome in spec["outcomes"]:
-        sample_all, _ = estimation_sample(variables, outcome, regressors)
-        which = sample_all["cluster_id"].str.slice(0, 6).astype(int).to_numpy()
-        sample_all["cluster_id"] = sample_all["cluster_id"].str.slice(7)
+        sample, _ = estimation_sample(variables, outcome, regressors)
+        which = sample["cluster_id"].str.slice(0, 6).astype(int).to_numpy()
+        clusters = sample["cluster_id"].str.slice(7).to_numpy()
+        frame, design = build_design(sample[regressors], spec["interactions"], model_id=name,
+                                     categoricals=spec.get("categoricals"))
+        matrix, raw, y = frame.to_numpy(float), sample[regressors].to_numpy(float), sample[outcome].to_numpy(float)
         for k, alt_id in enumerate(ids):
-            sample = sample_all[which == k].reset_index(drop=True)
-            pos = {cid: i for i, cid in enumerate(sample["cluster_id"])}
-            # The same design as the main fit: declared interactions become product columns.
-            frame, design = build_design(sample[regressors], spec["interactions"], model_id=name,
-                                         categoricals=spec.get("categoricals"))
-            base[alt_id][outcome] = (sample[outcome].to_numpy(float), frame.to_numpy(float), pos, design,
-                                     sample[regressors].to_numpy(float))
+            rows = np.flatnonzero(which == k)
+            pos = {cid: i for i, cid in enumerate(clusters[rows])}
+            base[alt_id][outcome] = (y[rows], np.ascontiguousarray(matrix[rows]), pos, design, raw[rows])
 
 
-def _ordinal_rows(name, spec, plan, dataset, *, halves, assumption, cache=None):
-    """The spec's main link over the plan. Per alternative combination the model variables, sample
-    and design are built once; a reading then only replaces outcome values (the score tables feed
-    the outcomes, not the regressors). The fits of one outcome that share its values are one
-    batch (``batch_newton`` shares the outcome across a batch; the designs of the alternative
-    combinations are stacked), each distinct fit is done once, and every batch starts warm from
-    the default reading's estimates. Per reading: the coefficients (role "coef") and the average
-    marginal effects on the top outcome category (role "ame")."""
+def _ordinal_rows(name, spec, readings: list[Reading], dataset, *, halves, assumption, cache=None):
+    """The spec's main link over ``readings``. Per alternatives combination the model variables,
+    sample and design are built once; a reading then only replaces outcome values (the score tables
+    feed the outcomes, not the regressors). Fits with the same outcome codes are one batch
+    (``batch_newton`` shares the outcome across a batch), a fit whose outcome and design equal one
+    already made is not redone, and every batch starts warm from the first fit of its outcome
+    levels. Per reading: the coefficients (role "coef") and the average marginal effects on the top
+    outcome category (role "ame")."""
     from gvc_clusters.analysis.coding import upgrading_outcome
     from gvc_clusters.models.specs import spec_halves
 
     link = spec["links"][0]  # the main column only
     halves = spec_halves(spec, halves)
-    se_type = spec["se_type"]
     cache = {} if cache is None else cache
     warm = cache.setdefault(("warm", name), {})
-    base: dict = cache.setdefault(("base", name), {})          # shared by (A) and (B)
-    jobs: dict = {}     # (outcome, levels, codes, N) -> {alt_id: [readings]}
-    order = []
-    todo = {alt_id: alt for _, alt_id, alt, _ in plan if alt_id not in base}
+    base: dict = cache.setdefault(("base", name), {})          # shared by every assumption
+    fitted = cache.setdefault(("fitted", name), {})            # content key -> results
+    todo = {r.alternatives_id: r.alternatives for r in readings if r.alternatives_id not in base}
     if todo:
         _ordinal_bases(base, todo, dataset, name, spec, halves)
-    for reading, alt_id, alt, scores in plan:
+    jobs: dict = {}     # (outcome, levels, codes) -> {design bytes: alternatives id}
+    order = []
+    for r in readings:
         for outcome in spec["outcomes"]:
-            y0, X, pos, design, raw = base[alt_id][outcome]
+            y0, X, pos, _, _ = base[r.alternatives_id][outcome]
             y = y0.copy()
             variable = f"{outcome}_upgrading_0to3"
-            changed = [(pos[cid], v) for (cid, var), v in scores.items() if var == variable and cid in pos]
+            changed = [(pos[cid], v) for (cid, var), v in r.scores.items() if var == variable and cid in pos]
             if changed:
                 at, values = zip(*changed)
                 y[list(at)] = upgrading_outcome(pd.Series(values, dtype=float), halves).to_numpy(float)
             levels = np.unique(y)
             codes = np.searchsorted(levels, y)
-            key = (outcome, tuple(levels), codes.tobytes(), len(y))
-            if key not in jobs:
-                jobs[key] = {}
-            jobs[key].setdefault(alt_id, []).append(reading)
-            order.append((reading, outcome, key, alt_id))
-    fitted = cache.setdefault(("fitted", name), {})           # a fit seen under (A) is not redone under (B)
-    for key, by_alt in jobs.items():   # in plan order: the default reading's batch first
-        outcome, levels, codes_bytes, _ = key
+            group = (outcome, tuple(levels), codes.tobytes())
+            key = (*group, X.tobytes())
+            if key not in fitted:
+                jobs.setdefault(group, {}).setdefault(key[-1], r.alternatives_id)
+            order.append((r, outcome, key))
+    for (outcome, levels, codes_bytes), designs in jobs.items():
         model_id = f"{name}__{outcome}__{link}"
         codes = np.frombuffer(codes_bytes, dtype=np.intp)
-        alts = [a for a in by_alt if (key, a) not in fitted]
-        if not alts:
-            continue
+        alts = list(designs.values())
         X = np.stack([base[a][outcome][1] for a in alts])
         params, cov, ok = fit_readings(codes, X, len(levels), distr=link, start=warm.get((model_id, levels)),
-                                       se_type=se_type)
+                                       se_type=spec["se_type"])
         warm.setdefault((model_id, levels), params[0])
-        for i, a in enumerate(alts):
+        for i, (xkey, a) in enumerate(designs.items()):
             _, _, _, design, raw = base[a][outcome]
             se = np.sqrt(np.clip(np.diag(cov[i]), 0, None))
             coefs = [(t, float(params[i, j]), float(se[j])) for j, t in enumerate(design.columns)]
             effects = top_category_effects(link, design, raw, params[i], cov[i])
-            fitted[(key, a)] = (model_id, coefs, effects, len(codes), bool(ok[i]))
+            fitted[(outcome, levels, codes_bytes, xkey)] = (model_id, coefs, effects, len(codes), bool(ok[i]))
     rows = []
-    for reading, outcome, key, alt_id in order:
-        model_id, coefs, effects, n, ok = fitted[(key, alt_id)]
+    for r, outcome, key in order:
+        model_id, coefs, effects, n, ok = fitted[key]
         for role, items in (("coef", coefs), ("ame", effects)):
             for term, est, se in items:
-                rows.append([assumption, reading, model_id, role, term, est, se, _p_value(est, se), n, ok])
+                rows.append([assumption, r.reading, r.weight, r.in_sample, r.is_default, name, outcome, model_id, role,
+                             term, est, se, _p_value(est, se), n, ok])
     return rows
 
 
-def _panel_rows(name, spec, plan, tables, *, assumption, cache=None):
-    """The main within estimator (cluster and type effects, the spec's SE type) over the plan,
-    with the stacked panel built once per alternative combination and only its scores replaced."""
-    from gvc_clusters.models.panel import fit as panel
+def _panel_bases(base: dict, todo: dict, dataset: pd.DataFrame, spec: dict) -> None:
+    """Per new alternatives combination: the panel's long frame (built once on the stacked
+    datasets and split) and the position of each (cluster, upgrading type) in it."""
     from gvc_clusters.models.specs import panel_build
+
+    build = panel_build(spec, {"model_dataset": _stacked(dataset, todo)})
+    frame = build.frame
+    which = frame["cluster_id"].str.slice(0, 6).astype(int).to_numpy()
+    frame = frame.assign(cluster_id=frame["cluster_id"].str.slice(7))
+    for k, alt_id in enumerate(todo):
+        part = frame[which == k].reset_index(drop=True)
+        pos = {(c, t): i for i, (c, t) in enumerate(zip(part["cluster_id"], part["upgrading_type"]))}
+        base[alt_id] = (part, pos, build)
+
+
+def _panel_rows(name, spec, readings: list[Reading], dataset, *, assumption, cache=None):
+    """The main within estimator (cluster and type effects, the spec's SE type) over ``readings``;
+    a panel whose scores and regressors equal one already fitted is not refitted."""
+    from gvc_clusters.models.panel import fit as panel
 
     rows = []
     cache = {} if cache is None else cache
     base = cache.setdefault(("panel", name), {})
     fits = cache.setdefault(("panel_fits", name), {})
-    for reading, alt_id, alt, scores in plan:
-        if alt_id not in base:
-            build = panel_build(spec, {**tables, "model_dataset": apply_reading(tables["model_dataset"], alt)})
-            pos = {(c, t): i for i, (c, t) in enumerate(zip(build.frame["cluster_id"], build.frame["upgrading_type"]))}
-            base[alt_id] = (build, pos)
-        build, pos = base[alt_id]
-        score = build.frame["score"].to_numpy(float).copy()
-        for (cid, var), v in scores.items():
+    todo = {r.alternatives_id: r.alternatives for r in readings if r.alternatives_id not in base}
+    if todo:
+        _panel_bases(base, todo, dataset, spec)
+    for r in readings:
+        frame, pos, build = base[r.alternatives_id]
+        score = frame["score"].to_numpy(float).copy()
+        for (cid, var), v in r.scores.items():
             i = pos.get((cid, var.removesuffix("_upgrading_0to3")))
             if i is not None:
                 score[i] = v
-        key = (alt_id, score.tobytes())
-        if key not in fits:     # the same panel under (A) and (B), or from two readings, is fitted once
-            frame = build.frame.copy()
-            frame["score"] = score
-            fit = panel.fit_panel(frame, entity=build.entity, time=build.time, outcome=build.outcome,
-                                  regressors=build.regressors["fe"], estimator="panel_ols", entity_effects=True,
+        regressors = build.regressors["fe"]
+        key = (frame[regressors].to_numpy(float).tobytes(), score.tobytes())
+        if key not in fits:
+            data = frame.copy()
+            data["score"] = score
+            fit = panel.fit_panel(data, entity=build.entity, time=build.time, outcome=build.outcome,
+                                  regressors=regressors, estimator="panel_ols", entity_effects=True,
                                   time_effects=True, se_type=spec["se_type"],
                                   model_id=f"{name}_fe", engine="fast", sample=build.sample,
                                   time_labels=build.time_labels,
@@ -323,48 +267,85 @@ def _panel_rows(name, spec, plan, tables, *, assumption, cache=None):
                                                    for e in coefs.itertuples()])
         model_id, n_obs, coefs = fits[key]
         for term, estimate, std_error, p_value in coefs:
-            rows.append([assumption, reading, model_id, "coef", term, estimate, std_error, p_value, n_obs, True])
+            rows.append([assumption, r.reading, r.weight, r.in_sample, r.is_default, name, "score", model_id, "coef",
+                         term, estimate, std_error, p_value, n_obs, True])
     return rows
 
 
-def estimate_over_readings(dataset: pd.DataFrame, upgrading: pd.DataFrame, readings: pd.DataFrame,
-                           alternatives: pd.DataFrame | None, ordinal_specs: dict, panel_specs: dict, *,
-                           halves: str, cap: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Key estimates of the specs (those with ``readings: true``) over every reading, under (A) and (B).
-
-    Returns the estimates (one row per assumption, reading, model and term) and the plan sizes
-    (readings in the product and readings fitted, per assumption)."""
-    rows, sizes = [], []
+def estimate_over_readings(dataset: pd.DataFrame, designs: list[Design], ordinal_specs: dict, panel_specs: dict, *,
+                           halves: str) -> pd.DataFrame:
+    """Key estimates of the specs with ``readings: true`` over every design's readings: one row per
+    assumption, reading, model and term."""
+    rows = []
     cache: dict = {}
-    for assumption in ("A", "B"):
-        total, plan = reading_plan(readings, upgrading, alternatives, assumption, cap=cap, seed=seed)
-        sizes.append({"assumption": assumption, "readings_in_product": total, "readings_fitted": len(plan)})
+    for design in designs:
         for name, spec in ordinal_specs.items():
-            if spec["readings"]:
-                rows += _ordinal_rows(name, spec, plan, dataset, halves=halves, assumption=assumption, cache=cache)
+            if spec["readings"] and "table" not in spec:
+                rows += _ordinal_rows(name, spec, design.readings, dataset, halves=halves,
+                                      assumption=design.assumption, cache=cache)
         for name, spec in panel_specs.items():
             if readings_apply(spec):
-                rows += _panel_rows(name, spec, plan, {"model_dataset": dataset}, assumption=assumption, cache=cache)
-    return pd.DataFrame(rows, columns=ESTIMATE_COLUMNS), pd.DataFrame(sizes)
+                rows += _panel_rows(name, spec, design.readings, dataset, assumption=design.assumption, cache=cache)
+    frame = pd.DataFrame(rows, columns=ESTIMATE_COLUMNS)
+    frame["weight"] = frame["weight"].astype(object)
+    return frame
 
 
-def summarize_readings(estimates: pd.DataFrame) -> pd.DataFrame:
-    """Per assumption, model and term: min / median / max over the readings, the share of readings
-    whose estimate has the default reading's sign, and the shares with p < 0.05 and p < 0.10."""
+# ----------------------------------------------------------------------------------------------
+# shares with their Monte Carlo errors
+# ----------------------------------------------------------------------------------------------
+
+def share(hits: np.ndarray, weights: np.ndarray, *, exact: bool) -> tuple[float, float]:
+    """The (weighted) share of readings where ``hits`` holds, and its Monte Carlo standard error:
+    sqrt(p (1 - p) / n) over n sampled readings, 0 over an enumerated set (the share is exact)."""
+    weights = np.asarray(weights, dtype=float)
+    p = float(np.sum(weights * np.asarray(hits, dtype=float)) / np.sum(weights))
+    return p, (0.0 if exact else float(np.sqrt(p * (1 - p) / len(weights))))
+
+
+def weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
+    """The lower weighted median (the plain median's lower middle value when the weights are equal
+    and n even is averaged, as numpy's median)."""
+    order = np.argsort(values, kind="stable")
+    v, w = np.asarray(values, float)[order], np.asarray(weights, float)[order]
+    if np.all(w == w[0]):
+        return float(np.median(v))
+    cum = np.cumsum(w)
+    return float(v[np.searchsorted(cum, cum[-1] / 2)])
+
+
+def summarize_readings(estimates: pd.DataFrame, designs: list[Design]) -> pd.DataFrame:
+    """Per (spec, outcome, model, role, term, assumption): the default reading's estimate and
+    p-value; min, median and max over the readings of the set (enumerated: every reading, weighted;
+    sampled: the draws); the shares of readings with the default's sign, with p < 0.05, and with
+    both, each with its Monte Carlo error; the readings behind the shares (the whole set when
+    enumerated, the draws when sampled) and the fits made."""
+    by_assumption = {d.assumption: d for d in designs}
     out = []
-    for (assumption, model_id, role, term), g in estimates.groupby(["assumption", "model_id", "role", "term"],
-                                                                   sort=True):
-        default = g.iloc[0]["estimate"]  # the default reading is fitted first
-        sign = np.sign(default)
-        out.append([assumption, model_id, role, term, len(g), default, g["estimate"].min(), g["estimate"].median(),
-                    g["estimate"].max(), float((np.sign(g["estimate"]) == sign).mean()),
-                    float((g["p_value"] < 0.05).mean()), float((g["p_value"] < 0.10).mean()),
-                    int((~g["converged"].astype(bool)).sum())])
-    return pd.DataFrame(out, columns=SUMMARY_COLUMNS)
+    keys = ["spec", "outcome", "model_id", "role", "term", "assumption"]
+    for key, g in estimates.groupby(keys, sort=True):
+        design = by_assumption[key[-1]]
+        default = g[g["is_default"].astype(bool)].iloc[0]
+        drawn = g[g["in_sample"].astype(bool)]
+        weights = drawn["weight"].astype(float).to_numpy()
+        est, p = drawn["estimate"].to_numpy(float), drawn["p_value"].to_numpy(float)
+        exact = design.method == ENUMERATED
+        same = np.sign(est) == np.sign(default["estimate"])
+        significant = p < 0.05
+        shares = [share(h, weights, exact=exact) for h in (same, significant, same & significant)]
+        out.append([*key, design.label, design.method, design.set_size, design.set_size if exact else len(drawn),
+                    len(g), default["estimate"], default["std_error"], default["p_value"], est.min(),
+                    weighted_median(est, weights), est.max(),
+                    *[x for pair in shares for x in pair], int((~drawn["converged"].astype(bool)).sum())])
+    frame = pd.DataFrame(out, columns=SUMMARY_COLUMNS)
+    for column in ("set_size", "n_readings"):
+        frame[column] = frame[column].astype(object)
+    return frame
 
 
 def plot_readings(estimates: pd.DataFrame, path) -> None:
-    """Strip plot: each key estimate across the readings, (A) and (B) side by side, default marked."""
+    """Strip plot: each key estimate over the fitted readings, one row per (spec, outcome, term),
+    one colour per assumption, the default reading marked."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -374,42 +355,82 @@ def plot_readings(estimates: pd.DataFrame, path) -> None:
     keys = estimates[["model_id", "role", "term"]].drop_duplicates().sort_values(["model_id", "role", "term"])
     labels = [f"{m.replace('__', ' ')}: {t}" + (" (AME, top category)" if r == "ame" else "")
               for m, r, t in keys.itertuples(index=False)]
+    assumptions = sorted(estimates["assumption"].unique())
+    colors = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple")
     fig, ax = plt.subplots(figsize=(8, 0.32 * len(keys) + 1.2))
     for i, (m, r, t) in enumerate(keys.itertuples(index=False)):
-        for j, (assumption, color) in enumerate((("A", "tab:blue"), ("B", "tab:orange"))):
+        for j, assumption in enumerate(assumptions):
             g = estimates[(estimates["model_id"] == m) & (estimates["role"] == r) & (estimates["term"] == t)
                           & (estimates["assumption"] == assumption)]
             if g.empty:
                 continue
-            y = i + (j - 0.5) * 0.3
-            ax.scatter(g["estimate"], np.full(len(g), y), s=6, alpha=0.35, color=color,
+            y = i + (j - (len(assumptions) - 1) / 2) * 0.3
+            drawn = g[g["in_sample"].astype(bool)]
+            ax.scatter(drawn["estimate"], np.full(len(drawn), y), s=6, alpha=0.35, color=colors[j % len(colors)],
                        label=f"({assumption})" if i == 0 else None, linewidths=0)
-            ax.scatter([g.iloc[0]["estimate"]], [y], s=30, marker="|", color="black")
+            ax.scatter(g.loc[g["is_default"].astype(bool), "estimate"].iloc[:1], [y], s=30, marker="|",
+                       color="black")
     ax.axvline(0, color="grey", lw=0.8)
     ax.set_yticks(range(len(keys)), labels, fontsize=6)
     ax.invert_yaxis()
     ax.set_xlabel("estimate (| : default reading)")
-    ax.set_title("Key estimates over every reading: glyph consistency (A), checksums only (B)", fontsize=8)
+    ax.set_title("Key estimates over the readings, by assumption (results/models/readings/)", fontsize=8)
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     fig.savefig(path, metadata={"Date": None, "Creator": None} if str(path).endswith(".svg") else None)
     plt.close(fig)
 
 
-def write_reading_analysis(inputs: dict, output: dict, *, ordinal_specs: dict, panel_specs: dict, halves: str,
-                           cap: int, seed: int) -> None:
-    from pathlib import Path
-
-    from gvc_clusters.io import write_csv
+def reading_designs(inputs: dict, *, readings_config: dict, seed: int):
+    """The reading space of the inputs (solver listing and counts, decision log, manifest, model data)
+    and the designs of every assumption: (counts per table, designs, model dataset)."""
+    from gvc_clusters.data.decisions import read_decision_log
+    from gvc_clusters.data.reading_space import (
+        PRINTED_TABLE,
+        alternative_factors,
+        assumptions_from_config,
+        reading_counts,
+        set_size,
+    )
+    from gvc_clusters.data.sources import load_manifest
+    from gvc_clusters.models.reading_design import alternative_design_factors, reading_design, table_factors
 
     dataset = pd.read_parquet(inputs["dataset"])
     upgrading = pd.read_parquet(inputs["upgrading"])
-    readings = pd.read_csv(inputs["readings"], dtype={"table": str})
+    solver_readings = pd.read_csv(inputs["readings"], dtype={"table": str, "assumption": str})
+    solver_counts = pd.read_csv(inputs["counts"], dtype={"table": str, "assumption": str})
     alternatives = pd.read_parquet(inputs["alternatives"]) if inputs.get("alternatives") else None
-    estimates, sizes = estimate_over_readings(dataset, upgrading, readings, alternatives, ordinal_specs,
-                                              panel_specs, halves=halves, cap=cap, seed=seed)
+    manifest, log = load_manifest(inputs["manifest"]), read_decision_log(inputs["decisions"])
+    assumptions = assumptions_from_config(readings_config.get("assumptions"))
+    counts = reading_counts(manifest, log, solver_counts, assumptions)
+    checked = {str(e["table"]) for e in manifest if e.get("checks") and PRINTED_TABLE.match(str(e["table"]))}
+    log_factors = alternative_design_factors(alternative_factors(log, checked), alternatives, dataset)
+    sample = readings_config["sample"]
+    designs = []
+    for rule in assumptions:
+        factors = table_factors(solver_readings, solver_counts, upgrading, rule.name)
+        factors += log_factors if rule.alternatives else []
+        designs.append(reading_design(rule, factors, set_size(counts, rule.name), size=sample["size"],
+                                      seed=sample.get("seed", seed), stratify=sample["stratify"],
+                                      enumerate_up_to=readings_config["enumerate_up_to"]))
+    return counts, designs, dataset
+
+
+def write_reading_analysis(inputs: dict, output: dict, *, ordinal_specs: dict, panel_specs: dict, halves: str,
+                           readings_config: dict, seed: int) -> None:
+    """The one readings output: estimates per reading, the summary with shares and Monte Carlo
+    errors, the counts per table and assumption, the factors, the readings drawn, the figure."""
+    from pathlib import Path
+
+    from gvc_clusters.io import write_csv
+    from gvc_clusters.models.reading_design import draws_frame, factors_frame
+
+    counts, designs, dataset = reading_designs(inputs, readings_config=readings_config, seed=seed)
+    estimates = estimate_over_readings(dataset, designs, ordinal_specs, panel_specs, halves=halves)
     write_csv(estimates, output["estimates"])
-    write_csv(summarize_readings(estimates), output["summary"])
-    write_csv(sizes, output["sizes"])
+    write_csv(summarize_readings(estimates, designs), output["summary"])
+    write_csv(counts, output["counts"])
+    write_csv(factors_frame(designs), output["factors"])
+    write_csv(draws_frame(designs), output["draws"])
     Path(output["figure"]).parent.mkdir(parents=True, exist_ok=True)
     plot_readings(estimates, output["figure"])

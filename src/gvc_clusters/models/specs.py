@@ -1,9 +1,9 @@
 """From a model spec in config to fitted ModelResults: the one place that reads a spec.
 
 A rule gives this module one spec (a dict from config/config.yaml) and the processed tables; it
-returns every fitted model of that spec (each outcome, each link, the FE/RE pair, ...) and, where
-the spec asks for it, the key estimates re-done under every combination of the decision log's
-alternative OCR readings (``readings_frame``), so a reader sees whether a conclusion hinges on one.
+returns every fitted model of that spec (each outcome, each link, the FE/RE pair, ...). The key
+estimates over the readings of the book's numbers are the reading analysis's
+(:mod:`gvc_clusters.models.reading_batch`, for the specs with ``readings: true``).
 """
 
 from __future__ import annotations
@@ -12,15 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from gvc_clusters.analysis.coding import estimation_sample, model_variables, reading_datasets
+from gvc_clusters.analysis.coding import estimation_sample, model_variables
 from gvc_clusters.errors import InputError
-from gvc_clusters.models.book_panels import PanelBuild, builtin_panel, readings_apply
+from gvc_clusters.models.book_panels import PanelBuild, builtin_panel
 from gvc_clusters.models.options import ORDINAL_COV_TYPES
 from gvc_clusters.models.panel import fit as panel
 from gvc_clusters.results import ModelResult
-
-READING_COLUMNS = ["model_id", "reading", "term", "estimate", "std_error", "p_value", "n_obs"]
-
 
 # ----------------------------------------------------------------------------------------------
 # Panel specs
@@ -168,19 +165,6 @@ def run_panel_spec(name: str, spec: dict, tables: dict[str, pd.DataFrame], *,
     return entry.fit(entry.build(spec, tables), name, spec)
 
 
-def panel_readings(name: str, spec: dict, tables: dict[str, pd.DataFrame], readings: pd.DataFrame, *,
-                   cap: int, seed: int) -> pd.DataFrame:
-    """Key panel estimates under every reading of the cluster dataset (built-in panels with a
-    readings table: the upgrading panel)."""
-    if not readings_apply(spec):
-        return pd.DataFrame(columns=READING_COLUMNS)
-    rows = []
-    for reading, dataset in reading_datasets(tables["model_dataset"], readings, cap=cap, seed=seed).items():
-        fits = run_panel_spec(name, spec, {**tables, "model_dataset": dataset})
-        rows += _reading_rows(fits, reading)
-    return _readings_frame(rows)
-
-
 # ----------------------------------------------------------------------------------------------
 # Ordered probit / logit specs
 # ----------------------------------------------------------------------------------------------
@@ -316,19 +300,6 @@ def run_ordinal_table_spec(name: str, spec: dict, path: str | Path, *, n_permuta
     return results
 
 
-def ordinal_readings(name: str, spec: dict, dataset: pd.DataFrame, readings: pd.DataFrame, *, halves: str,
-                     cap: int, seed: int) -> pd.DataFrame:
-    """The spec's coefficients under every combination of alternative readings (no permutations:
-    the range of estimates and model p-values is what shows whether a reading matters)."""
-    if not spec["readings"] or "table" in spec:
-        return pd.DataFrame(columns=READING_COLUMNS)
-    rows = []
-    for reading, data in reading_datasets(dataset, readings, cap=cap, seed=seed).items():
-        fits = run_ordinal_spec(name, spec, data, halves=halves, n_permutations=0, seed=seed, permutations=False)
-        rows += _reading_rows(fits, reading)
-    return _readings_frame(rows)
-
-
 PROFILE_MAX_ROWS = 20_000          # profile-likelihood CIs refit per evaluation: cheap at N ~ 34
 # Product columns that coding.model_variables precomputes (usable, but their effects are partial).
 PRECOMPUTED_PRODUCTS = {"ce_x_complex": ("ce_level", "sector_complex_products"),
@@ -363,38 +334,3 @@ def check_permutation_budget(name: str, spec: dict, variables: pd.DataFrame, n_p
                          f"{n_obs:,} rows would take about {seconds / 3600:.1f} hours", column="n_permutations",
                          value=n_permutations, expected="fewer draws, fewer permutation_terms, or 0 at this scale")
     return seconds
-
-
-# ----------------------------------------------------------------------------------------------
-# helpers
-# ----------------------------------------------------------------------------------------------
-
-def _reading_rows(fits: list[ModelResult], reading: str) -> list[dict]:
-    rows = []
-    for fit in fits:
-        coefs = fit.estimates[fit.estimates["role"] == "coef"]
-        for est in coefs.itertuples():
-            rows.append({"model_id": fit.model_id, "reading": reading, "term": est.term,
-                         "estimate": est.estimate, "std_error": est.std_error, "p_value": est.p_value,
-                         "n_obs": fit.n_obs})
-    return rows
-
-
-def _readings_frame(rows: list[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=READING_COLUMNS)
-    return frame.sort_values(["model_id", "term", "reading"], kind="stable").reset_index(drop=True)
-
-
-def reading_ranges(readings: pd.DataFrame) -> pd.DataFrame:
-    """Per model and term: min/max estimate and p-value across readings, and whether the sign or
-    the 5 % significance verdict changes (the question a reader asks of an OCR ambiguity)."""
-    if readings.empty:
-        return pd.DataFrame(columns=["model_id", "term", "n_readings", "estimate_min", "estimate_max",
-                                     "p_value_min", "p_value_max", "sign_changes", "significance_changes"])
-    grouped = readings.groupby(["model_id", "term"], sort=True)
-    out = grouped.agg(n_readings=("reading", "nunique"), estimate_min=("estimate", "min"),
-                      estimate_max=("estimate", "max"), p_value_min=("p_value", "min"),
-                      p_value_max=("p_value", "max")).reset_index()
-    out["sign_changes"] = (out["estimate_min"] < 0) & (out["estimate_max"] > 0)
-    out["significance_changes"] = (out["p_value_min"] < 0.05) & (out["p_value_max"] >= 0.05)
-    return out

@@ -83,11 +83,16 @@ def furniture(src: Sources):
     return fig.figure_furniture(src.parquet("mexico_furniture_exports"), src.parquet("puebla_furniture_exports"))
 
 
+# The reading-ranges figure: the default reading's 95% interval, each assumption's range over its readings.
+READING_RANGES_XLABEL = "Estimate (default: 95% interval;\nassumptions: median, min to max)"
+
+
 def reading_ranges(src: Sources):
-    frames = [pd.read_csv(src.path(key)) for key in src.exhibit.sources]
-    readings = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    return fig.figure_reading_ranges(_key_readings(readings, src.vocabulary),
-                                     term_labels=src.vocabulary.term_labels())
+    from gvc_clusters.models.reading_views import figure_frame, read_summary
+
+    readings = figure_frame(read_summary(src.path("reading_summary")))
+    return fig.figure_reading_ranges(_key_readings(readings, src.vocabulary), term_labels=src.vocabulary.term_labels(),
+                                     xlabel=READING_RANGES_XLABEL)
 
 
 def ordinal_coefficients(src: Sources):

@@ -27,7 +27,7 @@ Light on purpose (no pandas): the workflow imports it when it builds its DAG.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Literal
 
 from gvc_clusters.layout import processed_file
@@ -65,10 +65,10 @@ SOURCES = {
     **{table_file_stem(t): ("results", f"replication/{table_file_stem(t)}.csv") for t in CHAPTER10_TABLES},
     "sources_manifest": ("raw", "sources.yaml"),
     "trade_flows_summary": ("results", "trade_flows/summary.csv"),
+    "reading_summary": ("results", "models/readings/reading_summary.csv"),
 }
 # A spec's result files an exhibit may read (the source key is "<kind>__<spec>__<file>").
-SPEC_FILES = ("estimates", "models", "readings")
-EVERY_SPEC = "*"   # in a book exhibit's sources: "*__readings" = that file of every spec
+SPEC_FILES = ("estimates", "models")
 
 RENDERING_RULE = {"table": "render_tables", "figure": "render_figures"}
 
@@ -131,8 +131,8 @@ BOOK_EXHIBITS: tuple[Exhibit, ...] = (
             "cases", ("dairy_milk",), "dairy"),
     Exhibit("furniture", "figure", "Mexican and Puebla furniture exports (Tables 5-1, 5-2)", CHAPTER_5, "cases",
             ("mexico_furniture_exports", "puebla_furniture_exports"), "furniture"),
-    Exhibit("reading_ranges", "figure", "Key estimates under each alternative OCR reading", CHAPTER_10,
-            "robustness", (f"{EVERY_SPEC}__readings",), "reading_ranges"),
+    Exhibit("reading_ranges", "figure", "Key estimates over the readings of the OCR's uncertain cells, by assumption",
+            CHAPTER_10, "robustness", ("reading_summary",), "reading_ranges"),
     Exhibit("replication_check", "table", "Replication check: printed and reproduced numbers", CHAPTER_10,
             "appendix", ("replication_check",), "replication_check", label="tab:replication-check"),
     Exhibit("classification", "table", "Export performance classified (Tables 9-2 and 9-4)", CHAPTER_9,
@@ -226,22 +226,11 @@ def spec_outcomes(kind: str, spec: dict) -> list[str]:
 
 def report_exhibits(ordinal: dict[str, dict], panel: dict[str, dict], vocabulary: Vocabulary = DEFAULT, *,
                     trade_flows: bool = False) -> list[Exhibit]:
-    """Every exhibit of the report: the book's, then each spec's (ordinal specs first), with the
-    book exhibits' "every spec" sources expanded to the specs given, then the user's trade flows'
-    when ``trade_flows``. ``ordinal``/``panel``: spec name -> its (validated) config."""
-    specs = [("ordinal", n) for n in ordinal] + [("panel", n) for n in panel]
-    book = [replace(e, sources=tuple(x for s in e.sources for x in _expand(s, specs)))
-            if any(s.startswith(f"{EVERY_SPEC}__") for s in e.sources) else e for e in BOOK_EXHIBITS]
+    """Every exhibit of the report: the book's, then each spec's (ordinal specs first), then the user's
+    trade flows' when ``trade_flows``. ``ordinal``/``panel``: spec name -> its (validated) config."""
     own = [e for kind, specs_ in (("ordinal", ordinal), ("panel", panel)) for name, spec in specs_.items()
            for e in spec_exhibits(kind, name, spec, vocabulary)]
-    return [*book, *own, *(TRADE_FLOWS_EXHIBITS if trade_flows else ())]
-
-
-def _expand(source: str, specs: list[tuple[str, str]]) -> list[str]:
-    if not source.startswith(f"{EVERY_SPEC}__"):
-        return [source]
-    file = source.removeprefix(f"{EVERY_SPEC}__")
-    return [spec_source(kind, name, file) for kind, name in specs]
+    return [*BOOK_EXHIBITS, *own, *(TRADE_FLOWS_EXHIBITS if trade_flows else ())]
 
 
 def of_kind(exhibits: list[Exhibit], kind: str, rule: str | None = None) -> list[Exhibit]:

@@ -233,15 +233,14 @@ def decision_counts(decision_log: str | Path) -> dict:
 # Rules that draw random numbers, all from config's one `seed` (tests/test_replication_readme.py checks
 # the workflow's rules against this list).
 SEEDED_RULES = {
-    "fit_ordinal": "permutation p-values (`ordinal.n_permutations` draws) and the sample of alternative-reading "
-                   "combinations when there are more than `ordinal.max_readings`",
-    "fit_panel": "the sample of alternative-reading combinations when there are more than `panel.max_readings`",
+    "fit_ordinal": "permutation p-values (`ordinal.n_permutations` draws)",
     "simulate_scale_data": "the scale profile's simulated data (`config/scale.yaml` only)",
     "simulate_baci_flows": "the scale profile's simulated BACI-shaped trade flows with planted outcomes "
                            "(`config/scale.yaml` only)",
     "solve_readings": "the uniform sample of a table's checksum-consistent readings when there are more than "
                       "`readings_solver.max_solutions`",
-    "reading_analysis": "the sample of readings re-estimated when their product exceeds `readings_solver.max_fitted`",
+    "reading_analysis": "the sample of readings re-estimated where a set is too large to enumerate "
+                        "(`readings.sample`: size, seed, stratification; `readings.enumerate_up_to`)",
     "cases_models": "the fits with and without the added cases (`cases:`), passed to the ordinal fit as in "
                     "`fit_ordinal`",
 }

@@ -18,6 +18,7 @@ import pandas as pd
 
 from gvc_clusters.io import read_parquet
 from gvc_clusters.models.book_panels import descriptive_panel, descriptive_table_note
+from gvc_clusters.models.reading_views import claim_ranges, read_summary, reading_sets
 from gvc_clusters.output.exhibits import Exhibit, of_kind
 from gvc_clusters.output.render import document as doc
 from gvc_clusters.output.render import tables as tab
@@ -117,10 +118,13 @@ def panel_table(results: list[ModelResult], preset: str, under: str = "se",
 
 
 def spec_files(names: list[str], estimates: list[str], models: list[str],
-               reading_ranges: list[str] | None = None) -> dict[str, tuple[str, ...]]:
-    """spec -> (estimates.csv, models.json[, reading_ranges.csv]) from a rule's input lists (in the
-    order of ``names``, the spec names of the rule's params)."""
-    columns = [estimates, models] + ([reading_ranges] if reading_ranges is not None else [])
+               reading_summary: str | list[str] | None = None) -> dict[str, tuple[str, ...]]:
+    """spec -> (estimates.csv, models.json[, the readings summary]) from a rule's input lists (in the
+    order of ``names``, the spec names of the rule's params). ``reading_summary``: the one readings
+    output's summary (results/models/readings/reading_summary.csv), the same file for every spec."""
+    if isinstance(reading_summary, str):
+        reading_summary = [reading_summary] * len(names)
+    columns = [estimates, models] + ([list(reading_summary)] if reading_summary is not None else [])
     if any(len(c) != len(names) for c in columns):
         raise ValueError(f"spec files: {len(names)} specs but {[len(c) for c in columns]} files per kind")
     return {name: tuple(c[k] for c in columns) for k, name in enumerate(names)}
@@ -175,6 +179,7 @@ def report_numbers(*, replication_summary: str, agreement_summary: str, ordinal:
                     numbers[f"{r.model_id} {est.term}"] = tab.format_number(est.estimate)
                     numbers[f"{r.model_id} {est.term} se"] = tab.format_number(est.std_error)
         numbers.update(doc.claim_numbers(results, _reading_ranges(files), tab.format_number))
+        numbers.update(reading_set_numbers(files))
         draws = draws or doc.permutation_draws(results)
     if draws:
         numbers["permutation draws"] = f"{draws:,}"
@@ -202,8 +207,20 @@ def trade_flow_numbers(facts: dict) -> dict[str, str]:
 
 
 def _reading_ranges(files: tuple) -> pd.DataFrame | None:
-    """The spec's reading_ranges.csv, the third of its files when the rule gives it."""
-    return pd.read_csv(files[2]) if len(files) > 2 else None
+    """The coefficients' ranges over the readings (models.reading_views.claim_ranges) from the
+    readings summary, the third of a spec's files when the rule gives it."""
+    return claim_ranges(read_summary(files[2])) if len(files) > 2 else None
+
+
+def reading_set_numbers(files: tuple) -> dict[str, str]:
+    """Per assumption of the readings summary (the third of ``files``): the exact size of its set
+    ("readings A set") and, for a sampled one, the sample's size ("readings A sample")."""
+    out: dict[str, str] = {}
+    for s in (reading_sets(read_summary(files[2])) if len(files) > 2 else []):
+        out[f"readings {s['name']} set"] = f"{s['set_size']:,}"
+        if not s["enumerated"]:
+            out[f"readings {s['name']} sample"] = f"{s['n_readings']:,}"
+    return out
 
 
 def claim_specs(*, ordinal: dict, panel: dict, plan: list, vocabulary: Vocabulary,
@@ -366,8 +383,9 @@ def write_report(*, exhibits: list[Exhibit], tables: dict[str, str], figures_svg
     claims = claim_specs(ordinal=ordinal, panel=panel, plan=plan, vocabulary=vocabulary, spec_labels=spec_labels)
     placed = {sid: [e for e in exhibits if e.section == sid and e.spec and not e.claim and e.kind == "table"]
               for sid in {e.section for e in exhibits}}
+    summary = next((files[2] for files in {**ordinal, **panel}.values() if len(files) > 2), None)
     prose_context = {"sections": plan, "claim_specs": claims, "labels": vocabulary, "items": items,
-                     "placed_specs": placed}
+                     "placed_specs": placed, "reading_sets": reading_sets(read_summary(summary)) if summary else []}
     macros = {latex_macro_name(k): tab.latex_escape(v) for k, v in numbers.items()}
     prose_tex = doc.render_prose(Path(templates["prose"]), doc.Target("latex", numbers, items, tab.latex_escape),
                                  prose_context)

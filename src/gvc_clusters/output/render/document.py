@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from gvc_clusters.models.reading_design import ENUMERATED
+from gvc_clusters.models.reading_views import reading_numbers
 from gvc_clusters.output.exhibits import OPTIONAL_SECTIONS, SECTIONS, Exhibit
 from gvc_clusters.results import ModelResult
 from gvc_clusters.templating import environment
@@ -157,12 +159,12 @@ def claim_facts(results: list[ModelResult], ranges: pd.DataFrame | None) -> list
             base = f"{r.model_id} {term}"
             fact = {"model_id": r.model_id, "kind": r.kind, "outcome": r.outcome, "term": term, "base": base,
                     "has_ci": not _nan(row["ci_low"]), "has_permutation": not _nan(row["p_value_permutation"]),
-                    "has_range": False, "sign_changes": False, "significance_changes": False}
-            if ranges is not None and not ranges.empty:
+                    "has_range": False, "readings": []}
+            if ranges is not None and not ranges.empty:   # models.reading_views.claim_ranges: one row per assumption
                 hit = ranges[(ranges["model_id"] == r.model_id) & (ranges["term"] == term)]
-                if not hit.empty and int(hit.iloc[0]["n_readings"]) > 1:
-                    fact.update(has_range=True, sign_changes=bool(hit.iloc[0]["sign_changes"]),
-                                significance_changes=bool(hit.iloc[0]["significance_changes"]))
+                fact["readings"] = [{"name": h.assumption, "label": h.assumption_label,
+                                     "enumerated": h.method == ENUMERATED} for h in hit.itertuples()]
+                fact["has_range"] = bool(fact["readings"])
             facts.append(fact)
     return facts
 
@@ -187,10 +189,8 @@ def claim_numbers(results: list[ModelResult], ranges: pd.DataFrame | None, fmt) 
                 out[f"{base} permutation p"] = p_relation(row["p_value_permutation"], fmt)
             if ranges is not None and not ranges.empty:
                 hit = ranges[(ranges["model_id"] == r.model_id) & (ranges["term"] == term)]
-                if not hit.empty:
-                    h = hit.iloc[0]
-                    out[f"{base} readings"] = str(int(h["n_readings"]))
-                    out[f"{base} range low"], out[f"{base} range high"] = fmt(h["estimate_min"]), fmt(h["estimate_max"])
+                for _, h in hit.iterrows():
+                    out.update({f"{base} {h['assumption']} {k}": v for k, v in reading_numbers(h, fmt).items()})
     return out
 
 

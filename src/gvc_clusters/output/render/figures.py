@@ -210,8 +210,8 @@ def _key_label(term: str, category: str, labels: dict | None) -> str:
 
 @styled
 def figure_reading_ranges(frame: pd.DataFrame, *, terms: list[str] | None = None,
-                          term_labels: dict | None = None) -> Figure:
-    """How much each estimate moves across the alternative OCR readings: one row per term, one
+                          term_labels: dict | None = None, xlabel: str = "Estimate (95% interval)") -> Figure:
+    """How much each estimate moves across readings of the OCR: one row per term, one
     point with its interval per reading ("default" first). Input columns: term, reading, estimate,
     ci_low, ci_high; where the interval is missing it is estimate ± 1.96 SE from a std_error column
     (a normal approximation: pass the model's own intervals when its statistic is t)."""
@@ -237,7 +237,7 @@ def figure_reading_ranges(frame: pd.DataFrame, *, terms: list[str] | None = None
     ax.axvline(0, color="0.5", linewidth=0.8)
     ax.set_yticks(np.arange(len(terms)), [_label(t, term_labels) for t in terms])
     ax.invert_yaxis()
-    ax.set_xlabel("Estimate (95% interval)")
+    ax.set_xlabel(xlabel)
     fig.legend(*ax.get_legend_handles_labels(), title="Reading", loc="outside lower center",
                ncols=min(len(readings), 4))
     return fig
