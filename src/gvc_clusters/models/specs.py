@@ -210,6 +210,7 @@ def run_ordinal_spec(name: str, spec: dict, dataset: pd.DataFrame | None, *, hal
                 permutation_terms=terms if permute else [],
                 n_permutations=n_permutations if permute else 0, seed=seed,
                 permutation_strata=sample[strata_column] if strata_column else None,
+                permutation_groups=bool(spec.get("permutation_by_group")),
                 profile=permute and len(sample) <= PROFILE_MAX_ROWS)
             if precomputed:
                 result.notes.append(f"{precomputed} are precomputed product columns: the marginal effects of "
@@ -328,6 +329,8 @@ def check_permutation_budget(name: str, spec: dict, variables: pd.DataFrame, n_p
     n_obs = int(variables["has_upgrading_data"].sum())
     n_params = len(spec["regressors"]) + len(spec["interactions"]) + 7   # + at most 7 cutpoints
     n_tests = len(spec["outcomes"]) * len(spec["permutation_terms"])
+    if spec.get("permutation_by_group"):   # each term also within each group it interacts with (+ the reference)
+        n_tests *= 2 + len(spec["interactions"])
     seconds = estimated_seconds(n_permutations, n_obs, n_params, n_tests)
     if seconds > MAX_PERMUTATION_SECONDS:
         raise InputError("config", f"ordinal spec {name!r}: {n_tests} permutation tests x {n_permutations} draws on "

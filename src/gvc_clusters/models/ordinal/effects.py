@@ -340,6 +340,27 @@ def marginal_effects(link, design: Design, base: np.ndarray, beta: np.ndarray, a
     return out
 
 
+def effect_columns(design: Design, base: np.ndarray, term: str) -> set[str]:
+    """The model columns an effect term (``"v"`` or ``"v | g"``, as ``marginal_effects`` names it)
+    depends on: those non-zero on the observations it averages over, in either of the states it
+    compares (a discrete change or contrast), or at the observed values with the columns that move
+    with v (a derivative). A coefficient outside this set does not enter the effect, so a diverging
+    (separated) coefficient leaves it identified exactly when it is outside."""
+    variable, _, over = str(term).partition(" | ")
+    mask = np.ones(base.shape[0], dtype=bool)
+    if over:
+        groups = dict(design.groups(variable, base))
+        if over not in groups:
+            raise KeyError(f"{term!r}: {variable} has no group {over!r} (groups: {list(groups)})")
+        mask = groups[over]
+    if design.binary[variable]:
+        pair = design.contrast(base, variable)
+        states = [design.matrix(state)[mask] for state in pair] if pair is not None else []
+    else:
+        states = [design.matrix(base)[mask], design.slope_matrix(base, variable)[mask]]
+    return {c for j, c in enumerate(design.columns) if any(np.any(x[:, j] != 0) for x in states)}
+
+
 def effect_definitions(design: Design) -> dict[str, dict]:
     """What every effect term is, for models.json and the table notes: term -> definition with
     ``variable``, ``kind`` ("contrast" for a categorical's level, "discrete change" for another 0/1

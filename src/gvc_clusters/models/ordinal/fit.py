@@ -53,7 +53,11 @@ from gvc_clusters.models.ordinal.likelihood import (
     cutpoints_and_jacobian,
     fit_model,
 )
-from gvc_clusters.models.ordinal.randomization import permutation_pvalues, permutation_summary
+from gvc_clusters.models.ordinal.randomization import (
+    group_permutation_pvalues,
+    permutation_pvalues,
+    permutation_summary,
+)
 from gvc_clusters.models.ordinal.separation import (
     SEPARATION_AUTO_MAX_ROWS,
     blank_diverging,
@@ -75,7 +79,7 @@ def fit_ordered(y, X, *, model_id: str, outcome: str | None = None, distr: LinkN
                 seed: int = 0, on_separation: OnSeparation = "report", check_separation: bool | None = None,
                 alpha: float = 0.05, interactions: Sequence[Sequence[str]] = (),
                 permutation_strata=None, profile: bool = False, design: Design | None = None,
-                categoricals: Mapping[str, Mapping] | None = None) -> ModelResult:
+                categoricals: Mapping[str, Mapping] | None = None, permutation_groups: bool = False) -> ModelResult:
     """Fit an ordered probit (``distr="probit"``) or logit and return a ``ModelResult``.
 
     ``y``: ordered outcome (numeric: its distinct values are the ordered categories; or an ordered
@@ -94,6 +98,10 @@ def fit_ordered(y, X, *, model_id: str, outcome: str | None = None, distr: LinkN
     categorical (``{sector: {levels: [...], reference: "traditional manufacturing"}}``): each level's
     effect is its contrast with the reference, the other levels off (models/ordinal/effects.py),
     and a permutation term naming the categorical or one of its levels permutes all its levels.
+    ``permutation_groups``: each permutation term that is a variable is also tested within every
+    group its conditional effects are reported for (permuted among that group's observations only,
+    ``randomization.group_permutation_pvalues``); the p-value goes to the AME rows ``"v | g"`` and
+    to ``extra["permutation_groups"]``.
 
     Separation is checked before fitting when ``check_separation`` is True (default: when N <=
     SEPARATION_AUTO_MAX_ROWS). If the MLE does not exist, ``on_separation="raise"`` raises;
@@ -128,10 +136,16 @@ def fit_ordered(y, X, *, model_id: str, outcome: str | None = None, distr: LinkN
     separation += exploded_estimates(list(frame.columns), params[:p], np.sqrt(np.diag(cov))[:p],
                                      frame.to_numpy(), model.link)
     notes += _separation_notes(rows, separation, diverges, fit.problem)
+    not_identified = _blank_unidentified_effects(rows, design, data.base_frame.to_numpy(), diverges)
+    if not_identified:
+        notes.append(f"the effects {not_identified} average over observations where the separating columns are "
+                     "not zero: not identified, their SEs, p-values and CIs are left empty")
     if n_clusters is not None and few_clusters(n_clusters):
         notes.append(f"cluster-robust SEs rest on only {n_clusters} clusters")
 
     extra = _extra(model, fit, params, data, rows, cov_real, separation, distr, method, cov_type)
+    if diverges:
+        extra["effects_not_identified"] = not_identified
     if permutation_terms and n_permutations > 0:
         perm = permutation_pvalues(codes, data.base_frame, permutation_terms, n_permutations=n_permutations,
                                    seed=seed, distr=distr, model_id=model_id, interactions=interactions,
@@ -139,6 +153,13 @@ def fit_ordered(y, X, *, model_id: str, outcome: str | None = None, distr: LinkN
                                    design_override=design if design.factors or design.hidden else None)
         _add_permutation_pvalues(rows, perm, design)
         extra["permutation"] = permutation_summary(perm, n_permutations, seed, permutation_strata)
+        if permutation_groups:
+            within = group_permutation_pvalues(codes, data.base_frame, [t for t in permutation_terms
+                                                                         if t in design.variables],
+                                               design=design, n_permutations=n_permutations, seed=seed, distr=distr,
+                                               model_id=model_id)
+            _add_group_permutation_pvalues(rows, within)
+            extra["permutation_groups"] = within
     if profile and not diverges:
         extra["profile_ci"] = _profile_intervals(model, params, codes, len(labels), frame, cov_real, alpha)
 
@@ -268,6 +289,31 @@ def _add_permutation_pvalues(rows: list[dict], perm: dict[str, dict], design: De
         tested = row["term"] if row["term"] in perm else design.factor_of(row["term"])
         if row["role"] == "coef" and tested in perm:
             row["p_value_permutation"] = perm[tested]["p_value"]
+
+
+def _blank_unidentified_effects(rows: list[dict], design: Design, base: np.ndarray, diverges: list[dict]) -> list[str]:
+    """Under quasi-complete separation, the effects that depend on a diverging column
+    (``effects.effect_columns``: e.g. the effect within the group whose dummy diverges) are not
+    identified: their inference is emptied, as ``blank_diverging`` does for the coefficients.
+    Effects of the other groups are left as estimated. Returns the effect terms affected."""
+    if not diverges or diverges[0]["type"] == "complete":
+        return []   # complete separation: blank_diverging has emptied every row
+    from gvc_clusters.models.ordinal.effects import effect_columns
+
+    diverging = set(diverges[0]["terms"])
+    terms = list(dict.fromkeys(r["term"] for r in rows if r["role"] == "ame"))
+    hit = [t for t in terms if effect_columns(design, base, t) & diverging]
+    for row in rows:
+        if row["role"] == "ame" and row["term"] in hit:
+            row.update(std_error=math.nan, statistic=math.nan, p_value=math.nan, ci_low=math.nan, ci_high=math.nan)
+    return hit
+
+
+def _add_group_permutation_pvalues(rows: list[dict], within: dict[str, dict]) -> None:
+    """Each conditional effect row ``"v | g"`` gets the p-value of permuting v within g (every category)."""
+    for row in rows:
+        if row["role"] == "ame" and row["term"] in within:
+            row["p_value_permutation"] = within[row["term"]]["p_value"]
 
 
 def _profile_intervals(model, params, codes, n_cat, frame, cov_real, alpha) -> dict:
