@@ -13,7 +13,8 @@ from gvc_clusters.vocabulary import CHAIN_TYPES, CHAPTER10_TABLES, UPGRADING_TYP
 # with its parser, which may read only these files.
 FAMILY_FILES = {
     "clusters": ["clusters/table_1_2.csv", "clusters/table_1_3.csv",
-                 *[f"clusters/{table_file_stem(t)}.csv" for t in CHAPTER10_TABLES], "clusters/cluster_key.csv"],
+                 *[f"clusters/{table_file_stem(t)}.csv" for t in CHAPTER10_TABLES], "clusters/cluster_key.csv",
+                 "clusters/table_10_3.csv"],
     "dairy": ["dairy/table_2_1.csv", "dairy/table_2_2.csv"],
     "salmon": ["salmon/table_4_1.csv", "salmon/table_4_3.csv"],
     "furniture": ["furniture/table_5_1.csv", "furniture/table_5_2.csv", "furniture/table_5_3.csv",
@@ -23,7 +24,8 @@ FAMILY_FILES = {
 
 FAMILY_TABLES = {
     "clusters": ["clusters", "upgrading", "governance", "sector_ce_index", "printed_aggregates",
-                 "printed_row_sums", "field_studies", "case_list", "model_dataset", "model_dataset_readings"],
+                 "printed_row_sums", "field_studies", "case_list", "model_dataset", "model_dataset_readings",
+                 "sector_patterns"],
     "dairy": ["dairy_chain_2000", "dairy_milk"],
     "salmon": ["salmon_production", "salmon_firms_jobs"],
     "furniture": ["mexico_furniture_exports", "puebla_furniture_exports", "us_furniture_imports",

@@ -1,4 +1,5 @@
-"""The 40-cluster dataset of chapters 1 and 10: Tables 10-1, 10-2, 10-4, 10-5, 10-6 (+ 1-2, 1-3).
+"""The 40-cluster dataset of chapters 1 and 10: Tables 10-1, 10-2, 10-4, 10-5, 10-6 (+ 1-2, 1-3), and
+Table 10-3, the book's sector patterns (data/parse/sector_patterns.py).
 
 The cluster key (data/raw/clusters/cluster_key.csv, an editorial file) names each of the 40
 clusters once and says on which printed row of Table 10-2 and of its upgrading table (10-4/5/6) it
@@ -13,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from gvc_clusters.data.decisions import DEFAULT, cell_values
+from gvc_clusters.data.parse import sector_patterns
 from gvc_clusters.data.parse.common import (
     FamilyTables,
     Origin,
@@ -311,7 +313,10 @@ def build_reading(raw: RawInputs, reading: str = DEFAULT):
     tidy["field_studies"] = tidy_field_studies(t12, key)
     tidy["case_list"] = tidy_case_list(t13.raw, key, t13.path)
     tidy["model_dataset"] = model_dataset(tidy)
-    return tidy, [t12, t13, *tables.values()]
+    t103 = load_printed_table(raw, sector_patterns.FILE, [], expected_columns=sector_patterns.PRINTED_COLUMNS,
+                              reading=reading)
+    tidy["sector_patterns"] = sector_patterns.tidy_sector_patterns(t103, raw.log)
+    return tidy, [t12, t13, *tables.values(), t103]
 
 
 def alternative_readings(raw: RawInputs, default_dataset: pd.DataFrame) -> pd.DataFrame:
@@ -394,6 +399,7 @@ def origins(tidy: dict[str, pd.DataFrame], printed: list[PrintedTable], key: pd.
                        "firms_count_printed_parts": "Number of firms",
                        "field_study_row": "Cluster"})
     result["field_studies"] = Origin.of_rows(by_table["1-2"], tidy["field_studies"]["field_study_row"], field_cols)
+    result["sector_patterns"] = sector_patterns.origin(by_table["10-3"], tidy["sector_patterns"])
     result["case_list"] = Origin.of_rows(by_table["1-3"], tidy["case_list"]["source_row"],
                                          {"case_study": "Case study", "country": "Country", "sources": "Source"})
     aggregates = []

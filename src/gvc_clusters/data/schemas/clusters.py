@@ -3,6 +3,8 @@
 import pandera.pandas as pa
 from pandera.pandas import Check, Column, DataFrameSchema
 
+from gvc_clusters.data.parse.sector_patterns import PATTERNS, WORD_RELATIONS
+from gvc_clusters.data.parse.sector_patterns import RELATIONS as PATTERN_RELATIONS
 from gvc_clusters.data.schemas import CODES_0_TO_3_TEXT, HALF_STEPS_0_TO_3, HALF_STEPS_TEXT, NON_NEGATIVE_TEXT
 from gvc_clusters.vocabulary import CE_DEGREES, CHAIN_TYPES, SECTOR_GROUPS, UPGRADING_TABLE_SECTORS, UPGRADING_TYPES
 
@@ -128,5 +130,24 @@ SCHEMAS = {
             "printed_value": Column(float, Check.in_range(0, 12, error="a row sum of four 0–3 scores: 0 to 12")),
         },
         unique=["cluster_id"], strict=True, ordered=True,
+    ),
+    # Table 10-3: one row per printed cell (data/parse/sector_patterns.py). Relation cells carry a
+    # word and an optional footnote mark and qualifier; the learning-pattern and knowledge rows text only.
+    "sector_patterns": DataFrameSchema(
+        {
+            "sector_group": Column(pa.Category, SECTOR),
+            "relation": Column(str, Check.isin(list(PATTERN_RELATIONS))),
+            "upgrading_type": Column(str, Check.isin(["", *UPGRADING_TYPES[:3]])),
+            "printed_text": Column(str, Check.str_length(min_value=1)),
+            "pattern": Column(str, Check.isin(list(PATTERNS)), nullable=True),
+            "qualifier": Column(str, nullable=True),
+            "footnote_printed": Column(str, Check.isin(list("abcde")), nullable=True),
+            "footnote": Column(str, Check.isin(list("abcde")), nullable=True),
+            "source_row": Column(int, Check.in_range(1, 10)),
+            "source_column": Column(str),
+        },
+        checks=[Check(lambda f: f["pattern"].isna() == ~f["relation"].isin(list(WORD_RELATIONS)),
+                      error="a word (pattern) in exactly the collective-efficiency and global-buyer rows")],
+        unique=["sector_group", "relation", "upgrading_type"], strict=True, ordered=True,
     ),
 }
