@@ -318,10 +318,42 @@ class Plan:
         return f"{self.report}/changes.csv"
 
     def claim_verdicts(self) -> list[str]:
-        """Claims' verdicts tables (claim_id, verdict) whose changes "what changed" lists: none yet.
-        The claims rule (issue 26) adds ``results/claims/verdicts.csv`` here; render_report and
-        snapshot_estimates take it as their input ``verdicts``."""
-        return []
+        """Claims' verdicts tables (claim_id, verdict) whose changes "what changed" lists: the claims
+        rule's ``results/claims/verdicts.csv`` when it runs; render_report and snapshot_estimates take it
+        as their input ``verdicts``, and render_tables draws the verdict table from it."""
+        return self.claims_outputs()
+
+    # ---- the book's claims -------------------------------------------------------------------
+    def claims_file(self) -> str:
+        return f"{self.results}/claims/verdicts.csv"
+
+    def claims_outputs(self) -> list[str]:
+        """The verdicts of the book's claims (rule claim_verdicts): with the book's report only (the
+        claims read every book family's results)."""
+        return [self.claims_file()] if self.report_enabled() and not self.scale else []
+
+    def claims_registry(self) -> dict:
+        """The claims registry as data (YAML only: the rule validates it)."""
+        import yaml
+
+        return yaml.safe_load(Path(self.config["claims"]["registry"]).read_text(encoding="utf-8"))
+
+    def claims_inputs(self) -> dict[str, str]:
+        """What rule claim_verdicts reads: the registry and its stored seed lines, Table 10-3, the processed
+        tables its descriptive claims name, chapter 9's classification and the readings output."""
+        registry = self.config["claims"]["registry"]
+        named = sorted({c["estimand"]["table"] for c in self.claims_registry()["claims"]
+                        if "table" in (c.get("estimand") or {})})
+        return {"registry": registry, "seed_lines": str(Path(registry).with_name("seed_lines.csv")),
+                "patterns": self.processed_table("sector_patterns"),
+                **{f"table__{name}": self.processed_table(name) for name in named},
+                "classification": self.classification_files()["classified"],
+                "reading_estimates": self.reading_analysis_files()["estimates"],
+                "reading_summary": self.reading_analysis_files()["summary"]}
+
+    def claims_case_inputs(self) -> list[str]:
+        """The with-cases comparison (with_without.csv, samples.csv) when config ``cases`` names some."""
+        return [self.cases_file("with_without.csv"), self.cases_file("samples.csv")] if self.cases_outputs() else []
 
     def paper_pdf_outputs(self) -> list[str]:
         """results/report/paper.pdf when config paper.pdf is on, or auto and latexmk is installed."""
@@ -372,7 +404,7 @@ class Plan:
         return (self.processed_outputs() + self.validation_outputs() + self.replication_outputs()
                 + self.readings_outputs() + self.classification_outputs() + self.model_outputs()
                 + self.report_outputs() + self.cases_outputs() + self.trade_flows_outputs()
-                + self.codebook_outputs())
+                + self.codebook_outputs() + self.claims_outputs())
 
     def readme_outputs(self) -> list[str]:
         """The replication README describes the book's package; the scale profile has none."""
@@ -433,6 +465,7 @@ class Plan:
             for rule, (kind, names) in CASES_FILES.items():
                 add([self.cases_file(n) for n in names], rule, kind)
         add(self.codebook_outputs(), "codebook", "codebook")
+        add(self.claims_outputs(), "claim_verdicts", "check")
         add([f"{self.results}/machine.json"], "machine_facts", "machine facts (not in the manifest)")
         return entries
 

@@ -12,6 +12,7 @@ written by :func:`gvc_clusters.models.reading_batch.summarize_readings`, through
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from gvc_clusters.models.reading_design import ENUMERATED
@@ -84,4 +85,40 @@ def reading_numbers(row, fmt) -> dict[str, str]:
     if row["method"] != ENUMERATED:
         out["same sign se"] = f"{100 * float(row['share_same_sign_mc_se']):.1f}"
         out["significant se"] = f"{100 * float(row['share_p05_mc_se']):.1f}"
+    return out
+
+
+def read_reading_estimates(path) -> pd.DataFrame:
+    """The per-reading estimates (results/models/readings/reading_estimates.csv), weights as Python ints."""
+    frame = pd.read_csv(path, dtype={"assumption": str, "reading": str, "weight": str, "term": str})
+    frame["weight"] = frame["weight"].map(int).astype(object)
+    return frame
+
+
+def claim_shares(estimates: pd.DataFrame, summary: pd.DataFrame, model_id: str, role: str, term: str,
+                 hit) -> list[dict]:
+    """Per assumption, the share of its readings where ``hit(estimate, std_error, p_value)`` holds
+    (arrays in, booleans out: e.g. the predicted sign with p < 0.05), with its Monte Carlo error:
+    weighted over every reading of an enumerated set (exact, MC SE 0), over the draws of a sampled
+    one, as :func:`gvc_clusters.models.reading_batch.summarize_readings` computes its shares. Each
+    dict: assumption, label, method, set_size, n_readings (behind the share), share, mc_se,
+    n_not_converged. Empty when the readings do not cover this estimate."""
+    from gvc_clusters.models.reading_batch import share
+
+    rows = estimates[(estimates["model_id"] == model_id) & (estimates["role"] == role) & (estimates["term"] == term)]
+    facts = summary.drop_duplicates("assumption").set_index("assumption") if summary is not None else None
+    out = []
+    for assumption, group in rows.groupby("assumption", sort=True):
+        drawn = group[group["in_sample"].astype(bool)]
+        exact = facts is not None and facts.at[assumption, "method"] == ENUMERATED
+        hits = np.asarray(hit(drawn["estimate"].to_numpy(float), drawn["std_error"].to_numpy(float),
+                              drawn["p_value"].to_numpy(float)), dtype=bool)
+        value, mc_se = share(hits, drawn["weight"].astype(float).to_numpy(), exact=exact)
+        out.append({"assumption": assumption,
+                    "label": facts.at[assumption, "assumption_label"] if facts is not None else assumption,
+                    "method": facts.at[assumption, "method"] if facts is not None else "",
+                    "set_size": int(facts.at[assumption, "set_size"]) if facts is not None else None,
+                    "n_readings": int(facts.at[assumption, "set_size"]) if exact else len(drawn),
+                    "share": value, "mc_se": mc_se,
+                    "n_not_converged": int((~drawn["converged"].astype(bool)).sum())})
     return out
