@@ -43,7 +43,8 @@ def main():
                  templates=templates, out_html=snakemake.output.html, out_tex=snakemake.output.tex,
                  out_numbers=snakemake.output.numbers, ordinal=ordinal, panel=panel,
                  labels=p.labels, spec_labels=p.spec_labels, config=snakemake.config, changes=changes,
-                 codebook=i.codebook, cases=i.cases[0] if i.cases else None)
+                 codebook=i.codebook, cases=i.cases[0] if i.cases else None,
+                 claims=verdicts[0] if verdicts else None)
 
 
 run_job(snakemake, main)

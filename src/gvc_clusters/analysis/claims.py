@@ -91,6 +91,7 @@ class Evidence:
     p_permutation: float = math.nan
     permutation_mc_se: float = math.nan
     permutation_draws: int | None = None
+    permutation_group_n: int | None = None     # observations permuted (a within-group test)
     n_obs: int | None = None
     model_id: str = ""
     category: str = ""
@@ -350,6 +351,8 @@ def effect_evidence(claim: dict, results: Results, rule: VerdictRule) -> Evidenc
         ev.testable, ev.why_not = False, why or "not testable with these data: the effect has no standard error"
         return ev
     ev.p_permutation, ev.permutation_mc_se, ev.permutation_draws = _permutation(estimates, model, model_id, term)
+    within = ((model.get("extra") or {}).get("permutation_groups") or {}).get(term)
+    ev.permutation_group_n = int(within["n_group"]) if within else None
     ev.profile = _profile(model, term)
     if results.reading_estimates is not None:
         from gvc_clusters.models.reading_views import claim_shares
@@ -530,9 +533,11 @@ def classification_evidence(claim: dict, results: Results) -> Evidence:
 BASE_COLUMNS = ["claim_id", "group", "words", "predicted", "kind", "verdict", "decided_by", "spec", "outcome", "term",
                 "model_id", "category", "n_obs", "estimate", "std_error", "ci_low", "ci_high", "p_value",
                 "p_value_permutation", "permutation_mc_se", "permutation_draws", "profile_term", "profile_ci_low",
-                "profile_ci_high", "unit", "value_text", "stated_value"]
+                "profile_ci_high", "permutation_group_n", "unit", "value_text", "stated_value", "describes",
+                "also_stated_lines", "cell_relation", "cell_sector_group", "cell_upgrading_type"]
 TAIL_COLUMNS = ["cases_estimate", "cases_p_value", "cases_entered", "cases_holds", "alternative", "alternative_estimate",
-                "alternative_p_value", "alternative_holds", "quote_line", "note"]
+                "alternative_p_value", "alternative_holds", "quote_line", "quote", "note", "rule_alpha", "rule_permutation_p",
+                "rule_readings_share", "rule_smallest_effect", "rule_separation"]
 
 
 def verdict_row(ev: Evidence, rule: VerdictRule, assumptions: list[str]) -> dict:
@@ -549,7 +554,10 @@ def verdict_row(ev: Evidence, rule: VerdictRule, assumptions: list[str]) -> dict
            "permutation_mc_se": ev.permutation_mc_se, "permutation_draws": ev.permutation_draws,
            "profile_term": ev.profile[0] if ev.profile else "", "profile_ci_low": ev.profile[1] if ev.profile else math.nan,
            "profile_ci_high": ev.profile[2] if ev.profile else math.nan, "unit": ev.unit, "value_text": ev.value_text,
-           "stated_value": claim.get("stated_value", math.nan)}
+           "permutation_group_n": ev.permutation_group_n, "stated_value": claim.get("stated_value", math.nan),
+           "describes": est.get("describes", ""),
+           "also_stated_lines": ";".join(str(q["line"]) for q in claim.get("also_stated", [])),
+           **{f"cell_{k}": (claim.get("cell") or {}).get(k, "") for k in ("relation", "sector_group", "upgrading_type")}}
     shares = {r["assumption"]: r for r in ev.readings}
     for a in assumptions:
         r = shares.get(a)
@@ -557,6 +565,7 @@ def verdict_row(ev: Evidence, rule: VerdictRule, assumptions: list[str]) -> dict
         row[f"readings_{a}_mc_se"] = r["mc_se"] if r else math.nan
         row[f"readings_{a}_n"] = r["n_readings"] if r else None
         row[f"readings_{a}_method"] = r["method"] if r else ""
+        row[f"readings_{a}_label"] = r["label"] if r else ""
         row[f"readings_{a}_holds"] = (r["share"] >= rule.readings_share) if r else None
     cases = ev.cases or {}
     checks = {c.name: c for c in robustness_checks(ev, rule)} if ev.testable and ev.kind in ("effect",
@@ -569,7 +578,10 @@ def verdict_row(ev: Evidence, rule: VerdictRule, assumptions: list[str]) -> dict
                 "alternative_p_value": alt.get("p_value", math.nan),
                 "alternative_holds": (checks.get("other link") or checks.get("other rules")).holds
                 if ("other link" in checks or "other rules" in checks) else None,
-                "quote_line": claim["quote"]["line"], "note": claim.get("note", "")})
+                "quote_line": claim["quote"]["line"], "quote": claim["quote"]["text"], "note": claim.get("note", ""),
+                "rule_alpha": rule.alpha, "rule_permutation_p": rule.permutation_p,
+                "rule_readings_share": rule.readings_share, "rule_smallest_effect": rule.smallest_effect,
+                "rule_separation": rule.separation})
     return row
 
 
@@ -577,7 +589,8 @@ def claim_verdicts(registry: dict, results: Results, rule: VerdictRule) -> pd.Da
     """Every claim's verdict, in registry order (the columns of results/claims/verdicts.csv)."""
     assumptions = sorted(set(results.reading_estimates["assumption"])) if results.reading_estimates is not None else []
     rows = [verdict_row(gather_evidence(c, results, rule), rule, assumptions) for c in registry["claims"]]
-    reading_columns = [f"readings_{a}_{k}" for a in assumptions for k in ("share", "mc_se", "n", "method", "holds")]
+    reading_columns = [f"readings_{a}_{k}" for a in assumptions
+                       for k in ("share", "mc_se", "n", "method", "label", "holds")]
     return pd.DataFrame(rows, columns=BASE_COLUMNS + reading_columns + TAIL_COLUMNS)
 
 

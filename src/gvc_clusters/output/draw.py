@@ -236,6 +236,11 @@ def trade_flows_summary(src: Sources) -> tab.Table:
                                  digits={"exporter_products": 0, **dict.fromkeys(fig.TRADE_FLOW_CLASSES, 1)})
 
 
+def claims_verdicts(src: Sources) -> tab.Table:
+    """"Table 10-3, tested": the book's claims, one row each, with their verdicts."""
+    return report.claims_verdict_table(report.read_claim_verdicts(src.path("claim_verdicts")), src.options["preset"])
+
+
 def provenance(src: Sources) -> tab.Table:
     from gvc_clusters.output.replication_readme import raw_files
 

@@ -66,6 +66,7 @@ SOURCES = {
     "sources_manifest": ("raw", "sources.yaml"),
     "trade_flows_summary": ("results", "trade_flows/summary.csv"),
     "reading_summary": ("results", "models/readings/reading_summary.csv"),
+    "claim_verdicts": ("results", "claims/verdicts.csv"),
 }
 # A spec's result files an exhibit may read (the source key is "<kind>__<spec>__<file>").
 SPEC_FILES = ("estimates", "models")
@@ -123,6 +124,8 @@ BOOK_EXHIBITS: tuple[Exhibit, ...] = (
     _book_table("10-6", "Upgrading in complex-product clusters (Table 10-6, reproduced)"),
     Exhibit("upgrading_by_sector_ce", "figure", "Upgrading by sector group and CE degree (Tables 10-4–10-6)",
             CHAPTER_10, "chapter10", ("model_dataset",), "upgrading_by_sector_ce"),
+    Exhibit("claims_verdicts", "table", "Table 10-3, tested: the book's claims and their verdicts", CHAPTER_10,
+            "claims", ("claim_verdicts",), "claims_verdicts", label="tab:claims-verdicts"),
     Exhibit("export_quadrants", "figure", "Chapter 9: market-share change vs unit-value change", CHAPTER_9,
             "chapter9", ("classification", "export_performance"), "export_quadrants"),
     Exhibit("salmon", "figure", "Chilean salmon: production and exports (Table 4-1)", CHAPTER_4, "cases",

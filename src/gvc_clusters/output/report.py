@@ -254,7 +254,9 @@ def claim_caveats(results: list[ModelResult], vocabulary: Vocabulary) -> list[st
         who = vocabulary.outcome(r.outcome).lower()  # outcome labels are plain words
         if not r.converged:
             caveats.append(f"the model of {who} did not converge")
-        separated = sorted({f["term"] for f in r.extra.get("separation") or [] if isinstance(f, dict)})
+        # a split or exploded finding names one term, the model's separating direction several ("terms")
+        separated = sorted({t for f in r.extra.get("separation") or [] if isinstance(f, dict)
+                            for t in ([f["term"]] if "term" in f else f.get("terms", []))})
         if separated:
             caveats.append(f"in the model of {who} some outcome splits are separated by "
                            + ", ".join(vocabulary.variable(t) for t in separated)
@@ -363,12 +365,14 @@ def write_report(*, exhibits: list[Exhibit], tables: dict[str, str], figures_svg
                  out_tex: str, out_numbers: str, drawn: dict[str, tab.Table], ordinal: dict | None = None,
                  panel: dict | None = None, labels: dict | None = None, spec_labels: dict | None = None,
                  config: dict | None = None,
-                 codebook: str = "", changes: dict | None = None, cases: str | Path | None = None) -> None:
+                 codebook: str = "", changes: dict | None = None, cases: str | Path | None = None,
+                 claims: str | Path | None = None) -> None:
     """``exhibits``: the registry's exhibits of this report; ``tables``: table name -> its HTML file;
     ``figures_svg``: figure name -> its SVG file; ``templates``: report, paper, numbers, prose,
     table_html, table_tex -> template file (every path a rule input: nothing else is read). The
     paper's \\input of a table's .tex and its figures' PNGs are named beside them (build_paper reads
-    those). ``drawn``: the tables this rule draws itself (the provenance table), by name."""
+    those). ``drawn``: the tables this rule draws itself (the provenance table), by name. ``claims``: the
+    claims' verdicts (results/claims/verdicts.csv), whose words follow the verdict table."""
     ordinal, panel = ordinal or {}, panel or {}
     tables_dir = Path(next(iter(tables.values()))).parent
     figures_dir = Path(next(iter(figures_svg.values()))).parent
@@ -380,12 +384,15 @@ def write_report(*, exhibits: list[Exhibit], tables: dict[str, str], figures_svg
         tex_tables[name] = tab.to_latex(table, Path(templates["table_tex"]).parent)
     plan = doc.document_plan(exhibits, vocabulary)
     items = {i.name: i for s in plan for i in s.items}
-    claims = claim_specs(ordinal=ordinal, panel=panel, plan=plan, vocabulary=vocabulary, spec_labels=spec_labels)
+    claim_blocks = claim_specs(ordinal=ordinal, panel=panel, plan=plan, vocabulary=vocabulary,
+                               spec_labels=spec_labels)
     placed = {sid: [e for e in exhibits if e.section == sid and e.spec and not e.claim and e.kind == "table"]
               for sid in {e.section for e in exhibits}}
     summary = next((files[2] for files in {**ordinal, **panel}.values() if len(files) > 2), None)
-    prose_context = {"sections": plan, "claim_specs": claims, "labels": vocabulary, "items": items,
-                     "placed_specs": placed, "reading_sets": reading_sets(read_summary(summary)) if summary else []}
+    prose_context = {"sections": plan, "claim_specs": claim_blocks, "labels": vocabulary, "items": items,
+                     "placed_specs": placed, "reading_sets": reading_sets(read_summary(summary)) if summary else [],
+                     # the book's claims with their verdicts (results/claims/verdicts.csv): the words after the table
+                     "claims_summary": claims_summary_texts(claims), "claim_paragraphs": claim_paragraph_texts(claims)}
     macros = {latex_macro_name(k): tab.latex_escape(v) for k, v in numbers.items()}
     prose_tex = doc.render_prose(Path(templates["prose"]), doc.Target("latex", numbers, items, tab.latex_escape),
                                  prose_context)
@@ -441,3 +448,76 @@ def _inline_svg(text: str) -> str:
 def _relative(path: Path, start: Path) -> str:
     import os
     return os.path.relpath(path, start)
+
+
+# ----------------------------------------------------------------------------------------------
+# The book's claims (results/claims/verdicts.csv): the verdict table and the paragraphs after it
+# ----------------------------------------------------------------------------------------------
+
+def read_claim_verdicts(path: str | Path) -> pd.DataFrame:
+    """results/claims/verdicts.csv as written by rule claim_verdicts (text cells stay text)."""
+    return pd.read_csv(path, dtype={"also_stated_lines": str, "category": str, "note": str, "cases_entered": str,
+                                    "quote": str}, keep_default_na=False, na_values=[""])
+
+
+def claims_verdict_table(verdicts: pd.DataFrame, preset: str = "aer") -> tab.Table:
+    """"Table 10-3, tested": one row per claim, panels by where the book makes it (every cell's words
+    from gvc_clusters.output.claims_text). The readings behind the shares go in the header when every
+    claim has the same (the cells otherwise)."""
+    from gvc_clusters.output import claims_text as ct
+
+    names = ct.assumptions(verdicts)
+    common = {a: ct.readings_header(verdicts, a) for a in names}
+    rows = [r for _, r in verdicts.iterrows()]
+    frame = pd.DataFrame({
+        "words": verdicts["words"], "group": verdicts["group"],
+        "estimate": [ct.estimate_cell(r) for r in rows],
+        "permutation": [ct.permutation_cell(r) for r in rows],
+        **{f"readings_{a}": [ct.readings_cell(r, a, with_n=not common[a]) for r in rows] for a in names},
+        "cases": [ct.cases_cell(r) for r in rows],
+        "alternative": [ct.alternative_cell(r) for r in rows],
+        "verdict": verdicts["verdict"]})
+    columns = {"estimate": "Effect", "permutation": "Perm.", **{f"readings_{a}": f"Readings ({a})" for a in names},
+               "cases": "Added", "alternative": "Other", "verdict": ""}
+    alpha = float(verdicts["rule_alpha"].iloc[0])
+    level = f"{100 * (1 - alpha):g}%"
+    notes = [
+        ("Effect: the average marginal effect on the probability of the top outcome category (a step of CE, or "
+         "being in a quasi-hierarchical or market-based global chain), from the spec the claim names, main link "
+         f"(ordered probit), with its {level} interval; for a printed series or group the computed change (per cent "
+         "or index points); for chapter 9 whether the classification says what the claim says. Perm. p: "
+         "randomization-inference p-value (within the sector group for an effect within a group). Readings (A), "
+         "(B): share of the readings of the OCR's uncertain cells under each assumption where the claim holds "
+         f"(predicted sign with p < {alpha:g}; for a claim of no relation, the equivalence), with the Monte Carlo SE "
+         "of a sample in brackets; the header gives the readings behind the share (all of an enumerated set, or "
+         "the draws of a sample). Added cases: the fit with the cases of config cases (– when it is empty). Other "
+         "link: the ordered logit (chapter 9: the other rules). – : not computed or not testable."),
+        ct.rule_sentence(verdicts),
+    ]
+    table = tab.descriptive_table(frame, preset=preset, columns=columns, stub="words", stub_header="The book says",
+                                  panel="group", panel_labels={g: ct.group_heading(g) for g in frame["group"]},
+                                  notes=notes)
+    table.header_rows = [["", "Effect", "Perm.", *[f"Readings ({a})" for a in names], "Added", "Other", ""],
+                         ["The book says", f"[{level} CI]", "p", *[common[a] for a in names], "cases", "link",
+                          "Verdict"]]
+    table.long = True
+    return table
+
+
+def claim_paragraph_texts(verdicts_path: str | Path | None) -> list[str]:
+    """The paragraphs after the verdict table (gvc_clusters.output.claims_text.claim_paragraphs)."""
+    from gvc_clusters.output import claims_text as ct
+
+    if not verdicts_path:
+        return []
+    return ct.claim_paragraphs(read_claim_verdicts(verdicts_path))
+
+
+def claims_summary_texts(verdicts_path: str | Path | None) -> dict[str, str]:
+    """The sentences that introduce the verdict table: the verdicts counted, and the rule."""
+    from gvc_clusters.output import claims_text as ct
+
+    if not verdicts_path:
+        return {}
+    verdicts = read_claim_verdicts(verdicts_path)
+    return {"counts": ct.summary_sentence(verdicts), "rule": ct.rule_sentence(verdicts)}

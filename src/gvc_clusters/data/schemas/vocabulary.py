@@ -29,6 +29,9 @@ TABLES = {
     "case_list": "The case studies behind the 40-cluster dataset, with their literature sources (Table 1-3).",
     "model_dataset": "One row per cluster: identity, upgrading scores and governance codes side by side (the models' input).",
     "model_dataset_readings": "Cells of the model dataset that an alternative OCR reading changes, with the default and the alternative value.",
+    "sector_patterns": ("Table 10-3, the book's claims matrix, one row per printed cell: for each sector group the "
+                        "relation between collective efficiency and each type of upgrading, the impact of global "
+                        "buyers' operations on it, the learning pattern and the other sources of knowledge."),
     "printed_aggregates": "Totals and averages printed under Tables 10-4 to 10-6 (the checksums that decide garbled cells).",
     "printed_row_sums": "Row sums printed in Tables 10-4 to 10-6 (checksums of each cluster's four scores).",
     "dairy_chain_2000": "The Nicaraguan dairy chain in 2000: companies, production, processing and exports (Table 2-1).",
@@ -46,6 +49,15 @@ TABLES = {
 }
 
 COLUMNS = {
+    "relation": ("What the Table 10-3 row states: learning_pattern (Pavitt taxonomy), collective_efficiency (its relation "
+                 "with upgrading), global_buyers (the impact of global buyers' or leaders' operations), knowledge_sources."),
+    "printed_text": "The cell's text exactly as printed (footnote marks and qualifiers included).",
+    "pattern": ("The cell's word: positive, neutral, often_negative, neutral_or_negative or none (collective-efficiency "
+                "and global-buyer rows only)."),
+    "qualifier": "The words in brackets after the cell's word, as printed (e.g. but passive).",
+    "footnote_printed": "The footnote mark as printed (a-e).",
+    "footnote": "The footnote mark as decided (a printed c on a None cell is note e: decision log, table 10-3).",
+    "source_column": "The printed column header of the source table.",
     "average_points": "Average points of the component across the sector group's clusters.",
     "case_study": "The case study's name as printed (product, place).",
     "ce_degree": "Degree of collective efficiency (external economies plus joint action) as printed: Low, Medium or High.",
@@ -160,6 +172,8 @@ TABLE_COLUMNS = {
     ("governance", "source_table"): "The printed table the code comes from (10-2).",
     ("clusters", "product"): "The cluster's product as printed.",
     ("model_dataset", "product"): "The cluster's product as printed.",
+    ("sector_patterns", "upgrading_type"): "Type of upgrading the row is about (product, process, functional); empty for "
+                                           "the learning-pattern and knowledge rows.",
 }
 
 # Unit by name suffix (first match wins), then by whole name.
@@ -210,6 +224,10 @@ MISSING = {
     ("segusino_balance_sheet", "exports_usd_million"): "1995 exports are printed as a dash",
     ("salmon_firms_jobs", "integrated_firms_count"): "printed empty for supply industries without integrated firms",
     ("export_performance", "market_share_1990_pct"): "printed n.a. in Tables 9-2, 9-4",
+    ("sector_patterns", "pattern"): "a text row (learning pattern, sources of knowledge): no word to read",
+    ("sector_patterns", "qualifier"): "the cell prints no words in brackets",
+    ("sector_patterns", "footnote_printed"): "the cell prints no footnote mark",
+    ("sector_patterns", "footnote"): "the cell has no footnote",
 }
 NEVER_MISSING = "never missing"
 
