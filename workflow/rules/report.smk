@@ -90,6 +90,10 @@ rule render_report:
         # what "what changed" fingerprints: every file under raw_dir
         raw=plan.raw_inputs(),
         codebook=f"{REPORT}/codebook.html",
+        # the with/without-cases estimates the robustness section quotes (none unless config cases:)
+        cases_estimates=(
+            [plan.cases_file("with_without.csv")] if plan.cases_outputs() else []
+        ),
         # the facts of the user's trade flows (none unless config trade_flows.enabled)
         trade_flows_facts=plan.trade_flows_facts(),
         # the HTML fragment; paper.tex names the .tex beside it (build_paper reads it)

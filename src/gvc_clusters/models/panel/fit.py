@@ -37,6 +37,7 @@ from gvc_clusters.models.panel.absorbing import fit_absorbed
 from gvc_clusters.models.panel.covariance import (
     SE_TYPES,
     apply_cluster_convention,
+    convention_ses,
     cov_dict,
     jsonable,
     linearmodels_options,
@@ -172,11 +173,14 @@ def _fit_linearmodels(data, spec) -> ModelResult:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=RuntimeWarning)  # sqrt of a negative variance -> NaN
         result = _result_from_linearmodels(res, spec, options)
-        if SE_TYPES[spec["se_type"]].clusters == ("entity",) and spec["cluster_convention"] != "linearmodels":
+        if SE_TYPES[spec["se_type"]].clusters == ("entity",):
             crv0 = model.fit(cov_type="clustered", cluster_entity=True, debiased=False, group_debias=False,
                              **({"auto_df": False, "count_effects": False} if spec["estimator"] == "panel_ols"
                                 else {}))
-            apply_cluster_convention(result, np.asarray(crv0.cov), spec)
+            # every convention's SEs, for the report's robustness section (one CR0 matrix, three factors)
+            result.extra["cluster_conventions"] = convention_ses(result, np.asarray(crv0.cov), spec)
+            if spec["cluster_convention"] != "linearmodels":
+                apply_cluster_convention(result, np.asarray(crv0.cov), spec)
         return result
 
 
