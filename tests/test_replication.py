@@ -79,9 +79,11 @@ def test_matches_are_split_into_independent_and_circular(check):
     matches = check[check["status"].isin(["match", "match_truncated"])]
     a = matches["evidence_A"].value_counts().to_dict()
     b = matches["evidence_B"].value_counts().to_dict()
-    assert a == {"transcription": 246, "decoded": 49, "header_shift": 15, "independent": 6,
+    # Table 10-5 prints three Arabic-Indic '٣' (Sugar and Mangoes Process, Melons Sum): not a plain
+    # number (ASCII digits only, issue 22), so their logged glyph decisions make them "decoded"
+    assert a == {"transcription": 244, "decoded": 51, "header_shift": 15, "independent": 6,
                  "independent_given_A": 50, "circular": 4}
-    assert b == {"transcription": 246, "decoded": 49, "header_shift": 15, "independent": 6,
+    assert b == {"transcription": 244, "decoded": 51, "header_shift": 15, "independent": 6,
                  "independent_given_B": 6, "circular": 48}
     # Table 10-4's Intersectoral Average: its '90.0' and Medellin's '_' are decoded from each other
     row = matches[(matches["table"] == "10-4") & (matches["row_label"] == "Average")

@@ -12,6 +12,7 @@ repair it by changing the config back.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import sys
@@ -21,6 +22,12 @@ from pathlib import Path
 from gvc_clusters.errors import InputError, ModelError
 
 SCHEDULER_VARIABLES = ("SLURM_JOB_ID", "SLURM_JOB_NAME", "SLURMD_NODENAME")
+# File-system failures a user fixes outside the project (free space, a quota, permissions): one
+# readable line naming the file, not a traceback. The rule's published outputs are kept (update()
+# outputs, restored by Snakemake when the job fails; see workflow/rules/common.smk).
+FILE_SYSTEM_ERRORS = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is exceeded",
+                      errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied",
+                      errno.EFBIG: "the file is too large for the file system"}
 
 
 class InjectedFailure(RuntimeError):
@@ -48,3 +55,17 @@ def run_job(smk, main: Callable[[], None]) -> None:
         log.error("%s", err)
         print(f"ERROR ({kind}) in rule {smk.rule}: {err}\n(log: {log_path})", file=sys.stderr)
         sys.exit(1)
+    except OSError as err:
+        if err.errno not in FILE_SYSTEM_ERRORS:
+            raise
+        message = file_system_message(err)
+        log.error("%s", message)
+        print(f"ERROR (file system) in rule {smk.rule}: {message}\n(log: {log_path})", file=sys.stderr)
+        sys.exit(1)
+
+
+def file_system_message(err: OSError) -> str:
+    """One line: the file, what went wrong in words, and that the published outputs are kept."""
+    where = err.filename or "a file of the job"
+    return (f"{where}: {FILE_SYSTEM_ERRORS[err.errno]} ({err.strerror}); this job's published outputs are "
+            "kept as they were; fix the file system and rerun")

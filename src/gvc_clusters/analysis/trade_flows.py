@@ -64,9 +64,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
-import pyarrow.parquet as pq
 
 from gvc_clusters.analysis import export_performance as ep
+from gvc_clusters.analysis.trade_flows_input import check_periods, first_bad_row, read_header
 from gvc_clusters.errors import InputError
 
 __all__ = [
@@ -136,12 +136,9 @@ def _kind(path: str) -> str | None:
 
 
 def _header(path: str) -> list[str]:
-    if _kind(path) == "parquet":
-        return pq.read_schema(path).names
-    import gzip
-    opener = gzip.open if path.lower().endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as handle:
-        return [c.strip().strip('"') for c in handle.readline().rstrip("\r\n").split(",")]
+    """The file's column names; a directory, a fake .gz, a truncated Parquet file or a header that is
+    not UTF-8 is an InputError naming it (trade_flows_input.read_header)."""
+    return read_header(path)
 
 
 def check_columns(files: Sequence[str], layout: str) -> None:
@@ -161,14 +158,7 @@ def check_columns(files: Sequence[str], layout: str) -> None:
                                                           " product, v value in thousand USD, q quantity in tonnes)")
 
 
-def _check_periods(periods: Mapping[str, Sequence[int]]) -> tuple[tuple[int, int], tuple[int, int]]:
-    (a0, a1), (b0, b1) = (tuple(int(y) for y in periods[p]) for p in PERIODS)
-    if a0 > a1 or b0 > b1 or a1 >= b0:
-        raise ValueError(f"periods must be [first, last] years with period a before period b, got a={[a0, a1]},"
-                         f" b={[b0, b1]}")
-    if b1 - a0 >= 64:   # the DuckDB scan records the years found as bits of one 64-bit integer
-        raise ValueError(f"periods may span at most 64 years, got {a0}-{b1}")
-    return (a0, a1), (b0, b1)
+_check_periods = check_periods   # (trade_flows_input: light enough for preflight)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -193,14 +183,24 @@ def aggregate_flows(files: Sequence[str], periods: Mapping[str, Sequence[int]], 
     files = list(files)
     check_columns(files, layout)
     (a0, a1), (b0, b1) = _check_periods(periods)
+    bounds = (a0, a1, b0, b1)
     run = {"duckdb": _aggregate_duckdb, "arrow": _aggregate_arrow, "pandas": _aggregate_pandas}[engine]
-    cells, facts = run(files, (a0, a1, b0, b1), memory_limit_mb=memory_limit_mb, threads=threads,
-                       temp_dir=temp_dir, batch_rows=batch_rows)
+    if engine == "pandas":   # the small-table baseline reads everything anyway: check every row first
+        _raise_bad_row(files, layout, bounds, None)
+    try:
+        cells, facts = run(files, bounds, memory_limit_mb=memory_limit_mb, threads=threads,
+                           temp_dir=temp_dir, batch_rows=batch_rows)
+    except InputError:
+        raise
+    except Exception as err:   # the engine's own error (DuckDB Binder Error, ArrowInvalid, ...): located
+        _raise_bad_row(files, layout, None, None)
+        raise InputError(files[0], f"could not read the trade table ({type(err).__name__}: {err})",
+                         expected="a BACI-layout CSV or Parquet table") from err
     if facts["bad_rows"]:
-        column, value = facts["bad_example"]
-        raise InputError(files[0] if len(files) == 1 else f"{files[0]} (and {len(files) - 1} more)",
-                         f"{facts['bad_rows']} row(s) with a missing key or value, or a negative value",
-                         column=column, value=value, expected="t, i, k and v present and v >= 0")
+        _raise_bad_row(files, layout, bounds, facts["bad_rows"])
+        raise InputError(files[0], f"{facts['bad_rows']:,} row(s) with a missing key or value, or a negative, "
+                         "infinite or unreadable number", expected="t, i, k and v present, k of 1-6 digits, "
+                         "v >= 0 and finite, q finite or NA")
     years = set(facts.pop("years"))
     missing = [y for y in (*range(a0, a1 + 1), *range(b0, b1 + 1)) if y not in years]
     if missing:
@@ -211,6 +211,13 @@ def aggregate_flows(files: Sequence[str], periods: Mapping[str, Sequence[int]], 
     facts.update(engine=engine, layout=layout, files=len(files), cells=len(cells),
                  q_missing_rows=int(cells["q_missing"].sum()), q_zero_rows=int(cells["q_zero"].sum()))
     return cells, facts
+
+
+def _raise_bad_row(files: Sequence[str], layout: str, bounds, count: int | None) -> None:
+    """Raise the located InputError of the first bad row, if the files have one."""
+    bad = first_bad_row(files, LAYOUT_COLUMNS[layout], bounds)
+    if bad is not None:
+        raise bad.error(count, "of the periods cannot be used") from None
 
 
 def _normalise_cells(cells: pd.DataFrame) -> pd.DataFrame:
@@ -230,7 +237,7 @@ def _normalise_cells(cells: pd.DataFrame) -> pd.DataFrame:
 
 SQL_CELLS = """
 WITH src AS (
-  SELECT CAST(t AS INTEGER) AS t, i, k, CAST(v AS DOUBLE) AS v, {q} AS q FROM {relation}
+  SELECT CAST(t AS INTEGER) AS t, i, k, CAST(v AS DOUBLE) AS v, {q} AS q, {q_bad} AS q_bad FROM {relation}
   WHERE t IS NULL OR t BETWEEN {a0} AND {a1} OR t BETWEEN {b0} AND {b1}
 )
 SELECT i, k, CASE WHEN t <= {a1} THEN 0 WHEN t >= {b0} THEN 1 END AS period,
@@ -238,7 +245,9 @@ SELECT i, k, CASE WHEN t <= {a1} THEN 0 WHEN t >= {b0} THEN 1 END AS period,
        sum(q) FILTER (WHERE v >= 0 AND q > 0) AS quantity, count(*) FILTER (WHERE v >= 0) AS flows,
        count(*) FILTER (WHERE v >= 0 AND q IS NULL) AS q_missing,
        count(*) FILTER (WHERE v >= 0 AND q <= 0) AS q_zero,
-       count(*) AS n_rows, count(*) FILTER (WHERE v IS NULL OR v < 0) AS bad_v, min(v) AS min_v,
+       count(*) AS n_rows, min(v) AS min_v,
+       count(*) FILTER (WHERE v IS NULL OR v < 0 OR NOT isfinite(v) OR NOT isfinite(coalesce(q, 0)) OR q_bad
+                        OR NOT regexp_full_match(CAST(k AS VARCHAR), '[0-9]{{1,6}}')) AS bad_v,
        bit_or(CAST(1 AS UBIGINT) << CAST(t - {a0} AS UBIGINT)) FILTER (WHERE v >= 0) AS year_bits
 FROM src GROUP BY ALL
 """
@@ -267,23 +276,27 @@ def _check_facts(groups: pd.DataFrame, first_year: int) -> dict:
             "years": years}
 
 
-def _duckdb_relation(files: Sequence[str]) -> tuple[str, str]:
+def _duckdb_relation(files: Sequence[str]) -> tuple[str, str, str]:
+    """(relation, quantity expression, unreadable-quantity flag) of the files."""
     listing = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
     if _kind(files[0]) == "parquet":
-        return f"read_parquet({listing})", "CAST(q AS DOUBLE)"
+        return f"read_parquet({listing})", "CAST(q AS DOUBLE)", "FALSE"
     # BACI writes a missing quantity as "NA", padded with spaces: read q as text, then convert.
+    # TRY_CAST: an unreadable cell is counted (and then located), not a DuckDB conversion error.
     relation = (f"read_csv({listing}, header = true, all_varchar = true)")
-    q = "CASE WHEN trim(q) IN ('NA', '') THEN NULL ELSE CAST(trim(q) AS DOUBLE) END"
-    return relation, q
+    q = "CASE WHEN trim(q) IN ('NA', '') THEN NULL ELSE TRY_CAST(trim(q) AS DOUBLE) END"
+    q_bad = "(q IS NOT NULL AND trim(q) NOT IN ('NA', '') AND TRY_CAST(trim(q) AS DOUBLE) IS NULL)"
+    return relation, q, q_bad
 
 
 def _aggregate_duckdb(files, bounds, *, memory_limit_mb, threads, temp_dir, batch_rows):
     import duckdb
 
     a0, a1, b0, b1 = bounds
-    relation, q = _duckdb_relation(files)
+    relation, q, q_bad = _duckdb_relation(files)
     if _kind(files[0]) == "csv":
-        relation = f"(SELECT CAST(t AS INTEGER) AS t, CAST(i AS BIGINT) AS i, trim(k) AS k, v, q FROM {relation})"
+        relation = (f"(SELECT TRY_CAST(trim(t) AS INTEGER) AS t, TRY_CAST(trim(i) AS BIGINT) AS i, trim(k) AS k, "
+                    f"TRY_CAST(trim(v) AS DOUBLE) AS v, q FROM {relation})")
     con = duckdb.connect(config={"memory_limit": f"{int(memory_limit_mb)}MB", "threads": int(threads),
                                  "preserve_insertion_order": False})
     try:
@@ -291,9 +304,10 @@ def _aggregate_duckdb(files, bounds, *, memory_limit_mb, threads, temp_dir, batc
             Path(temp_dir).mkdir(parents=True, exist_ok=True)
             con.execute(f"SET temp_directory = '{Path(temp_dir).as_posix()}'")
         try:
-            result = con.execute(SQL_CELLS.format(relation=relation, q=q, a0=a0, a1=a1, b0=b0, b1=b1)).df()
-        except duckdb.Error as exc:  # e.g. a quantity that is neither a number nor NA
-            raise InputError(files[0], f"could not read the trade table: {exc}") from exc
+            result = con.execute(SQL_CELLS.format(relation=relation, q=q, q_bad=q_bad, a0=a0, a1=a1, b0=b0,
+                                                  b1=b1)).df()
+        except duckdb.Error as exc:  # e.g. a ragged row: located by aggregate_flows
+            raise RuntimeError(f"DuckDB: {exc}") from exc
     finally:
         con.close()
     ok = result["i"].notna() & result["k"].notna() & result["period"].notna() & (result["flows"] > 0)
@@ -342,6 +356,10 @@ def _aggregate_arrow(files, bounds, *, memory_limit_mb, threads, temp_dir, batch
         relevant = pc.or_(pc.or_(in_a, in_b), pc.is_null(t))      # rows of the periods (and year-less ones)
         invalid = pc.or_kleene(pc.or_kleene(pc.is_null(t), pc.is_null(i)),
                                pc.or_kleene(pc.is_null(k), pc.or_kleene(pc.is_null(v), pc.less(v, 0.0))))
+        # not finite (nan, inf) values or quantities, and HS codes that are not 1-6 digits
+        invalid = pc.or_kleene(invalid, pc.or_kleene(pc.invert(pc.is_finite(v)),
+                                                     pc.invert(pc.fill_null(pc.is_finite(q), True))))
+        invalid = pc.or_kleene(invalid, _bad_hs_codes(k))
         invalid = pc.and_(pc.fill_null(invalid, True), relevant)
         rows += pc.sum(relevant).as_py() or 0
         n_bad = pc.sum(invalid).as_py() or 0
@@ -377,6 +395,15 @@ def _aggregate_arrow(files, bounds, *, memory_limit_mb, threads, temp_dir, batch
                                 "years": sorted(years)}
 
 
+def _bad_hs_codes(k: pa.Array) -> pa.Array:
+    """True where an HS code is not 1-6 digits (text) or not in 0..999999 (integer)."""
+    if pa.types.is_string(k.type) or pa.types.is_large_string(k.type):
+        return pc.invert(pc.match_substring_regex(k, r"^[0-9]{1,6}$"))
+    if pa.types.is_integer(k.type):
+        return pc.or_(pc.less(k, 0), pc.greater(k, 999_999))
+    return pc.invert(pc.equal(pc.floor(pc.cast(k, pa.float64())), pc.cast(k, pa.float64())))
+
+
 def _merge(partials: list[pa.Table], aggs) -> pa.Table:
     table = pa.concat_tables(partials, promote_options="default")
     merged = table.group_by(["i", "k", "period"], use_threads=True).aggregate(aggs)
@@ -389,8 +416,9 @@ def _aggregate_pandas(files, bounds, *, memory_limit_mb, threads, temp_dir, batc
     if _kind(files[0]) == "parquet":
         frame = pd.concat([pd.read_parquet(f, columns=["t", "i", "k", "v", "q"]) for f in files], ignore_index=True)
     else:
-        frame = pd.concat([pd.read_csv(f, usecols=["t", "i", "k", "v", "q"], dtype={"k": str},
-                                       na_values=["NA"], skipinitialspace=True) for f in files], ignore_index=True)
+        frame = pd.concat([pd.read_csv(f, usecols=["t", "i", "k", "v", "q"], dtype={"k": str}, keep_default_na=False,
+                                       na_values={"q": ["NA", ""]}, skipinitialspace=True) for f in files],
+                          ignore_index=True)
         frame["k"] = frame["k"].str.strip()
     frame["q"] = pd.to_numeric(frame["q"], errors="raise").astype(float)
     t = frame["t"]

@@ -132,7 +132,8 @@ def build_family(name: str, raw_dir: str | Path = "data/raw") -> FamilyResult:
     fam = family(name)
     raw_dir = Path(raw_dir)
     manifest = verify_checksums(raw_dir / "sources.yaml", files=list(fam.files))
-    raw = RawInputs(fam.name, raw_dir, fam.files, manifest, read_decision_log(raw_dir / "decision_log.csv"))
+    log = read_decision_log(raw_dir / "decision_log.csv", tables={e["table"] for e in manifest})
+    raw = RawInputs(fam.name, raw_dir, fam.files, manifest, log)
     built = fam.build(raw)
     tables = built.tables
     _validate_all(fam.name, tables, built.origins)

@@ -33,6 +33,8 @@ of checks that conflict (a deletion filter over the constraints).
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -46,6 +48,7 @@ from gvc_clusters.data.constraint_search import (
     solve,
 )
 from gvc_clusters.data.rawtable import parse_number
+from gvc_clusters.errors import InputError
 
 ASSUMPTIONS = ("A", "B")
 READING_COLUMNS = ["reading_id", "table", "row", "row_label", "column", "printed_text", "value", "assumption",
@@ -133,6 +136,17 @@ def _bounds(instances, known, garbled, scale_max):
     return bounds
 
 
+def printed_value(text: str) -> float | None:
+    """What a printed cell says, as a *reading hypothesis*: a plain number, or a digit of another
+    script ("٣", which the OCR printed for a 3 of Table 10-5) read as that digit, so that under (A)
+    it is "what it prints or the log's re-reading", as the decision log's evidence says. Never a
+    cell value: ``parse_number`` takes ASCII digits only, so such a cell needs its decision."""
+    value = parse_number(text)
+    if value is None and text and all(unicodedata.decimal(ch, None) is not None for ch in text):
+        return float("".join(str(unicodedata.decimal(ch)) for ch in text))
+    return value
+
+
 def _isnan(x) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
 
@@ -213,7 +227,7 @@ def _known_cells(raw: pd.DataFrame, instances: list[dict], garbled, decided) -> 
             known[cell] = decided[cell]
         else:
             text = raw.at[row, col]
-            value = parse_number(text) if text else math.nan
+            value = printed_value(text) if text else math.nan
             known[cell] = math.nan if value is None else value
     return known
 
@@ -231,7 +245,7 @@ def _cell_domains(raw, garbled, printed, bounds, mean_targets, assumption, scale
     for cell in sorted(garbled, key=lambda c: (c[0], list(raw.columns).index(c[1]) if c[1] in raw.columns else 0)):
         text = printed[cell]
         lo, hi = bounds.get(cell, (0.0, scale_max))
-        as_printed = parse_number(text)
+        as_printed = printed_value(text)
         if scale_max is None:  # no score scale: the cell is what it prints (if a number) or the decoded value
             var = f"{cell[0]}|{cell[1]}"
             domains[var] = tuple(sorted({garbled[cell]} | ({as_printed} if as_printed is not None else set())))
@@ -486,14 +500,33 @@ def solve_tables(raw_dir, manifest: list[dict], log: pd.DataFrame, *, max_soluti
 def write_readings(printed_tables: dict[str, str], manifest_path, log_path, output: dict, *, max_solutions: int,
                    seed: int) -> None:
     """The pipeline's entry point: readings, counts, per-cell values, left-out checks, checksum evidence.
-    ``printed_tables``: the manifest's file name (relative to sources.yaml) -> path, every table with checks."""
+    ``printed_tables``: the manifest's file name (relative to sources.yaml) -> path, every table with checks.
+
+    The inputs are verified first, as the cleaning jobs verify them: the signatures of the manifest
+    and the decision log, and the SHA-256 of every printed table read (an unsigned edit of a raw
+    table stops here too, instead of rewriting the readings from text the clean job refuses). A
+    table whose checks no reading satisfies (:class:`NoSolution`) stops with the checks that
+    conflict, named, as an InputError of the sources manifest."""
+    from pathlib import Path
+
+    from gvc_clusters.data.constraint_search import NoSolution
     from gvc_clusters.data.decisions import read_decision_log
-    from gvc_clusters.data.sources import load_manifest
+    from gvc_clusters.data.sources import verify_checksums, verify_signatures
     from gvc_clusters.io import write_csv
 
-    readings, counts, cells, notes, evidence = solve_tables(
-        printed_tables, load_manifest(manifest_path), read_decision_log(log_path), max_solutions=max_solutions,
-        seed=seed)
+    verify_signatures(Path(manifest_path).parent)
+    manifest = verify_checksums(manifest_path, files=sorted(printed_tables))
+    log = read_decision_log(log_path, tables={e["table"] for e in manifest})
+    try:
+        readings, counts, cells, notes, evidence = solve_tables(printed_tables, manifest, log,
+                                                                max_solutions=max_solutions, seed=seed)
+    except NoSolution as err:
+        file = next((e["file"] for e in manifest if e["table"] == err.table), None)
+        raise InputError(printed_tables.get(file, manifest_path), f"table {err.table}: no reading of the garbled "
+                         f"cells satisfies the printed checks of {manifest_path}; these checks conflict: "
+                         + "; ".join(err.conflict), column="checks", value=err.conflict,
+                         expected="checks that the printed cells, with the decision log's readings, can all meet "
+                                  f"(the edited cell, or a check, is wrong; see {log_path})") from None
     write_csv(readings, output["readings"])
     write_csv(counts, output["counts"])
     write_csv(cells, output["cells"])
@@ -523,7 +556,7 @@ def decision_evidence(cells: pd.DataFrame) -> dict[tuple[str, int, str], tuple[s
             out[(table, int(row), column)] = (
                 "high", f"{EVIDENCE_MARK} fixed by the printed checksums alone, no glyph assumption (B): {b.checks}.")
         elif a is not None and a.fixed:
-            as_glyph = parse_number(str(glyph)) is None
+            as_glyph = printed_value(str(glyph)) is None
             assumption = (f"glyph consistency (A): every '{glyph}' of Table {table} is one digit" if as_glyph else
                           f"(A): the printed '{glyph}' is either what it prints or this re-reading")
             if b is None:
@@ -553,7 +586,7 @@ def apply_decision_evidence(log_path, cells: pd.DataFrame) -> int:
     changed = 0
     for rec in records[1:]:
         if rec[col["reading"]] != "default" or rec[col["kind"]] not in ("glyph", "ambiguous") \
-                or not rec[col["row"]].isdigit():
+                or not re.fullmatch("[0-9]+", rec[col["row"]]):
             continue
         key = (rec[col["table"]], int(rec[col["row"]]), rec[col["column"]])
         if key not in evidence:

@@ -287,10 +287,15 @@ def verify_signatures(raw_dir: str | Path) -> None:
 
 def verify_inputs(raw_dir: str | Path) -> list[dict]:
     """What the workflow checks when it starts, before any job: the signatures, then the manifest
-    (schema, check expressions, every listed file present). Raw table hashes are checked by the
+    (schema, check expressions, every listed file present), then the decision log's own shape
+    (every table one of the manifest's, every reading id well formed). Raw table hashes are checked by the
     cleaning job of their family (so a dry run still plans what an edit reruns)."""
+    from gvc_clusters.data.decisions import read_decision_log
+
     verify_signatures(raw_dir)
-    return verify_checksums(Path(raw_dir) / "sources.yaml", files=[])
+    entries = verify_checksums(Path(raw_dir) / "sources.yaml", files=[])
+    read_decision_log(Path(raw_dir) / "decision_log.csv", tables={e["table"] for e in entries})
+    return entries
 
 
 def sign(raw_dir: str | Path) -> Path:

@@ -26,8 +26,10 @@ import pandas as pd
 from scipy.special import ndtr
 
 from gvc_clusters.analysis.coding import estimation_sample, model_variables
+from gvc_clusters.errors import ModelError
 from gvc_clusters.models.options import BatchSEType, OrdinalSEType, choices
 from gvc_clusters.models.ordinal.effects import build_design, marginal_effects
+from gvc_clusters.models.ordinal.inputs import regressor_frame
 from gvc_clusters.models.panels import readings_apply
 from gvc_clusters.vocabulary import PRINTED_UPGRADING_TYPES, UPGRADING_TABLE_SECTORS
 
@@ -217,6 +219,12 @@ def _ordinal_bases(base: dict, todo: dict, dataset: pd.DataFrame, name: str, spe
             pos = {cid: i for i, cid in enumerate(sample["cluster_id"])}
             # The same design as the main fit: declared interactions become product columns.
             frame, design = build_design(sample[regressors], spec["interactions"], model_id=name)
+            # the main fit's own refusal (a constant or collinear column): without it the batch
+            # would publish a zero coefficient for a spec whose fit_ordinal stops
+            try:
+                regressor_frame(frame, model_id=f"{name}__{outcome}")
+            except ModelError as err:
+                raise ModelError(f"reading analysis of ordinal spec {name!r} (readings {alt_id!r}): {err}") from None
             base[alt_id][outcome] = (sample[outcome].to_numpy(float), frame.to_numpy(float), pos, design,
                                      sample[regressors].to_numpy(float))
 

@@ -21,6 +21,7 @@ import pandas as pd
 
 from gvc_clusters.io import read_parquet
 from gvc_clusters.layout import BOOK_TABLES, FIGURES, table_names  # noqa: F401 (re-exported)
+from gvc_clusters.models.ordinal.separation import separated_terms
 from gvc_clusters.models.panels import descriptive_panel, descriptive_table_note
 from gvc_clusters.output.render import document as doc
 from gvc_clusters.output.render import figures as fig
@@ -351,7 +352,7 @@ def claim_caveats(results: list[ModelResult], vocabulary: Vocabulary) -> list[st
         who = vocabulary.outcome(r.outcome).lower()  # outcome labels are plain words
         if not r.converged:
             caveats.append(f"the model of {who} did not converge")
-        separated = sorted({f["term"] for f in r.extra.get("separation") or [] if isinstance(f, dict)})
+        separated = separated_terms(r.extra.get("separation"))   # "model" findings name "terms"
         if separated:
             caveats.append(f"in the model of {who} some outcome splits are separated by "
                            + ", ".join(vocabulary.variable(t) for t in separated)
