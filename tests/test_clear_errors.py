@@ -230,7 +230,7 @@ def test_a_full_disk_in_a_job_is_one_clear_line(tmp_path, capsys):
         "space left on device); this job's published outputs are kept as they were; fix the file system and rerun\n"
         f"(log: {tmp_path / 'job.log'})\n")
     with pytest.raises(FileNotFoundError):   # other errors keep their traceback (a bug, not the file system)
-        jobs.run_job(_job(tmp_path, "fit_ordinal"), lambda: open(tmp_path / "nope"))
+        jobs.run_job(_job(tmp_path, "fit_ordinal"), lambda: (tmp_path / "nope").read_bytes())
 
 
 def test_a_full_disk_during_publish_keeps_every_published_file_and_leaves_no_partial(tmp_path, monkeypatch, capsys):
@@ -383,7 +383,8 @@ def test_signatures_survive_a_crlf_checkout(tmp_path):
         pytest.fail("the checkout has no committed .gitattributes (or is not a git checkout)")
     archive = subprocess.run(["git", "-c", "core.autocrlf=true", "archive", "HEAD", "--", "data/raw"], cwd=ROOT,
                              capture_output=True, check=True).stdout
-    tarfile.open(fileobj=io.BytesIO(archive)).extractall(tmp_path, filter="data")
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(tmp_path, filter="data")
     verify_inputs(tmp_path / "data/raw")
     run = subprocess.run(["sha256sum", "--strict", "-c", "SHA256SUMS"], cwd=tmp_path / "data/raw",
                          capture_output=True, text=True, check=False)
