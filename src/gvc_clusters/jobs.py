@@ -5,6 +5,9 @@ lines record the rule and, on a cluster, the scheduler's job id (so a test can p
 under SLURM). An InputError is written to the log *and* to stderr as one readable message (file,
 row, column, value, expected) and the job exits with status 1 instead of printing a traceback.
 
+A rule that publishes (its outputs are declared ``published()`` in workflow/rules/common.smk)
+also declares a ``receipt`` output, which :func:`write_receipt` writes once the job succeeded.
+
 Fault injection: a rule named in config ``fail_rules`` fails on purpose before doing any work. It is
 a config switch, not a code edit, so the reliability and cluster tests can break a run and then
 repair it by changing the config back.
@@ -49,6 +52,7 @@ def run_job(smk, main: Callable[[], None]) -> None:
         if smk.rule in smk.config["fail_rules"]:   # validated config: the schema fills its default []
             raise InjectedFailure(f"rule {smk.rule} failed on purpose: it is listed in config 'fail_rules'")
         main()
+        write_receipt(smk)
     except (InputError, ModelError, InjectedFailure) as err:
         kind = ("bad input" if isinstance(err, InputError)
                 else "model cannot be estimated" if isinstance(err, ModelError) else "injected failure")
@@ -62,6 +66,17 @@ def run_job(smk, main: Callable[[], None]) -> None:
         log.error("%s", message)
         print(f"ERROR (file system) in rule {smk.rule}: {message}\n(log: {log_path})", file=sys.stderr)
         sys.exit(1)
+
+
+def write_receipt(smk) -> None:
+    """The job's ``receipt`` output, if the rule declares one, written last: it exists only after the
+    job succeeded (Snakemake deletes it when the job fails, so rule all reruns the job; see
+    ``published()`` in workflow/rules/common.smk)."""
+    output = getattr(smk, "output", None)
+    receipt = dict(output.items()).get("receipt") if hasattr(output, "items") else None
+    if receipt:
+        Path(receipt).parent.mkdir(parents=True, exist_ok=True)
+        Path(receipt).write_bytes(b"")
 
 
 def file_system_message(err: OSError) -> str:

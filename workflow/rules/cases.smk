@@ -12,9 +12,10 @@ rule cases_coding:
         log=f"{CASES_DIR}/reconciliation_log.csv",
         seed_lines=f"{CASES_DIR}/seed_lines.csv",
     output:
-        codes=f"{CASES_RESULTS}/codes.csv",
-        agreement=f"{CASES_RESULTS}/agreement.csv",
-        reconciliation=f"{CASES_RESULTS}/reconciliation.csv",
+        codes=published(f"{CASES_RESULTS}/codes.csv"),
+        agreement=published(f"{CASES_RESULTS}/agreement.csv"),
+        reconciliation=published(f"{CASES_RESULTS}/reconciliation.csv"),
+        receipt=receipt("cases_coding"),
     log:
         "logs/cases/cases_coding.log",
     benchmark:
@@ -33,9 +34,10 @@ rule cases_models:
         cluster_key=f"{RAW}/clusters/cluster_key.csv",
         cases=plan.case_files(),
     output:
-        with_without=f"{CASES_RESULTS}/with_without.csv",
-        samples=f"{CASES_RESULTS}/samples.csv",
-        exclusions=f"{CASES_RESULTS}/exclusions.csv",
+        with_without=published(f"{CASES_RESULTS}/with_without.csv"),
+        samples=published(f"{CASES_RESULTS}/samples.csv"),
+        exclusions=published(f"{CASES_RESULTS}/exclusions.csv"),
+        receipt=receipt("cases_models"),
     log:
         "logs/cases/cases_models.log",
     benchmark:
@@ -65,8 +67,9 @@ rule cases_section:
         html_template="workflow/templates/cases/cases_section.html.j2",
         tex_template="workflow/templates/cases/cases_section.tex.j2",
     output:
-        html=f"{CASES_RESULTS}/cases_section.html",
-        tex=f"{CASES_RESULTS}/cases_section.tex",
+        html=published(f"{CASES_RESULTS}/cases_section.html"),
+        tex=published(f"{CASES_RESULTS}/cases_section.tex"),
+        receipt=receipt("cases_section"),
     log:
         "logs/cases/cases_section.log",
     benchmark:

@@ -3,6 +3,27 @@
 # to results/models/ only when the fit succeeded. Snakemake deletes a job's outputs when it starts
 # (and an interrupted job's outputs when it stops), so fitting straight into results/ lost the
 # last good estimates on a failing or SIGTERMed fit while the report still showed them.
+# publish_<kind> takes the fit's params and inputs too (inputs not read): a changed spec reruns
+# the publish, hence the fit, even when an earlier run's fit failed and left no staged files
+# (Snakemake does not rebuild a missing intermediate file whose consumer looks up to date).
+FIT_PARAMS = {
+    "ordinal": dict(
+        spec=lambda wc: config["ordinal"]["specs"][wc.spec],
+        settings=lambda wc: {
+            k: v for k, v in config["ordinal"].items() if k != "specs"
+        },
+        seed=config["seed"],
+    ),
+    "panel": dict(
+        spec=lambda wc: config["panel"]["specs"][wc.spec],
+        max_readings=config["panel"]["max_readings"],
+        seed=config["seed"],
+    ),
+}
+FIT_INPUTS = {
+    "ordinal": lambda wc: list(ordinal_inputs(wc).values()),
+    "panel": lambda wc: list(panel_inputs(wc).values()),
+}
 
 
 wildcard_constraints:
@@ -21,10 +42,8 @@ rule fit_ordinal:
     conda:
         "../envs/pipeline.yaml"
     params:
+        **FIT_PARAMS["ordinal"],
         code=CODE,
-        spec=lambda wc: config["ordinal"]["specs"][wc.spec],
-        settings=lambda wc: {k: v for k, v in config["ordinal"].items() if k != "specs"},
-        seed=config["seed"],
     script:
         "../scripts/fit_ordinal.py"
 
@@ -41,10 +60,8 @@ rule fit_panel:
     conda:
         "../envs/pipeline.yaml"
     params:
+        **FIT_PARAMS["panel"],
         code=CODE,
-        spec=lambda wc: config["panel"]["specs"][wc.spec],
-        max_readings=config["panel"]["max_readings"],
-        seed=config["seed"],
     script:
         "../scripts/fit_panel.py"
 
@@ -55,9 +72,12 @@ for _kind in ("ordinal", "panel"):
         name:
             f"publish_{_kind}"
         input:
-            list(plan.staged_model_files(_kind).values()),
+            staged=list(plan.staged_model_files(_kind).values()),
+            # not read: the fit's inputs (see FIT_PARAMS)
+            upstream=FIT_INPUTS[_kind],
         output:
-            list(plan.model_files(_kind).values()),
+            published=published(list(plan.model_files(_kind).values())),
+            receipt=receipt(f"publish_{_kind}", "spec"),
         log:
             f"logs/publish/models/{_kind}/{{spec}}.log",
         benchmark:
@@ -65,6 +85,7 @@ for _kind in ("ordinal", "panel"):
         conda:
             "../envs/pipeline.yaml"
         params:
+            **FIT_PARAMS[_kind],
             code=CODE,
         script:
             "../scripts/publish.py"
@@ -79,7 +100,8 @@ rule reading_analysis:
         alternatives=f"{PROCESSED}/clusters/model_dataset_readings.parquet",
         readings=READINGS_OUTPUTS["readings"],
     output:
-        **READING_ANALYSIS_OUTPUTS,
+        **published(READING_ANALYSIS_OUTPUTS),
+        receipt=receipt("reading_analysis"),
     log:
         "logs/reading_analysis.log",
     benchmark:

@@ -20,16 +20,19 @@ rule render_tables:
         panel_models=plan.spec_files("panel", "models").values(),
         templates=TABLE_TEMPLATES,
     output:
-        html=[
-            report(
-                f"{REPORT}/tables/{name}.html",
-                caption="../report/table.rst",
-                category=table_chapter(name),
-                labels={"table": name.replace("_", " ")},
-            )
-            for name in plan.report_tables()
-        ],
-        other=plan.report_table_files(("tex", "csv")),
+        html=published(
+            [
+                report(
+                    f"{REPORT}/tables/{name}.html",
+                    caption="../report/table.rst",
+                    category=table_chapter(name),
+                    labels={"table": name.replace("_", " ")},
+                )
+                for name in plan.report_tables()
+            ]
+        ),
+        other=published(plan.report_table_files(("tex", "csv"))),
+        receipt=receipt("render_tables"),
     log:
         "logs/report/render_tables.log",
     benchmark:
@@ -62,16 +65,19 @@ rule render_figures:
             *plan.spec_files("panel", "readings").values(),
         ],
     output:
-        svg=[
-            report(
-                path,
-                caption="../report/figure.rst",
-                category=figure_chapter(Path(path).stem),
-                labels={"figure": plan.report_figures()[Path(path).stem]},
-            )
-            for path in plan.report_figure_files("svg")
-        ],
-        png=plan.report_figure_files("png"),
+        svg=published(
+            [
+                report(
+                    path,
+                    caption="../report/figure.rst",
+                    category=figure_chapter(Path(path).stem),
+                    labels={"figure": plan.report_figures()[Path(path).stem]},
+                )
+                for path in plan.report_figure_files("svg")
+            ]
+        ),
+        png=published(plan.report_figure_files("png")),
+        receipt=receipt("render_figures"),
     log:
         "logs/report/render_figures.log",
     benchmark:
@@ -116,13 +122,16 @@ rule render_report:
         template_table_html=TABLE_TEMPLATES[1],
         template_table_tex=TABLE_TEMPLATES[0],
     output:
-        html=report(
-            f"{REPORT}/index.html",
-            caption="../report/index.rst",
-            category="Report",
+        html=published(
+            report(
+                f"{REPORT}/index.html",
+                caption="../report/index.rst",
+                category="Report",
+            )
         ),
-        tex=f"{REPORT}/paper.tex",
-        numbers=f"{REPORT}/numbers.tex",
+        tex=published(f"{REPORT}/paper.tex"),
+        numbers=published(f"{REPORT}/numbers.tex"),
+        receipt=receipt("render_report"),
     log:
         "logs/report/render_report.log",
     benchmark:
@@ -152,11 +161,14 @@ rule build_paper:
         codebook=f"{REPORT}/codebook.tex",
         cases=plan.cases_section_files(),  # empty unless config `cases:` names some
     output:
-        pdf=report(
-            f"{REPORT}/paper.pdf",
-            caption="../report/paper.rst",
-            category="Report",
+        pdf=published(
+            report(
+                f"{REPORT}/paper.pdf",
+                caption="../report/paper.rst",
+                category="Report",
+            )
         ),
+        receipt=receipt("build_paper"),
     log:
         "logs/report/build_paper.log",
     benchmark:
@@ -183,7 +195,8 @@ rule snapshot_estimates:
         # not read: orders this rule after the report, which compares with the previous snapshot
         report=f"{REPORT}/index.html",
     output:
-        **plan.snapshot_files(),
+        **published(plan.snapshot_files()),
+        receipt=receipt("snapshot_estimates"),
     log:
         "logs/report/snapshot_estimates.log",
     benchmark:

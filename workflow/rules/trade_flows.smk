@@ -5,20 +5,25 @@ rule classify_trade_flows:
     input:
         trade_flows_inputs,
     output:
-        classified=plan.trade_flows_files()["classified"],
-        summary=plan.trade_flows_files()["summary"],
-        facts=plan.trade_flows_files()["facts"],
-        svg=[
-            report(
-                path,
-                caption="../report/trade_flows.rst",
-                category="Chapter 9 on your trade flows",
-                labels={"group": Path(path).stem.removeprefix("group_")},
-            )
-            for path in plan.trade_flows_figures()
-            if path.endswith(".svg")
-        ],
-        png=[path for path in plan.trade_flows_figures() if path.endswith(".png")],
+        classified=published(plan.trade_flows_files()["classified"]),
+        summary=published(plan.trade_flows_files()["summary"]),
+        facts=published(plan.trade_flows_files()["facts"]),
+        svg=published(
+            [
+                report(
+                    path,
+                    caption="../report/trade_flows.rst",
+                    category="Chapter 9 on your trade flows",
+                    labels={"group": Path(path).stem.removeprefix("group_")},
+                )
+                for path in plan.trade_flows_figures()
+                if path.endswith(".svg")
+            ]
+        ),
+        png=published(
+            [path for path in plan.trade_flows_figures() if path.endswith(".png")]
+        ),
+        receipt=receipt("classify_trade_flows"),
     log:
         "logs/trade_flows/classify_trade_flows.log",
     benchmark:
