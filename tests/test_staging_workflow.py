@@ -109,9 +109,11 @@ def test_every_rule_that_publishes_keeps_its_outputs_when_it_fails(default_build
     groups: dict[int, list[str]] = {}
     for rule in rules:
         groups.setdefault(depths[rule], []).append(rule)
-    failed: Counter = Counter()
-    # Deepest first: the rules that failed earlier now wait on a failing ancestor, so they do not
-    # rerun (a rule that did rerun would have to reproduce its files byte for byte anyway).
+    last_failed: set[str] = set()   # rules whose last job failed
+    reran: Counter = Counter()
+    # Deepest first: most rules that failed earlier now wait on a failing ancestor. One whose inputs
+    # do not pass through a failing rule reruns (its receipt is missing) and must reproduce its
+    # files byte for byte, which the check after each run covers too.
     for depth in sorted(groups, reverse=True):
         group = sorted(groups[depth])
         proc = snakemake(workspace, "--keep-going", "--forcerun", *group,
@@ -119,16 +121,23 @@ def test_every_rule_that_publishes_keeps_its_outputs_when_it_fails(default_build
         assert proc.returncode != 0, tail(proc)
         for rule in group:
             assert f"ERROR (injected failure) in rule {rule}: rule {rule} failed on purpose" in proc.stderr, tail(proc)
-            failed[rule] += 1
+        started = set(JOB_BLOCK.findall(proc.stdout + proc.stderr))
+        reran.update(started - set(group))
+        last_failed = (last_failed - started) | set(group)
         after = published_files(workspace)
         changed = sorted(f for f in set(before) | set(after) if before.get(f) != after.get(f))
         assert not changed, f"failing {group} changed or deleted published files: {changed[:20]}"
         assert partial_files(workspace) == [], group
-    print(f"\n[staging] rules made to fail, {len(groups)} runs: {sorted(failed)}")
-    # A failed job leaves no receipt: the next plain run plans every one of them again.
+    print(f"\n[staging] {len(rules)} rules made to fail in {len(groups)} runs: {sorted(rules)}; rerun (receipt "
+          f"missing) and reproduced byte for byte: {dict(reran)}")
+    # A failed job leaves no receipt: the next plain run plans each rule whose last job failed.
     plan = snakemake(workspace, "--dry-run")
     assert plan.returncode == 0, tail(plan)
-    assert set(rules) <= set(JOB_BLOCK.findall(plan.stdout + plan.stderr)), tail(plan)
+    planned = set(JOB_BLOCK.findall(plan.stdout + plan.stderr))
+    assert last_failed and last_failed <= planned, (sorted(last_failed - planned), tail(plan))
+    for rule in last_failed:
+        receipt = f"Missing output files: data/interim/receipts/{rule}"
+        assert receipt in plan.stdout + plan.stderr, (rule, tail(plan))
 
 
 def test_a_changed_spec_refits_even_after_its_fit_failed(default_build, tmp_path):
@@ -142,16 +151,16 @@ def test_a_changed_spec_refits_even_after_its_fit_failed(default_build, tmp_path
     published_before = published_files(workspace)
     override = workspace / "override.yaml"
     override.write_text(yaml.safe_dump({"panel": {"specs": {spec: {"se_type": "unadjusted"}}}}), encoding="utf-8")
-    args = ("--configfile", "config/config.yaml", "override.yaml")
-    failing = snakemake(workspace, *args, "--config", "fail_rules=[fit_panel]", target)
+    args = ("--configfile", "config/config.yaml", "override.yaml")   # last: --configfile takes every word after it
+    failing = snakemake(workspace, target, "--config", "fail_rules=[fit_panel]", *args)
     assert failing.returncode != 0 and "ERROR (injected failure) in rule fit_panel" in failing.stderr, tail(failing)
     assert published_files(workspace) == published_before
-    plan = snakemake(workspace, *args, "--dry-run", target)
+    plan = snakemake(workspace, target, "--dry-run", *args)
     assert plan.returncode == 0, tail(plan)
     jobs = Counter(JOB_BLOCK.findall(plan.stdout + plan.stderr))
     assert jobs["fit_panel"] == 1 and jobs["publish_panel"] == 1, tail(plan)
     assert "Params have changed since last execution" in plan.stdout + plan.stderr
-    run = snakemake(workspace, *args, target)
+    run = snakemake(workspace, target, *args)
     assert run.returncode == 0, tail(run)
     text = models.read_text(encoding="utf-8")
     assert '"se_type": "unadjusted (homoskedastic)"' in text, text[:3000]

@@ -123,11 +123,8 @@ def published(outputs):
 
 def receipt(rule_name, wildcard=None):
     """The receipt output of ``rule_name`` (one per job: ``wildcard`` names the rule's wildcard)."""
-    path = (
-        f"{INTERIM}/receipts/{rule_name}"
-        + (f"/{{{wildcard}}}" if wildcard else "")
-        + ".done"
-    )
+    name = f"{rule_name}/{{{wildcard}}}" if wildcard else rule_name
+    path = f"{INTERIM}/receipts/{name}.done"
     RECEIPTS[rule_name] = path
     return path
 
