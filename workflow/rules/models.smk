@@ -3,9 +3,10 @@
 # to results/models/ only when the fit succeeded. Snakemake deletes a job's outputs when it starts
 # (and an interrupted job's outputs when it stops), so fitting straight into results/ lost the
 # last good estimates on a failing or SIGTERMed fit while the report still showed them.
-# publish_<kind> takes the fit's params and inputs too (inputs not read): a changed spec reruns
-# the publish, hence the fit, even when an earlier run's fit failed and left no staged files
-# (Snakemake does not rebuild a missing intermediate file whose consumer looks up to date).
+# publish_<kind> takes the fit's params (FIT_PARAMS, the same as fit_<kind>'s) and inputs too
+# (inputs not read): a changed spec reruns the publish, hence the fit, even when an earlier run's
+# fit failed and left no staged files (Snakemake does not rebuild a missing intermediate file
+# whose consumer looks up to date).
 FIT_PARAMS = {
     "ordinal": dict(
         spec=lambda wc: config["ordinal"]["specs"][wc.spec],
@@ -42,8 +43,10 @@ rule fit_ordinal:
     conda:
         "../envs/pipeline.yaml"
     params:
-        **FIT_PARAMS["ordinal"],
         code=CODE,
+        spec=FIT_PARAMS["ordinal"]["spec"],
+        settings=FIT_PARAMS["ordinal"]["settings"],
+        seed=config["seed"],
     script:
         "../scripts/fit_ordinal.py"
 
@@ -60,8 +63,10 @@ rule fit_panel:
     conda:
         "../envs/pipeline.yaml"
     params:
-        **FIT_PARAMS["panel"],
         code=CODE,
+        spec=FIT_PARAMS["panel"]["spec"],
+        max_readings=FIT_PARAMS["panel"]["max_readings"],
+        seed=config["seed"],
     script:
         "../scripts/fit_panel.py"
 
