@@ -206,7 +206,6 @@ def aggregate_flows(files: Sequence[str], periods: Mapping[str, Sequence[int]], 
     if missing:
         raise InputError(files[0], "the input has no flow in year(s) of the configured periods", column="t",
                          value=missing, expected=f"every year of {a0}-{a1} and {b0}-{b1} (check the files/glob)")
-    facts.pop("bad_example", None)
     cells = _normalise_cells(cells)
     facts.update(engine=engine, layout=layout, files=len(files), cells=len(cells),
                  q_missing_rows=int(cells["q_missing"].sum()), q_zero_rows=int(cells["q_zero"].sum()))
@@ -245,7 +244,7 @@ SELECT i, k, CASE WHEN t <= {a1} THEN 0 WHEN t >= {b0} THEN 1 END AS period,
        sum(q) FILTER (WHERE v >= 0 AND q > 0) AS quantity, count(*) FILTER (WHERE v >= 0) AS flows,
        count(*) FILTER (WHERE v >= 0 AND q IS NULL) AS q_missing,
        count(*) FILTER (WHERE v >= 0 AND q <= 0) AS q_zero,
-       count(*) AS n_rows, min(v) AS min_v,
+       count(*) AS n_rows,
        count(*) FILTER (WHERE v IS NULL OR v < 0 OR NOT isfinite(v) OR NOT isfinite(coalesce(q, 0)) OR q_bad
                         OR NOT regexp_full_match(CAST(k AS VARCHAR), '[0-9]{{1,6}}')) AS bad_v,
        bit_or(CAST(1 AS UBIGINT) << CAST(t - {a0} AS UBIGINT)) FILTER (WHERE v >= 0) AS year_bits
@@ -255,25 +254,16 @@ FROM src GROUP BY ALL
 
 def _check_facts(groups: pd.DataFrame, first_year: int) -> dict:
     """Facts from the one scan's groups: rows read, bad rows (a group with a missing key, or rows
-    with a missing or negative value) and an example, and the years found (bit i = first_year + i)."""
+    with a missing, negative, infinite or unreadable number or a bad HS code: aggregate_flows
+    locates the first) and the years found (bit i = first_year + i)."""
     null_key = groups["i"].isna() | groups["k"].isna() | groups["period"].isna()
     bad_rows = groups["n_rows"].where(null_key, groups["bad_v"])
     bad = int(bad_rows.sum())
-    example = (None, None)
-    if bad:
-        for column, mask in (("t", groups["period"].isna()), ("i", groups["i"].isna()), ("k", groups["k"].isna())):
-            if mask.any():
-                example = (column, None)
-                break
-        else:
-            negative = groups.loc[groups["bad_v"] > 0, "min_v"]
-            example = ("v", float(negative.min()) if (negative < 0).any() else None)
     bits = 0
     for value in groups.loc[~null_key, "year_bits"].dropna():
         bits |= int(value)
     years = [first_year + n for n in range(64) if bits >> n & 1]
-    return {"rows_in_periods": int(groups["n_rows"].sum()), "bad_rows": bad, "bad_example": example,
-            "years": years}
+    return {"rows_in_periods": int(groups["n_rows"].sum()), "bad_rows": bad, "years": years}
 
 
 def _duckdb_relation(files: Sequence[str]) -> tuple[str, str, str]:
@@ -339,7 +329,6 @@ def _aggregate_arrow(files, bounds, *, memory_limit_mb, threads, temp_dir, batch
     partials: list[pa.Table] = []
     held = 0
     rows = bad = 0
-    example = (None, None)
     years: set[int] = set()
     aggs = [("value", "sum"), ("uv_value", "sum"), ("quantity", "sum"), ("flows", "sum"), ("q_missing", "sum"),
             ("q_zero", "sum")]
@@ -362,17 +351,7 @@ def _aggregate_arrow(files, bounds, *, memory_limit_mb, threads, temp_dir, batch
         invalid = pc.or_kleene(invalid, _bad_hs_codes(k))
         invalid = pc.and_(pc.fill_null(invalid, True), relevant)
         rows += pc.sum(relevant).as_py() or 0
-        n_bad = pc.sum(invalid).as_py() or 0
-        if n_bad:
-            if not bad:
-                first = pc.index(invalid, True).as_py()
-                for name, col in (("t", t), ("i", i), ("k", k), ("v", v)):
-                    if not col[first].is_valid:
-                        example = (name, None)
-                        break
-                else:
-                    example = ("v", v[first].as_py())
-            bad += n_bad
+        bad += pc.sum(invalid).as_py() or 0
         keep = pc.and_(pc.or_(in_a, in_b), pc.invert(invalid))
         years.update(y for y in pc.unique(pc.filter(t, keep)).to_pylist() if y is not None)
         positive = pc.fill_null(pc.greater(q, 0.0), False)
@@ -391,7 +370,7 @@ def _aggregate_arrow(files, bounds, *, memory_limit_mb, threads, temp_dir, batch
             partials = [_merge(partials, aggs)]
             held = partials[0].num_rows
     merged = _merge(partials, aggs) if partials else pa.table({c: [] for c in CELL_COLUMNS})
-    return merged.to_pandas(), {"rows_in_periods": int(rows), "bad_rows": int(bad), "bad_example": example,
+    return merged.to_pandas(), {"rows_in_periods": int(rows), "bad_rows": int(bad),
                                 "years": sorted(years)}
 
 
@@ -426,11 +405,6 @@ def _aggregate_pandas(files, bounds, *, memory_limit_mb, threads, temp_dir, batc
     frame = frame[in_a | in_b | t.isna()]
     invalid = frame[["t", "i", "k", "v"]].isna().any(axis=1) | (frame["v"] < 0)
     bad = int(invalid.sum())
-    example = (None, None)
-    if bad:
-        row = frame[invalid].iloc[0]
-        column = next((c for c in ("t", "i", "k", "v") if pd.isna(row[c])), "v")
-        example = (column, None if pd.isna(row[column]) else float(row[column]))
     n_rows = len(frame)
     frame = frame[~invalid]
     years = sorted(int(y) for y in frame["t"].unique())
@@ -441,7 +415,7 @@ def _aggregate_pandas(files, bounds, *, memory_limit_mb, threads, temp_dir, batc
     cells = (frame.groupby(["i", "k", "period"], as_index=False, sort=False)
              .agg(value=("v", "sum"), uv_value=("uv_value", "sum"), quantity=("quantity", "sum"),
                   flows=("flows", "sum"), q_missing=("q_missing", "sum"), q_zero=("q_zero", "sum")))
-    return cells, {"rows_in_periods": int(n_rows), "bad_rows": bad, "bad_example": example, "years": years}
+    return cells, {"rows_in_periods": int(n_rows), "bad_rows": bad, "years": years}
 
 
 # ----------------------------------------------------------------------------------------------
