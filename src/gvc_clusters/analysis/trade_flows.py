@@ -236,7 +236,7 @@ def _normalise_cells(cells: pd.DataFrame) -> pd.DataFrame:
 
 SQL_CELLS = """
 WITH src AS (
-  SELECT CAST(t AS INTEGER) AS t, i, k, CAST(v AS DOUBLE) AS v, {q} AS q, {q_bad} AS q_bad FROM {relation}
+  SELECT CAST(t AS INTEGER) AS t, i, k, CAST(v AS DOUBLE) AS v, {q} AS q FROM {relation}
   WHERE t IS NULL OR t BETWEEN {a0} AND {a1} OR t BETWEEN {b0} AND {b1}
 )
 SELECT i, k, CASE WHEN t <= {a1} THEN 0 WHEN t >= {b0} THEN 1 END AS period,
@@ -245,8 +245,7 @@ SELECT i, k, CASE WHEN t <= {a1} THEN 0 WHEN t >= {b0} THEN 1 END AS period,
        count(*) FILTER (WHERE v >= 0 AND q IS NULL) AS q_missing,
        count(*) FILTER (WHERE v >= 0 AND q <= 0) AS q_zero,
        count(*) AS n_rows,
-       count(*) FILTER (WHERE v IS NULL OR v < 0 OR NOT isfinite(v) OR NOT isfinite(coalesce(q, 0)) OR q_bad
-                        OR NOT regexp_full_match(CAST(k AS VARCHAR), '[0-9]{{1,6}}')) AS bad_v,
+       count(*) FILTER (WHERE v IS NULL OR v < 0 OR NOT isfinite(v) OR NOT isfinite(coalesce(q, 0))) AS bad_v,
        bit_or(CAST(1 AS UBIGINT) << CAST(t - {a0} AS UBIGINT)) FILTER (WHERE v >= 0) AS year_bits
 FROM src GROUP BY ALL
 """
@@ -257,7 +256,9 @@ def _check_facts(groups: pd.DataFrame, first_year: int) -> dict:
     with a missing, negative, infinite or unreadable number or a bad HS code: aggregate_flows
     locates the first) and the years found (bit i = first_year + i)."""
     null_key = groups["i"].isna() | groups["k"].isna() | groups["period"].isna()
-    bad_rows = groups["n_rows"].where(null_key, groups["bad_v"])
+    # k is a group key: its HS-code check runs once per exporter x product x period, not per row
+    bad_key = null_key | (~null_key & ~_hs_code_text(groups["k"]).str.fullmatch(r"[0-9]{1,6}").fillna(False))
+    bad_rows = groups["n_rows"].where(bad_key, groups["bad_v"])
     bad = int(bad_rows.sum())
     bits = 0
     for value in groups.loc[~null_key, "year_bits"].dropna():
@@ -266,27 +267,31 @@ def _check_facts(groups: pd.DataFrame, first_year: int) -> dict:
     return {"rows_in_periods": int(groups["n_rows"].sum()), "bad_rows": bad, "years": years}
 
 
-def _duckdb_relation(files: Sequence[str]) -> tuple[str, str, str]:
-    """(relation, quantity expression, unreadable-quantity flag) of the files."""
+def _hs_code_text(k: pd.Series) -> pd.Series:
+    """HS codes as written: integers (a float column of whole numbers too) without a decimal part."""
+    if pd.api.types.is_float_dtype(k):
+        return k.map(lambda x: str(int(x)) if pd.notna(x) and float(x).is_integer() else str(x))
+    return k.astype(str).str.strip()
+
+
+def _duckdb_relation(files: Sequence[str]) -> tuple[str, str]:
     listing = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
     if _kind(files[0]) == "parquet":
-        return f"read_parquet({listing})", "CAST(q AS DOUBLE)", "FALSE"
-    # BACI writes a missing quantity as "NA", padded with spaces: read q as text, then convert.
-    # TRY_CAST: an unreadable cell is counted (and then located), not a DuckDB conversion error.
+        return f"read_parquet({listing})", "CAST(q AS DOUBLE)"
+    # BACI writes a missing quantity as "NA", padded with spaces: read q as text, then convert. A
+    # cell that is no number stops the query (a DuckDB conversion error): aggregate_flows locates it.
     relation = (f"read_csv({listing}, header = true, all_varchar = true)")
-    q = "CASE WHEN trim(q) IN ('NA', '') THEN NULL ELSE TRY_CAST(trim(q) AS DOUBLE) END"
-    q_bad = "(q IS NOT NULL AND trim(q) NOT IN ('NA', '') AND TRY_CAST(trim(q) AS DOUBLE) IS NULL)"
-    return relation, q, q_bad
+    q = "CASE WHEN trim(q) IN ('NA', '') THEN NULL ELSE CAST(trim(q) AS DOUBLE) END"
+    return relation, q
 
 
 def _aggregate_duckdb(files, bounds, *, memory_limit_mb, threads, temp_dir, batch_rows):
     import duckdb
 
     a0, a1, b0, b1 = bounds
-    relation, q, q_bad = _duckdb_relation(files)
+    relation, q = _duckdb_relation(files)
     if _kind(files[0]) == "csv":
-        relation = (f"(SELECT TRY_CAST(trim(t) AS INTEGER) AS t, TRY_CAST(trim(i) AS BIGINT) AS i, trim(k) AS k, "
-                    f"TRY_CAST(trim(v) AS DOUBLE) AS v, q FROM {relation})")
+        relation = f"(SELECT CAST(t AS INTEGER) AS t, CAST(i AS BIGINT) AS i, trim(k) AS k, v, q FROM {relation})"
     con = duckdb.connect(config={"memory_limit": f"{int(memory_limit_mb)}MB", "threads": int(threads),
                                  "preserve_insertion_order": False})
     try:
@@ -294,8 +299,7 @@ def _aggregate_duckdb(files, bounds, *, memory_limit_mb, threads, temp_dir, batc
             Path(temp_dir).mkdir(parents=True, exist_ok=True)
             con.execute(f"SET temp_directory = '{Path(temp_dir).as_posix()}'")
         try:
-            result = con.execute(SQL_CELLS.format(relation=relation, q=q, q_bad=q_bad, a0=a0, a1=a1, b0=b0,
-                                                  b1=b1)).df()
+            result = con.execute(SQL_CELLS.format(relation=relation, q=q, a0=a0, a1=a1, b0=b0, b1=b1)).df()
         except duckdb.Error as exc:  # e.g. a ragged row: located by aggregate_flows
             raise RuntimeError(f"DuckDB: {exc}") from exc
     finally:
