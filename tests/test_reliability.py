@@ -51,6 +51,7 @@ OVERRIDE = "reliability.yaml"
 MANIFEST = "results/MANIFEST.sha256"
 JOB_BLOCK = re.compile(r"^(?:local)?rule (\S+):$")
 JOB_FIELD = re.compile(r"^\s+(output|jobid|reason|wildcards): (.*)$")
+ANNOTATION = re.compile(r" \((?:update|temp|protected|directory)\)(?=,|$)")
 
 
 # ---- helpers --------------------------------------------------------------------------------------
@@ -114,7 +115,8 @@ def jobs(text: str) -> list[dict[str, str]]:
             current = {"rule": m.group(1)}
             found.append(current)
         elif current is not None and (m := JOB_FIELD.match(line)):
-            current[m.group(1)] = m.group(2)
+            # outputs print with their flags, "results/x.csv (update)": keep the paths
+            current[m.group(1)] = ANNOTATION.sub("", m.group(2)) if m.group(1) == "output" else m.group(2)
         elif not line.startswith(" "):
             current = None
     return found

@@ -317,7 +317,7 @@ def test_header_only_files_are_named(tmp_path, raw_copy):
 
 def test_text_in_a_numeric_column_of_a_user_table_names_row_and_value(tmp_path):
     table = tmp_path / "panel.csv"
-    table.write_text("firm,year,y,x1,x2\na,2000,1.0,2.0,3.0\na,2001,1.5,NA,3.5\nb,2000,2.0,n.a.,1.0\n",
+    table.write_text("firm,year,y,x1,x2\na,2000,1.0,2.0,3.0\na,2001,1.5,,3.5\nb,2000,2.0,n.a.,1.0\n",
                      encoding="utf-8")
     with pytest.raises(InputError) as err:
         read_user_table(table, ["firm", "year", "y", "x1", "x2"], ["y", "x1", "x2"])

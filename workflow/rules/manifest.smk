@@ -7,7 +7,8 @@ rule results_manifest:
         plan.final_outputs(),
         plan.readme_outputs(),
     output:
-        f"{RESULTS}/MANIFEST.sha256",
+        published(f"{RESULTS}/MANIFEST.sha256"),
+        receipt=receipt("results_manifest"),
     log:
         "logs/results_manifest.log",
     benchmark:

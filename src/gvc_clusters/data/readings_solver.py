@@ -44,6 +44,7 @@ about the readings is in :mod:`gvc_clusters.data.checksum_evidence`.
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -57,6 +58,7 @@ from gvc_clusters.data.constraint_search import (
     solve,
 )
 from gvc_clusters.data.rawtable import parse_number
+from gvc_clusters.errors import InputError
 
 CELL_RULES = ("glyph_consistent", "checksums_only")
 
@@ -180,6 +182,17 @@ def _bounds(instances, known, garbled, scale_max):
     return bounds
 
 
+def printed_value(text: str) -> float | None:
+    """What a printed cell says, as a *reading hypothesis*: a plain number, or a digit of another
+    script ("٣", which the OCR printed for a 3 of Table 10-5) read as that digit, so that under (A)
+    it is "what it prints or the log's re-reading", as the decision log's evidence says. Never a
+    cell value: ``parse_number`` takes ASCII digits only, so such a cell needs its decision."""
+    value = parse_number(text)
+    if value is None and text and all(unicodedata.decimal(ch, None) is not None for ch in text):
+        return float("".join(str(unicodedata.decimal(ch)) for ch in text))
+    return value
+
+
 def _isnan(x) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
 
@@ -252,7 +265,7 @@ def _logged_cells(log: pd.DataFrame, table: str):
     rereads: dict[tuple[str, str], set[float]] = {}
     for text, column, value in zip(garbled_rows["printed_text"], garbled_rows["column"],
                                    garbled_rows["value_used"].map(parse_number)):
-        as_printed = parse_number(text)
+        as_printed = printed_value(text)
         if as_printed is not None and abs(as_printed - value) > EPS:
             rereads.setdefault((column, text), set()).add(float(value))
     return garbled, contradictions, rereads
@@ -267,7 +280,7 @@ def _same_glyph_cells(raw: pd.DataFrame, garbled, rereads) -> dict[tuple[int, st
             continue
         for row in raw.index:
             if raw.at[row, column] == text and (int(row), column) not in garbled:
-                out[(int(row), column)] = parse_number(text)
+                out[(int(row), column)] = printed_value(text)
     return out
 
 
@@ -283,7 +296,7 @@ def _known_cells(raw: pd.DataFrame, instances: list[dict], garbled, decided) -> 
             known[cell] = decided[cell]
         else:
             text = raw.at[row, col]
-            value = parse_number(text) if text else math.nan
+            value = printed_value(text) if text else math.nan
             known[cell] = math.nan if value is None else value
     return known
 
@@ -295,7 +308,7 @@ def _cell_domains(raw, garbled, printed, rereads, bounds, mean_targets, rule, sc
     for cell in sorted(garbled, key=lambda c: (c[0], list(raw.columns).index(c[1]) if c[1] in raw.columns else 0)):
         text = printed[cell]
         lo, hi = bounds.get(cell, (0.0, scale_max))
-        as_printed = parse_number(text)
+        as_printed = printed_value(text)
         # what the log reads this text as in this column (one glyph, one domain), and its own value
         read_as = rereads.get((cell[1], text), set()) | {garbled[cell]}
         if scale_max is None:  # no score scale: the cell is what it prints (if a number) or a value the log reads
@@ -516,14 +529,34 @@ def solve_tables(raw_dir, manifest: list[dict], log: pd.DataFrame, *, max_soluti
 def write_readings(printed_tables: dict[str, str], manifest_path, log_path, output: dict, *, max_solutions: int,
                    seed: int, assumptions=None) -> None:
     """The pipeline's entry point: readings, counts, per-cell values, left-out checks, checksum evidence.
-    ``printed_tables``: the manifest's file name (relative to sources.yaml) -> path, every table with checks."""
+    ``printed_tables``: the manifest's file name (relative to sources.yaml) -> path, every table with checks.
+
+    The inputs are verified first, as the cleaning jobs verify them: the signatures of the manifest
+    and the decision log, and the SHA-256 of every printed table read (an unsigned edit of a raw
+    table stops here too, instead of rewriting the readings from text the clean job refuses). A
+    table whose checks no reading satisfies (:class:`NoSolution`) stops with the checks that
+    conflict, named, as an InputError of the sources manifest."""
+    from pathlib import Path
+
+    from gvc_clusters.data.constraint_search import NoSolution
     from gvc_clusters.data.decisions import read_decision_log
-    from gvc_clusters.data.sources import load_manifest
+    from gvc_clusters.data.sources import verify_checksums, verify_signatures
     from gvc_clusters.io import write_csv
 
-    readings, counts, cells, notes, evidence = solve_tables(
-        printed_tables, load_manifest(manifest_path), read_decision_log(log_path), max_solutions=max_solutions,
-        seed=seed, assumptions=assumptions)
+    verify_signatures(Path(manifest_path).parent)
+    manifest = verify_checksums(manifest_path, files=sorted(printed_tables), every_entry_present=False)
+    log = read_decision_log(log_path, tables={e["table"] for e in manifest})
+    try:
+        readings, counts, cells, notes, evidence = solve_tables(printed_tables, manifest, log,
+                                                                max_solutions=max_solutions, seed=seed,
+                                                                assumptions=assumptions)
+    except NoSolution as err:
+        file = next((e["file"] for e in manifest if e["table"] == err.table), None)
+        raise InputError(printed_tables.get(file, manifest_path), f"table {err.table}: no reading of the garbled "
+                         f"cells satisfies the printed checks of {manifest_path}; these checks conflict: "
+                         + "; ".join(err.conflict), column="checks", value=err.conflict,
+                         expected="checks that the printed cells, with the decision log's readings, can all meet "
+                                  f"(the edited cell, or a check, is wrong; see {log_path})") from None
     write_csv(readings, output["readings"])
     write_csv(counts, output["counts"])
     write_csv(cells, output["cells"])

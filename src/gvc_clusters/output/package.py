@@ -24,7 +24,7 @@ import os
 import sys
 import tomllib
 import zipfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from gvc_clusters.errors import InputError
 from gvc_clusters.output.replication_readme import machine_table
@@ -71,6 +71,10 @@ def manifest_entries(manifest: Path) -> list[tuple[str, str]]:
         if len(digest) != 64 or not path:
             raise InputError(str(manifest), "not a sha256sum line", row=number, value=line,
                              expected="'<64 hex digits>  <path>'")
+        if PurePosixPath(path).is_absolute() or ".." in PurePosixPath(path).parts or "\\" in path:
+            # the deposit packs what the manifest lists: never a file outside the repository
+            raise InputError(str(manifest), "a path outside the repository", row=number, value=path,
+                             expected="a relative path such as results/report/index.html, without '..'")
         entries.append((path, digest))
     return entries
 

@@ -18,6 +18,7 @@ import pandas as pd
 
 from gvc_clusters.io import read_parquet
 from gvc_clusters.models.book_panels import descriptive_panel, descriptive_table_note
+from gvc_clusters.models.ordinal.separation import separated_terms
 from gvc_clusters.models.reading_views import claim_ranges, read_summary, reading_sets
 from gvc_clusters.output.exhibits import Exhibit, of_kind
 from gvc_clusters.output.render import document as doc
@@ -295,7 +296,7 @@ def claim_caveats(results: list[ModelResult], vocabulary: Vocabulary) -> list[st
         who = vocabulary.outcome(r.outcome).lower()  # outcome labels are plain words
         if not r.converged:
             caveats.append(f"the model of {who} did not converge")
-        separated = sorted({f["term"] for f in r.extra.get("separation") or [] if isinstance(f, dict)})
+        separated = separated_terms(r.extra.get("separation"))   # "model" findings name "terms"
         if separated:
             caveats.append(f"in the model of {who} some outcome splits are separated by "
                            + ", ".join(vocabulary.variable(t) for t in separated)
