@@ -30,7 +30,7 @@ from gvc_clusters.data.decisions import numeric_table, read_decision_log
 from gvc_clusters.data.families import build_family
 from gvc_clusters.data.publish import publish
 from gvc_clusters.data.rawtable import parse_number
-from gvc_clusters.data.readings_solver import write_readings
+from gvc_clusters.data.readings import write_readings
 from gvc_clusters.data.sources import load_manifest, read_signatures, verify_inputs, verify_signatures
 from gvc_clusters.errors import InputError, ModelError
 from gvc_clusters.models.specs import read_user_table, run_ordinal_spec, run_panel_spec

@@ -64,10 +64,8 @@ def fit_absorbed(frame, *, entity, time, outcome, regressors, entity_effects, ti
             warnings.simplefilter("ignore")
             res = model.fit(cov_type=cov[0], debiased=True, **cov[1])
     except AbsorbingEffectError as err:   # not a ValueError: named here, not a traceback
-        from gvc_clusters.models.panel.fit import _absorbed_names
-
         raise ModelError(f"{model_id}: the absorbed effects {effects} fully absorb, or leave collinear: "
-                         f"{_absorbed_names(str(err))}") from None
+                         f"{absorbed_names(str(err))}") from None
     except ValueError as err:
         raise ModelError(f"{model_id}: the absorbed effects {effects} leave the regressors collinear or "
                          f"absorbed: {err}") from err
@@ -137,3 +135,10 @@ def _fit_absorbed_fast(data, *, spec, codes, n_ent, n_time, clusters, n_missing,
                                 + f"; fast engine ({fit.method}), equal to linearmodels AbsorbingLS to rounding"])
     return finish_result(result, {"se_type": se_type, "entity": spec["entity"], "time": spec["time"]}, clusters,
                          n_missing, sample, labels, n_time)
+
+
+def absorbed_names(message: str) -> str:
+    """The variable lines of linearmodels' absorbing-effect message, joined into one line."""
+    body = message.split("removed:")[-1].split("Set drop_absorbed")[0]
+    names = [line.strip() for line in body.strip().splitlines() if line.strip()]
+    return "; ".join(names) or message.strip()

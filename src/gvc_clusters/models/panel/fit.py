@@ -33,7 +33,7 @@ from gvc_clusters.errors import ModelError
 from gvc_clusters.models.inference import finite_or_none
 from gvc_clusters.models.options import ClusterConvention, PanelEngine, PanelEstimator, PanelSEType, check_choice
 from gvc_clusters.models.panel import fast_fe
-from gvc_clusters.models.panel.absorbing import fit_absorbed
+from gvc_clusters.models.panel.absorbing import absorbed_names, fit_absorbed
 from gvc_clusters.models.panel.covariance import (
     SE_TYPES,
     apply_cluster_convention,
@@ -167,7 +167,7 @@ def _fit_linearmodels(data, spec) -> ModelResult:
             _ = res.cov  # covariances can be deferred: force them so errors surface here
     except AbsorbingEffectError as err:
         raise ModelError(f"{spec['model_id']}: the fixed effects absorb or make collinear: "
-                         f"{_absorbed_names(str(err))}") from err
+                         f"{absorbed_names(str(err))}") from err
     except ValueError as err:
         raise _explain_value_error(err, x, spec) from err
     with warnings.catch_warnings():
@@ -183,13 +183,6 @@ def _fit_linearmodels(data, spec) -> ModelResult:
                 apply_cluster_convention(result, np.asarray(crv0.cov), spec)
         return result
 
-
-
-def _absorbed_names(message: str) -> str:
-    """The variable lines of linearmodels' absorbing-effect message, joined into one line."""
-    body = message.split("removed:")[-1].split("Set drop_absorbed")[0]
-    names = [line.strip() for line in body.strip().splitlines() if line.strip()]
-    return "; ".join(names) or message.strip()
 
 
 def _explain_value_error(err: ValueError, x: pd.DataFrame, spec) -> ModelError:
