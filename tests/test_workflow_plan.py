@@ -138,8 +138,17 @@ def test_trade_flows_globs_expand_sorted_and_must_match(tmp_path):
         expand_globs(str(tmp_path / "none_*.csv"))
 
 
-def test_the_raw_inputs_are_every_file_under_raw_dir(monkeypatch):
+def test_the_raw_inputs_are_the_files_the_build_reads_and_nothing_stray(monkeypatch, tmp_path):
+    import shutil
+
+    from gvc_clusters.data.sources import load_manifest
+
     monkeypatch.chdir(ROOT)
     raw = book().raw_inputs()
-    assert "data/raw/sources.yaml" in raw and "data/raw/clusters/table_10_4.csv" in raw
-    assert len(raw) == sum(1 for p in (ROOT / "data/raw").rglob("*") if p.is_file())
+    listed = [f"data/raw/{e['file']}" for e in load_manifest("data/raw/sources.yaml")]
+    editorial = ["data/raw/SHA256SUMS", "data/raw/decision_log.csv", "data/raw/sources.yaml"]
+    assert raw == sorted(listed + editorial) and len(raw) == 24
+    copy_of_raw = shutil.copytree(ROOT / "data/raw", tmp_path / "raw")
+    (copy_of_raw / "clusters/table_10_4.csv~").write_text("an editor's backup\n", encoding="utf-8")
+    in_copy = book(raw_dir=str(copy_of_raw)).raw_inputs()
+    assert in_copy == [p.replace("data/raw", str(copy_of_raw), 1) for p in raw]

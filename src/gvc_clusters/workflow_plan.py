@@ -107,6 +107,7 @@ class Plan:
         self.report = f"{self.results}/report"
         self.cases_results = f"{self.results}/cases"
         self.trade_flows_dir = f"{self.results}/trade_flows"
+        self._pdf_plan = None  # paper_pdf_plan(), decided on first use
 
     # ---- cleaning ---------------------------------------------------------------------------
     def raw_files(self, family: str) -> list[str]:
@@ -126,8 +127,12 @@ class Plan:
                 for family in self.families for suffix in (".json", "_checksums.csv")]
 
     def raw_inputs(self) -> list[str]:
-        """Every file under raw_dir (what the report's "what changed" fingerprints), sorted by path."""
-        return [str(p) for p in sorted(Path(self.raw).rglob("*")) if p.is_file()]
+        """The raw files the build reads (what the report's "what changed" fingerprints), sorted by
+        path: every family's printed tables (the files sources.yaml lists), the decision log, the
+        sources manifest and their signatures. Anything else under raw_dir (an editor's backup
+        ``table_10_4.csv~``, the folder's README) is not read, so it changes no result."""
+        tables = [f for files in FAMILY_FILES.values() for f in files]
+        return sorted(f"{self.raw}/{f}" for f in [*tables, "decision_log.csv", "sources.yaml", "SHA256SUMS"])
 
     def checked_raw_tables(self, manifest: list[dict]) -> list[str]:
         """The printed tables that declare checksums in sources.yaml (the readings solver's inputs)."""
@@ -278,11 +283,19 @@ class Plan:
     def snapshot_files(self) -> dict[str, str]:
         return {"estimates": f"{self.results}/last_build/estimates.csv", "inputs": f"{self.results}/last_build/inputs.csv"}
 
-    def paper_pdf_outputs(self) -> list[str]:
-        """results/report/paper.pdf when config paper.pdf is on, or auto and latexmk is installed."""
-        from gvc_clusters.output.paper import pdf_wanted
+    def paper_pdf_plan(self):
+        """Whether the build makes paper.pdf (config paper.pdf; with auto, whether this machine's TeX
+        has every package the paper loads) and the one line to print when it does not. Decided once
+        per plan: it asks kpsewhich."""
+        from gvc_clusters.output.tex_requirements import pdf_plan
 
-        return [f"{self.report}/paper.pdf"] if pdf_wanted(self.config["paper"]["pdf"]) else []
+        if self._pdf_plan is None:
+            self._pdf_plan = pdf_plan(self.config["paper"]["pdf"])
+        return self._pdf_plan
+
+    def paper_pdf_outputs(self) -> list[str]:
+        """results/report/paper.pdf when config paper.pdf is on, or auto and TeX can compile it."""
+        return [f"{self.report}/paper.pdf"] if self.paper_pdf_plan().build else []
 
     def report_outputs(self) -> list[str]:
         if not self.report_enabled():
