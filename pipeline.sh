@@ -2,8 +2,9 @@
 # The project's commands. A newcomer needs two of them (see README.md):
 #   ./pipeline.sh build   create .venv from requirements.lock, then run snakemake on every core (nproc)
 #   ./pipeline.sh test    create .venv from requirements.lock, then run the test suite
+#   ./pipeline.sh verify  in a deposit archive: the files and a rebuild from scratch against MANIFEST.deposited.sha256
 # Others: lint (snakemake --lint, snakefmt --check, ruff check), bench (all benchmark figures), lock (refresh the lock),
-# rerun (a scheduled rerun: dated log, compares the new results manifest with the previous one).
+# rerun (a scheduled rerun: dated log, compares the new results manifest with the previous one), package (the archive).
 set -euo pipefail
 cd "$(dirname "$0")"
 VENV="${VENV:-.venv}"
@@ -185,6 +186,14 @@ case "${1:-}" in
         echo "rerun finished with status $status; log: $log"
         exit "$status"
         ;;
+    verify)
+        # The replicator's check in an unpacked deposit archive: the files against
+        # MANIFEST.deposited.sha256, then a rebuild from scratch in a fresh folder against it
+        # (gvc_clusters.output.verify_deposit); names every file that differs.
+        ensure_env
+        PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}" "$VENV/bin/python" -m gvc_clusters.output.verify_deposit \
+            --cores "$(cores)" "${@:2}"
+        ;;
     package)
         # The deposit archive dist/<name>-<version>.zip (gvc_clusters.output.package): brings the results up
         # to date (extra arguments go to snakemake), checks them against results/MANIFEST.sha256,
@@ -198,7 +207,7 @@ case "${1:-}" in
         "$VENV/bin/python" -m pip freeze --exclude-editable | grep -v '^gvc-clusters' > requirements.lock
         ;;
     *)
-        echo "usage: ./pipeline.sh {build|test|lint|bench|rerun|lock} [extra arguments]" >&2
+        echo "usage: ./pipeline.sh {build|test|verify|lint|bench|rerun|package|lock} [extra arguments]" >&2
         exit 2
         ;;
 esac

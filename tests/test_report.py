@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 from workflow_copy import copy_build
 
+from gvc_clusters.output.tex_requirements import pdf_plan
+
 pytestmark = pytest.mark.slow
 ARTIFACTS = Path(__file__).resolve().parents[1] / "results" / "test-artifacts"
 NOT_CATALOGUED = ("results/benchmarks/", "results/test-artifacts/")
@@ -42,7 +44,8 @@ def test_readme_lists_every_result_and_every_listed_output_exists(built):
     listed = catalogued(readme)
     assert len(listed) > 100
     missing = [p for p in listed if not (built / p).is_file()]
-    assert missing == []
+    # listed wherever config allows it; built where this machine's TeX can (tex_requirements)
+    assert missing == ([] if pdf_plan("auto").build else ["results/report/paper.pdf"])
     on_disk = {str(p.relative_to(built)) for p in (built / "results").rglob("*") if p.is_file()}
     unlisted = sorted(p for p in on_disk - set(listed) - NOT_CATALOGUED_FILES if not p.startswith(NOT_CATALOGUED))
     assert unlisted == []

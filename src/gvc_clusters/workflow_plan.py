@@ -59,6 +59,15 @@ CASES_FILES = {
     "cases_models": ("estimates", ["with_without.csv", "samples.csv", "exclusions.csv"]),
     "cases_section": ("report", ["cases_section.html", "cases_section.tex"]),
 }
+# Built and packed, but not in results/MANIFEST.sha256: file name -> (the README's kind, why). A
+# replicator's byte-for-byte check on another machine would fail on them for reasons that are not
+# the results'. (results/machine.json, the facts of the machine, is the other file kept out.)
+NOT_IN_MANIFEST = {
+    "paper.pdf": ("paper, where TeX is installed (not in the manifest)",
+                  ("its bytes depend on the TeX installation (Latin Modern where lmodern is installed, Times "
+                  "otherwise; TeX Live's version), not on the results: its sources results/report/paper.tex, "
+                  "numbers.tex, tables/*.tex, figures/*.png and codebook.tex are in the manifest")),
+}
 # The processed tables each report figure draws (name -> path under processed_dir); the other
 # figures draw model results and the classification (rule render_figures).
 FIGURE_TABLES = {
@@ -75,6 +84,21 @@ def is_simulated(spec: dict) -> bool:
     """A spec of the scale profile (``dataset: simulated``): it reads the simulated data. A panel
     spec has no schema default for ``dataset`` (absent = book)."""
     return spec.get("dataset") == "simulated"
+
+
+def user_supplied_files(config: dict) -> list[tuple[str, str]]:
+    """(file, config setting) of every data file a user added through config, in config order:
+    ordinal and panel specs with their own ``table``, and the trade flows' ``input`` (its glob
+    expanded) when ``trade_flows.enabled``. Works on a config before validation too."""
+    out = []
+    for kind in ("ordinal", "panel"):
+        for name, spec in (config.get(kind) or {}).get("specs", {}).items():
+            if "table" in spec:
+                out.append((spec["table"], f"{kind}.specs.{name}.table"))
+    flows = config.get("trade_flows") or {}
+    if flows.get("enabled"):  # the scale profile's simulated flows are generated, not supplied
+        out += [(path, "trade_flows.input") for path in expand_globs(flows["input"]) if not path.startswith(SIMULATED)]
+    return out
 
 
 def expand_globs(patterns: str | list[str]) -> list[str]:
@@ -294,8 +318,18 @@ class Plan:
         return self._pdf_plan
 
     def paper_pdf_outputs(self) -> list[str]:
-        """results/report/paper.pdf when config paper.pdf is on, or auto and TeX can compile it."""
+        """results/report/paper.pdf when the build has a report (the book's, not the scale profile) and
+        config paper.pdf is on, or auto and TeX can compile it."""
+        if self.scale or not self.report_enabled():
+            return []
         return [f"{self.report}/paper.pdf"] if self.paper_pdf_plan().build else []
+
+    def paper_pdf_catalogued(self) -> list[str]:
+        """The PDF as the README lists it: wherever config allows it, built here or not, so that the
+        README (and the manifest that hashes it) is the same on a machine without TeX."""
+        if self.scale or not self.report_enabled():
+            return []
+        return [f"{self.report}/paper.pdf"] if self.config["paper"]["pdf"] != "off" else []
 
     def report_outputs(self) -> list[str]:
         if not self.report_enabled():
@@ -341,6 +375,11 @@ class Plan:
                 + self.report_outputs() + self.cases_outputs() + self.trade_flows_outputs()
                 + self.codebook_outputs())
 
+    def manifest_outputs(self) -> list[str]:
+        """What results/MANIFEST.sha256 hashes: every result but those whose bytes depend on the
+        machine's software beyond requirements.lock (NOT_IN_MANIFEST), and the README."""
+        return [p for p in self.final_outputs() + self.readme_outputs() if p not in self.paper_pdf_outputs()]
+
     def readme_outputs(self) -> list[str]:
         """The replication README describes the book's package; the scale profile has none."""
         return [] if self.scale else [f"{self.results}/README.md"]
@@ -350,10 +389,11 @@ class Plan:
         return [] if self.scale else [f"{self.results}/machine.json"]
 
     def user_tables(self) -> list[str]:
-        """The tables a user added through config (panel specs with their own ``table``): the README
-        lists and hashes them (gvc_clusters.output.replication_readme.user_inputs)."""
-        specs = self.config["panel"]["specs"]
-        return [specs[name]["table"] for name in self.panel_specs() if "table" in specs[name]]
+        """The files a user added through config (``user_supplied_files``): the README lists and
+        hashes them (gvc_clusters.output.replication_readme.user_inputs). Only those of specs that run."""
+        running = ({f"ordinal.specs.{name}.table" for name in self.ordinal_specs()}
+                   | {f"panel.specs.{name}.table" for name in self.panel_specs()} | {"trade_flows.input"})
+        return [path for path, setting in user_supplied_files(self.config) if setting in running]
 
     def exhibit_list(self, scripts: dict[str, str]) -> list[dict]:
         """The report's numbered tables and figures (gvc_clusters.output.exhibits), for the README.
@@ -394,7 +434,9 @@ class Plan:
             kind = Path(path).parts[-3]  # results/models/<kind>/<spec>/<file>
             add([path], f"fit_{kind} + publish_{kind}", "estimates")
         for path in self.report_outputs():
-            add([path], *self._report_producer(path))
+            if path not in self.paper_pdf_outputs():
+                add([path], *self._report_producer(path))
+        add(self.paper_pdf_catalogued(), "build_paper", NOT_IN_MANIFEST["paper.pdf"][0])
         if self.cases_outputs():
             for rule, (kind, names) in CASES_FILES.items():
                 add([self.cases_file(n) for n in names], rule, kind)
