@@ -28,6 +28,7 @@ import fnmatch
 import hashlib
 import json
 import os
+import subprocess
 import sys
 import tomllib
 import zipfile
@@ -60,8 +61,6 @@ def excluded(rel: str) -> bool:
 
 
 def _git_files(root: Path, *options: str) -> list[str]:
-    import subprocess
-
     try:
         run = subprocess.run(["git", "-C", str(root), "ls-files", "-z", *options], capture_output=True,
                              check=False, timeout=120)
