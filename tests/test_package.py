@@ -152,8 +152,7 @@ def test_the_real_sources_are_what_the_build_and_the_tests_read():
     assert any(f.startswith("tests/data/") for f in files) and "tests/conftest.py" in files
     assert "README.md" not in files  # packed as README-developer.md
     assert not [f for f in files if package.excluded(f)]
-    assert not [f for f in files if f.startswith(("data/processed/", "data/interim", "results/", "logs/", ".venv"))
-                and not f.endswith(".gitkeep")]
+    assert not [f for f in files if f.startswith(("data/processed/", "data/interim", "results/", "logs/", ".venv"))]
 
 
 # ---- ./pipeline.sh verify, with a stand-in for the rebuild ------------------------------------------

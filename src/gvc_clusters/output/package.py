@@ -41,6 +41,8 @@ from gvc_clusters.output.replication_readme import machine_table
 NOT_DEPOSITED = {
     "README.md": "the developer's guide, packed as README-developer.md: the deposit's README.md is the "
                  "replication README",
+    "results/.gitkeep": "git's placeholder of a folder the build fills (the archive holds its results)",
+    "data/processed/.gitkeep": "git's placeholder of a folder the build fills (the archive holds its tables)",
 }
 # Never packed, wherever they are (and never a reason to stop when git does not know them).
 EXCLUDED = ["__pycache__", "*.pyc", "*.pyo", "*.egg-info", ".snakemake", ".venv", "venv", ".pytest_cache",
