@@ -139,7 +139,7 @@ case "${1:-}" in
         # Every benchmark figure, printed and written to results/benchmarks/*.csv: rebuild, no-op
         # and dry-run times; ordered probit at 1e6 rows, two-way FE at 1e7 rows and the trade-table
         # cleaning against the stock implementations, with peak memory (~10 min; --quick: ~1 min);
-        # chapter 9 on 1e7 and 1e8 BACI-shaped flows, DuckDB and Arrow against pandas (~10 min more).
+        # chapter 9 on 1e7, 1e8 and 3e8 BACI-shaped flows, DuckDB and Arrow against pandas (~20 min more).
         ensure_env
         if [ "${2:-}" = "--quick" ]; then
             "$VENV/bin/python" workflow/benchmarks/rebuild.py --repeat 1
@@ -148,7 +148,7 @@ case "${1:-}" in
         else
             "$VENV/bin/python" workflow/benchmarks/rebuild.py
             "$VENV/bin/python" workflow/benchmarks/scale.py
-            "$VENV/bin/python" workflow/benchmarks/trade_flows.py   # 1e7 and 1e8 flows (~10 min, ~3 GB disk)
+            "$VENV/bin/python" workflow/benchmarks/trade_flows.py   # 1e7, 1e8, 3e8 flows (~20 min, ~7 GB disk)
         fi
         "$VENV/bin/python" workflow/benchmarks/permutation.py   # every permutation p-value, budget 10 s
         ;;
