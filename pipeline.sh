@@ -76,6 +76,7 @@ note = ("./pipeline.sh: python -m venv + pip install -r requirements.lock + pip 
 print(json.dumps({"note": note, "seconds": float(sys.argv[1])}, indent=2))
 PY
 ) || return 0
+    [ -n "$facts" ] || return 0
     mkdir -p results/benchmarks
     printf '%s\n' "$facts" > results/benchmarks/environment.json
 }
