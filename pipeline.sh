@@ -88,7 +88,7 @@ ensure_env() {
     local want lock
     want=$(python3 -c 'import hashlib,sys;print(hashlib.sha256(open("requirements.lock","rb").read()).hexdigest())')
     env_ready "$want" && return 0
-    lock="${VENV%/}.create-lock"
+    lock=".venv.create-lock"   # in the repository, whatever VENV says (nothing is written beside VENV)
     if command -v flock >/dev/null; then
         exec 9>"$lock"
         flock 9

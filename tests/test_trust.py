@@ -179,6 +179,7 @@ def test_pipeline_sh_never_removes_a_repository_folder_that_is_not_a_venv():
     assert run.returncode == 2
     assert "refusing to remove VENV=src" in run.stderr and "not a virtual environment (no pyvenv.cfg)" in run.stderr
     assert (ROOT / "src/gvc_clusters/__init__.py").is_file()
+    assert not (ROOT / "src.create-lock").exists()  # nothing written beside the refused VENV
 
 
 # ---- 2. signed inputs -----------------------------------------------------------------------------
