@@ -19,6 +19,10 @@ from gvc_clusters.preflight import preflight, preflight_paths
 preflight_paths(config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
 # Fills every default of the schema (nested ones too): the rules index config plainly.
 validate(config, schema="../schemas/config.schema.yaml")
+from gvc_clusters.output.tex_requirements import pdf_setting
+
+# YAML reads an unquoted `pdf: off` as False: from here on the setting is auto, on or off.
+config["paper"]["pdf"] = pdf_setting(config["paper"]["pdf"])
 
 from gvc_clusters.layout import FAMILY_TABLES, REPLICATION_OUTPUTS
 from gvc_clusters.data.sources import load_manifest
@@ -60,6 +64,9 @@ CASES_DIR = "data/cases"
 CASES_RESULTS = f"{RESULTS}/cases"
 
 plan = Plan(config)
+# One line when paper.pdf is left out: what TeX lacks and what to install.
+if plan.report_enabled() and plan.paper_pdf_plan().note:
+    print(plan.paper_pdf_plan().note, file=sys.stderr)
 plan.check_simulated_panel_specs()
 SCALE_PANEL = plan.scale_panel
 READINGS_OUTPUTS = plan.readings_files()
