@@ -18,6 +18,7 @@ import pandera.pandas as pa
 
 from gvc_clusters.layout import FAMILY_TABLES
 from gvc_clusters.output.render.tables import latex_escape as tables_latex_escape
+from gvc_clusters.output.render.tables import typeset_minus
 
 BOOK = ("Pietrobelli, C., and R. Rabellotti (eds.). 2006. Upgrading to Compete: Global Value Chains, "
         "Clusters, and SMEs in Latin America. Washington, DC: Inter-American Development Bank.")
@@ -142,7 +143,9 @@ def markdown(tables: list[dict], processed_dir: str = "data/processed") -> str:
 
 def html_fragment(tables: list[dict]) -> str:
     """A fragment (no <html>/<head>) that the report page includes as its codebook section."""
-    e = html.escape
+    def e(text: str) -> str:
+        return html.escape(typeset_minus(text))
+
     out = ['<section class="codebook" id="codebook">']
     for t in tables:
         out.append(f'<table class="gvc-table codebook-table" id="codebook-{e(t["name"])}">')

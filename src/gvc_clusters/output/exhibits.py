@@ -66,6 +66,7 @@ SOURCES = {
     "sources_manifest": ("raw", "sources.yaml"),
     "trade_flows_summary": ("results", "trade_flows/summary.csv"),
     "reading_summary": ("results", "models/readings/reading_summary.csv"),
+    "reading_estimates": ("results", "models/readings/reading_estimates.csv"),
 }
 # A spec's result files an exhibit may read (the source key is "<kind>__<spec>__<file>").
 SPEC_FILES = ("estimates", "models")
@@ -131,8 +132,12 @@ BOOK_EXHIBITS: tuple[Exhibit, ...] = (
             "cases", ("dairy_milk",), "dairy"),
     Exhibit("furniture", "figure", "Mexican and Puebla furniture exports (Tables 5-1, 5-2)", CHAPTER_5, "cases",
             ("mexico_furniture_exports", "puebla_furniture_exports"), "furniture"),
-    Exhibit("reading_ranges", "figure", "Key estimates over the readings of the OCR's uncertain cells, by assumption",
-            CHAPTER_10, "robustness", ("reading_summary",), "reading_ranges"),
+    Exhibit("reading_ranges", "figure", "Key estimates over the readings of the OCR's uncertain cells, by assumption: "
+            "the ordered models' effects on the probability of the top upgrading category and the panel's "
+            "coefficients. Per assumption a box (the middle half of its readings, weighted as the shares), a line "
+            "(the median) and whiskers (smallest to largest); the default reading a black diamond, its 95% "
+            "interval a grey bar",
+            CHAPTER_10, "robustness", ("reading_summary", "reading_estimates"), "reading_ranges"),
     Exhibit("replication_check", "table", "Replication check: printed and reproduced numbers", CHAPTER_10,
             "appendix", ("replication_check",), "replication_check", label="tab:replication-check"),
     Exhibit("classification", "table", "Export performance classified (Tables 9-2 and 9-4)", CHAPTER_9,

@@ -45,12 +45,31 @@ def spec_term_labels(results: list[ModelResult], vocabulary: Vocabulary = DEFAUL
 
 def ordinal_coefficient_table(results: list[ModelResult], preset: str, under: str = "se",
                               vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> tab.Table:
-    """Coefficients of every outcome × link, with the profile-likelihood intervals in the notes."""
+    """Coefficients of every outcome × link, with the profile-likelihood intervals in a panel of their
+    own under the coefficients (``profile_panel``)."""
     labels = [vocabulary.kind(r.kind) for r in results]  # the outcome is the renderer's own header row
     terms = spec_term_labels(results, vocabulary)
     table = tab.regression_table(results, preset=preset, term_labels=terms, column_labels=labels, p_column="p_value",
                                  under=under)
-    table.notes += profile_notes(results, terms)
+    return profile_panel(table, results, terms)
+
+
+PROFILE_HEADING = "Profile-likelihood 95% confidence intervals"
+
+
+def profile_panel(table: tab.Table, results: list[ModelResult], terms: dict[str, str]) -> tab.Table:
+    """The profile-likelihood 95% CIs of the coefficients (models.json extra["profile_ci"], the
+    small-sample standard of maximum likelihood) as a panel under the coefficients, each column's
+    where computed, with a note that says which columns have them."""
+    intervals = [dict(r.extra.get("profile_ci") or {}) for r in results]
+    if not any(intervals):
+        return table
+    tab.add_interval_panel(table, intervals, key="profile", heading=PROFILE_HEADING, labels=terms)
+    with_ci = [f"({k})" for k, ci in enumerate(intervals, start=1) if ci]
+    without = [f"({k})" for k, ci in enumerate(intervals, start=1) if not ci]
+    table.notes.append(f"{PROFILE_HEADING}: the values of each coefficient that the likelihood-ratio test does "
+                       "not reject at 5%; computed in " + (", ".join(with_ci) if without else "every column")
+                       + (f", not in {', '.join(without)}." if without else "."))
     return table
 
 
@@ -89,19 +108,6 @@ def _label(terms: dict[str, str], name: str) -> str:
     from gvc_clusters.vocabulary import humanize
 
     return terms.get(name) or humanize(name)
-
-
-def profile_notes(results: list[ModelResult], terms: dict[str, str]) -> list[str]:
-    """Profile-likelihood 95% CIs of the coefficients (the small-sample ML standard)."""
-    parts = []
-    for column, r in enumerate(results, start=1):
-        ci = r.extra.get("profile_ci")
-        if not ci:
-            continue
-        cis = ", ".join(f"{terms.get(t, t)} [{tab.format_number(lo)}, {tab.format_number(hi)}]"
-                        for t, (lo, hi) in ci.items())
-        parts.append(f"({column}) {cis}")
-    return ["Profile-likelihood 95% confidence intervals: " + "; ".join(parts) + "."] if parts else []
 
 
 def panel_table(results: list[ModelResult], preset: str, under: str = "se",
@@ -309,9 +315,11 @@ def changes_view(changes, vocabulary: Vocabulary) -> dict:
     if changes is None:
         return {"summary": [NOTHING_CHANGED], "rows": []}
     label = functools.partial(change_label, vocabulary=vocabulary)
-    rows = [{**row, "id": label(row["id"]) if row["what"] in ("estimate", "verdict") else row["id"]}
+    rows = [{**{k: tab.typeset_minus(v) if isinstance(v, str) else v for k, v in row.items()},
+             "id": label(row["id"]) if row["what"] in ("estimate", "verdict") else row["id"]}
             for row in changes.rows.to_dict("records")]
-    return {"summary": summary_lines(changes, label), "rows": rows if changes.previous else []}
+    return {"summary": [tab.typeset_minus(line) for line in summary_lines(changes, label)],
+            "rows": rows if changes.previous else []}
 
 
 def change_label(estimate_id: str, vocabulary: Vocabulary) -> str:

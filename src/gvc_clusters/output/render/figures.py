@@ -33,6 +33,7 @@ STYLE = {
     "font.size": 9,
     "svg.hashsalt": "gvc_clusters",
     "svg.fonttype": "path",
+    "axes.unicode_minus": True,          # a true minus sign (U+2212) on every axis, as in the text and tables
     "axes.prop_cycle": cycler(color=PALETTE),
     "axes.spines.top": False,
     "axes.spines.right": False,
@@ -208,38 +209,79 @@ def _key_label(term: str, category: str, labels: dict | None) -> str:
     return f"{text} (y = {category})" if category else text
 
 
+# The readings figure: one colour per assumption (A glyph-consistent, B checksums only, then any other).
+ASSUMPTION_COLORS = ["#1f77b4", "#d95f02", "#7570b3", "#66a61e"]
+
+
 @styled
-def figure_reading_ranges(frame: pd.DataFrame, *, terms: list[str] | None = None,
-                          term_labels: dict | None = None, xlabel: str = "Estimate (95% interval)") -> Figure:
-    """How much each estimate moves across readings of the OCR: one row per term, one
-    point with its interval per reading ("default" first). Input columns: term, reading, estimate,
-    ci_low, ci_high; where the interval is missing it is estimate ± 1.96 SE from a std_error column
-    (a normal approximation: pass the model's own intervals when its statistic is t)."""
+def figure_reading_distributions(frame: pd.DataFrame, *, spec_labels: dict, outcome_labels: dict, term_labels: dict,
+                                 scale_labels: dict, assumption_labels: dict) -> Figure:
+    """The key estimates over the readings of the OCR's uncertain cells: one block per spec (its
+    label above it, so no row mixes two specs), one panel per outcome, one row per term. Per row and
+    assumption a box (the middle half of the readings, weighted as the shares), whiskers (min to max)
+    and a median line; the default reading's estimate as a black diamond on the row's centre line,
+    its 95% interval (estimate ± 1.96 SE) as a grey bar behind it.
+
+    ``frame``: models.reading_views.distribution_frame; ``scale_labels``: role -> what the x axis
+    measures ("ame": the effect on the probability of the top category, "coef": the coefficient);
+    ``assumption_labels``: assumption -> its legend text (what it is and how many readings)."""
+    from matplotlib.patches import Patch, Rectangle
+
     data = frame.copy()
-    for column in ("ci_low", "ci_high"):
-        if column not in data:
-            data[column] = math.nan
-    data = _intervals(data)
-    terms = terms or list(dict.fromkeys(data["term"]))
-    data = data[data["term"].isin(terms)]
-    names = sorted(data["reading"].astype(str).unique())
-    readings = [r for r in names if r == "default"] + [r for r in names if r != "default"]
-    fig, axes = _figure(1, 1, (6.5, 0.3 * max(len(terms), 2) + 1.4))  # fits a page and a screen
-    ax = axes[0, 0]
-    step = 0.7 / max(len(readings), 1)
-    for j, reading in enumerate(readings):
-        part = data[data["reading"].astype(str) == reading]
-        y = np.array([terms.index(t) for t in part["term"]], dtype=float) + (j - (len(readings) - 1) / 2) * step
-        est = part["estimate"].to_numpy(dtype=float)
-        err = np.vstack([est - part["ci_low"].to_numpy(dtype=float), part["ci_high"].to_numpy(dtype=float) - est])
-        ax.errorbar(est, y, xerr=err, fmt=MARKERS[j % len(MARKERS)], capsize=2, label=reading,
-                    color=PALETTE[j % len(PALETTE)])
-    ax.axvline(0, color="0.5", linewidth=0.8)
-    ax.set_yticks(np.arange(len(terms)), [_label(t, term_labels) for t in terms])
-    ax.invert_yaxis()
-    ax.set_xlabel(xlabel)
-    fig.legend(*ax.get_legend_handles_labels(), title="Reading", loc="outside lower center",
-               ncols=min(len(readings), 4))
+    specs = list(dict.fromkeys(data["spec"]))
+    assumptions = sorted(data["assumption"].astype(str).unique())
+    colors = {a: ASSUMPTION_COLORS[k % len(ASSUMPTION_COLORS)] for k, a in enumerate(assumptions)}
+    order = list(UPGRADING_TYPE_LABELS)
+    blocks = []
+    for spec in specs:
+        part = data[data["spec"] == spec]
+        outcomes = sorted(dict.fromkeys(part["outcome"]), key=lambda o: (order.index(o) if o in order else len(order)))
+        blocks.append((spec, part, outcomes, list(dict.fromkeys(part["term"]))))
+    row_height, header = 0.34, 0.75          # inches per term row; a block's title, panel titles and axis
+    heights = [row_height * len(terms) + header for *_, terms in blocks]
+    fig = Figure(figsize=(6.5, sum(heights) + 0.55), layout="constrained")
+    FigureCanvasAgg(fig)
+    subfigures = np.atleast_1d(fig.subfigures(len(blocks), 1, height_ratios=heights))
+    offset = 0.2 if len(assumptions) > 1 else 0.0
+    for sub, (spec, part, outcomes, terms) in zip(subfigures, blocks):
+        axes = sub.subplots(1, len(outcomes), sharey=True, sharex=True, squeeze=False)[0]
+        role = part["role"].iloc[0]
+        sub.suptitle(spec_labels.get(spec, spec), fontsize=8.5, fontweight="bold", x=0.01, ha="left")
+        sub.supxlabel(scale_labels.get(role, role), fontsize=7.5)
+        for ax, outcome in zip(axes, outcomes):
+            mine = part[part["outcome"] == outcome]
+            for i, term in enumerate(terms):
+                rows = mine[mine["term"] == term]
+                if rows.empty:
+                    continue
+                first = rows.iloc[0]
+                default, se = float(first["default_estimate"]), float(first["default_std_error"])
+                if np.isfinite(se):
+                    ax.plot([default - 1.96 * se, default + 1.96 * se], [i, i], color="0.82", linewidth=3.2,
+                            solid_capstyle="butt", zorder=1)
+                for k, a in enumerate(assumptions):
+                    hit = rows[rows["assumption"].astype(str) == a]
+                    if hit.empty:
+                        continue
+                    r = hit.iloc[0]
+                    y = i + (k - (len(assumptions) - 1) / 2) * 2 * offset / max(len(assumptions) - 1, 1)
+                    ax.plot([r["estimate_min"], r["estimate_max"]], [y, y], color=colors[a], linewidth=0.9, zorder=2)
+                    ax.add_patch(Rectangle((r["estimate_q25"], y - 0.13), r["estimate_q75"] - r["estimate_q25"], 0.26,
+                                           facecolor=colors[a], alpha=0.35, edgecolor=colors[a], linewidth=0.8,
+                                           zorder=3))
+                    ax.plot([r["estimate_median"]] * 2, [y - 0.13, y + 0.13], color=colors[a], linewidth=1.6,
+                            zorder=4)
+                ax.plot([default], [i], marker="D", markersize=3.6, color="black", linestyle="", zorder=5)
+            ax.axvline(0, color="0.45", linewidth=0.7, zorder=0)
+            ax.set_title(outcome_labels.get(outcome, outcome), fontsize=8)
+            ax.tick_params(labelsize=7)
+            ax.set_ylim(len(terms) - 0.5, -0.5)
+        axes[0].set_yticks(np.arange(len(terms)), [term_labels.get(t, t) for t in terms], fontsize=7.5)
+    handles = [Patch(facecolor=colors[a], alpha=0.6, edgecolor=colors[a], label=assumption_labels.get(a, a))
+               for a in assumptions]
+    handles += [Line2D([], [], marker="D", color="black", linestyle="", markersize=4,
+                       label="default reading, with its 95% interval (grey)")]
+    fig.legend(handles=handles, loc="outside lower center", ncols=1, fontsize=7, handlelength=1.4)
     return fig
 
 
@@ -360,7 +402,7 @@ def figure_furniture(mexico: pd.DataFrame, puebla: pd.DataFrame) -> Figure:
 
 
 __all__ = ["STYLE", "figure_coefficients", "figure_dairy", "figure_export_quadrants", "figure_furniture",
-           "figure_governance", "figure_reading_ranges", "figure_salmon", "figure_upgrading", "save_figure",
+           "figure_governance", "figure_reading_distributions", "figure_salmon", "figure_upgrading", "save_figure",
            "styled"]
 
 

@@ -99,12 +99,25 @@ def _missing(value) -> bool:
         return False
 
 
+MINUS = "\u2212"   # the true minus sign; LaTeX prints it as $-$ (latex_escape), HTML as is
+# A hyphen that is a number's sign: at the start, or after a space, bracket, '=', ',', ';' or ':'. A
+# hyphen between two digits or after a letter (Table 10-2, 1990-2000, scores 0-3, 10-2.A) is not one.
+_SIGN_HYPHEN = re.compile(r"(^|[\s(\[=,;:])-(?=\.?\d)")
+
+
+def typeset_minus(text: str) -> str:
+    """Every negative number's sign as a true minus (U+2212), never a hyphen: '-0.5' -> '−0.5',
+    '[-1.2, 0.3]' -> '[−1.2, 0.3]'. The one place the project decides what a minus looks like: numbers
+    (``format_number``), table cells and notes, the prose's numbers and text, the LaTeX escaper."""
+    return _SIGN_HYPHEN.sub(lambda m: m.group(1) + MINUS, str(text))
+
+
 def format_number(value, digits: int = 3) -> str:
-    """Fixed decimals with thousands separators; '' for missing; never '-0.000'."""
+    """Fixed decimals with thousands separators and a true minus sign; '' for missing; never '−0.000'."""
     if _missing(value):
         return ""
     text = f"{float(value):,.{digits}f}"
-    return text[1:] if re.fullmatch(r"-[0.,]+", text) else text
+    return text[1:] if re.fullmatch(r"-[0.,]+", text) else typeset_minus(text)
 
 
 def format_count(value) -> str:
@@ -304,6 +317,35 @@ def _regression_panels(cells, role) -> list[tuple[str, str]]:
     estimate_panels = [p for p in present if p in ROLE_HEADINGS]
     titled = len(estimate_panels) > 1
     return [(p, ROLE_HEADINGS[p] if titled and p in ROLE_HEADINGS else "") for p in present]
+
+
+def add_interval_panel(table: Table, intervals: list[dict], *, key: str, heading: str, labels: dict[str, str],
+                       digits: int = 3, after: str = "coef") -> Table:
+    """A panel of intervals under the table's ``after`` panel: one row per term the columns' intervals
+    name (in the order of the ``after`` panel's rows), '[low, high]' in each column that has one.
+    ``intervals``: per column (in the table's column order) term -> (low, high), {} for none. Every
+    panel of the table is then titled (an untitled panel would read as more coefficients)."""
+    if not any(intervals):
+        return table
+    shown = table.cells[(table.cells["panel"] == after) & (table.cells["line"] == "estimate")]["term"]
+    terms = [t for t in dict.fromkeys(shown) if any(t in ci for ci in intervals)]
+    terms += [t for ci in intervals for t in ci if t not in terms]
+    first_id = int(table.cells["row_id"].max()) + 1 if len(table.cells) else 0
+    rows = []
+    for k, term in enumerate(dict.fromkeys(terms)):
+        for column, column_id, ci in zip(table.columns, [*dict.fromkeys(table.cells["column_id"])], intervals):
+            if term not in ci:
+                continue
+            low, high = ci[term]
+            rows.append({"panel": key, "row_id": first_id + k, "term": term, "row": labels.get(term, term),
+                         "line": "interval", "column": column, "column_id": column_id,
+                         "text": f"[{format_number(low, digits)}, {format_number(high, digits)}]", "stars": "",
+                         "value": float(low), "p_value": math.nan})
+    table.cells = pd.concat([table.cells, pd.DataFrame(rows, columns=CELL_COLUMNS)], ignore_index=True)
+    panels = [(p, h or ROLE_HEADINGS.get(p, "")) for p, h in table.panels]
+    at = next((i + 1 for i, (p, _) in enumerate(panels) if p == after), len(panels))
+    table.panels = panels[:at] + [(key, heading)] + panels[at:]
+    return table
 
 
 def se_description(result: ModelResult) -> str:
@@ -686,21 +728,20 @@ LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", 
 LATEX_SYMBOLS = {"<": "$<$", ">": "$>$", "|": r"\textbar{}", "²": "$^{2}$", "Δ": r"$\Delta$", "−": "$-$",
                  "–": "--", "—": "---", "×": r"$\times$", "≤": r"$\leq$", "≥": r"$\geq$", "χ": r"$\chi$"}
 _LATEX_PATTERN = re.compile("|".join(re.escape(k) for k in [*LATEX_SPECIAL, *LATEX_SYMBOLS]))
-_NEGATIVE_NUMBER = re.compile(r"(^|\()-(?=\d)")
 
 
 def latex_escape(text: str, *, break_underscores: bool = False) -> str:
     """Escape LaTeX's special characters and spell the few non-ASCII symbols the document uses (the one
     escaper of the project: tables, prose, codebook). ``break_underscores``: a line may break after
     each underscore (long identifiers in narrow columns, the codebook's)."""
-    escaped = _LATEX_PATTERN.sub(lambda m: LATEX_SPECIAL.get(m.group(0)) or LATEX_SYMBOLS[m.group(0)], str(text))
+    escaped = _LATEX_PATTERN.sub(lambda m: LATEX_SPECIAL.get(m.group(0)) or LATEX_SYMBOLS[m.group(0)],
+                                 typeset_minus(text))
     return escaped.replace(r"\_", r"\_\allowbreak{}") if break_underscores else escaped
 
 
 def _latex_cell(text: str, stars: str) -> str:
-    """A number's minus as a math minus, stars as a superscript."""
-    body = _NEGATIVE_NUMBER.sub(lambda m: m.group(1) + "$-$", latex_escape(text))
-    return body + (f"$^{{{stars}}}$" if stars else "")
+    """A cell (its minus a math minus: latex_escape), stars as a superscript."""
+    return latex_escape(text) + (f"$^{{{stars}}}$" if stars else "")
 
 
 ALIGN_CLASSES = {"l": "left", "c": "center", "r": "right"}
@@ -754,7 +795,7 @@ def to_latex(table: Table, template_dir: str | Path) -> str:
 def to_html(table: Table, template_dir: str | Path) -> str:
     """A well-formed <table> fragment for the report (text escaped by Jinja's autoescape).
     ``template_dir``: the folder of table.html.j2 (a rule input)."""
-    view = _view(table, lambda text, stars: f"{text}{stars}", lambda text: text)
+    view = _view(table, lambda text, stars: f"{typeset_minus(text)}{stars}", typeset_minus)
     return render_template(Path(template_dir) / "table.html.j2", view, autoescape=True)
 
 
@@ -779,4 +820,4 @@ def write_table(table: Table, path_without_ext: str | Path, template_dir: str | 
 __all__ = ["CELL_COLUMNS", "PRESETS", "Preset", "Table", "chapter10_table", "classification_table",
            "descriptive_table", "format_count", "format_number", "get_preset", "latex_escape", "regression_table",
            "replication_check_table", "replication_notes", "se_description", "star_legend", "stars_for",
-           "to_csv_frame", "to_html", "to_latex", "write_table"]
+           "to_csv_frame", "to_html", "to_latex", "typeset_minus", "write_table"]
