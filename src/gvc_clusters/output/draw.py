@@ -68,7 +68,8 @@ def export_quadrants(src: Sources):
     classified = src.csv("classification")
     default_rule = classified["rule_variant"].iloc[0]
     return fig.figure_export_quadrants(classified[classified["rule_variant"] == default_rule],
-                                       src.parquet("export_performance"))
+                                       src.parquet("export_performance"),
+                                       legend_title=f"Outcome, {tab.VARIANT_LABELS.get(default_rule, default_rule)}")
 
 
 def salmon(src: Sources):

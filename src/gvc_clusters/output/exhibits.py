@@ -122,7 +122,8 @@ BOOK_EXHIBITS: tuple[Exhibit, ...] = (
     _book_table("10-4", "Upgrading in traditional manufacturing clusters (Table 10-4, reproduced)"),
     _book_table("10-5", "Upgrading in natural-resource-based clusters (Table 10-5, reproduced)"),
     _book_table("10-6", "Upgrading in complex-product clusters (Table 10-6, reproduced)"),
-    Exhibit("upgrading_by_sector_ce", "figure", "Upgrading by sector group and CE degree (Tables 10-4–10-6)",
+    Exhibit("upgrading_by_sector_ce", "figure", "Mean upgrading scores by sector group and CE degree, over the "
+            "clusters with each score (Tables 10-4–10-6)",
             CHAPTER_10, "chapter10", ("model_dataset",), "upgrading_by_sector_ce"),
     Exhibit("export_quadrants", "figure", "Chapter 9: market-share change vs unit-value change", CHAPTER_9,
             "chapter9", ("classification", "export_performance"), "export_quadrants"),

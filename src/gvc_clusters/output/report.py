@@ -19,6 +19,7 @@ import pandas as pd
 from gvc_clusters.io import read_parquet
 from gvc_clusters.models.book_panels import descriptive_panel, descriptive_table_note
 from gvc_clusters.models.reading_views import claim_ranges, read_summary, reading_sets
+from gvc_clusters.output import front_matter as fm
 from gvc_clusters.output.exhibits import Exhibit, of_kind
 from gvc_clusters.output.render import document as doc
 from gvc_clusters.output.render import tables as tab
@@ -398,6 +399,12 @@ def write_report(*, exhibits: list[Exhibit], tables: dict[str, str], figures_svg
     prose_tex = doc.render_prose(Path(templates["prose"]), doc.Target("latex", numbers, items, tab.latex_escape),
                                  prose_context)
     prose_html = doc.render_prose(Path(templates["prose"]), doc.Target("html", numbers, items), prose_context)
+    prose_tex = {k: fm.italic_titles(v, "latex") for k, v in prose_tex.items()}
+    prose_html = {k: fm.italic_titles(v, "html") for k, v in prose_html.items()}
+    versions = fm.installed_versions()
+    front = {**fm.front_matter(config, versions), "book": fm.BOOK_TITLE}
+    front_tex = {**{k: tab.latex_escape(v) for k, v in front.items()},
+                 "title_tex": fm.italic_titles(tab.latex_escape(front["title"]), "latex")}
     figures = of_kind(exhibits, "figure")
     svg = {e.name: _inline_svg(Path(figures_svg[e.name]).read_text(encoding="utf-8")) for e in figures}
     html_numbered = {name: _number_html_table(html_tables[name], items[name]) for name in html_tables if name in items}
@@ -408,7 +415,10 @@ def write_report(*, exhibits: list[Exhibit], tables: dict[str, str], figures_svg
                "sections": plan, "prose": prose_html, "footer": footer,
                "codebook": Path(codebook).read_text(encoding="utf-8") if codebook else None,
                "cases_section": numbered_cases_section(Path(cases).read_text(encoding="utf-8"), plan) if cases else None,
-               "cases_number": cases_section_number(plan), "changes": changes_view(changes, vocabulary)}
+               "cases_number": cases_section_number(plan), "changes": changes_view(changes, vocabulary),
+               "front": front, "references": fm.references_html(versions),
+               "conclusion_number": str(int(cases_section_number(plan)) + (1 if cases else 0)),
+               "codebook_number": codebook_letter(plan)}
     Path(out_html).parent.mkdir(parents=True, exist_ok=True)
     Path(out_html).write_text(render_template(templates["report"], context, autoescape=True),
                               encoding="utf-8")
@@ -416,11 +426,18 @@ def write_report(*, exhibits: list[Exhibit], tables: dict[str, str], figures_svg
                                  encoding="utf-8")
     tex_context = {"tables": tex_tables, "sections": plan, "prose": prose_tex, "macros": macros,
                    "figures_rel": _relative(figures_dir, Path(out_tex).parent),
-                   "escape": tab.latex_escape, "footer": footer,
+                   "escape": tab.latex_escape, "footer": footer, "front": front_tex,
+                   "references": fm.references_latex(versions, tab.latex_escape),
                    "codebook_rel": _relative(Path(codebook).with_suffix(".tex"), Path(out_tex).parent) if codebook else None,
                    "cases_rel": _relative(Path(cases).with_suffix(".tex"), Path(out_tex).parent) if cases else None}
     Path(out_tex).write_text(render_template(templates["paper"], tex_context, latex=True),
                              encoding="utf-8")
+
+
+def codebook_letter(plan: list) -> str:
+    """The codebook's appendix letter: the one after the appendix's, as LaTeX's \appendix numbers it."""
+    appendix = next((s.number for s in plan if s.id == "appendix"), "A")
+    return chr(ord(appendix) + 1)
 
 
 def cases_section_number(plan: list) -> str:
