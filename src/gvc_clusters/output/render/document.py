@@ -23,7 +23,7 @@ import pandas as pd
 from gvc_clusters.models.reading_design import ENUMERATED
 from gvc_clusters.models.reading_views import reading_numbers
 from gvc_clusters.output.exhibits import OPTIONAL_SECTIONS, SECTIONS, Exhibit
-from gvc_clusters.output.render.tables import typeset_minus
+from gvc_clusters.output.render.tables import typeset_minus, typeset_text
 from gvc_clusters.results import ModelResult
 from gvc_clusters.templating import environment
 from gvc_clusters.vocabulary import Vocabulary
@@ -246,7 +246,7 @@ class Target:
         return key in self.numbers
 
     def t(self, text: str) -> str:
-        return self.escape_latex(str(text)) if self.name == "latex" else html.escape(typeset_minus(str(text)))
+        return self.escape_latex(str(text)) if self.name == "latex" else html.escape(typeset_text(str(text)))
 
     def ref(self, name: str) -> str:
         if name not in self.items:

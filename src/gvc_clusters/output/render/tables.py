@@ -112,6 +112,34 @@ def typeset_minus(text: str) -> str:
     return _SIGN_HYPHEN.sub(lambda m: m.group(1) + MINUS, str(text))
 
 
+# Straight quotes as typeset quotes: one opens at the start of the text or after a space or an opening
+# bracket, any other closes (an apostrophe is a closing single quote: "Puebla's" -> "Puebla’s").
+_OPENING_QUOTE = re.compile(r"""(^|[\s(\[{])(['"])(?=\S)""")
+_CURLY = {"'": ("\u2018", "\u2019"), '"': ("\u201c", "\u201d")}
+
+
+# A one-letter equation ("y = 0", "p = 0.04"): its spaces do not break (never "(y" / "= 0)" at a line end).
+_SHORT_EQUATION = re.compile(r"(?<![\w.])([A-Za-z]) = (?=\S)")
+NBSP = "\u00a0"
+
+
+def typeset_text(text: str) -> str:
+    """Text as a typesetter sets it: true minus signs (``typeset_minus``), curly quotes for straight
+    ones ('Metalworking' -> ‘Metalworking’, never ’Metalworking’ as TeX sets a straight quote) and
+    no line break inside a one-letter equation ("y = 0")."""
+    text = _OPENING_QUOTE.sub(lambda m: m.group(1) + _CURLY[m.group(2)][0], typeset_minus(text))
+    text = _SHORT_EQUATION.sub(lambda m: f"{m.group(1)}{NBSP}={NBSP}", text)
+    return text.replace("'", _CURLY["'"][1]).replace('"', _CURLY['"'][1])
+
+
+def format_value(value, digits: int = 3) -> str:
+    """A printed or reproduced value: a whole number without decimals ('1', not '1.000': the codes and
+    counts of the book's tables), any other with ``digits`` decimals."""
+    if _missing(value):
+        return ""
+    return format_number(value, 0 if float(value).is_integer() else digits)
+
+
 def format_number(value, digits: int = 3) -> str:
     """Fixed decimals with thousands separators and a true minus sign; '' for missing; never '−0.000'."""
     if _missing(value):
@@ -651,8 +679,8 @@ def replication_notes(check: pd.DataFrame, table_id: str) -> list[str]:
     if (~mine["status"].isin(["match", "mismatch"])).any():
         notes[0] += " Cells other than matches and mismatches are listed in the replication check table."
     for r in mine[mine["status"] == "mismatch"].itertuples(index=False):
-        reproduced = format_number(r.reproduced_value, 3) or "n.a."
-        printed = "n.a." if _missing(r.printed_value) else f"{r.printed_value:g}"
+        reproduced = format_value(r.reproduced_value, 3) or "n.a."
+        printed = format_value(r.printed_value, 2) or "n.a."
         explanation = "" if _missing(r.explanation) else f": {r.explanation}"
         notes.append(f"{r.row_label}, {r.column}: printed {printed}, reproduced {reproduced} "
                      f"({r.status.replace('_', ' ')}){explanation}.")
@@ -673,7 +701,8 @@ def replication_check_table(check: pd.DataFrame, *, preset: str = "aer", excepti
     return _long(descriptive_table(data, title="Replication check: printed and reproduced numbers", label=label,
                              preset=preset, columns=columns, stub="row_label", stub_header="Row", panel="table",
                              panel_labels={t: f"Table {t}" for t in data["table"].unique()},
-                             digits={"printed_value": 2, "reproduced_value": 3},
+                             digits={"printed_value": lambda v: format_value(v, 2),
+                                     "reproduced_value": lambda v: format_value(v, 3)},
                              align={"column": r"p{0.15\linewidth}", "explanation": "p{6cm}"},
                              notes=[f"All {len(check)} printed cells: {summary}."]))
 
@@ -726,7 +755,8 @@ def _long(table: Table) -> Table:
 LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
                  "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
 LATEX_SYMBOLS = {"<": "$<$", ">": "$>$", "|": r"\textbar{}", "²": "$^{2}$", "Δ": r"$\Delta$", "−": "$-$",
-                 "–": "--", "—": "---", "×": r"$\times$", "≤": r"$\leq$", "≥": r"$\geq$", "χ": r"$\chi$"}
+                 "–": "--", "—": "---", "×": r"$\times$", "≤": r"$\leq$", "≥": r"$\geq$", "χ": r"$\chi$",
+                 NBSP: "~"}
 _LATEX_PATTERN = re.compile("|".join(re.escape(k) for k in [*LATEX_SPECIAL, *LATEX_SYMBOLS]))
 
 
@@ -735,7 +765,7 @@ def latex_escape(text: str, *, break_underscores: bool = False) -> str:
     escaper of the project: tables, prose, codebook). ``break_underscores``: a line may break after
     each underscore (long identifiers in narrow columns, the codebook's)."""
     escaped = _LATEX_PATTERN.sub(lambda m: LATEX_SPECIAL.get(m.group(0)) or LATEX_SYMBOLS[m.group(0)],
-                                 typeset_minus(text))
+                                 typeset_text(text))
     return escaped.replace(r"\_", r"\_\allowbreak{}") if break_underscores else escaped
 
 
@@ -745,6 +775,8 @@ def _latex_cell(text: str, stars: str) -> str:
 
 
 ALIGN_CLASSES = {"l": "left", "c": "center", "r": "right"}
+# The printed rows that belong to the estimate above them (a long table never breaks a page before one).
+UNDER_LINES = ("se", "permutation")
 LONG_TABLE_ROWS = 50  # LaTeX: a table with more printed rows runs across pages instead of shrinking
 
 
@@ -773,7 +805,9 @@ def _view(table: Table, cell_text, escape) -> dict:
             stub = "" if first["line"] in ("se", "permutation") else escape(first["row"])
             cells = [{"text": cell_text(by_column[c].text, by_column[c].stars) if c in by_column else "",
                       "align": ALIGN_CLASSES.get(align, "wrap")} for c, align in zip(table.columns, table.align)]
-            rows.append({"stub": stub, "line": first["line"], "cells": cells})
+            rows.append({"stub": stub, "line": first["line"], "cells": cells, "nobreak": False})
+        for row, following in zip(rows, rows[1:]):   # an estimate and its SE (p, CI) stay on one page
+            row["nobreak"] = following["line"] in UNDER_LINES
         blocks.append({"headings": [escape(heading)] if heading else [], "rows": rows})
     header_rows = [{"stub": escape(row[0]), "cells": [{"text": escape(t)} for t in row[1:]]}
                    for row in table.header_rows if any(row)]
@@ -795,7 +829,7 @@ def to_latex(table: Table, template_dir: str | Path) -> str:
 def to_html(table: Table, template_dir: str | Path) -> str:
     """A well-formed <table> fragment for the report (text escaped by Jinja's autoescape).
     ``template_dir``: the folder of table.html.j2 (a rule input)."""
-    view = _view(table, lambda text, stars: f"{typeset_minus(text)}{stars}", typeset_minus)
+    view = _view(table, lambda text, stars: f"{typeset_text(text)}{stars}", typeset_text)
     return render_template(Path(template_dir) / "table.html.j2", view, autoescape=True)
 
 
@@ -818,6 +852,6 @@ def write_table(table: Table, path_without_ext: str | Path, template_dir: str | 
 
 
 __all__ = ["CELL_COLUMNS", "PRESETS", "Preset", "Table", "chapter10_table", "classification_table",
-           "descriptive_table", "format_count", "format_number", "get_preset", "latex_escape", "regression_table",
+           "descriptive_table", "format_count", "format_number", "format_value", "get_preset", "latex_escape", "regression_table",
            "replication_check_table", "replication_notes", "se_description", "star_legend", "stars_for",
-           "to_csv_frame", "to_html", "to_latex", "typeset_minus", "write_table"]
+           "to_csv_frame", "to_html", "to_latex", "typeset_minus", "typeset_text", "write_table"]
