@@ -172,9 +172,9 @@ def latex_escape(text: str) -> str:
 # An identifier of the data (a column, a category, a file): letters and digits joined by underscores.
 IDENTIFIER = re.compile(r"\b[A-Za-z0-9]+(?:_[A-Za-z0-9]+)+\b")
 # LaTeX preamble of the codebook (it is \input where the paper wants it): identifiers in typewriter
-# type that never hyphenate and break only after an underscore (\gvcid), and ragged-right columns.
-LATEX_PREAMBLE = (r"\providecommand{\gvcid}[1]{{\ttfamily\hyphenchar\font=-1 #1}}",
-                  r"\providecommand{\gvccol}{>{\raggedright\arraybackslash}}")
+# type that never hyphenate and break only after an underscore (\gvcid); columns set ragged right.
+LATEX_PREAMBLE = (r"\providecommand{\gvcid}[1]{{\ttfamily\hyphenchar\font=-1 #1}}",)
+RAGGED = r">{\raggedright\arraybackslash}"
 
 
 def tex_identifier(name: str) -> str:
@@ -239,7 +239,7 @@ def latex_fragment(tables: list[dict]) -> str:
                 tex_prose(t["description"]) + f" Rows: {t['rows']}; key: "
                 + (", ".join(tex_identifier(k) for k in t["key"]) or "none") + ".", "",
                 r"{\footnotesize\setlength{\tabcolsep}{4pt}",
-                r"\begin{xltabular}{\linewidth}{@{}\gvccol p{3.3cm}\gvccol p{4.3cm}\gvccol X@{}}",
+                rf"\begin{{xltabular}}{{\linewidth}}{{@{{}}{RAGGED}p{{3.3cm}}{RAGGED}p{{4.3cm}}{RAGGED}X@{{}}}}",
                 r"\toprule", r"Column & Type, unit, allowed values & Description \\", r"\midrule", r"\endhead",
                 r"\bottomrule", r"\endfoot"]
         for c in t["columns"]:

@@ -406,7 +406,8 @@ def write_report(*, exhibits: list[Exhibit], tables: dict[str, str], figures_svg
     front_tex = {**{k: tab.latex_escape(v) for k, v in front.items()},
                  "title_tex": fm.italic_titles(tab.latex_escape(front["title"]), "latex")}
     figures = of_kind(exhibits, "figure")
-    svg = {e.name: _inline_svg(Path(figures_svg[e.name]).read_text(encoding="utf-8")) for e in figures}
+    svg = {e.name: _inline_svg(Path(figures_svg[e.name]).read_text(encoding="utf-8"), f"svg-{e.name}")
+           for e in figures}
     html_numbered = {name: _number_html_table(html_tables[name], items[name]) for name in html_tables if name in items}
     footer = {"digest": config_digest(config or {}), "versions": footer_versions()}
     context = {"tables": html_numbered, "figures": svg, "captions": {e.name: e.caption for e in figures},
@@ -457,10 +458,25 @@ def _number_html_table(html: str, item: doc.Item) -> str:
     return html.replace("<caption>", f'<caption><span class="number">{item.title}.</span> ', 1)
 
 
-def _inline_svg(text: str) -> str:
-    """An SVG file's markup without its XML prolog and DOCTYPE, ready to sit inside HTML."""
+def _inline_svg(text: str, prefix: str = "") -> str:
+    """An SVG file's markup without its XML prolog and DOCTYPE, ready to sit inside HTML. With
+    ``prefix`` (the figure's name) every element id of the SVG and every reference to one (href,
+    xlink:href, url(#...)) gets ``<prefix>-`` in front: matplotlib names its glyphs, clip paths and
+    groups the same in every figure (DejaVuSans-41, figure_1, ...), and one page may hold each id
+    once. The same figure always gets the same ids."""
     start = text.find("<svg")
-    return text[start:] if start >= 0 else text
+    svg = text[start:] if start >= 0 else text
+    if not prefix:
+        return svg
+    ids = set(SVG_ID.findall(svg))
+    if not ids:
+        return svg
+    names = "|".join(re.escape(i) for i in sorted(ids, key=len, reverse=True))
+    pattern = re.compile(rf'(\bid="|href="#|url\(#)({names})(?=[")])')
+    return pattern.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", svg)
+
+
+SVG_ID = re.compile(r'\bid="([^"]+)"')
 
 
 def _relative(path: Path, start: Path) -> str:
