@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from gvc_clusters.output import front_matter as fm
 from gvc_clusters.output.render import tables as tab
@@ -223,7 +222,7 @@ def test_figure_10_is_one_block_per_spec_on_the_probability_scale_without_readin
     titles = [sub._suptitle.get_text() for sub in figure.subfigs]
     assert titles == ["CE and governance", "Types", "Panel"]          # one block per spec, labelled by it
     assert [len(sub.axes) for sub in figure.subfigs] == [2, 1, 1]       # one panel per outcome of the spec
-    assert [sub._supxlabel.get_text() for sub in figure.subfigs][0] == READING_SCALES["ame"]
+    assert figure.subfigs[0]._supxlabel.get_text() == READING_SCALES["ame"]
     assert "probability" in READING_SCALES["ame"]
     legend = [t.get_text() for t in figure.legends[0].get_texts()]
     assert not any(re.search(r"\d+-\d+\.[A-Z]", t) for t in legend) and len(legend) == 3

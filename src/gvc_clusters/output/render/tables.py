@@ -14,6 +14,7 @@ no negative zero.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Callable
@@ -806,7 +807,7 @@ def _view(table: Table, cell_text, escape) -> dict:
             cells = [{"text": cell_text(by_column[c].text, by_column[c].stars) if c in by_column else "",
                       "align": ALIGN_CLASSES.get(align, "wrap")} for c, align in zip(table.columns, table.align)]
             rows.append({"stub": stub, "line": first["line"], "cells": cells, "nobreak": False})
-        for row, following in zip(rows, rows[1:]):   # an estimate and its SE (p, CI) stay on one page
+        for row, following in itertools.pairwise(rows):   # an estimate and its SE (p, CI) stay on one page
             row["nobreak"] = following["line"] in UNDER_LINES
         blocks.append({"headings": [escape(heading)] if heading else [], "rows": rows})
     header_rows = [{"stub": escape(row[0]), "cells": [{"text": escape(t)} for t in row[1:]]}
