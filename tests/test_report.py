@@ -97,6 +97,9 @@ def test_html_report_is_self_contained_with_every_table_and_figure(built):
     assert len(ids) > 1000 and len(ids) == len(set(ids)), [i for i in set(ids) if ids.count(i) > 1][:10]
     for target in set(re.findall(r'href="#([^"]+)"', html)) | set(re.findall(r"url\(#([^)]+)\)", html)):
         assert target in set(ids), target
+    # every negative number of the page's text has a true minus sign (figures are drawn as paths)
+    text = re.sub(r"<[^>]+>", " ", re.sub(r"<(svg|style)\b.*?</\1>", "", html, flags=re.DOTALL))
+    assert not re.findall(r"(?:^|[\s(\[])-\.?\d[\d.,]*", text) and "\u2212" in text
     # the codebook is a numbered appendix in the contents, the references a section of their own
     assert re.search(r'<a href="#sec-codebook">B\. Codebook of the processed data</a>', html)
     assert '<section id="sec-references">' in html and '<li id="ref-book">' in html

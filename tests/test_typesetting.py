@@ -227,3 +227,12 @@ def test_figure_10_is_one_block_per_spec_on_the_probability_scale_without_readin
     legend = [t.get_text() for t in figure.legends[0].get_texts()]
     assert not any(re.search(r"\d+-\d+\.[A-Z]", t) for t in legend) and len(legend) == 3
     assert figure.get_size_inches()[0] == 6.5 and figure.get_size_inches()[1] < 9.0   # fits the text block
+
+
+def test_model_notes_print_true_minus_signs_and_curly_quotes():
+    from gvc_clusters.output.report import typeset_model_notes
+
+    view = typeset_model_notes({"columns": ["Product, 'probit'"], "rows": [("Range", ["-0.711 to 0.2"])],
+                                "notes": ["Product: origins x years [1992, 2001]; growth -0.711."]})
+    assert view == {"columns": ["Product, \u2018probit\u2019"], "rows": [("Range", [f"{MINUS}0.711 to 0.2"])],
+                    "notes": [f"Product: origins x years [1992, 2001]; growth {MINUS}0.711."]}

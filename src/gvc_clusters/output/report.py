@@ -308,6 +308,15 @@ def model_notes(results: list[ModelResult], vocabulary: Vocabulary = DEFAULT_VOC
     return {"columns": columns, "rows": list(facts.items()), "notes": list(dict.fromkeys(notes))}
 
 
+def typeset_model_notes(view: dict) -> dict:
+    """A spec's model notes (``model_notes``) as the page prints them: true minus signs and curly
+    quotes in every heading, cell and note (render.tables.typeset_text)."""
+    text = tab.typeset_text
+    return {"columns": [text(c) for c in view["columns"]],
+            "rows": [(text(key), [text(v) for v in values]) for key, values in view["rows"]],
+            "notes": [text(n) for n in view["notes"]]}
+
+
 def changes_view(changes, vocabulary: Vocabulary) -> dict:
     """The "what changed since the last run" section: the summary lines (``summary_lines`` with the
     report's labels) and every change row, estimates named by model (outcome, estimator) and term."""
@@ -412,7 +421,8 @@ def write_report(*, exhibits: list[Exhibit], tables: dict[str, str], figures_svg
     footer = {"digest": config_digest(config or {}), "versions": footer_versions()}
     context = {"tables": html_numbered, "figures": svg, "captions": {e.name: e.caption for e in figures},
                "numbers": numbers,
-               "notes": {(f"ordinal_{k}" if k in ordinal else f"panel_{k}"): v for k, v in notes.items()},
+               "notes": {(f"ordinal_{k}" if k in ordinal else f"panel_{k}"): typeset_model_notes(v)
+                         for k, v in notes.items()},
                "sections": plan, "prose": prose_html, "footer": footer,
                "codebook": Path(codebook).read_text(encoding="utf-8") if codebook else None,
                "cases_section": numbered_cases_section(Path(cases).read_text(encoding="utf-8"), plan) if cases else None,
