@@ -9,6 +9,9 @@ from gvc_clusters.data.sources import update_checksums
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"
+# The developer's guide: README.md in the repository, README-developer.md in the deposit archive
+# (whose README.md is the replication README; gvc_clusters.output.package).
+DEVELOPER_README = ROOT / ("README-developer.md" if (ROOT / "README-developer.md").is_file() else "README.md")
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from gvc_clusters.analysis import case_ce, case_evidence, case_protocol
 from gvc_clusters.analysis import cases as C
 from gvc_clusters.config_defaults import with_defaults
 from gvc_clusters.errors import InputError
+from gvc_clusters.models.case_fits import compare_samples
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "data" / "cases"
@@ -188,7 +189,7 @@ def book_dataset():
 def comparison(book_dataset, final):
     config = with_defaults(yaml.safe_load((ROOT / "config/config.yaml").read_text(encoding="utf-8")))  # as validated
     specs = {"ce_governance": config["ordinal"]["specs"]["ce_governance"]}
-    return C.compare_samples(book_dataset, final, CASE_IDS, specs, halves="keep", seed=config["seed"])
+    return compare_samples(book_dataset, final, CASE_IDS, specs, halves="keep", seed=config["seed"])
 
 
 def test_shipped_config_adds_no_case():
@@ -410,7 +411,7 @@ def test_provenance_names_a_role_and_date_for_every_step():
 
 @pytest.fixture(scope="module")
 def sensitivity(book_dataset, final, deviations):
-    from gvc_clusters.analysis.case_sensitivity import scenario_fits
+    from gvc_clusters.models.case_fits import scenario_fits
 
     config = with_defaults(yaml.safe_load((ROOT / "config/config.yaml").read_text(encoding="utf-8")))
     specs = {"ce_governance": config["ordinal"]["specs"]["ce_governance"]}

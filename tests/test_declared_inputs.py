@@ -139,8 +139,10 @@ def dag() -> dict:
                     "config": json.loads(json.dumps(workflow.config, default=str))}
             published = {}   # staged output -> the file its publish rule copies it to
             for job in workflow.dag.jobs:
-                if job.rule.name.startswith("publish_"):
-                    published.update(zip(map(str, job.input), map(str, job.output)))
+                if job.rule.name.startswith("publish_"):   # staged files and their published copies, in order
+                    staged = job.input.staged if "staged" in job.input._names else job.input
+                    copies = job.output.published if "published" in job.output._names else job.output
+                    published.update(zip(map(str, staged), map(str, copies)))
             return {"jobs": out, "published": published}
     finally:
         os.chdir(cwd)

@@ -406,3 +406,16 @@ def test_non_convergence_raises(ucla):
     y, X = ucla
     with pytest.raises(ModelError, match="ucla_short: ordered probit did not converge: newton did not converge in 2"):
         fit_ordered(y, X, model_id="ucla_short", maxiter=2)
+
+
+def test_every_se_convention_is_kept_and_equals_its_own_fit(ucla):
+    """extra["se_conventions"]: the coefficients' SEs under model-based, HC0 and HC1 covariances, each
+    equal to what fit_ordered reports when asked for that covariance (the robustness section reads them)."""
+    y, X = ucla
+    fits = {kind: fit_ordered(y, X, model_id="u", cov_type=cov) for kind, cov in
+            (("model_based", "nonrobust"), ("hc0", "HC0"), ("hc1", "HC1"))}
+    conventions = fits["model_based"].extra["se_conventions"]
+    for kind, fit in fits.items():
+        coef = fit.estimates[fit.estimates["role"] == "coef"].set_index("term")["std_error"]
+        for term, se in coef.items():
+            assert conventions[kind][term] == pytest.approx(se, rel=1e-8)

@@ -486,3 +486,17 @@ def test_mundlak_test_equals_its_regression_and_detects_correlated_effects():
     wald = beta[3:] @ np.linalg.solve(cov[3:, 3:], beta[3:])
     assert out["informative"] and out["statistic"] == pytest.approx(wald, rel=1e-10)
     assert out["p_value"] == pytest.approx(stats.f.sf(wald / 2, 2, g - 1), rel=1e-10) and out["p_value"] < 0.01
+
+
+def test_every_cluster_convention_is_kept_with_the_fit():
+    """extra["cluster_conventions"]: one CR0 matrix, each convention's factor; the spec's own convention
+    equals the reported SEs, linearmodels' own equals an unadjusted-convention refit."""
+    build = pdm.upgrading_panel(_processed("clusters/model_dataset.parquet"), chains=("quasi_hierarchy",), threshold=1)
+    fits = {c: fit_upgrading_governance(build, cluster_convention=c)["fe"]
+            for c in ("nested_not_counted", "linearmodels", "absorbed_counted")}
+    for convention, fit in fits.items():
+        coef = fit.estimates[fit.estimates["role"] == "coef"].set_index("term")["std_error"]
+        for term, se in coef.items():
+            assert fit.extra["cluster_conventions"][convention][term] == pytest.approx(se, rel=1e-9)
+    ses = fits["nested_not_counted"].extra["cluster_conventions"]
+    assert ses["nested_not_counted"]["quasi_hierarchy_x_product"] == pytest.approx(0.3147, abs=1e-4)

@@ -26,6 +26,8 @@ def test_citation_cff_is_valid_and_matches_the_project():
     assert cff_errors(cff) == []
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert cff["version"] == project["version"]
+    assert str(cff["date-released"]) >= "2026-01-01"  # a data editor asks when this version was released
+    assert cff["repository-code"].startswith("https://")
     assert cff["license"] == "MIT"
     book = cff["references"][0]
     assert book["year"] == 2006 and book["publisher"]["name"] == "Inter-American Development Bank"

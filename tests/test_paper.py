@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from gvc_clusters.output.exhibits import report_exhibits
-from gvc_clusters.output.paper import compile_pdf, layout_problems, pdf_wanted
+from gvc_clusters.output.paper import compile_pdf, layout_problems
 from gvc_clusters.output.render import descriptive_table, regression_table, to_html, to_latex
 from gvc_clusters.output.render.document import document_plan
 from gvc_clusters.results import ModelResult, estimate_rows
@@ -140,13 +140,6 @@ def test_layout_problems_read_from_the_log_and_fonts():
     assert [p.split(":")[0] for p in problems] == ["overfull box 23.1 pt", "float too large", "undefined",
                                                    "Type 3 font"]
     assert layout_problems("Overfull \\hbox (0.9pt too wide) in paragraph\n", "") == []
-
-
-def test_pdf_setting():
-    assert pdf_wanted("auto", found=True) and not pdf_wanted("auto", found=False)
-    assert pdf_wanted("on", found=False) and not pdf_wanted("off", found=True)
-    with pytest.raises(ValueError, match="auto, on or off"):
-        pdf_wanted("yes")
 
 
 def _paper(tmp_path: Path, body: str) -> Path:

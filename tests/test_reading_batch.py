@@ -154,7 +154,7 @@ def test_reading_analysis_on_the_book(clusters, tmp_path):
     import yaml
 
     from gvc_clusters.config_defaults import with_defaults
-    from gvc_clusters.data.readings_solver import write_readings
+    from gvc_clusters.data.readings import write_readings
     from gvc_clusters.models.reading_batch import write_reading_analysis
 
     config = with_defaults(yaml.safe_load((RAW.parents[1] / "config/config.yaml").read_text(encoding="utf-8")))

@@ -15,7 +15,8 @@ from gvc_clusters.data.reading_space import (
     reading_counts,
     set_size,
 )
-from gvc_clusters.data.readings_solver import NO_UNCERTAIN_CELLS, SOLVED, solve_problem, solve_tables, table_problem
+from gvc_clusters.data.readings import solve_tables
+from gvc_clusters.data.readings_solver import NO_UNCERTAIN_CELLS, SOLVED, solve_problem, table_problem
 from gvc_clusters.data.sources import load_manifest
 from gvc_clusters.errors import InputError, InputErrors
 

@@ -9,10 +9,10 @@ import pytest
 from gvc_clusters.data.constraint_search import Constraint, NoSolution, linear_form, solve
 from gvc_clusters.data.decisions import LOG_COLUMNS, read_decision_log
 from gvc_clusters.data.rawtable import read_raw_table
+from gvc_clusters.data.readings import solve_tables
 from gvc_clusters.data.readings_solver import (
     Assumption,
     solve_problem,
-    solve_tables,
     table_problem,
 )
 from gvc_clusters.data.sources import load_manifest

@@ -51,6 +51,7 @@ OVERRIDE = "reliability.yaml"
 MANIFEST = "results/MANIFEST.sha256"
 JOB_BLOCK = re.compile(r"^(?:local)?rule (\S+):$")
 JOB_FIELD = re.compile(r"^\s+(output|jobid|reason|wildcards): (.*)$")
+ANNOTATION = re.compile(r" \((?:update|temp|protected|directory)\)(?=,|$)")
 
 
 # ---- helpers --------------------------------------------------------------------------------------
@@ -114,7 +115,8 @@ def jobs(text: str) -> list[dict[str, str]]:
             current = {"rule": m.group(1)}
             found.append(current)
         elif current is not None and (m := JOB_FIELD.match(line)):
-            current[m.group(1)] = m.group(2)
+            # outputs print with their flags, "results/x.csv (update)": keep the paths
+            current[m.group(1)] = ANNOTATION.sub("", m.group(2)) if m.group(1) == "output" else m.group(2)
         elif not line.startswith(" "):
             current = None
     return found
@@ -195,15 +197,18 @@ def differences(ws_a: Path, files_a: dict, ws_b: Path, files_b: dict) -> list[st
 
 def check_manifest(workspace: Path, files: dict[str, str]) -> None:
     """results/MANIFEST.sha256 verifies and lists every file built under data/processed and results
-    (``files``), except manifests themselves."""
+    (``files``), except manifests themselves and the files kept out by design (paper.pdf:
+    workflow_plan.NOT_IN_MANIFEST)."""
+    from gvc_clusters.workflow_plan import NOT_IN_MANIFEST
+
     check = subprocess.run(["sha256sum", "--strict", "-c", MANIFEST], cwd=workspace, capture_output=True,
                            text=True, timeout=120, check=False)
     assert check.returncode == 0, check.stdout[-3000:] + check.stderr[-3000:]
     listed = {line.split(maxsplit=1)[1].lstrip("*") for line in
               (workspace / MANIFEST).read_text(encoding="utf-8").splitlines() if line.strip()}
     assert check.stdout.count(": OK") == len(listed) > 0
-    expected = {f for f in files
-                if f.startswith(("data/processed/", "results/")) and not f.endswith("MANIFEST.sha256")}
+    expected = {f for f in files if f.startswith(("data/processed/", "results/"))
+                and not f.endswith("MANIFEST.sha256") and Path(f).name not in NOT_IN_MANIFEST}
     assert any(f.startswith("results/replication/") for f in expected)
     assert expected - listed == set(), f"built but not in the manifest: {sorted(expected - listed)}"
     assert listed - files.keys() == set(), f"in the manifest but not built: {sorted(listed - files.keys())}"

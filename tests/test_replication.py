@@ -79,11 +79,13 @@ def test_matches_are_classed_by_what_their_check_proves(check):
     matches = check[check["status"].isin(["match", "match_truncated"])]
     a = matches["evidence_A"].value_counts().to_dict()
     b = matches["evidence_B"].value_counts().to_dict()
-    assert a == {"transcription": 246, "decoded": 49, "header_shift": 15, "independent": 6,
+    # Table 10-5 prints three Arabic-Indic '٣' (Sugar and Mangoes Process, Melons Sum): not a plain
+    # number (ASCII digits only, issue 22), so their logged glyph decisions make them "decoded"
+    assert a == {"transcription": 244, "decoded": 51, "header_shift": 15, "independent": 6,
                  "independent_given_A": 50, "decodes_its_cells": 4}
     # the 48 checksum matches that confirm nothing under (B): 18 decode their own cells, 27 leave a
     # cell free (they hold for the default reading, not every reading), 3 are averages printed as glyphs
-    assert b == {"transcription": 246, "decoded": 49, "header_shift": 15, "independent": 6,
+    assert b == {"transcription": 244, "decoded": 51, "header_shift": 15, "independent": 6,
                  "independent_given_B": 6, "decodes_its_cells": 18, "cells_left_free": 27, "result_is_garbled": 3}
     # Table 10-4's Intersectoral Average: its '90.0' and Medellin's '_' are decoded from each other
     # under (A); under (B) the printed average is itself a garbled glyph without a grid

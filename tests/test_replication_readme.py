@@ -81,6 +81,13 @@ def test_readme_sections_rights_and_licences(tmp_path, in_root):
     assert "`CITATION.cff`" in readme.split("## How to cite", 1)[1]
     assert "seed: 20060215" in readme and "`fit_ordinal`" in readme and "`reading_analysis`" in readme
     assert "results/machine.json" in readme and "excludes it" in readme
+    references = readme.split("## References", 1)[1]
+    for cited in ("Pietrobelli, C., and R. Rabellotti", "McKelvey, R. D., and W. Zavoina", "Mundlak, Y. 1978",
+                  "Cameron, A. C., and D. L. Miller", "Driscoll, J. C., and A. C. Kraay", "Krippendorff, K."):
+        assert cited in references
+    pins = dict(line.split("==") for line in (ROOT / "requirements.lock").read_text().splitlines() if "==" in line)
+    assert f"*Proceedings of the 9th Python in Science Conference*, 92–96. Version {pins['statsmodels']}." in references
+    assert f"Version {pins['linearmodels']}." in references and f"Version {pins['snakemake']}." in references
 
 
 def test_a_rights_box_is_ticked_only_when_the_package_holds_its_document(tmp_path, monkeypatch):
@@ -106,6 +113,29 @@ def test_every_input_is_listed_with_provenance_and_user_inputs_are_marked(tmp_pa
     assert "| `config/config.yaml` | configuration |" in readme
     plain = render(tmp_path, config(), "plain.md")
     assert "No user-supplied input" in plain and "| user |" not in plain
+    assert "- [x] All data **are** publicly available (in the published book)" in plain
+
+
+def test_every_kind_of_user_input_is_listed_and_the_book_only_box_is_unticked(tmp_path, in_root):
+    """An ordinal table, a panel table and trade flows (a glob of two files): all listed, hashed,
+    and the "all data are in the published book" box unticked, naming them."""
+    firms, panel = tmp_path / "firms.csv", tmp_path / "panel.csv"
+    firms.write_text("y,x\n1,2\n", encoding="utf-8")
+    panel.write_text("entity,time,y,x\na,1,1.0,2.0\n", encoding="utf-8")
+    for year in (2000, 2001):
+        (tmp_path / f"BACI_Y{year}.csv").write_text("t,i,j,k,v,q\n", encoding="utf-8")
+    cfg = config(mine={"table": str(panel), "entity": "entity", "time": "time", "outcome": "y", "regressors": ["x"]})
+    cfg["ordinal"]["specs"]["firms"] = {"table": str(firms), "outcomes": ["y"], "regressors": ["x"]}
+    cfg["trade_flows"] = {**cfg.get("trade_flows", {}), "enabled": True, "input": str(tmp_path / "BACI_Y*.csv")}
+    readme = render(tmp_path, cfg)
+    settings = {"ordinal.specs.firms.table": firms, "panel.specs.mine.table": panel,
+                "trade_flows.input": tmp_path / "BACI_Y2000.csv"}
+    for setting, path in settings.items():
+        assert f"| `{path}` | added by the user through config `{setting}` |" in readme
+    assert f"| `{tmp_path / 'BACI_Y2001.csv'}` | added by the user through config `trade_flows.input` |" in readme
+    availability = readme.split("### Summary of availability", 1)[1].split("###", 1)[0]
+    assert "- [ ] All data **are** publicly available" in availability and "[x]" not in availability
+    assert "read 4 data file(s) added by its user" in availability and f"`{firms}`" in availability
 
 
 def test_exhibits_are_numbered_in_report_order_and_every_result_maps_to_one_or_is_supporting():

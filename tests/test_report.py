@@ -2,30 +2,30 @@
 
 Checks what a data editor checks: every output the generated README lists exists and every result
 file is listed; the HTML report is one self-contained page (nothing fetched) with every table and
-figure; the LaTeX paper compiles where TeX is installed; headless Chromium renders the page
-without a single network request (screenshot kept as a test artifact).
+figure; the LaTeX paper compiles where TeX is installed; headless Chromium renders the page and the
+page requests nothing, read from the page's own Resource Timing entries (screenshot kept as a test
+artifact).
 """
 
+import html as html_lib
+import json
 import re
 import shutil
-import socket
 import subprocess
 import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from workflow_copy import copy_build
 
+from gvc_clusters.output.tex_requirements import pdf_plan
+
 pytestmark = pytest.mark.slow
 ARTIFACTS = Path(__file__).resolve().parents[1] / "results" / "test-artifacts"
 NOT_CATALOGUED = ("results/benchmarks/", "results/test-artifacts/")
 NOT_CATALOGUED_FILES = {"results/README.md", "results/MANIFEST.sha256"}
-# Chromium's own services (component updates, account checks, network time) call home even
-# headless with --disable-background-networking; they are the browser's, not the page's (a file://
-# page without scripts cannot cause them), so the proxy log ignores exactly these hosts.
-BROWSER_SERVICE_HOSTS = ("update.googleapis.com", "accounts.google.com", "clients2.google.com",
-                         "clients1.google.com", "redirector.gvt1.com", "safebrowsing.googleapis.com",
-                         "optimizationguide-pa.googleapis.com", "content-autofill.googleapis.com")
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,8 @@ def test_readme_lists_every_result_and_every_listed_output_exists(built):
     listed = catalogued(readme)
     assert len(listed) > 100
     missing = [p for p in listed if not (built / p).is_file()]
-    assert missing == []
+    # listed wherever config allows it; built where this machine's TeX can (tex_requirements)
+    assert missing == ([] if pdf_plan("auto").build else ["results/report/paper.pdf"])
     on_disk = {str(p.relative_to(built)) for p in (built / "results").rglob("*") if p.is_file()}
     unlisted = sorted(p for p in on_disk - set(listed) - NOT_CATALOGUED_FILES if not p.startswith(NOT_CATALOGUED))
     assert unlisted == []
@@ -151,69 +152,78 @@ def test_latex_paper_compiles_and_fits_the_page(built, tmp_path):
         assert re.search(r"^Author:\s+The gvc-clusters authors$", info, flags=re.MULTILINE)
 
 
-class RequestRecorder:
-    """A TCP listener used as the browser's proxy: any request the page makes lands here."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen()
-        self.sock.settimeout(0.2)
-        self.requests: list[str] = []
-        self.running = True
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    @property
-    def port(self) -> int:
-        return self.sock.getsockname()[1]
-
-    def _serve(self):
-        while self.running:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            with conn:
-                conn.settimeout(1)
-                try:
-                    self.requests.append(conn.recv(1024).decode("latin-1").split("\r\n")[0])
-                except OSError:
-                    self.requests.append("(connection without request line)")
-
-    def close(self):
-        self.running = False
-        self.thread.join(timeout=2)
-        self.sock.close()
-
-
 def chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 
 
+# A fresh profile with the browser's own services off. Whatever the browser still fetches for itself
+# (Debian's Chromium calls www.google.com and accounts.google.com) is not the page's doing and is not
+# tested: the test reads what the page requested from the page itself.
+BROWSER_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--virtual-time-budget=5000")
+# Written into a copy of the page: on load, the document's own URL and every resource it fetched or
+# tried to fetch (Resource Timing lists failed loads too), as JSON in an attribute of <body>.
+REQUEST_PROBE = ("<script>window.addEventListener('load', () => document.body.setAttribute('data-requests',"
+                 " JSON.stringify({document: document.URL,"
+                 " resources: performance.getEntriesByType('resource').map(e => e.name)})));</script>")
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # the page's requests are read from the page, not from this log
+        pass
+
+
+def page_requests(html: str, folder: Path, profile: Path) -> tuple[dict, str]:
+    """Serve ``html`` with the request probe from an otherwise empty ``folder`` over HTTP on
+    127.0.0.1 (Resource Timing leaves file:// loads out; served, a relative reference becomes a
+    listed request too), load it in headless Chromium and return (what the probe recorded, the DOM)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "index.html").write_text(html.replace("</body>", REQUEST_PROBE + "</body>"), encoding="utf-8")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietHandler, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/index.html"
+    try:
+        run = subprocess.run([chromium(), *BROWSER_FLAGS, f"--user-data-dir={profile}", "--window-size=1280,4000",
+                              "--dump-dom", url], capture_output=True, text=True, timeout=120, check=False)
+    finally:
+        server.shutdown()
+        server.server_close()
+    found = re.search(r'data-requests="([^"]+)"', run.stdout)
+    assert found, f"the probe did not run (exit {run.returncode}): {run.stderr[-2000:]}"
+    recorded = json.loads(html_lib.unescape(found.group(1)))
+    assert recorded["document"] == url
+    return recorded, run.stdout
+
+
+@pytest.mark.skipif(chromium() is None, reason="Chromium is not installed (CI installs it from Debian packages)")
+def test_probe_sees_every_kind_of_request_a_page_can_make(tmp_path):
+    """The probe of the next test, on a page that does fetch: an image, a stylesheet and a CSS
+    background elsewhere, and a figure beside the page. Each is listed, so an empty list means
+    nothing was requested."""
+    html = ("<html><head><link rel='stylesheet' href='http://127.0.0.1:9/style.css'>"
+            "<style>body {background: url(https://example.invalid/background.png)}</style></head>"
+            "<body><img src='https://example.invalid/logo.png'><img src='figures/figure.svg'></body></html>")
+    recorded, _ = page_requests(html, tmp_path / "served", tmp_path / "profile")
+    requested = recorded["resources"]
+    assert "http://127.0.0.1:9/style.css" in requested
+    assert "https://example.invalid/background.png" in requested
+    assert "https://example.invalid/logo.png" in requested
+    assert any(url.endswith("/figures/figure.svg") for url in requested)
+
+
 @pytest.mark.skipif(chromium() is None, reason="Chromium is not installed (CI installs it from Debian packages)")
 def test_report_renders_in_headless_chromium_without_network_requests(built, tmp_path):
-    page = (built / "results/report/index.html").as_uri()
-    recorder = RequestRecorder()
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run",
-             f"--proxy-server=http://127.0.0.1:{recorder.port}", "--proxy-bypass-list=<-loopback>",
-             f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,4000", "--disable-component-update",
-             "--disable-sync", "--no-pings", "--disable-features=NetworkTimeServiceQuerying,OptimizationHints"]
-    try:
-        dom = subprocess.run([chromium(), *flags, "--dump-dom", page], capture_output=True, text=True, timeout=120,
-                             check=False)
-        shot = tmp_path / "report.png"
-        subprocess.run([chromium(), *flags, f"--screenshot={shot}", page], capture_output=True, timeout=120,
-                       check=False)
-    finally:
-        recorder.close()
-    assert dom.returncode == 0, dom.stderr[-2000:]
-    rendered = dom.stdout
+    html = (built / "results/report/index.html").read_text(encoding="utf-8")
+    recorded, rendered = page_requests(html, tmp_path / "served", tmp_path / "profile")
+    assert recorded["resources"] == []  # the page fetches nothing: no file beside it, no network
     for name in (p.stem for p in (built / "results/report/figures").glob("*.svg")):
         assert f'id="figure-{name}"' in rendered
     assert rendered.count("<table") >= 10
-    page_requests = [r for r in recorder.requests if not any(host in r for host in BROWSER_SERVICE_HOSTS)]
-    assert page_requests == []
+    shot = tmp_path / "report.png"
+    subprocess.run([chromium(), *BROWSER_FLAGS, f"--user-data-dir={tmp_path / 'profile-shot'}",
+                    "--window-size=1280,4000", f"--screenshot={shot}", (built / "results/report/index.html").as_uri()],
+                   capture_output=True, timeout=120, check=False)
     assert shot.is_file() and shot.stat().st_size > 10_000
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shutil.copy(shot, ARTIFACTS / "report.png")
@@ -257,8 +267,6 @@ def _measured(html: Path, tmp_path: Path, width: int = 1280) -> dict[str, str]:
     run = subprocess.run([chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                           f"--window-size={width},900", "--virtual-time-budget=5000", "--dump-dom", copy.as_uri()],
                          capture_output=True, text=True, timeout=120, check=False)
-    import html as html_lib
-    import json
     found = re.search(r'data-probe="([^"]+)"', run.stdout)
     assert found, run.stderr[-2000:]
     return json.loads(html_lib.unescape(found.group(1)))

@@ -186,7 +186,7 @@ def test_run_writes_outputs_reproducibly(tmp_path):
 @pytest.mark.parametrize("rows, header, message, column", [
     (FLOWS, "t,i,j,k,v\n", "lacks column", "'q'"),
     ([r for r in FLOWS if r[0] != 2011], HEADER, "no flow in year(s)", "[2011]"),
-    ([*FLOWS, (2010, 76, 32, "010121", -5, "1")], HEADER, "negative value", "-5.0"),
+    ([*FLOWS, (2010, 76, 32, "010121", -5, "1")], HEADER, "row 14, column 'v': ", "a negative value (got '-5'"),
 ])
 def test_bad_input_names_file_column_and_value(tmp_path, engine, rows, header, message, column):
     path = write_csv(tmp_path / "bad.csv", rows[:1] if header != HEADER else rows, header)

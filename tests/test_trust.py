@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from conftest import ROOT, edit_cell, refresh
+from conftest import DEVELOPER_README, ROOT, edit_cell, refresh
 from workflow_copy import SNAKEMAKE, isolated_env, make_workspace
 
 from gvc_clusters import preflight
@@ -179,6 +179,7 @@ def test_pipeline_sh_never_removes_a_repository_folder_that_is_not_a_venv():
     assert run.returncode == 2
     assert "refusing to remove VENV=src" in run.stderr and "not a virtual environment (no pyvenv.cfg)" in run.stderr
     assert (ROOT / "src/gvc_clusters/__init__.py").is_file()
+    assert not (ROOT / "src.create-lock").exists()  # nothing written beside the refused VENV
 
 
 # ---- 2. signed inputs -----------------------------------------------------------------------------
@@ -207,7 +208,7 @@ def test_edited_sources_manifest_stops_the_build(raw_copy):
 
 
 def test_resign_command_runs_exactly_as_the_readme_prints_it(tmp_path):
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = DEVELOPER_README.read_text(encoding="utf-8")
     (printed,) = set(re.findall(r"^\s+(\.venv/bin/python -m gvc_clusters\.data\.sources --update \S+)$", readme, re.MULTILINE))
     assert printed == f".venv/bin/python {RESIGN_COMMAND[len('python '):]}"
     assert f"`{RESIGN_COMMAND}`" in (ROOT / "data/raw/README.md").read_text(encoding="utf-8")
@@ -317,7 +318,7 @@ def test_header_only_files_are_named(tmp_path, raw_copy):
 
 def test_text_in_a_numeric_column_of_a_user_table_names_row_and_value(tmp_path):
     table = tmp_path / "panel.csv"
-    table.write_text("firm,year,y,x1,x2\na,2000,1.0,2.0,3.0\na,2001,1.5,NA,3.5\nb,2000,2.0,n.a.,1.0\n",
+    table.write_text("firm,year,y,x1,x2\na,2000,1.0,2.0,3.0\na,2001,1.5,,3.5\nb,2000,2.0,n.a.,1.0\n",
                      encoding="utf-8")
     with pytest.raises(InputError) as err:
         read_user_table(table, ["firm", "year", "y", "x1", "x2"], ["y", "x1", "x2"])

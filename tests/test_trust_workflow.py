@@ -86,7 +86,9 @@ def test_sigterm_during_a_model_job_keeps_results_report_and_manifest_consistent
     before = hashes(workspace)
     log = workspace / "logs/models/ordinal/ce_governance.log"
     started_before = log.stat().st_mtime_ns
-    override = {**LIGHT, "ordinal": {"n_permutations": 199}}  # the ordinal fits rerun
+    # The ordinal fits rerun with so many draws that none can finish before the signal (199 draws
+    # finished inside 3 s on CI's machine, and the test then saw a completed fit, not an interrupted one).
+    override = {**LIGHT, "ordinal": {"n_permutations": 99999}}
     write_override(workspace, override)
     proc = subprocess.Popen(command(override), cwd=workspace, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=env_of(workspace))
@@ -97,7 +99,7 @@ def test_sigterm_during_a_model_job_keeps_results_report_and_manifest_consistent
             break
         time.sleep(0.5)
     assert proc.poll() is None, "snakemake ended before a fit_ordinal job started"
-    time.sleep(3)  # well inside the fit (199 draws per term)
+    time.sleep(3)  # the job is past its start-up and inside the fit
     proc.send_signal(signal.SIGTERM)
     _out, err = proc.communicate(timeout=300)
     assert proc.returncode != 0, err[-2000:]

@@ -75,12 +75,21 @@ def test_a_family_left_out_drops_its_specs_and_the_report():
     assert no_clusters.replication_outputs() == [] and no_clusters.readings_outputs() == []
 
 
+def by_output_kind(catalog: list[dict]) -> dict[str, str]:
+    return {c["output"]: c["kind"] for c in catalog}
+
+
 def test_every_output_is_in_the_catalog_once_with_its_rules_script():
     plan = book()
     catalog = plan.output_catalog(SCRIPTS)
     outputs = [c["output"] for c in catalog]
     assert len(outputs) == len(set(outputs))
-    assert set(outputs) == set(plan.final_outputs()) | {"results/machine.json"}
+    assert set(outputs) == set(plan.final_outputs()) | {"results/machine.json", "results/report/paper.pdf"}
+    # the PDF is listed apart, with the reason, whether or not this machine's TeX builds it
+    assert by_output_kind(catalog)["results/report/paper.pdf"] == "paper, where TeX is installed (not in the manifest)"
+    assert "results/report/paper.pdf" not in plan.manifest_outputs()
+    assert "results/README.md" in plan.manifest_outputs()
+    assert "results/report/paper.pdf" not in [c["output"] for c in book(paper={"pdf": "off"}).output_catalog(SCRIPTS)]
     by_output = {c["output"]: c for c in catalog}
     assert by_output["results/report/figures/salmon.svg"] == {
         "output": "results/report/figures/salmon.svg", "rule": "render_figures",
@@ -91,8 +100,8 @@ def test_every_output_is_in_the_catalog_once_with_its_rules_script():
     exhibits = plan.exhibit_list(SCRIPTS)
     assert {(e["rule"], e["script"]) for e in exhibits} == {
         (rule, f"workflow/scripts/{rule}.py") for rule in ("render_tables", "render_figures", "render_report")}
-    # the book's build: 163 results in the manifest, 164 with the PDF (machine.json is kept out of it)
-    assert len(plan.final_outputs() + plan.readme_outputs()) == 163 + len(plan.paper_pdf_outputs())
+    # the book's build: 163 results in the manifest (the PDF and machine.json are kept out of it)
+    assert len(plan.manifest_outputs()) == 163
 
 
 def test_cases_add_their_outputs_only_when_chosen():
@@ -115,6 +124,8 @@ def test_scale_profile_builds_only_simulated_specs():
     assert plan.ordinal_inputs("scale_ce_governance") == {"dataset": "data/simulated/cluster_cross_section.parquet"}
     assert plan.readme_outputs() == [] and plan.readings_outputs() == []
     assert plan.user_tables() == ["data/processed/scale/trade_panel.parquet"]
+    assert plan.paper_pdf_outputs() == [] and plan.paper_pdf_catalogued() == []  # no report, no paper
+    assert plan.manifest_outputs() == plan.final_outputs()
     assert "data/simulated/baci_flows.parquet" in plan.final_outputs()
     assert "results/scale/trade_flows/summary.csv" in plan.final_outputs()
 
@@ -138,8 +149,17 @@ def test_trade_flows_globs_expand_sorted_and_must_match(tmp_path):
         expand_globs(str(tmp_path / "none_*.csv"))
 
 
-def test_the_raw_inputs_are_every_file_under_raw_dir(monkeypatch):
+def test_the_raw_inputs_are_the_files_the_build_reads_and_nothing_stray(monkeypatch, tmp_path):
+    import shutil
+
+    from gvc_clusters.data.sources import load_manifest
+
     monkeypatch.chdir(ROOT)
     raw = book().raw_inputs()
-    assert "data/raw/sources.yaml" in raw and "data/raw/clusters/table_10_4.csv" in raw
-    assert len(raw) == sum(1 for p in (ROOT / "data/raw").rglob("*") if p.is_file())
+    listed = [f"data/raw/{e['file']}" for e in load_manifest("data/raw/sources.yaml")]
+    editorial = ["data/raw/SHA256SUMS", "data/raw/decision_log.csv", "data/raw/sources.yaml"]
+    assert raw == sorted(listed + editorial) and len(raw) == 24
+    copy_of_raw = shutil.copytree(ROOT / "data/raw", tmp_path / "raw")
+    (copy_of_raw / "clusters/table_10_4.csv~").write_text("an editor's backup\n", encoding="utf-8")
+    in_copy = book(raw_dir=str(copy_of_raw)).raw_inputs()
+    assert in_copy == [p.replace("data/raw", str(copy_of_raw), 1) for p in raw]

@@ -18,6 +18,8 @@ from gvc_clusters.errors import InputError, InputErrors
 from gvc_clusters.layout import MODEL_OUTCOMES, MODEL_REGRESSORS
 from gvc_clusters.models.cost import MAX_PERMUTATION_SECONDS, estimated_seconds
 from gvc_clusters.models.formula import formula_errors
+from gvc_clusters.models.formula_syntax import ALLOWED as FORMULA_GRAMMAR
+from gvc_clusters.models.formula_syntax import FormulaSyntaxError, check_formula
 
 # Paths the workflow accepts: letters, digits and . _ - + / (no space, no shell character, no
 # leading dash). The jobs are Python, but Snakemake itself, log names and the replicator's
@@ -185,6 +187,35 @@ def _spec_table_fields(kind: str, spec: dict) -> tuple[dict[str, list[str]], lis
     return wanted, [c for c in numeric if c is not None]
 
 
+def check_formulas(config: dict, where: str = "config") -> list[InputError]:
+    """Every spec's ``formula:`` inside the whitelist grammar (models/formula_syntax.py), before
+    anything hands it to formulaic (which evaluates the Python in a formula's calls): a formula
+    that is not is named with its config key, the position and the offending text."""
+    errors = []
+    for kind in ("panel", "ordinal"):
+        for name, spec in config.get(kind, {}).get("specs", {}).items():
+            if "formula" not in spec:
+                continue
+            try:
+                check_formula(spec["formula"])
+            except FormulaSyntaxError as err:
+                errors.append(InputError(where, f"spec {name!r}: formula rejected: {err.problem} at position "
+                                         f"{err.position}: {err.text!r}", column=f"{kind}.specs.{name}.formula",
+                                         value=spec["formula"],
+                                         expected=f"only {FORMULA_GRAMMAR} (models/formula_syntax.py)"))
+    return errors
+
+
+def _formula_rejected(spec: dict) -> bool:
+    if "formula" not in spec:
+        return False
+    try:
+        check_formula(spec["formula"])
+    except FormulaSyntaxError:
+        return True
+    return False
+
+
 def check_user_tables(config: dict, produced: tuple[str, ...] = (), where: str = "config") -> list[InputError]:
     """A panel or ordinal spec's ``table:`` exists, has every column the spec names (header only) and,
     for Parquet, numeric types where the model needs numbers. Each error names the spec's key, the
@@ -197,7 +228,7 @@ def check_user_tables(config: dict, produced: tuple[str, ...] = (), where: str =
     specs = [(kind, name, spec) for kind in ("panel", "ordinal")
              for name, spec in config.get(kind, {}).get("specs", {}).items()]
     for kind, name, spec in specs:
-        if "table" not in spec:
+        if "table" not in spec or _formula_rejected(spec):   # a rejected formula: check_formulas names it
             continue
         table = str(spec["table"])
         if any(table.startswith(p.rstrip("/") + "/") for p in produced):
@@ -275,6 +306,20 @@ def check_permutations(config: dict, where: str = "config") -> list[InputError]:
     return errors
 
 
+def check_trade_flows(config: dict, where: str = "config") -> list[InputError]:
+    """Config ``trade_flows.periods`` (when the classification is enabled): in order, at most 64 years."""
+    options = config.get("trade_flows", {})
+    if not options.get("enabled") or "periods" not in options:
+        return []
+    from gvc_clusters.analysis.trade_flows_input import check_periods
+
+    try:
+        check_periods(options["periods"], where)
+    except InputError as err:
+        return [err]
+    return []
+
+
 def unknown_keys(value, schema: dict, where: str = "") -> list[tuple[str, list[str]]]:
     """(dotted key, known keys) of every key the schema does not allow (``additionalProperties: false``)."""
     out = []
@@ -331,8 +376,9 @@ def check_reading_sample(config: dict, where: str = "config") -> list[InputError
 
 def preflight(config: dict, *, verify_raw: bool = True) -> None:
     """Every start-of-workflow check; raises InputErrors listing all problems found."""
-    errors = check_paths(config) + check_ordinal_specs(config) + check_permutations(config) \
+    errors = check_paths(config) + check_formulas(config) + check_ordinal_specs(config) + check_permutations(config) \
         + check_reading_sample(config)
+    errors += check_trade_flows(config)
     if not any(e.column == "processed_dir" for e in errors):
         errors += check_user_tables(config, produced=(str(config.get("processed_dir", "data/processed")),))
     if errors:

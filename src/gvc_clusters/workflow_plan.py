@@ -61,10 +61,34 @@ CASES_FILES = {
     "cases_models": ("estimates", ["with_without.csv", "samples.csv", "exclusions.csv", "sensitivity.csv"]),
     "cases_section": ("report", ["cases_section.html", "cases_section.tex"]),
 }
+# Built and packed, but not in results/MANIFEST.sha256: file name -> (the README's kind, why). A
+# replicator's byte-for-byte check on another machine would fail on them for reasons that are not
+# the results'. (results/machine.json, the facts of the machine, is the other file kept out.)
+NOT_IN_MANIFEST = {
+    "paper.pdf": ("paper, where TeX is installed (not in the manifest)",
+                  ("its bytes depend on the TeX installation (Latin Modern where lmodern is installed, Times "
+                  "otherwise; TeX Live's version), not on the results: its sources results/report/paper.tex, "
+                  "numbers.tex, tables/*.tex, figures/*.png and codebook.tex are in the manifest")),
+}
 def is_simulated(spec: dict) -> bool:
     """A spec of the scale profile (``dataset: simulated``): it reads the simulated data. A panel
     spec has no schema default for ``dataset`` (absent = book)."""
     return spec.get("dataset") == "simulated"
+
+
+def user_supplied_files(config: dict) -> list[tuple[str, str]]:
+    """(file, config setting) of every data file a user added through config, in config order:
+    ordinal and panel specs with their own ``table``, and the trade flows' ``input`` (its glob
+    expanded) when ``trade_flows.enabled``. Works on a config before validation too."""
+    out = []
+    for kind in ("ordinal", "panel"):
+        for name, spec in (config.get(kind) or {}).get("specs", {}).items():
+            if "table" in spec:
+                out.append((spec["table"], f"{kind}.specs.{name}.table"))
+    flows = config.get("trade_flows") or {}
+    if flows.get("enabled"):  # the scale profile's simulated flows are generated, not supplied
+        out += [(path, "trade_flows.input") for path in expand_globs(flows["input"]) if not path.startswith(SIMULATED)]
+    return out
 
 
 def expand_globs(patterns: str | list[str]) -> list[str]:
@@ -97,6 +121,7 @@ class Plan:
         self.report = f"{self.results}/report"
         self.cases_results = f"{self.results}/cases"
         self.trade_flows_dir = f"{self.results}/trade_flows"
+        self._pdf_plan = None  # paper_pdf_plan(), decided on first use
 
     # ---- cleaning ---------------------------------------------------------------------------
     def raw_files(self, family: str) -> list[str]:
@@ -120,8 +145,12 @@ class Plan:
                 for family in self.families for suffix in (".json", "_checksums.csv")]
 
     def raw_inputs(self) -> list[str]:
-        """Every file under raw_dir (what the report's "what changed" fingerprints), sorted by path."""
-        return [str(p) for p in sorted(Path(self.raw).rglob("*")) if p.is_file()]
+        """The raw files the build reads (what the report's "what changed" fingerprints), sorted by
+        path: every family's printed tables (the files sources.yaml lists), the decision log, the
+        sources manifest and their signatures. Anything else under raw_dir (an editor's backup
+        ``table_10_4.csv~``, the folder's README) is not read, so it changes no result."""
+        tables = [f for files in FAMILY_FILES.values() for f in files]
+        return sorted(f"{self.raw}/{f}" for f in [*tables, "decision_log.csv", "sources.yaml", "SHA256SUMS"])
 
     def checked_raw_tables(self, manifest: list[dict]) -> list[str]:
         """The printed tables that declare checksums in sources.yaml (the readings solver's inputs)."""
@@ -323,11 +352,29 @@ class Plan:
         snapshot_estimates take it as their input ``verdicts``."""
         return []
 
-    def paper_pdf_outputs(self) -> list[str]:
-        """results/report/paper.pdf when config paper.pdf is on, or auto and latexmk is installed."""
-        from gvc_clusters.output.paper import pdf_wanted
+    def paper_pdf_plan(self):
+        """Whether the build makes paper.pdf (config paper.pdf; with auto, whether this machine's TeX
+        has every package the paper loads) and the one line to print when it does not. Decided once
+        per plan: it asks kpsewhich."""
+        from gvc_clusters.output.tex_requirements import pdf_plan
 
-        return [f"{self.report}/paper.pdf"] if pdf_wanted(self.config["paper"]["pdf"]) else []
+        if self._pdf_plan is None:
+            self._pdf_plan = pdf_plan(self.config["paper"]["pdf"])
+        return self._pdf_plan
+
+    def paper_pdf_outputs(self) -> list[str]:
+        """results/report/paper.pdf when the build has a report (the book's, not the scale profile) and
+        config paper.pdf is on, or auto and TeX can compile it."""
+        if self.scale or not self.report_enabled():
+            return []
+        return [f"{self.report}/paper.pdf"] if self.paper_pdf_plan().build else []
+
+    def paper_pdf_catalogued(self) -> list[str]:
+        """The PDF as the README lists it: wherever config allows it, built here or not, so that the
+        README (and the manifest that hashes it) is the same on a machine without TeX."""
+        if self.scale or not self.report_enabled():
+            return []
+        return [f"{self.report}/paper.pdf"] if self.config["paper"]["pdf"] != "off" else []
 
     def report_outputs(self) -> list[str]:
         if not self.report_enabled():
@@ -374,6 +421,11 @@ class Plan:
                 + self.report_outputs() + self.cases_outputs() + self.trade_flows_outputs()
                 + self.codebook_outputs())
 
+    def manifest_outputs(self) -> list[str]:
+        """What results/MANIFEST.sha256 hashes: every result but those whose bytes depend on the
+        machine's software beyond requirements.lock (NOT_IN_MANIFEST), and the README."""
+        return [p for p in self.final_outputs() + self.readme_outputs() if p not in self.paper_pdf_outputs()]
+
     def readme_outputs(self) -> list[str]:
         """The replication README describes the book's package; the scale profile has none."""
         return [] if self.scale else [f"{self.results}/README.md"]
@@ -383,10 +435,11 @@ class Plan:
         return [] if self.scale else [f"{self.results}/machine.json"]
 
     def user_tables(self) -> list[str]:
-        """The tables a user added through config (panel specs with their own ``table``): the README
-        lists and hashes them (gvc_clusters.output.replication_readme.user_inputs)."""
-        specs = self.config["panel"]["specs"]
-        return [specs[name]["table"] for name in self.panel_specs() if "table" in specs[name]]
+        """The files a user added through config (``user_supplied_files``): the README lists and
+        hashes them (gvc_clusters.output.replication_readme.user_inputs). Only those of specs that run."""
+        running = ({f"ordinal.specs.{name}.table" for name in self.ordinal_specs()}
+                   | {f"panel.specs.{name}.table" for name in self.panel_specs()} | {"trade_flows.input"})
+        return [path for path, setting in user_supplied_files(self.config) if setting in running]
 
     def exhibit_list(self, scripts: dict[str, str]) -> list[dict]:
         """The report's numbered tables and figures (gvc_clusters.output.exhibits), for the README.
@@ -428,7 +481,9 @@ class Plan:
             kind = Path(path).parts[-3]  # results/models/<kind>/<spec>/<file>
             add([path], f"fit_{kind} + publish_{kind}", "estimates")
         for path in self.report_outputs():
-            add([path], *self._report_producer(path))
+            if path not in self.paper_pdf_outputs():
+                add([path], *self._report_producer(path))
+        add(self.paper_pdf_catalogued(), "build_paper", NOT_IN_MANIFEST["paper.pdf"][0])
         if self.cases_outputs():
             for rule, (kind, names) in CASES_FILES.items():
                 add([self.cases_file(n) for n in names], rule, kind)

@@ -33,7 +33,7 @@ def main() -> None:
 
     from gvc_clusters.config_defaults import with_defaults
     from gvc_clusters.data.reading_space import assumptions_from_config
-    from gvc_clusters.data.readings_solver import write_readings
+    from gvc_clusters.data.readings import write_readings
     from gvc_clusters.models.reading_batch import write_reading_analysis
     from gvc_clusters.workflow_plan import READING_ANALYSIS_FILES, READINGS_FILES, is_simulated
 

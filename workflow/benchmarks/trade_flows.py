@@ -1,7 +1,8 @@
 """Benchmark: chapter 9's classification on BACI-shaped trade flows, streaming engines against pandas.
 
-    .venv/bin/python workflow/benchmarks/trade_flows.py [--rows 10000000 100000000]
+    .venv/bin/python workflow/benchmarks/trade_flows.py [--rows 10000000 100000000 300000000]
         [--engines duckdb,arrow,pandas] [--budget-mb 4096] [--threads 2] [--workdir DIR] [--output CSV]
+        [--target-seconds 60] [--target-mb 2048]
 
 For each size, ``gvc_clusters.analysis.trade_flows_simulation.write_baci_flows`` writes a seeded BACI-layout Parquet file
 (t, i, j, k, v, q; planted outcomes), then each engine runs the whole classification in its own child
@@ -17,6 +18,16 @@ whole table: before running it at a size, the script estimates its peak from a c
 ``--calibrate`` / 5 and ``--calibrate`` rows (a line: base + MiB per million rows) and skips it, printing the estimate, when
 the estimate exceeds the budget or half the memory available at that moment.
 
+Scale target. BACI's full history is about 3e8 flows: the default sizes end there, and each run is
+compared with the target (``--target-seconds``, ``--target-mb``: 60 s and 2 GiB for the whole
+classification): ``*_meets_target_seconds`` and ``*_meets_target_memory``. Arrow's peak grows with the
+rows as pandas' does: from the second size on, an engine whose peak extrapolated linearly from the
+two sizes before exceeds the budget is skipped, with the estimate printed. Disk: a size whose
+Parquet file (bytes per row of the size before, else 16) with room for DuckDB to spill does not fit
+in the free space of the work directory is not simulated; the script prints the largest size
+measured and the seconds each engine's rows/s at that size would give at the size left out, marked
+as an extrapolation (``*_extrapolated_seconds``).
+
 Prints one line per figure and writes results/benchmarks/trade_flows.csv (figure,value,unit,machine).
 Timings describe the machine they ran on; they are measured here, never asserted in tests.
 """
@@ -24,6 +35,7 @@ Timings describe the machine they ran on; they are measured here, never asserted
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -123,7 +135,9 @@ def available_mb() -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rows", type=int, nargs="+", default=[10_000_000, 100_000_000])
+    parser.add_argument("--rows", type=int, nargs="+", default=[10_000_000, 100_000_000, 300_000_000])
+    parser.add_argument("--target-seconds", type=float, default=60.0, help="the scale target: seconds")
+    parser.add_argument("--target-mb", type=float, default=2048.0, help="the scale target: peak MiB")
     parser.add_argument("--engines", default=",".join(ENGINES))
     parser.add_argument("--budget-mb", type=int, default=4096, help="memory ceiling of one engine run")
     parser.add_argument("--threads", type=int, default=2)
@@ -141,7 +155,8 @@ def main() -> None:
     engines = args.engines.split(",")
     if set(engines) - set(ENGINES):
         parser.error(f"unknown engines {sorted(set(engines) - set(ENGINES))}")
-    figures = [("budget_mb", args.budget_mb, "MiB"), ("threads", args.threads, "threads")]
+    figures = [("budget_mb", args.budget_mb, "MiB"), ("threads", args.threads, "threads"),
+               ("target_seconds", args.target_seconds, "s"), ("target_mb", args.target_mb, "MiB")]
     with tempfile.TemporaryDirectory(prefix="gvc_trade_flows_") as tmp:
         args.workdir = str(Path(args.workdir).resolve()) if args.workdir else tmp
         Path(args.workdir).mkdir(parents=True, exist_ok=True)
@@ -157,13 +172,39 @@ def main() -> None:
             base = m1 - per_million * r1 / 1e6
             figures += [("pandas_calibration_rows", r1, "rows"), ("pandas_peak_mb_per_million_rows", per_million, "MiB"),
                         ("pandas_peak_mb_base", base, "MiB")]
+        measured: dict[str, list[tuple[int, float, float]]] = {}   # engine -> (rows, seconds, peak MiB)
+        bytes_per_row = 16.0
         for size in args.rows:
             label = _label(size)
+            need = size * bytes_per_row * 1.5   # the file, and half as much again for DuckDB to spill
+            free = shutil.disk_usage(args.workdir).free
+            if need > free:
+                print(f"  simulate   {label:>6s} rows: skipped, needs {need / 2**30:.1f} GiB, {free / 2**30:.1f} GiB "
+                      "free in the work directory (--workdir)", file=sys.stderr, flush=True)
+                figures.append((f"{label}_skipped_disk", 1, "bool"))
+                for engine, runs_so_far in measured.items():
+                    rows, seconds, _ = runs_so_far[-1]
+                    estimate = seconds * size / rows
+                    print(f"  {engine:10s} {label:>6s} rows: EXTRAPOLATED from {_label(rows)} rows at the same "
+                          f"rows/s: {estimate:.1f} s", file=sys.stderr, flush=True)
+                    figures.append((f"{label}_{engine}_extrapolated_seconds", estimate, "s"))
+                continue
             sim = run_child("simulate", size, args, Path(tmp))
+            bytes_per_row = sim["mb"] * 2**20 / sim["rows"]
             figures += [(f"{label}_rows", sim["rows"], "rows"), (f"{label}_parquet_mb", sim["mb"], "MiB"),
                         (f"{label}_simulate_seconds", sim["seconds"], "s")]
             runs = {}
             for engine in engines:
+                if engine != "pandas" and len(measured.get(engine, [])) >= 2:
+                    (r0, _, m0), (r1, _, m1) = measured[engine][-2:]
+                    estimate = m1 + (m1 - m0) / (r1 - r0) * (sim["rows"] - r1)
+                    limit = min(args.budget_mb, available_mb() / 2)
+                    if estimate > limit:
+                        print(f"  {engine:10s} {label:>6s} rows: skipped, estimated peak {estimate:.0f} MiB > "
+                              f"{limit:.0f} MiB allowed", file=sys.stderr, flush=True)
+                        figures += [(f"{label}_{engine}_estimated_peak_mb", estimate, "MiB"),
+                                    (f"{label}_{engine}_skipped", 1, "bool")]
+                        continue
                 if engine == "pandas":
                     estimate = base + per_million * sim["rows"] / 1e6
                     figures.append((f"{label}_pandas_estimated_peak_mb", estimate, "MiB"))
@@ -175,13 +216,17 @@ def main() -> None:
                         continue
                 rec = run_child(engine, size, args, Path(tmp))
                 runs[engine] = rec
+                measured.setdefault(engine, []).append((rec["rows"], rec["seconds"], rec["peak_rss_mb"]))
                 figures += [(f"{label}_{engine}_seconds", rec["seconds"], "s"),
                             (f"{label}_{engine}_aggregate_seconds", rec["aggregate_seconds"], "s"),
                             (f"{label}_{engine}_rows_per_s", rec["rows"] / rec["seconds"], "rows/s"),
                             (f"{label}_{engine}_peak_rss_mb", rec["peak_rss_mb"], "MiB"),
                             (f"{label}_{engine}_within_budget", int(rec["peak_rss_mb"] <= args.budget_mb), "bool"),
-                            (f"{label}_{engine}_planted_recovered", int(rec["planted_recovered"]), "bool")]
-            figures.append((f"{label}_exporter_products", next(iter(runs.values()))["exporter_products"], "rows"))
+                            (f"{label}_{engine}_planted_recovered", int(rec["planted_recovered"]), "bool"),
+                            (f"{label}_{engine}_meets_target_seconds", int(rec["seconds"] <= args.target_seconds), "bool"),
+                            (f"{label}_{engine}_meets_target_memory", int(rec["peak_rss_mb"] <= args.target_mb), "bool")]
+            if runs:
+                figures.append((f"{label}_exporter_products", next(iter(runs.values()))["exporter_products"], "rows"))
             if "duckdb" in runs:
                 import pandas as pd
                 ref = pd.read_parquet(Path(args.workdir) / f"outcomes_duckdb_{size}.parquet")

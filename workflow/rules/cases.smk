@@ -17,13 +17,14 @@ rule cases_coding:
         sector_index=f"{PROCESSED}/clusters/sector_ce_index.parquet",
         clusters=f"{PROCESSED}/clusters/clusters.parquet",
     output:
-        codes=f"{CASES_RESULTS}/codes.csv",
-        agreement=f"{CASES_RESULTS}/agreement.csv",
-        pooled=f"{CASES_RESULTS}/agreement_pooled.csv",
-        reconciliation=f"{CASES_RESULTS}/reconciliation.csv",
-        evidence=f"{CASES_RESULTS}/evidence.csv",
-        ce=f"{CASES_RESULTS}/ce_components.csv",
-        bands=f"{CASES_RESULTS}/ce_bands.csv",
+        codes=published(f"{CASES_RESULTS}/codes.csv"),
+        agreement=published(f"{CASES_RESULTS}/agreement.csv"),
+        pooled=published(f"{CASES_RESULTS}/agreement_pooled.csv"),
+        reconciliation=published(f"{CASES_RESULTS}/reconciliation.csv"),
+        evidence=published(f"{CASES_RESULTS}/evidence.csv"),
+        ce=published(f"{CASES_RESULTS}/ce_components.csv"),
+        bands=published(f"{CASES_RESULTS}/ce_bands.csv"),
+        receipt=receipt("cases_coding"),
     log:
         "logs/cases/cases_coding.log",
     benchmark:
@@ -43,10 +44,11 @@ rule cases_models:
         cases=plan.case_files(),
         deviations=f"{CASES_DIR}/protocol/deviations.yaml",
     output:
-        with_without=f"{CASES_RESULTS}/with_without.csv",
-        samples=f"{CASES_RESULTS}/samples.csv",
-        exclusions=f"{CASES_RESULTS}/exclusions.csv",
-        sensitivity=f"{CASES_RESULTS}/sensitivity.csv",
+        with_without=published(f"{CASES_RESULTS}/with_without.csv"),
+        samples=published(f"{CASES_RESULTS}/samples.csv"),
+        exclusions=published(f"{CASES_RESULTS}/exclusions.csv"),
+        sensitivity=published(f"{CASES_RESULTS}/sensitivity.csv"),
+        receipt=receipt("cases_models"),
     log:
         "logs/cases/cases_models.log",
     benchmark:
@@ -82,8 +84,9 @@ rule cases_section:
         html_template="workflow/templates/cases/cases_section.html.j2",
         tex_template="workflow/templates/cases/cases_section.tex.j2",
     output:
-        html=f"{CASES_RESULTS}/cases_section.html",
-        tex=f"{CASES_RESULTS}/cases_section.tex",
+        html=published(f"{CASES_RESULTS}/cases_section.html"),
+        tex=published(f"{CASES_RESULTS}/cases_section.tex"),
+        receipt=receipt("cases_section"),
     log:
         "logs/cases/cases_section.log",
     benchmark:

@@ -7,7 +7,8 @@ rule classify_exports:
         conditions=f"{PROCESSED}/trade/product_upgrading_conditions.parquet",
         verdicts=f"{PROCESSED}/trade/chapter9_verdicts.parquet",
     output:
-        **plan.classification_files(),
+        **published(plan.classification_files()),
+        receipt=receipt("classify_exports"),
     log:
         "logs/classify_exports.log",
     benchmark:

@@ -6,7 +6,10 @@
 #                     summary and checksum results into results/validation/
 # Snakemake deletes a job's old outputs when the job starts, so cleaning straight into
 # data/processed would lose the last good tables on bad input. Staging keeps them: a failing
-# clean stops the run before publish touches anything.
+# clean stops the run before publish touches anything, and publish's outputs are published()
+# (common.smk): a failing publish keeps them too. publish also takes clean's raw inputs (not
+# read): an edit that reruns clean reruns publish, so a clean that failed is redone on the next
+# run (its staged files are gone, and Snakemake does not rebuild a missing intermediate file).
 
 for _family in FAMILY_TABLES:
 
@@ -40,19 +43,25 @@ for _family in FAMILY_TABLES:
         name:
             f"publish_{_family}"
         input:
-            interim_tables(_family, "parquet")
+            staged=interim_tables(_family, "parquet")
             + interim_tables(_family, "csv")
             + [
                 f"{INTERIM}/{_family}/validation.json",
                 f"{INTERIM}/{_family}/validation_checksums.csv",
             ],
+            # not read: what clean_<family> reads (see above)
+            upstream=raw_files(_family)
+            + [f"{RAW}/sources.yaml", f"{RAW}/decision_log.csv"],
         output:
-            processed_tables(_family, "parquet")
-            + processed_tables(_family, "csv")
-            + [
-                f"{RESULTS}/validation/{_family}.json",
-                f"{RESULTS}/validation/{_family}_checksums.csv",
-            ],
+            published=published(
+                processed_tables(_family, "parquet")
+                + processed_tables(_family, "csv")
+                + [
+                    f"{RESULTS}/validation/{_family}.json",
+                    f"{RESULTS}/validation/{_family}_checksums.csv",
+                ]
+            ),
+            receipt=receipt(f"publish_{_family}"),
         log:
             f"logs/publish/{_family}.log",
         benchmark:
@@ -61,7 +70,8 @@ for _family in FAMILY_TABLES:
             "../envs/pipeline.yaml"
         params:
             code=CODE,
-        # inputs and outputs are listed in the same order: copy each to its partner (in Python:
-        # no config path is ever a word of a shell command)
+            family=_family,
+        # staged inputs and published outputs are listed in the same order: copy each to its
+        # partner (in Python: no config path is ever a word of a shell command)
         script:
             "../scripts/publish.py"

@@ -6,10 +6,15 @@ rule codebook:
     input:
         csv=[path for path in plan.processed_outputs() if path.endswith(".csv")],
     output:
-        datapackage=f"{PROCESSED}/datapackage.json",
-        markdown=f"{RESULTS}/codebook.md",
-        html=f"{RESULTS}/report/codebook.html",
-        tex=f"{RESULTS}/report/codebook.tex",
+        **published(
+            {
+                "datapackage": f"{PROCESSED}/datapackage.json",
+                "markdown": f"{RESULTS}/codebook.md",
+                "html": f"{RESULTS}/report/codebook.html",
+                "tex": f"{RESULTS}/report/codebook.tex",
+            }
+        ),
+        receipt=receipt("codebook"),
     log:
         "logs/codebook.log",
     benchmark:

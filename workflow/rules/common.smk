@@ -19,6 +19,10 @@ from gvc_clusters.preflight import preflight, preflight_paths
 preflight_paths(config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
 # Fills every default of the schema (nested ones too): the rules index config plainly.
 validate(config, schema="../schemas/config.schema.yaml")
+from gvc_clusters.output.tex_requirements import pdf_setting
+
+# YAML reads an unquoted `pdf: off` as False: from here on the setting is auto, on or off.
+config["paper"]["pdf"] = pdf_setting(config["paper"]["pdf"])
 
 from gvc_clusters.layout import FAMILY_TABLES, REPLICATION_OUTPUTS
 from gvc_clusters.data.sources import load_manifest
@@ -60,6 +64,9 @@ CASES_DIR = "data/cases"
 CASES_RESULTS = f"{RESULTS}/cases"
 
 plan = Plan(config)
+# One line when paper.pdf is left out: what TeX lacks and what to install.
+if plan.report_enabled() and plan.paper_pdf_plan().note:
+    print(plan.paper_pdf_plan().note, file=sys.stderr)
 plan.check_simulated_panel_specs()
 SCALE_PANEL = plan.scale_panel
 READINGS_OUTPUTS = plan.readings_files()
@@ -95,6 +102,44 @@ def rule_scripts():
         for r in workflow.rules
         if r.script
     }
+
+
+# ---- published outputs: a failing job never costs the last good ones --------------------------------
+# Snakemake deletes a job's outputs when it starts and when it fails. Every output under results/
+# and data/processed/ is therefore declared published(): Snakemake's update() flag, which keeps
+# the file while the job runs and restores it when the job fails, so a published file is only ever
+# replaced by a complete one (the jobs write each file whole; publish() renames). After a failure
+# Snakemake records the failed job's params on the restored files, so they would look up to date:
+# each such rule also writes a receipt (data/interim/receipts/<rule>[/<spec>].done, written by
+# gvc_clusters.jobs.run_job when the job succeeds, deleted by Snakemake when it fails), and rule
+# all requests every receipt: a job that failed reruns on the next run, whatever made it fail.
+RECEIPTS = {}  # rule name -> receipt path (pattern)
+
+
+def published(outputs):
+    """Outputs (a path, a list or a dict of them) that a failing job must not delete."""
+    if isinstance(outputs, dict):
+        return {name: published(value) for name, value in outputs.items()}
+    return update(outputs)
+
+
+def receipt(rule_name, wildcard=None):
+    """The receipt output of ``rule_name`` (one per job: ``wildcard`` names the rule's wildcard)."""
+    name = f"{rule_name}/{{{wildcard}}}" if wildcard else rule_name
+    path = f"{INTERIM}/receipts/{name}.done"
+    RECEIPTS[rule_name] = path
+    return path
+
+
+def receipts_for(paths):
+    """The receipts of the jobs that build ``paths`` (rule all requests them)."""
+    found = set()
+    for name, pattern in RECEIPTS.items():
+        producer = workflow.get_rule(name)
+        for path in paths:
+            if producer.is_producer(path):
+                found.add(pattern.format(**producer.get_wildcards(path)))
+    return sorted(found)
 
 
 # Path helpers of the cleaning rules (clean.smk).

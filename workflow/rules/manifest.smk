@@ -4,10 +4,13 @@
 
 rule results_manifest:
     input:
-        plan.final_outputs(),
-        plan.readme_outputs(),
+        listed=plan.manifest_outputs(),
+        # not hashed (its bytes depend on the TeX installation: workflow_plan.NOT_IN_MANIFEST); an
+        # input so that the manifest is still the build's last result
+        unlisted=plan.paper_pdf_outputs(),
     output:
-        f"{RESULTS}/MANIFEST.sha256",
+        published(f"{RESULTS}/MANIFEST.sha256"),
+        receipt=receipt("results_manifest"),
     log:
         "logs/results_manifest.log",
     benchmark:

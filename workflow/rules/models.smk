@@ -3,6 +3,27 @@
 # to results/models/ only when the fit succeeded. Snakemake deletes a job's outputs when it starts
 # (and an interrupted job's outputs when it stops), so fitting straight into results/ lost the
 # last good estimates on a failing or SIGTERMed fit while the report still showed them.
+# publish_<kind> takes the fit's params (FIT_PARAMS, the same as fit_<kind>'s) and inputs too
+# (inputs not read): a changed spec reruns the publish, hence the fit, even when an earlier run's
+# fit failed and left no staged files (Snakemake does not rebuild a missing intermediate file
+# whose consumer looks up to date).
+FIT_PARAMS = {
+    # the spec as it decides the fit (its `labels:` are read when the report is drawn)
+    "ordinal": dict(
+        spec=lambda wc: plan.fit_spec("ordinal", wc.spec),
+        settings=lambda wc: {
+            k: v for k, v in config["ordinal"].items() if k != "specs"
+        },
+        seed=config["seed"],
+    ),
+    "panel": dict(
+        spec=lambda wc: plan.fit_spec("panel", wc.spec),
+    ),
+}
+FIT_INPUTS = {
+    "ordinal": lambda wc: list(ordinal_inputs(wc).values()),
+    "panel": lambda wc: list(panel_inputs(wc).values()),
+}
 
 
 wildcard_constraints:
@@ -22,9 +43,8 @@ rule fit_ordinal:
         "../envs/pipeline.yaml"
     params:
         code=CODE,
-        # the spec as it decides the fit (its `labels:` are read when the report is drawn)
-        spec=lambda wc: plan.fit_spec("ordinal", wc.spec),
-        settings=lambda wc: {k: v for k, v in config["ordinal"].items() if k != "specs"},
+        spec=FIT_PARAMS["ordinal"]["spec"],
+        settings=FIT_PARAMS["ordinal"]["settings"],
         seed=config["seed"],
     script:
         "../scripts/fit_ordinal.py"
@@ -43,7 +63,7 @@ rule fit_panel:
         "../envs/pipeline.yaml"
     params:
         code=CODE,
-        spec=lambda wc: plan.fit_spec("panel", wc.spec),
+        spec=FIT_PARAMS["panel"]["spec"],
     script:
         "../scripts/fit_panel.py"
 
@@ -54,9 +74,12 @@ for _kind in ("ordinal", "panel"):
         name:
             f"publish_{_kind}"
         input:
-            list(plan.staged_model_files(_kind).values()),
+            staged=list(plan.staged_model_files(_kind).values()),
+            # not read: the fit's inputs (see FIT_PARAMS)
+            upstream=FIT_INPUTS[_kind],
         output:
-            list(plan.model_files(_kind).values()),
+            published=published(list(plan.model_files(_kind).values())),
+            receipt=receipt(f"publish_{_kind}", "spec"),
         log:
             f"logs/publish/models/{_kind}/{{spec}}.log",
         benchmark:
@@ -64,6 +87,7 @@ for _kind in ("ordinal", "panel"):
         conda:
             "../envs/pipeline.yaml"
         params:
+            **FIT_PARAMS[_kind],
             code=CODE,
         script:
             "../scripts/publish.py"
@@ -82,7 +106,8 @@ rule reading_analysis:
         manifest=f"{RAW}/sources.yaml",
         decisions=f"{RAW}/decision_log.csv",
     output:
-        **READING_ANALYSIS_OUTPUTS,
+        **published(READING_ANALYSIS_OUTPUTS),
+        receipt=receipt("reading_analysis"),
     log:
         "logs/reading_analysis.log",
     benchmark:

@@ -16,7 +16,8 @@ rule replication_readme:
         # not rerun the README, only a change in what decides its content does.
         after_results=[ancient(path) for path in plan.final_outputs()],
     output:
-        f"{RESULTS}/README.md",
+        published(f"{RESULTS}/README.md"),
+        receipt=receipt("replication_readme"),
     log:
         "logs/replication_readme.log",
     benchmark:
@@ -38,7 +39,8 @@ rule machine_facts:
         # the last result: every rule's benchmark file exists by then
         f"{RESULTS}/MANIFEST.sha256",
     output:
-        f"{RESULTS}/machine.json",
+        published(f"{RESULTS}/machine.json"),
+        receipt=receipt("machine_facts"),
     log:
         "logs/machine_facts.log",
     benchmark:

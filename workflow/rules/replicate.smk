@@ -18,7 +18,8 @@ rule replicate_chapter10:
         reading_counts=READINGS_OUTPUTS["counts"],
         template="workflow/templates/replication_check.md.j2",
     output:
-        [f"{RESULTS}/replication/{name}" for name in REPLICATION_OUTPUTS],
+        published([f"{RESULTS}/replication/{name}" for name in REPLICATION_OUTPUTS]),
+        receipt=receipt("replicate_chapter10"),
     log:
         "logs/replicate_chapter10.log",
     benchmark:
@@ -34,13 +35,17 @@ rule replicate_chapter10:
 
 # Every reading of the garbled cells the printed checksums allow, under each assumption of config
 # `readings` (default: glyph-consistent A, checksums only B); see gvc_clusters.data.readings_solver.
+# It reads the raw tables after verifying them as the cleaning jobs do (signatures, then each table's
+# SHA-256).
 rule solve_readings:
     input:
         manifest=f"{RAW}/sources.yaml",
         decisions=f"{RAW}/decision_log.csv",
+        signatures=f"{RAW}/SHA256SUMS",
         printed_tables=CHECKED_RAW_TABLES,
     output:
-        **READINGS_OUTPUTS,
+        **published(READINGS_OUTPUTS),
+        receipt=receipt("solve_readings"),
     log:
         "logs/solve_readings.log",
     benchmark:

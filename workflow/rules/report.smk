@@ -14,16 +14,19 @@ rule render_tables:
         **plan.exhibit_inputs("render_tables"),
         templates=TABLE_TEMPLATES,
     output:
-        html=[
-            report(
-                f"{REPORT}/tables/{name}.html",
-                caption="../report/table.rst",
-                category=plan.exhibit_chapter(name),
-                labels={"table": name.replace("_", " ")},
-            )
-            for name in plan.report_tables()
-        ],
-        other=plan.report_table_files(("tex", "csv")),
+        html=published(
+            [
+                report(
+                    f"{REPORT}/tables/{name}.html",
+                    caption="../report/table.rst",
+                    category=plan.exhibit_chapter(name),
+                    labels={"table": name.replace("_", " ")},
+                )
+                for name in plan.report_tables()
+            ]
+        ),
+        other=published(plan.report_table_files(("tex", "csv"))),
+        receipt=receipt("render_tables"),
     log:
         "logs/report/render_tables.log",
     benchmark:
@@ -47,16 +50,19 @@ rule render_figures:
         # the sources of the figures it draws (gvc_clusters.output.exhibits), by source key
         **plan.exhibit_inputs("render_figures"),
     output:
-        svg=[
-            report(
-                path,
-                caption="../report/figure.rst",
-                category=plan.exhibit_chapter(Path(path).stem),
-                labels={"figure": plan.report_figures()[Path(path).stem]},
-            )
-            for path in plan.report_figure_files("svg")
-        ],
-        png=plan.report_figure_files("png"),
+        svg=published(
+            [
+                report(
+                    path,
+                    caption="../report/figure.rst",
+                    category=plan.exhibit_chapter(Path(path).stem),
+                    labels={"figure": plan.report_figures()[Path(path).stem]},
+                )
+                for path in plan.report_figure_files("svg")
+            ]
+        ),
+        png=published(plan.report_figure_files("png")),
+        receipt=receipt("render_figures"),
     log:
         "logs/report/render_figures.log",
     benchmark:
@@ -90,6 +96,10 @@ rule render_report:
         # what "what changed" fingerprints: every file under raw_dir
         raw=plan.raw_inputs(),
         codebook=f"{REPORT}/codebook.html",
+        # the with/without-cases estimates the robustness section quotes (none unless config cases:)
+        cases_estimates=(
+            [plan.cases_file("with_without.csv")] if plan.cases_outputs() else []
+        ),
         # the facts of the user's trade flows (none unless config trade_flows.enabled)
         trade_flows_facts=plan.trade_flows_facts(),
         # the HTML fragment; paper.tex names the .tex beside it (build_paper reads it)
@@ -103,15 +113,18 @@ rule render_report:
         # claims' verdicts (claim_id, verdict) compared with the last build's: none yet (issue 26)
         verdicts=plan.claim_verdicts(),
     output:
-        html=report(
-            f"{REPORT}/index.html",
-            caption="../report/index.rst",
-            category="Report",
+        html=published(
+            report(
+                f"{REPORT}/index.html",
+                caption="../report/index.rst",
+                category="Report",
+            )
         ),
-        tex=f"{REPORT}/paper.tex",
-        numbers=f"{REPORT}/numbers.tex",
+        tex=published(f"{REPORT}/paper.tex"),
+        numbers=published(f"{REPORT}/numbers.tex"),
         # what changed since the last build, every row (the report shows the summary)
-        changes=plan.changes_file(),
+        changes=published(plan.changes_file()),
+        receipt=receipt("render_report"),
     log:
         "logs/report/render_report.log",
     benchmark:
@@ -142,11 +155,14 @@ rule build_paper:
         # the paper inputs only the .tex fragment; the HTML one is listed for its place only
         cases=[p for p in plan.cases_section_files() if p.endswith(".tex")],
     output:
-        pdf=report(
-            f"{REPORT}/paper.pdf",
-            caption="../report/paper.rst",
-            category="Report",
+        pdf=published(
+            report(
+                f"{REPORT}/paper.pdf",
+                caption="../report/paper.rst",
+                category="Report",
+            )
         ),
+        receipt=receipt("build_paper"),
     log:
         "logs/report/build_paper.log",
     benchmark:
@@ -174,7 +190,8 @@ rule snapshot_estimates:
         # not read: orders this rule after the report, which compares with the previous snapshot
         report=f"{REPORT}/index.html",
     output:
-        **plan.snapshot_files(),
+        **published(plan.snapshot_files()),
+        receipt=receipt("snapshot_estimates"),
     log:
         "logs/report/snapshot_estimates.log",
     benchmark:

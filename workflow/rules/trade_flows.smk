@@ -5,9 +5,10 @@ rule classify_trade_flows:
     input:
         trade_flows_inputs,
     output:
-        classified=plan.trade_flows_files()["classified"],
-        summary=plan.trade_flows_files()["summary"],
-        facts=plan.trade_flows_files()["facts"],
+        classified=published(plan.trade_flows_files()["classified"]),
+        summary=published(plan.trade_flows_files()["summary"]),
+        facts=published(plan.trade_flows_files()["facts"]),
+        receipt=receipt("classify_trade_flows"),
     log:
         "logs/trade_flows/classify_trade_flows.log",
     benchmark:

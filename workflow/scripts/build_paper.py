@@ -7,9 +7,15 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).resolve().parents[1] / "src")) 
 from gvc_clusters.errors import InputError
 from gvc_clusters.jobs import run_job
 from gvc_clusters.output.paper import PaperError, compile_pdf
+from gvc_clusters.output.tex_requirements import tex_problem
 
 
 def main():
+    # With paper: {pdf: on} on a machine whose TeX lacks a package: say which, not sixty lines of TeX log.
+    problem = tex_problem()
+    if problem:
+        raise InputError(snakemake.input.tex, f"config paper.pdf is 'on' but {problem}; "
+                         "set paper: {pdf: auto} to build everything else without the PDF")
     try:
         i = snakemake.input
         reads = [i.numbers, *i.tables, *i.figures, i.codebook, *i.cases]

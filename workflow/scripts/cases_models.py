@@ -8,9 +8,9 @@ import pandas as pd
 
 from gvc_clusters.analysis import cases as C
 from gvc_clusters.analysis.case_protocol import read_deviations
-from gvc_clusters.analysis.case_sensitivity import scenario_fits
 from gvc_clusters.io import write_csv
 from gvc_clusters.jobs import run_job
+from gvc_clusters.models.case_fits import compare_samples, scenario_fits
 
 
 def main():
@@ -18,7 +18,7 @@ def main():
     cases = C.read_case_files(i.cases)
     C.raise_all(C.check_relations(cases, set(pd.read_csv(i.cluster_key)["cluster_id"])))
     dataset = pd.read_parquet(i.dataset)
-    estimates, samples, exclusions = C.compare_samples(dataset, cases, p.selected, p.specs, halves=p.halves,
+    estimates, samples, exclusions = compare_samples(dataset, cases, p.selected, p.specs, halves=p.halves,
                                                        seed=p.seed)
     write_csv(estimates, snakemake.output.with_without)
     write_csv(samples, snakemake.output.samples)

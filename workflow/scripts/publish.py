@@ -1,4 +1,4 @@
-"""Copy a rule's staged inputs to its outputs (same order): the publish step of staged rules."""
+"""Copy a rule's staged inputs to its published outputs (same order): the publish step of staged rules."""
 import sys
 from pathlib import Path
 
@@ -6,4 +6,4 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).resolve().parents[1] / "src")) 
 from gvc_clusters.data.publish import publish
 from gvc_clusters.jobs import run_job
 
-run_job(snakemake, lambda: publish(list(snakemake.input), list(snakemake.output)))
+run_job(snakemake, lambda: publish(list(snakemake.input.staged), list(snakemake.output.published)))

@@ -8,7 +8,14 @@ from gvc_clusters.output.changes import build_snapshot, compare, read_snapshot, 
 from gvc_clusters.output.draw import draw_table
 from gvc_clusters.output.exhibits import Exhibit, of_kind
 from gvc_clusters.output.replication_readme import raw_files
-from gvc_clusters.output.report import load_spec_results, model_notes, report_numbers, spec_files, write_report
+from gvc_clusters.output.report import (
+    load_spec_results,
+    model_notes,
+    report_numbers,
+    spec_files,
+    statement_numbers,
+    write_report,
+)
 from gvc_clusters.vocabulary import DEFAULT
 
 
@@ -24,6 +31,11 @@ def main():
                              raw_tables=len(provenance),
                              trade_flows_facts=i.trade_flows_facts[0] if i.trade_flows_facts else None)
     vocabulary = DEFAULT.with_overrides(p.labels)
+    numbers.update(statement_numbers(provenance=provenance, replication_summary=i.replication_summary,
+                                     agreement_summary=i.agreement_summary, ordinal=ordinal, panel=panel,
+                                     readings_summary=readings, vocabulary=vocabulary,
+                                     cases_estimates=i.cases_estimates[0] if i.cases_estimates else None,
+                                     cases_selected=tuple(snakemake.config["cases"])))
     notes = {spec: model_notes(load_spec_results(*files[:2]), vocabulary.with_spec_labels(p.spec_labels.get(spec)))
              for spec, files in specs.items()}
     # this build's snapshot against the last build's (results/last_build, kept by snapshot_estimates)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).resolve().parents[1] / "src"))  # the gvc_clusters package
 from gvc_clusters.data.reading_space import assumptions_from_config
-from gvc_clusters.data.readings_solver import write_readings
+from gvc_clusters.data.readings import write_readings
 from gvc_clusters.jobs import run_job
 
 

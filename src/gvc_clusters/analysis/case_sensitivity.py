@@ -1,7 +1,7 @@
 """How much each case, and each version of a changed protocol rule, moves the with-cases estimates.
 
 The models are fitted on the book's clusters plus one set of cases at a time (asymptotic inference,
-as in ``cases.compare_samples``):
+as in ``models.case_fits.compare_samples``):
 
 - ``book``: no case (the reference);
 - ``all``: every selected case, with the protocol as decided;
@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from gvc_clusters.analysis.case_protocol import apply_versions, protocol_scenarios
-from gvc_clusters.analysis.cases import outcome_categories, with_cases
+from gvc_clusters.analysis.case_protocol import protocol_scenarios
 
 KEY_TERM = "ce_level:sector_complex_products"   # the CE × complex-products interaction of ce_governance
 ALPHA = 0.05
@@ -44,31 +43,6 @@ def scenarios(selected: list[str], deviations: list[dict]) -> list[dict]:
         out.append({"scenario": label, "kind": "protocol", "case_id": "", "rule": rule, "cases": list(selected),
                     "versions": versions})
     return out
-
-
-def scenario_fits(dataset: pd.DataFrame, cases: dict[str, dict], selected: list[str], deviations: list[dict],
-                  specs: dict[str, dict], *, halves: str, seed: int) -> pd.DataFrame:
-    """Every ordinal spec fitted in every scenario: the coefficient rows with their 5 % verdicts."""
-    from gvc_clusters.models.specs import run_ordinal_spec
-
-    rows = []
-    for sc in scenarios(selected, deviations):
-        coded = apply_versions(cases, deviations, sc["versions"])
-        data = with_cases(dataset, coded, sc["cases"])
-        for name, spec in specs.items():
-            for result in run_ordinal_spec(name, spec, data, halves=halves, n_permutations=0, seed=seed,
-                                           permutations=False):
-                excluded = {c for ids in result.extra.get("excluded_clusters", {}).values() for c in ids}
-                head = {**{k: sc[k] for k in SCENARIO_COLUMNS[:-1]}, "cases": ", ".join(sc["cases"]),
-                        "spec": name, "outcome": result.outcome, "link": result.model_id.rsplit("__", 1)[-1],
-                        "model_id": result.model_id, "n_obs": result.n_obs,
-                        "cases_entered": ", ".join(c for c in sc["cases"] if c not in excluded),
-                        "categories": outcome_categories(result)}
-                coefs = result.estimates[result.estimates["role"] == "coef"]
-                for row in coefs.itertuples(index=False):
-                    rows.append({**head, "term": row.term, "estimate": row.estimate, "std_error": row.std_error,
-                                 "p_value": row.p_value, "significant_5": bool(row.p_value < ALPHA)})
-    return pd.DataFrame(rows, columns=COLUMNS)
 
 
 def verdicts(fits: pd.DataFrame, model_id: str, term: str = KEY_TERM) -> pd.DataFrame:

@@ -64,9 +64,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
-import pyarrow.parquet as pq
 
 from gvc_clusters.analysis import export_performance as ep
+from gvc_clusters.analysis.trade_flows_input import check_periods, first_bad_row, read_header
 from gvc_clusters.errors import InputError
 
 __all__ = [
@@ -134,12 +134,9 @@ def _kind(path: str) -> str | None:
 
 
 def _header(path: str) -> list[str]:
-    if _kind(path) == "parquet":
-        return pq.read_schema(path).names
-    import gzip
-    opener = gzip.open if path.lower().endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as handle:
-        return [c.strip().strip('"') for c in handle.readline().rstrip("\r\n").split(",")]
+    """The file's column names; a directory, a fake .gz, a truncated Parquet file or a header that is
+    not UTF-8 is an InputError naming it (trade_flows_input.read_header)."""
+    return read_header(path)
 
 
 def check_columns(files: Sequence[str], layout: str) -> None:
@@ -159,14 +156,7 @@ def check_columns(files: Sequence[str], layout: str) -> None:
                                                           " product, v value in thousand USD, q quantity in tonnes)")
 
 
-def _check_periods(periods: Mapping[str, Sequence[int]]) -> tuple[tuple[int, int], tuple[int, int]]:
-    (a0, a1), (b0, b1) = (tuple(int(y) for y in periods[p]) for p in PERIODS)
-    if a0 > a1 or b0 > b1 or a1 >= b0:
-        raise ValueError(f"periods must be [first, last] years with period a before period b, got a={[a0, a1]},"
-                         f" b={[b0, b1]}")
-    if b1 - a0 >= 64:   # the DuckDB scan records the years found as bits of one 64-bit integer
-        raise ValueError(f"periods may span at most 64 years, got {a0}-{b1}")
-    return (a0, a1), (b0, b1)
+_check_periods = check_periods   # (trade_flows_input: light enough for preflight)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -191,24 +181,40 @@ def aggregate_flows(files: Sequence[str], periods: Mapping[str, Sequence[int]], 
     files = list(files)
     check_columns(files, layout)
     (a0, a1), (b0, b1) = _check_periods(periods)
+    bounds = (a0, a1, b0, b1)
     run = {"duckdb": _aggregate_duckdb, "arrow": _aggregate_arrow, "pandas": _aggregate_pandas}[engine]
-    cells, facts = run(files, (a0, a1, b0, b1), memory_limit_mb=memory_limit_mb, threads=threads,
-                       temp_dir=temp_dir, batch_rows=batch_rows)
+    if engine == "pandas":   # the small-table baseline reads everything anyway: check every row first
+        _raise_bad_row(files, layout, bounds, None)
+    try:
+        cells, facts = run(files, bounds, memory_limit_mb=memory_limit_mb, threads=threads,
+                           temp_dir=temp_dir, batch_rows=batch_rows)
+    except InputError:
+        raise
+    except Exception as err:   # the engine's own error (DuckDB Binder Error, ArrowInvalid, ...): located
+        _raise_bad_row(files, layout, None, None)
+        raise InputError(files[0], f"could not read the trade table ({type(err).__name__}: {err})",
+                         expected="a BACI-layout CSV or Parquet table") from err
     if facts["bad_rows"]:
-        column, value = facts["bad_example"]
-        raise InputError(files[0] if len(files) == 1 else f"{files[0]} (and {len(files) - 1} more)",
-                         f"{facts['bad_rows']} row(s) with a missing key or value, or a negative value",
-                         column=column, value=value, expected="t, i, k and v present and v >= 0")
+        _raise_bad_row(files, layout, bounds, facts["bad_rows"])
+        raise InputError(files[0], f"{facts['bad_rows']:,} row(s) with a missing key or value, or a negative, "
+                         "infinite or unreadable number", expected="t, i, k and v present, k of 1-6 digits, "
+                         "v >= 0 and finite, q finite or NA")
     years = set(facts.pop("years"))
     missing = [y for y in (*range(a0, a1 + 1), *range(b0, b1 + 1)) if y not in years]
     if missing:
         raise InputError(files[0], "the input has no flow in year(s) of the configured periods", column="t",
                          value=missing, expected=f"every year of {a0}-{a1} and {b0}-{b1} (check the files/glob)")
-    facts.pop("bad_example", None)
     cells = _normalise_cells(cells)
     facts.update(engine=engine, layout=layout, files=len(files), cells=len(cells),
                  q_missing_rows=int(cells["q_missing"].sum()), q_zero_rows=int(cells["q_zero"].sum()))
     return cells, facts
+
+
+def _raise_bad_row(files: Sequence[str], layout: str, bounds, count: int | None) -> None:
+    """Raise the located InputError of the first bad row, if the files have one."""
+    bad = first_bad_row(files, LAYOUT_COLUMNS[layout], bounds)
+    if bad is not None:
+        raise bad.error(count, "of the periods cannot be used") from None
 
 
 def _normalise_cells(cells: pd.DataFrame) -> pd.DataFrame:
@@ -236,7 +242,8 @@ SELECT i, k, CASE WHEN t <= {a1} THEN 0 WHEN t >= {b0} THEN 1 END AS period,
        sum(q) FILTER (WHERE v >= 0 AND q > 0) AS quantity, count(*) FILTER (WHERE v >= 0) AS flows,
        count(*) FILTER (WHERE v >= 0 AND q IS NULL) AS q_missing,
        count(*) FILTER (WHERE v >= 0 AND q <= 0) AS q_zero,
-       count(*) AS n_rows, count(*) FILTER (WHERE v IS NULL OR v < 0) AS bad_v, min(v) AS min_v,
+       count(*) AS n_rows,
+       count(*) FILTER (WHERE v IS NULL OR v < 0 OR NOT isfinite(v) OR NOT isfinite(coalesce(q, 0))) AS bad_v,
        bit_or(CAST(1 AS UBIGINT) << CAST(t - {a0} AS UBIGINT)) FILTER (WHERE v >= 0) AS year_bits
 FROM src GROUP BY ALL
 """
@@ -244,32 +251,33 @@ FROM src GROUP BY ALL
 
 def _check_facts(groups: pd.DataFrame, first_year: int) -> dict:
     """Facts from the one scan's groups: rows read, bad rows (a group with a missing key, or rows
-    with a missing or negative value) and an example, and the years found (bit i = first_year + i)."""
+    with a missing, negative, infinite or unreadable number or a bad HS code: aggregate_flows
+    locates the first) and the years found (bit i = first_year + i)."""
     null_key = groups["i"].isna() | groups["k"].isna() | groups["period"].isna()
-    bad_rows = groups["n_rows"].where(null_key, groups["bad_v"])
+    # k is a group key: its HS-code check runs once per exporter x product x period, not per row
+    bad_key = null_key | (~null_key & ~_hs_code_text(groups["k"]).str.fullmatch(r"[0-9]{1,6}").fillna(False))
+    bad_rows = groups["n_rows"].where(bad_key, groups["bad_v"])
     bad = int(bad_rows.sum())
-    example = (None, None)
-    if bad:
-        for column, mask in (("t", groups["period"].isna()), ("i", groups["i"].isna()), ("k", groups["k"].isna())):
-            if mask.any():
-                example = (column, None)
-                break
-        else:
-            negative = groups.loc[groups["bad_v"] > 0, "min_v"]
-            example = ("v", float(negative.min()) if (negative < 0).any() else None)
     bits = 0
     for value in groups.loc[~null_key, "year_bits"].dropna():
         bits |= int(value)
     years = [first_year + n for n in range(64) if bits >> n & 1]
-    return {"rows_in_periods": int(groups["n_rows"].sum()), "bad_rows": bad, "bad_example": example,
-            "years": years}
+    return {"rows_in_periods": int(groups["n_rows"].sum()), "bad_rows": bad, "years": years}
+
+
+def _hs_code_text(k: pd.Series) -> pd.Series:
+    """HS codes as written: integers (a float column of whole numbers too) without a decimal part."""
+    if pd.api.types.is_float_dtype(k):
+        return k.map(lambda x: str(int(x)) if pd.notna(x) and float(x).is_integer() else str(x))
+    return k.astype(str).str.strip()
 
 
 def _duckdb_relation(files: Sequence[str]) -> tuple[str, str]:
     listing = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
     if _kind(files[0]) == "parquet":
         return f"read_parquet({listing})", "CAST(q AS DOUBLE)"
-    # BACI writes a missing quantity as "NA", padded with spaces: read q as text, then convert.
+    # BACI writes a missing quantity as "NA", padded with spaces: read q as text, then convert. A
+    # cell that is no number stops the query (a DuckDB conversion error): aggregate_flows locates it.
     relation = (f"read_csv({listing}, header = true, all_varchar = true)")
     q = "CASE WHEN trim(q) IN ('NA', '') THEN NULL ELSE CAST(trim(q) AS DOUBLE) END"
     return relation, q
@@ -290,8 +298,8 @@ def _aggregate_duckdb(files, bounds, *, memory_limit_mb, threads, temp_dir, batc
             con.execute(f"SET temp_directory = '{Path(temp_dir).as_posix()}'")
         try:
             result = con.execute(SQL_CELLS.format(relation=relation, q=q, a0=a0, a1=a1, b0=b0, b1=b1)).df()
-        except duckdb.Error as exc:  # e.g. a quantity that is neither a number nor NA
-            raise InputError(files[0], f"could not read the trade table: {exc}") from exc
+        except duckdb.Error as exc:  # e.g. a ragged row: located by aggregate_flows
+            raise RuntimeError(f"DuckDB: {exc}") from exc
     finally:
         con.close()
     ok = result["i"].notna() & result["k"].notna() & result["period"].notna() & (result["flows"] > 0)
@@ -323,7 +331,6 @@ def _aggregate_arrow(files, bounds, *, memory_limit_mb, threads, temp_dir, batch
     partials: list[pa.Table] = []
     held = 0
     rows = bad = 0
-    example = (None, None)
     years: set[int] = set()
     aggs = [("value", "sum"), ("uv_value", "sum"), ("quantity", "sum"), ("flows", "sum"), ("q_missing", "sum"),
             ("q_zero", "sum")]
@@ -340,19 +347,13 @@ def _aggregate_arrow(files, bounds, *, memory_limit_mb, threads, temp_dir, batch
         relevant = pc.or_(pc.or_(in_a, in_b), pc.is_null(t))      # rows of the periods (and year-less ones)
         invalid = pc.or_kleene(pc.or_kleene(pc.is_null(t), pc.is_null(i)),
                                pc.or_kleene(pc.is_null(k), pc.or_kleene(pc.is_null(v), pc.less(v, 0.0))))
+        # not finite (nan, inf) values or quantities, and HS codes that are not 1-6 digits
+        invalid = pc.or_kleene(invalid, pc.or_kleene(pc.invert(pc.is_finite(v)),
+                                                     pc.invert(pc.fill_null(pc.is_finite(q), True))))
+        invalid = pc.or_kleene(invalid, _bad_hs_codes(k))
         invalid = pc.and_(pc.fill_null(invalid, True), relevant)
         rows += pc.sum(relevant).as_py() or 0
-        n_bad = pc.sum(invalid).as_py() or 0
-        if n_bad:
-            if not bad:
-                first = pc.index(invalid, True).as_py()
-                for name, col in (("t", t), ("i", i), ("k", k), ("v", v)):
-                    if not col[first].is_valid:
-                        example = (name, None)
-                        break
-                else:
-                    example = ("v", v[first].as_py())
-            bad += n_bad
+        bad += pc.sum(invalid).as_py() or 0
         keep = pc.and_(pc.or_(in_a, in_b), pc.invert(invalid))
         years.update(y for y in pc.unique(pc.filter(t, keep)).to_pylist() if y is not None)
         positive = pc.fill_null(pc.greater(q, 0.0), False)
@@ -371,8 +372,17 @@ def _aggregate_arrow(files, bounds, *, memory_limit_mb, threads, temp_dir, batch
             partials = [_merge(partials, aggs)]
             held = partials[0].num_rows
     merged = _merge(partials, aggs) if partials else pa.table({c: [] for c in CELL_COLUMNS})
-    return merged.to_pandas(), {"rows_in_periods": int(rows), "bad_rows": int(bad), "bad_example": example,
+    return merged.to_pandas(), {"rows_in_periods": int(rows), "bad_rows": int(bad),
                                 "years": sorted(years)}
+
+
+def _bad_hs_codes(k: pa.Array) -> pa.Array:
+    """True where an HS code is not 1-6 digits (text) or not in 0..999999 (integer)."""
+    if pa.types.is_string(k.type) or pa.types.is_large_string(k.type):
+        return pc.invert(pc.match_substring_regex(k, r"^[0-9]{1,6}$"))
+    if pa.types.is_integer(k.type):
+        return pc.or_(pc.less(k, 0), pc.greater(k, 999_999))
+    return pc.invert(pc.equal(pc.floor(pc.cast(k, pa.float64())), pc.cast(k, pa.float64())))
 
 
 def _merge(partials: list[pa.Table], aggs) -> pa.Table:
@@ -387,8 +397,9 @@ def _aggregate_pandas(files, bounds, *, memory_limit_mb, threads, temp_dir, batc
     if _kind(files[0]) == "parquet":
         frame = pd.concat([pd.read_parquet(f, columns=["t", "i", "k", "v", "q"]) for f in files], ignore_index=True)
     else:
-        frame = pd.concat([pd.read_csv(f, usecols=["t", "i", "k", "v", "q"], dtype={"k": str},
-                                       na_values=["NA"], skipinitialspace=True) for f in files], ignore_index=True)
+        frame = pd.concat([pd.read_csv(f, usecols=["t", "i", "k", "v", "q"], dtype={"k": str}, keep_default_na=False,
+                                       na_values={"q": ["NA", ""]}, skipinitialspace=True) for f in files],
+                          ignore_index=True)
         frame["k"] = frame["k"].str.strip()
     frame["q"] = pd.to_numeric(frame["q"], errors="raise").astype(float)
     t = frame["t"]
@@ -396,11 +407,6 @@ def _aggregate_pandas(files, bounds, *, memory_limit_mb, threads, temp_dir, batc
     frame = frame[in_a | in_b | t.isna()]
     invalid = frame[["t", "i", "k", "v"]].isna().any(axis=1) | (frame["v"] < 0)
     bad = int(invalid.sum())
-    example = (None, None)
-    if bad:
-        row = frame[invalid].iloc[0]
-        column = next((c for c in ("t", "i", "k", "v") if pd.isna(row[c])), "v")
-        example = (column, None if pd.isna(row[column]) else float(row[column]))
     n_rows = len(frame)
     frame = frame[~invalid]
     years = sorted(int(y) for y in frame["t"].unique())
@@ -411,7 +417,7 @@ def _aggregate_pandas(files, bounds, *, memory_limit_mb, threads, temp_dir, batc
     cells = (frame.groupby(["i", "k", "period"], as_index=False, sort=False)
              .agg(value=("v", "sum"), uv_value=("uv_value", "sum"), quantity=("quantity", "sum"),
                   flows=("flows", "sum"), q_missing=("q_missing", "sum"), q_zero=("q_zero", "sum")))
-    return cells, {"rows_in_periods": int(n_rows), "bad_rows": bad, "bad_example": example, "years": years}
+    return cells, {"rows_in_periods": int(n_rows), "bad_rows": bad, "years": years}
 
 
 # ----------------------------------------------------------------------------------------------

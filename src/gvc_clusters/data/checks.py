@@ -15,7 +15,9 @@ shell. :func:`parse_expression` reads them with a whitelist grammar into a small
     factor := ('+' | '-') factor | number | `column name` | ('sum' | 'mean') '(' expr (',' expr)* ')'
               | '(' expr ')'
 
-(``−``, ``×`` and ``÷`` are read as ``-``, ``*`` and ``/``.) Anything else -- an attribute access,
+(``−``, ``×`` and ``÷`` are read as ``-``, ``*`` and ``/``; digits are ASCII 0-9 only, as in the
+cells.) Parentheses, signs and function calls nest at most :data:`MAX_NESTING` deep (a deeper
+expression is refused with its position instead of exhausting Python's recursion). Anything else -- an attribute access,
 a bare name, a call of any other function, ``@`` locals, brackets, quotes -- is rejected with the
 position of the offending character. Why no library: the evaluators that accept Python-like syntax
 (pandas.eval, numexpr, simpleeval, asteval) all start from Python's own expression syntax and then
@@ -38,8 +40,9 @@ CHECK_COLUMNS = ["table", "check", "row", "column", "printed", "recomputed", "di
 
 
 MAX_EXPRESSION_LENGTH = 500
+MAX_NESTING = 32
 FUNCTIONS = {"sum", "mean"}
-_TOKEN = re.compile(r"\s*(?:(?P<number>\d+(?:\.\d+)?|\.\d+)|`(?P<column>[^`]+)`|(?P<name>[A-Za-z_]\w*)"
+_TOKEN = re.compile(r"\s*(?:(?P<number>[0-9]+(?:\.[0-9]+)?|\.[0-9]+)|`(?P<column>[^`]+)`|(?P<name>[A-Za-z_]\w*)"
                     r"|(?P<op>[-+*/(),\u2212\u00d7\u00f7]))")
 _ALIASES = {"\u2212": "-", "\u00d7": "*", "\u00f7": "/"}
 
@@ -80,7 +83,7 @@ def _tokens(text: str) -> list[tuple[str, object, int]]:
 
 class _Parser:
     def __init__(self, text: str):
-        self.text, self.tokens, self.i = text, _tokens(text), 0
+        self.text, self.tokens, self.i, self.depth = text, _tokens(text), 0, 0
 
     def peek(self):
         return self.tokens[self.i]
@@ -110,6 +113,17 @@ class _Parser:
         return node
 
     def factor(self):
+        self.depth += 1
+        try:
+            return self._factor()
+        finally:
+            self.depth -= 1
+
+    def _factor(self):
+        if self.depth > MAX_NESTING:
+            _, _, pos = self.peek()
+            raise ExpressionError(f"expression nests parentheses, signs or sum/mean more than {MAX_NESTING} deep "
+                                  f"at position {pos + 1}")
         if (op := self.take("+", "-")) is not None:
             inner = self.factor()
             return inner if op == "+" else ("neg", inner)

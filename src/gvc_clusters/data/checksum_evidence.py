@@ -29,12 +29,12 @@ from __future__ import annotations
 import pandas as pd
 
 from gvc_clusters.data.constraint_search import EPS, _Search
-from gvc_clusters.data.rawtable import parse_number
 from gvc_clusters.data.readings_solver import (
     SCORE_TABLES,
     Problem,
     allowed_values,
     assumption_of,
+    printed_value,
     raw_table_path,
     table_problem,
 )
@@ -174,7 +174,7 @@ def decision_evidence(cells: pd.DataFrame) -> dict[tuple[str, int, str], tuple[s
             out[(table, int(row), column)] = (
                 "high", f"{EVIDENCE_MARK} fixed by the printed checksums alone, no glyph assumption (B): {b.checks}.")
         elif a is not None and a.fixed:
-            as_glyph = parse_number(str(glyph)) is None
+            as_glyph = printed_value(str(glyph)) is None
             assumption = (f"glyph consistency (A): every '{glyph}' of Table {table} is one digit" if as_glyph else
                           f"(A): the printed '{glyph}' is either what it prints or a value the log reads it as in "
                           "its column")

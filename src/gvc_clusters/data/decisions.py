@@ -9,6 +9,8 @@ printed text), and turns a raw table of strings into numbers under a chosen *rea
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -21,10 +23,16 @@ LOG_COLUMNS = ["table", "row", "row_label", "column", "printed_text", "value_use
 KINDS = {"glyph", "ambiguous", "contradiction", "structural", "missing"}
 CONFIDENCES = {"high", "medium", "low"}
 DEFAULT = "default"
+# An alternative reading's id: the table and a letter ("10-2.A"); no spaces, so "default " (a
+# trailing space) cannot become a new reading beside "default".
+READING_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]*\.[A-Z][0-9A-Za-z_-]*")
 
 
-def read_decision_log(path: str | Path) -> pd.DataFrame:
-    """Load and validate the decision log's own shape (not yet against the raw tables)."""
+def read_decision_log(path: str | Path, tables: Iterable[str] | None = None) -> pd.DataFrame:
+    """Load and validate the decision log's own shape (not yet against the raw tables).
+
+    ``tables``: the table ids of the sources manifest; a decision about any other table would be
+    ignored by every job, so it is refused (the callers that have the manifest pass it)."""
     path = Path(path)
     log = read_text_table(path, LOG_COLUMNS, what="decision log")
     lines = list(log.index)
@@ -32,7 +40,7 @@ def read_decision_log(path: str | Path) -> pd.DataFrame:
     errors = []
     for i, rec in log.iterrows():
         line = lines[i]
-        if rec["row"] != "*" and not (rec["row"].isdigit() and int(rec["row"]) >= 1):
+        if rec["row"] != "*" and not (re.fullmatch("[0-9]+", rec["row"]) and int(rec["row"]) >= 1):
             errors.append(InputError(path, "row is not a printed row number or '*'", row=line, column="row",
                                      value=rec["row"], expected="a positive integer, or '*' for a whole-table decision"))
         if not rec["column"]:
@@ -41,6 +49,15 @@ def read_decision_log(path: str | Path) -> pd.DataFrame:
         if not rec["reading"]:
             errors.append(InputError(path, "reading is empty", row=line, column="reading", value=rec["reading"],
                                      expected="'default' or an alternative id such as '10-4.A'"))
+        elif rec["reading"] != DEFAULT and not READING_ID.fullmatch(rec["reading"]):
+            near = " (did you mean 'default'?)" if rec["reading"].strip().lower() == DEFAULT else ""
+            errors.append(InputError(path, "reading is neither 'default' nor an alternative id" + near, row=line,
+                                     column="reading", value=rec["reading"],
+                                     expected="'default', or '<table>.<letter>' such as '10-4.A' (no spaces)"))
+        if tables is not None and rec["table"] not in tables:
+            errors.append(InputError(path, "table is not a table of the sources manifest (a decision about it "
+                                     "would be ignored)", row=line, column="table", value=rec["table"],
+                                     expected=f"one of {sorted(tables)}"))
         if rec["kind"] not in KINDS:
             errors.append(InputError(path, "unknown decision kind", row=line, column="kind",
                                      value=rec["kind"], expected=sorted(KINDS)))

@@ -133,8 +133,9 @@ def build_family(name: str, raw_dir: str | Path = "data/raw") -> FamilyResult:
     raw_dir = Path(raw_dir)
     # its own files only: the clean job reads what its rule declares (every entry's file is checked
     # to exist when the workflow starts, gvc_clusters.preflight)
-    manifest = verify_checksums(raw_dir / "sources.yaml", files=list(fam.files), every_entry=False)
-    raw = RawInputs(fam.name, raw_dir, fam.files, manifest, read_decision_log(raw_dir / "decision_log.csv"))
+    manifest = verify_checksums(raw_dir / "sources.yaml", files=list(fam.files), every_entry_present=False)
+    log = read_decision_log(raw_dir / "decision_log.csv", tables={e["table"] for e in manifest})
+    raw = RawInputs(fam.name, raw_dir, fam.files, manifest, log)
     built = fam.build(raw)
     tables = built.tables
     _validate_all(fam.name, tables, built.origins)

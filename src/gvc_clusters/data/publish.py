@@ -17,16 +17,23 @@ log = logging.getLogger(__name__)
 
 
 def publish(sources: list[str], targets: list[str]) -> None:
-    """Copy each staged file to its partner (same order), each one atomically (copy aside, then
-    rename), so a target is either the old file or the complete new one."""
-    sources, targets = list(sources), list(targets)
+    """Copy each staged file to its partner (same order), in two phases: every file is first copied
+    beside its target (``.<name>.partial``), then all are renamed into place. A failure while
+    copying (a full disk) removes the partial copies and leaves every target as it was; a rename
+    is atomic, so a target is always either the old file or the complete new one."""
+    sources, targets = list(sources), [Path(t) for t in targets]
     if len(sources) != len(targets):
         raise ValueError(f"publish: {len(sources)} staged files for {len(targets)} targets")
-    for source, target in zip(sources, targets):
-        target = Path(target)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f".{target.name}.partial")
-        shutil.copyfile(source, partial)
+    partials = [target.with_name(f".{target.name}.partial") for target in targets]
+    try:
+        for source, target, partial in zip(sources, targets, partials):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, partial)
+    except BaseException:
+        for partial in partials:
+            partial.unlink(missing_ok=True)
+        raise
+    for source, target, partial in zip(sources, targets, partials):
         os.replace(partial, target)
         log.info("published %s -> %s", source, target)
 

@@ -27,11 +27,13 @@ import pandas as pd
 from gvc_clusters.errors import InputError
 
 # A plain printed number: optional minus, digits with optional thousands commas, optional
-# decimals, optional percent sign. Anything else (glyphs, footnote letters, "n.a.") needs a
+# decimals, optional percent sign. Digits are ASCII 0-9: Python's \d (and float()) also take
+# other scripts' digits ("٣", "١٢"), which the book never prints; an OCR glyph such as "٣" is a
+# glyph that needs a decision like any other. Anything else (glyphs, footnote letters, "n.a.") needs a
 # decision in the decision log.
-_NUMBER = re.compile(r"^-?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?%?$")
+_NUMBER = re.compile(r"^-?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)(\.[0-9]+)?%?$")
 # "12,5": a decimal comma (continental notation), which the book never uses.
-DECIMAL_COMMA = re.compile(r"^-?\d+,(\d{1,2}|\d{4,})%?$")
+DECIMAL_COMMA = re.compile(r"^-?[0-9]+,([0-9]{1,2}|[0-9]{4,})%?$")
 BOM = b"\xef\xbb\xbf"
 # Printed tables and editorial files are a few kB; a file this large in their place (a data dump
 # copied over a table) is refused before it is read, instead of minutes of parsing and a huge log.

@@ -44,6 +44,7 @@ about the readings is in :mod:`gvc_clusters.data.checksum_evidence`.
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -180,6 +181,17 @@ def _bounds(instances, known, garbled, scale_max):
     return bounds
 
 
+def printed_value(text: str) -> float | None:
+    """What a printed cell says, as a *reading hypothesis*: a plain number, or a digit of another
+    script ("٣", which the OCR printed for a 3 of Table 10-5) read as that digit, so that under (A)
+    it is "what it prints or the log's re-reading", as the decision log's evidence says. Never a
+    cell value: ``parse_number`` takes ASCII digits only, so such a cell needs its decision."""
+    value = parse_number(text)
+    if value is None and text and all(unicodedata.decimal(ch, None) is not None for ch in text):
+        return float("".join(str(unicodedata.decimal(ch)) for ch in text))
+    return value
+
+
 def _isnan(x) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
 
@@ -252,7 +264,7 @@ def _logged_cells(log: pd.DataFrame, table: str):
     rereads: dict[tuple[str, str], set[float]] = {}
     for text, column, value in zip(garbled_rows["printed_text"], garbled_rows["column"],
                                    garbled_rows["value_used"].map(parse_number)):
-        as_printed = parse_number(text)
+        as_printed = printed_value(text)
         if as_printed is not None and abs(as_printed - value) > EPS:
             rereads.setdefault((column, text), set()).add(float(value))
     return garbled, contradictions, rereads
@@ -267,7 +279,7 @@ def _same_glyph_cells(raw: pd.DataFrame, garbled, rereads) -> dict[tuple[int, st
             continue
         for row in raw.index:
             if raw.at[row, column] == text and (int(row), column) not in garbled:
-                out[(int(row), column)] = parse_number(text)
+                out[(int(row), column)] = printed_value(text)
     return out
 
 
@@ -283,7 +295,7 @@ def _known_cells(raw: pd.DataFrame, instances: list[dict], garbled, decided) -> 
             known[cell] = decided[cell]
         else:
             text = raw.at[row, col]
-            value = parse_number(text) if text else math.nan
+            value = printed_value(text) if text else math.nan
             known[cell] = math.nan if value is None else value
     return known
 
@@ -295,7 +307,7 @@ def _cell_domains(raw, garbled, printed, rereads, bounds, mean_targets, rule, sc
     for cell in sorted(garbled, key=lambda c: (c[0], list(raw.columns).index(c[1]) if c[1] in raw.columns else 0)):
         text = printed[cell]
         lo, hi = bounds.get(cell, (0.0, scale_max))
-        as_printed = parse_number(text)
+        as_printed = printed_value(text)
         # what the log reads this text as in this column (one glyph, one domain), and its own value
         read_as = rereads.get((cell[1], text), set()) | {garbled[cell]}
         if scale_max is None:  # no score scale: the cell is what it prints (if a number) or a value the log reads
@@ -473,59 +485,3 @@ def raw_table_path(raw, file: str):
 # --------------------------------------------------------------------------- every table of the book
 
 SCORE_TABLES = {"10-4": 3.0, "10-5": 3.0, "10-6": 3.0}  # tables of 0-3 upgrading scores
-
-
-def solve_tables(raw_dir, manifest: list[dict], log: pd.DataFrame, *, max_solutions: int, seed: int,
-                 tables: list[str] | None = None, assumptions=None) -> tuple[pd.DataFrame, ...]:
-    """Solve every table that declares checks, under each assumption (default: A and B).
-
-    Returns the readings (long), the counts per table x assumption, the per-cell evidence, the
-    checks each problem left out (dropped or excluded, with why) and, for the score tables, what
-    each printed checksum proves (:func:`gvc_clusters.data.checksum_evidence.check_evidence`).
-    ``raw_dir``: see :func:`raw_table_path`; ``assumptions``: Assumptions or built-in names.
-    """
-    from gvc_clusters.data.checksum_evidence import EVIDENCE_COLUMNS, check_evidence
-    from gvc_clusters.data.rawtable import read_raw_table
-
-    rules = [assumption_of(a) for a in (assumptions or ASSUMPTIONS)]
-    readings, counts, cells, notes, evidence = [], [], [], [], []
-    for entry in manifest:
-        if not entry.get("checks") or (tables is not None and entry["table"] not in tables):
-            continue
-        table = entry["table"]
-        raw = read_raw_table(raw_table_path(raw_dir, entry["file"]))
-        for rule in rules:
-            problem = table_problem(table, raw, entry["checks"], log, rule, scale_max=SCORE_TABLES.get(table))
-            total, solutions = solve_problem(problem, max_solutions=max_solutions, seed=seed)
-            readings.append(readings_frame(problem, solutions))
-            counts.append(summary_row(problem, total, solutions))
-            cells.append(cell_evidence(problem))
-            if table in SCORE_TABLES:
-                evidence.append(check_evidence(problem))
-            notes += [{"table": table, "assumption": rule.name, "status": "dropped", "check": d}
-                      for d in problem.dropped]
-            notes += [{"table": table, "assumption": rule.name, "status": "excluded", "check": d}
-                      for d in problem.excluded]
-    return (pd.concat(readings, ignore_index=True) if readings else pd.DataFrame(columns=READING_COLUMNS),
-            pd.DataFrame(counts, columns=COUNT_COLUMNS),
-            pd.concat(cells, ignore_index=True) if cells else pd.DataFrame(),
-            pd.DataFrame(notes, columns=["table", "assumption", "status", "check"]),
-            pd.concat(evidence, ignore_index=True) if evidence else pd.DataFrame(columns=EVIDENCE_COLUMNS))
-
-
-def write_readings(printed_tables: dict[str, str], manifest_path, log_path, output: dict, *, max_solutions: int,
-                   seed: int, assumptions=None) -> None:
-    """The pipeline's entry point: readings, counts, per-cell values, left-out checks, checksum evidence.
-    ``printed_tables``: the manifest's file name (relative to sources.yaml) -> path, every table with checks."""
-    from gvc_clusters.data.decisions import read_decision_log
-    from gvc_clusters.data.sources import load_manifest
-    from gvc_clusters.io import write_csv
-
-    readings, counts, cells, notes, evidence = solve_tables(
-        printed_tables, load_manifest(manifest_path), read_decision_log(log_path), max_solutions=max_solutions,
-        seed=seed, assumptions=assumptions)
-    write_csv(readings, output["readings"])
-    write_csv(counts, output["counts"])
-    write_csv(cells, output["cells"])
-    write_csv(notes, output["checks"])
-    write_csv(evidence, output["evidence"])

@@ -14,6 +14,7 @@ before any job. After an intentional edit, re-sign everything with the one comma
 from __future__ import annotations
 
 import hashlib
+import posixpath
 import re
 import sys
 from pathlib import Path
@@ -200,14 +201,15 @@ def entry_for(entries: list[dict], file: str) -> dict:
                      expected="an entry in data/raw/sources.yaml")
 
 
-def verify_checksums(manifest_path: str | Path, files: list[str] | None = None, *, every_entry: bool = True
-                     ) -> list[dict]:
+def verify_checksums(manifest_path: str | Path, files: list[str] | None = None, *,
+                     every_entry_present: bool = True) -> list[dict]:
     """Check that every manifest entry names an existing file and that the listed ``files`` (default:
     all) have their recorded hash.
 
     Existence is checked for every entry, whatever ``files`` says: an entry without its file is a
     defect of the manifest itself, caught when the workflow starts (``verify_inputs``). A job that
-    may look only at its declared files (a family's clean job) passes ``every_entry=False``.
+    reads only its declared raw files (a family's clean job, the readings solver) passes
+    ``every_entry_present=False``.
     """
     manifest_path = Path(manifest_path)
     root = manifest_path.parent
@@ -220,7 +222,7 @@ def verify_checksums(manifest_path: str | Path, files: list[str] | None = None, 
                                      expected=f"an entry with file: {f} in {manifest_path}"))
     for e in entries:
         path = root / e["file"]
-        if not every_entry and e["file"] not in (files or []):
+        if not every_entry_present and files is not None and e["file"] not in files:
             continue
         if not path.is_file():
             errors.append(InputError(manifest_path, "manifest entry names a file that does not exist",
@@ -250,24 +252,48 @@ def _signature_lines(raw_dir: Path) -> list[str]:
     return [f"{sha256(raw_dir / name)}  {name}\n" for name in SIGNED_FILES]
 
 
-def read_signatures(raw_dir: str | Path) -> dict[str, str]:
-    """file -> recorded SHA-256, from ``<raw_dir>/SHA256SUMS``."""
+# One line of ``sha256sum`` output: the hash, a space, the mode (' ' text, '*' binary), the name.
+SIGNATURE_LINE = re.compile(r"([0-9a-f]{64}) [ *](.+)")
+
+
+def signature_lines(raw_dir: str | Path) -> list[tuple[int, str, str]]:
+    """(line, file name, recorded SHA-256) of every line of ``<raw_dir>/SHA256SUMS``, as ``sha256sum
+    -c`` reads it: the name normalised (``./sources.yaml`` is ``sources.yaml``), a name outside the
+    raw folder refused, a duplicate line kept (each line is checked, as ``sha256sum -c`` does)."""
     path = Path(raw_dir) / SIGNATURES
     if not path.is_file():
         raise InputError(path, "signature file is missing", expected=f"the SHA-256 of {SIGNED_FILES}; "
                          f"create it with {RESIGN_COMMAND}")
-    out = {}
+    out = []
     for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        parts = line.split("  ", 1)
-        if len(parts) != 2 or not re.fullmatch(r"[0-9a-f]{64}", parts[0]):
+        match = SIGNATURE_LINE.fullmatch(line)
+        if not match:
             raise InputError(path, "line is not '<sha256>  <file>'", row=line_no, value=line,
                              expected="sha256sum format")
-        out[parts[1]] = parts[0]
+        name = posixpath.normpath(match[2])
+        if name.startswith(("/", "../")) or name == "..":
+            raise InputError(path, "a signed file outside the raw folder", row=line_no, value=match[2],
+                             expected="a file name relative to the raw folder")
+        out.append((line_no, name, match[1]))
+    return out
+
+
+def read_signatures(raw_dir: str | Path) -> dict[str, str]:
+    """file -> recorded SHA-256, from ``<raw_dir>/SHA256SUMS`` (names normalised). A file listed twice
+    with two different hashes is refused: ``sha256sum -c`` would fail one of the two lines."""
+    path = Path(raw_dir) / SIGNATURES
+    out: dict[str, str] = {}
+    for line_no, name, digest in signature_lines(raw_dir):
+        if out.get(name, digest) != digest:
+            raise InputError(path, f"{name} is signed twice with different hashes", row=line_no, value=digest,
+                             expected=f"one signature per file ({out[name]} above)")
+        out[name] = digest
     return out
 
 
 def verify_signatures(raw_dir: str | Path) -> None:
-    """Every signed file (decision log, sources manifest) has the SHA-256 recorded in SHA256SUMS.
+    """Every signed file (decision log, sources manifest) has the SHA-256 recorded in SHA256SUMS, and
+    every other line of SHA256SUMS verifies too: the verdict is ``sha256sum -c``'s.
 
     Raises InputErrors naming each file, the recorded and the actual hash, and the re-sign command.
     """
@@ -275,11 +301,14 @@ def verify_signatures(raw_dir: str | Path) -> None:
     recorded = read_signatures(raw_dir)
     errors = []
     for name in SIGNED_FILES:
-        path = raw_dir / name
         if name not in recorded:
             errors.append(InputError(raw_dir / SIGNATURES, "a file that decides numbers is not signed", value=name,
                                      expected=f"a line for {name}; run {RESIGN_COMMAND}"))
-        elif not path.is_file():
+    for name in [*SIGNED_FILES, *sorted(set(recorded) - set(SIGNED_FILES))]:
+        path = raw_dir / name
+        if name not in recorded:
+            continue
+        if not path.is_file():
             errors.append(InputError(path, "signed file is missing", expected="the file listed in SHA256SUMS"))
         elif sha256(path) != recorded[name]:
             errors.append(InputError(path, "signature mismatch: the file changed since it was signed in "
@@ -291,10 +320,15 @@ def verify_signatures(raw_dir: str | Path) -> None:
 
 def verify_inputs(raw_dir: str | Path) -> list[dict]:
     """What the workflow checks when it starts, before any job: the signatures, then the manifest
-    (schema, check expressions, every listed file present). Raw table hashes are checked by the
+    (schema, check expressions, every listed file present), then the decision log's own shape
+    (every table one of the manifest's, every reading id well formed). Raw table hashes are checked by the
     cleaning job of their family (so a dry run still plans what an edit reruns)."""
+    from gvc_clusters.data.decisions import read_decision_log
+
     verify_signatures(raw_dir)
-    return verify_checksums(Path(raw_dir) / "sources.yaml", files=[])
+    entries = verify_checksums(Path(raw_dir) / "sources.yaml", files=[])
+    read_decision_log(Path(raw_dir) / "decision_log.csv", tables={e["table"] for e in entries})
+    return entries
 
 
 def sign(raw_dir: str | Path) -> Path:

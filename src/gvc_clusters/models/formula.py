@@ -7,6 +7,10 @@ each of its columns back to the base variables it is made of, so the marginal-ef
 column ``x:g[level]`` lists its components, so the effect of ``x`` moves it. The Design rebuilds the
 matrix from the base variables and this module checks that it equals formulaic's, column by column.
 
+A formula is config data: :func:`formula_parts`, which every path to formulaic goes through, first
+checks it against the whitelist grammar of ``models/formula_syntax.py`` (formulaic evaluates the
+Python inside a formula's calls).
+
 The reference level of a categorical is ``C(g, Treatment('a'))`` in the formula, else the spec's
 ``reference: {g: a}``, else the first level in sorted order (formulaic's default). An ordered
 model has no intercept (the cutpoints take its place): the formula is expanded with one, so that
@@ -21,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from gvc_clusters.errors import ModelError
+from gvc_clusters.models.formula_syntax import FormulaSyntaxError, check_formula
 from gvc_clusters.models.ordinal.effects import Design
 
 
@@ -32,11 +37,16 @@ def formula_errors() -> tuple[type[Exception], ...]:
     return (FormulaicError, ValueError, KeyError, TypeError, NameError, SyntaxError)
 
 _C_CALL = re.compile(r"^C\(\s*([A-Za-z_][A-Za-z0-9_.]*)\s*(?:,\s*(?:Treatment|contr\.treatment)\(\s*"
-                     r"(?:base\s*=\s*)?['\"]?([^'\")]*)['\"]?\s*\)\s*)?\)$")
+                     r"(?:(?:base|reference)\s*=\s*)?['\"]?([^'\")]*)['\"]?\s*\)\s*)?\)$")
 
 
 def formula_parts(formula: str) -> tuple[str, str]:
-    """(outcome, right-hand side) of ``"y ~ rhs"``."""
+    """(outcome, right-hand side) of ``"y ~ rhs"``, once the formula is inside the whitelist grammar
+    (``formula_syntax.check_formula``: nothing else reaches formulaic)."""
+    try:
+        check_formula(formula)
+    except FormulaSyntaxError as err:
+        raise ModelError(f"formula {formula!r} rejected: {err}") from None
     if formula.count("~") != 1:
         raise ModelError(f"formula {formula!r} needs exactly one '~' (outcome ~ regressors)")
     lhs, rhs = (part.strip() for part in formula.split("~"))
@@ -89,6 +99,11 @@ def formula_design(formula: str, data: pd.DataFrame, *, reference: dict | None =
     outcome, rhs = formula_parts(formula)
     reference = {str(k): v for k, v in (reference or {}).items()}
     spec_rhs = _with_references(rhs, reference)
+    try:   # the configured reference levels are quoted into the formula: the result is checked again
+        check_formula(f"{outcome} ~ {spec_rhs}")
+    except FormulaSyntaxError as err:
+        raise ModelError(f"{model_id}: a reference level of {reference} cannot be written into {formula!r}: "
+                         f"{err}") from None
     try:
         matrix = model_matrix("1 + " + spec_rhs if not re.search(r"(^|\+)\s*[01]\s*($|\+)|-\s*1", spec_rhs)
                               else spec_rhs, data, na_action="raise")

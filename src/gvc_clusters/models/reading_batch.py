@@ -27,9 +27,11 @@ import pandas as pd
 from scipy.special import ndtr
 
 from gvc_clusters.analysis.coding import estimation_sample, model_variables
+from gvc_clusters.errors import ModelError
 from gvc_clusters.models.book_panels import readings_apply
 from gvc_clusters.models.options import BatchSEType, OrdinalSEType, choices
 from gvc_clusters.models.ordinal.effects import build_design, marginal_effects
+from gvc_clusters.models.ordinal.inputs import regressor_frame
 from gvc_clusters.models.reading_design import ENUMERATED, Design, Reading
 
 ESTIMATE_COLUMNS = ["assumption", "reading", "weight", "in_sample", "is_default", "spec", "outcome", "model_id",
@@ -151,6 +153,12 @@ def _ordinal_bases(base: dict, todo: dict, dataset: pd.DataFrame, name: str, spe
         matrix, raw, y = frame.to_numpy(float), sample[regressors].to_numpy(float), sample[outcome].to_numpy(float)
         for k, alt_id in enumerate(ids):
             rows = np.flatnonzero(which == k)
+            # the main fit's own refusal (a constant or collinear column): without it the batch
+            # would publish a zero coefficient for a spec whose fit_ordinal stops
+            try:
+                regressor_frame(frame.iloc[rows].reset_index(drop=True), model_id=f"{name}__{outcome}")
+            except ModelError as err:
+                raise ModelError(f"reading analysis of ordinal spec {name!r} (readings {alt_id!r}): {err}") from None
             pos = {cid: i for i, cid in enumerate(clusters[rows])}
             base[alt_id][outcome] = (y[rows], np.ascontiguousarray(matrix[rows]), pos, design, raw[rows])
 

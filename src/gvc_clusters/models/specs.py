@@ -19,6 +19,12 @@ from gvc_clusters.models.options import ORDINAL_COV_TYPES
 from gvc_clusters.models.panel import fit as panel
 from gvc_clusters.results import ModelResult
 
+# The texts pandas would silently read as missing. In a user's table a missing value is an empty
+# cell (config/README.md); one of these in a cell is refused, located, rather than guessed at.
+MISSING_VALUE_TEXTS = frozenset({"NA", "N/A", "n/a", "NaN", "nan", "-NaN", "-nan", "NULL", "null", "None", "<NA>",
+                                 "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "1.#IND", "1.#QNAN"})
+
+
 # ----------------------------------------------------------------------------------------------
 # Panel specs
 # ----------------------------------------------------------------------------------------------
@@ -34,21 +40,24 @@ def read_user_table(path: str | Path, columns: list[str] | None = None,
     """A user's long table: Parquet (only ``columns`` are read: at 1e7 rows that is what keeps the
     panel path under 3 GB), or CSV for small data.
 
-    A table with a header but no rows, or a ``numeric`` column (outcome, regressors) holding text
-    such as "n.a.", raises InputError naming the file, the row (CSV: the file line) and the value.
+    A table with a header but no rows, a cell holding a missing-value text such as "NA" or "nan"
+    (a missing value is an empty cell), a ``numeric`` column (outcome, regressors) holding text
+    such as "n.a." or an infinite number raises InputError naming the file, the row (CSV: the file
+    line), the column and the value.
     """
     path = Path(path)
     if not path.exists():
         raise InputError(path, "the panel table named in config does not exist", column="table")
     if path.suffix != ".parquet":
         try:
-            frame = pd.read_csv(path, usecols=columns)
+            frame = pd.read_csv(path, usecols=columns, keep_default_na=False, na_values=[""])
         except pd.errors.EmptyDataError:
             raise InputError(path, "the panel table is empty", row=1, expected="a header line and rows") from None
         except ValueError as err:  # usecols naming a column the header lacks
             raise InputError(path, f"the panel spec names columns the table does not have: {err}",
                              row=1, expected="columns of " + path.name) from None
         first_row = 2  # file line of the first record
+        _refuse_missing_texts(frame, path, first_row)
     else:
         if columns is not None:
             import pyarrow.parquet as pq
@@ -66,11 +75,28 @@ def read_user_table(path: str | Path, columns: list[str] | None = None,
     return frame
 
 
+def _refuse_missing_texts(frame: pd.DataFrame, path: Path, first_row: int) -> None:
+    """No text cell of a CSV user table spells a missing value ("NA", "nan", ...): InputError at the first."""
+    for column in frame.columns:
+        values = frame[column]
+        if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            continue
+        marked = values.astype("string").str.strip().isin(MISSING_VALUE_TEXTS).fillna(False).to_numpy(dtype=bool)
+        if marked.any():
+            position = int(marked.nonzero()[0][0])
+            raise InputError(path, f"a missing-value text in the user table ({int(marked.sum())} cell(s) of this "
+                             "column); a missing value must be an empty cell", row=first_row + position,
+                             column=column, value=values.iloc[position],
+                             expected="an empty cell for a missing value, or a value")
+
+
 def _require_numeric(frame: pd.DataFrame, columns: list[str], path: Path, first_row: int) -> None:
-    """Every non-empty cell of ``columns`` is a number; else InputError at the first text cell."""
+    """Every non-empty cell of ``columns`` is a finite number; else InputError at the first text or
+    infinite cell."""
     for column in columns:
         values = frame[column]
         if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            _require_finite(values, column, path, first_row)
             continue
         as_number = pd.to_numeric(values, errors="coerce")
         bad = values.notna() & as_number.isna()
@@ -79,7 +105,23 @@ def _require_numeric(frame: pd.DataFrame, columns: list[str], path: Path, first_
             raise InputError(path, f"text in a numeric column of the panel table ({int(bad.sum())} cell(s); "
                              "missing values must be empty cells)", row=first_row + position, column=column,
                              value=values.iloc[position], expected="a number, or an empty cell for a missing value")
+        _require_finite(as_number, column, path, first_row)
         frame[column] = as_number
+
+
+def _require_finite(values: pd.Series, column: str, path: Path, first_row: int) -> None:
+    """No infinite number (``inf`` in a CSV, or in a Parquet float column): the fits would fail
+    inside a linear-algebra routine with no word about the cell."""
+    import numpy as np
+
+    if pd.api.types.is_bool_dtype(values):
+        return
+    infinite = np.isinf(values.to_numpy(dtype=float, na_value=np.nan))
+    if infinite.any():
+        position = int(infinite.nonzero()[0][0])
+        raise InputError(path, f"an infinite number in a numeric column of the user table ({int(infinite.sum())} "
+                         "cell(s))", row=first_row + position, column=column, value=str(values.iloc[position]),
+                         expected="a finite number, or an empty cell for a missing value")
 
 
 def _entity_columns(spec: dict) -> list[str]:

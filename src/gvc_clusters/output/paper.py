@@ -30,15 +30,6 @@ def latexmk() -> str | None:
     return shutil.which("latexmk")
 
 
-def pdf_wanted(setting: str, found: bool | None = None) -> bool:
-    """Config ``paper.pdf``: 'on' always (the rule then fails clearly without TeX), 'off' never,
-    'auto' when latexmk is on the PATH."""
-    if setting not in ("auto", "on", "off"):
-        raise ValueError(f"config paper.pdf must be auto, on or off, not {setting!r}")
-    found = latexmk() is not None if found is None else found
-    return setting == "on" or (setting == "auto" and found)
-
-
 def layout_problems(log: str, fonts: str = "") -> list[str]:
     """What is wrong with the compiled paper: one line per problem, [] when it is fit to read."""
     problems = [f"overfull box {m.group(1)} pt: {m.group(0)}" for m in OVERFULL.finditer(log)

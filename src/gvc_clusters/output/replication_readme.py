@@ -23,6 +23,7 @@ from pathlib import Path
 import yaml
 
 from gvc_clusters.templating import render_template
+from gvc_clusters.workflow_plan import NOT_IN_MANIFEST
 
 # The packages whose versions a replicator needs (the full pin list is requirements.lock).
 KEY_PACKAGES = ["snakemake", "pandas", "numpy", "scipy", "pyarrow", "pandera", "statsmodels", "linearmodels",
@@ -50,6 +51,38 @@ def pinned_versions(lock: str | Path, names: list[str] = KEY_PACKAGES) -> list[d
             name, version = line.split("==", 1)
             pins[name.strip().lower()] = version.strip()
     return [{"name": n, "version": pins.get(n.lower(), "not pinned")} for n in names]
+
+
+# The packages the results are computed with, cited as their authors ask; the version is the lock's.
+SOFTWARE_REFERENCES = {
+    "snakemake": "Mölder, F., K. P. Jablonski, B. Letcher, et al. 2021. \"Sustainable Data Analysis with "
+                 "Snakemake.\" *F1000Research* 10: 33.",
+    "statsmodels": "Seabold, S., and J. Perktold. 2010. \"statsmodels: Econometric and Statistical Modeling with "
+                   "Python.\" *Proceedings of the 9th Python in Science Conference*, 92–96.",
+    "linearmodels": "Sheppard, K., et al. *linearmodels: Instrumental Variable and Linear Panel Models for "
+                    "Python*. <https://github.com/bashtage/linearmodels>.",
+    "pandas": "McKinney, W. 2010. \"Data Structures for Statistical Computing in Python.\" *Proceedings of the "
+              "9th Python in Science Conference*, 56–61.",
+    "numpy": "Harris, C. R., K. J. Millman, S. J. van der Walt, et al. 2020. \"Array Programming with NumPy.\" "
+             "*Nature* 585: 357–362.",
+    "scipy": "Virtanen, P., R. Gommers, T. E. Oliphant, et al. 2020. \"SciPy 1.0: Fundamental Algorithms for "
+             "Scientific Computing in Python.\" *Nature Methods* 17: 261–272.",
+    "pandera": "Bantilan, N. 2020. \"pandera: Statistical Data Validation of Pandas Dataframes.\" *Proceedings of "
+               "the 19th Python in Science Conference*, 116–124.",
+    "duckdb": "Raasveldt, M., and H. Mühleisen. 2019. \"DuckDB: An Embeddable Analytical Database.\" "
+              "*Proceedings of the 2019 International Conference on Management of Data (SIGMOD)*, 1981–1984.",
+    "pyarrow": "Apache Arrow developers. *Apache Arrow* (pyarrow). <https://arrow.apache.org>.",
+    "matplotlib": "Hunter, J. D. 2007. \"Matplotlib: A 2D Graphics Environment.\" *Computing in Science & "
+                  "Engineering* 9 (3): 90–95.",
+    "jinja2": "Pallets Projects. *Jinja*. <https://palletsprojects.com/p/jinja/>.",
+}
+
+
+def software_references(lock: str | Path) -> list[dict]:
+    """SOFTWARE_REFERENCES with each package's version as requirements.lock pins it."""
+    pins = {p["name"]: p["version"] for p in pinned_versions(lock, list(SOFTWARE_REFERENCES))}
+    return [{"name": name, "version": pins[name], "citation": citation}
+            for name, citation in SOFTWARE_REFERENCES.items()]
 
 
 def runtime_bin(seconds: float) -> str:
@@ -181,13 +214,26 @@ def raw_files(manifest_path: str | Path) -> list[dict]:
 
 
 def user_inputs(config: dict) -> list[dict]:
-    """Files a user added through config (panel specs with their own ``table``)."""
-    out = []
-    for name, spec in sorted(config["panel"]["specs"].items()):
-        if "table" in spec:
-            out.append({"path": spec["table"], "setting": f"panel.specs.{name}.table",
-                        "sha256": sha256_of(spec["table"]) if Path(spec["table"]).is_file() else "missing"})
-    return out
+    """Files a user added through config: ordinal and panel tables, trade flows
+    (gvc_clusters.workflow_plan.user_supplied_files)."""
+    from gvc_clusters.workflow_plan import user_supplied_files
+
+    return [{"path": path, "setting": setting, "sha256": sha256_of(path) if Path(path).is_file() else "missing"}
+            for path, setting in user_supplied_files(config)]
+
+
+def availability(inputs: list[dict]) -> list[dict]:
+    """The template's "Summary of availability" box: ticked only when every input ships with the
+    package (the book's tables); with inputs a user added, unticked, saying which and why."""
+    text = "All data **are** publicly available (in the published book) and included in this package."
+    added = list(dict.fromkeys(i["path"] for i in inputs if i["supplied"] == "user"))  # a file read twice: once
+    if not added:
+        return [{"ticked": True, "text": text, "status": ""}]
+    files = ", ".join(f"`{path}`" for path in added)
+    return [{"ticked": False, "text": text,
+             "status": f"Not ticked: this build also read {len(added)} data file(s) added by its user "
+                       f"({files}; see *Every input the build reads*). "
+                       "They are not part of this package; their availability and licence are the user's to state."}]
 
 
 def inputs_read(*, raw_dir: str, manifest: str, decision_log: str, configfiles: list[str], config: dict) -> list[dict]:
@@ -266,6 +312,8 @@ def readme_context(*, config: dict, manifest: str, decision_log: str, catalog: l
     depends on the machine: the manifest verifies the README on any machine."""
     from gvc_clusters.output.render.document import exhibits_of
 
+    inputs = inputs_read(raw_dir=config["raw_dir"], manifest=manifest, decision_log=decision_log,
+                         configfiles=configfiles, config=config)
     tables = [e for e in exhibits if e["number"].startswith("Table")]
     figures = [e for e in exhibits if e["number"].startswith("Figure")]
     rows = []
@@ -276,10 +324,12 @@ def readme_context(*, config: dict, manifest: str, decision_log: str, catalog: l
         "config": config,
         "version": version,
         "raw_files": raw_files(manifest),
-        "inputs": inputs_read(raw_dir=config["raw_dir"], manifest=manifest, decision_log=decision_log,
-                              configfiles=configfiles, config=config),
+        "inputs": inputs,
+        "availability": availability(inputs),
         "decisions": decision_counts(decision_log),
         "packages": pinned_versions(lock),
+        "software_references": software_references(lock),
+        "not_in_manifest": NOT_IN_MANIFEST,
         "rights": rights_statements(root),
         "seeded_rules": SEEDED_RULES,
         "exhibits": exhibits,

@@ -18,6 +18,7 @@ import pandas as pd
 
 from gvc_clusters.io import read_parquet
 from gvc_clusters.models.book_panels import descriptive_panel, descriptive_table_note
+from gvc_clusters.models.ordinal.separation import separated_terms
 from gvc_clusters.models.reading_views import claim_ranges, read_summary, reading_sets
 from gvc_clusters.output import front_matter as fm
 from gvc_clusters.output.exhibits import Exhibit, of_kind
@@ -195,6 +196,47 @@ def report_numbers(*, replication_summary: str, agreement_summary: str, ordinal:
     return dict(sorted(numbers.items()))
 
 
+def statement_numbers(*, provenance: list[dict], replication_summary: str, agreement_summary: str, ordinal: dict,
+                      panel: dict, readings_summary: str | None, vocabulary: Vocabulary = DEFAULT_VOCABULARY,
+                      cases_estimates: str | None = None, cases_selected: tuple = ()) -> dict[str, str]:
+    """The sentences the text states about the data and the robustness of the results, each from a
+    named function of gvc_clusters.output.statements over the results it describes (keys "says …")."""
+    from gvc_clusters.output import statements as say
+
+    evidence = say.replication_evidence(pd.read_csv(replication_summary))
+    out = {"says raw files": say.raw_files_sentence(provenance),
+           "says replication": say.replication_sentence(evidence),
+           "says replication abstract": say.replication_abstract(evidence)}
+    fits = {spec: load_spec_results(*files[:2]) for spec, files in {**ordinal, **panel}.items()}
+
+    def label(model_id: str, term: str) -> str:
+        spec = next((s for s in sorted(fits, key=len, reverse=True) if model_id.startswith(s)), model_id)
+        parts = model_id[len(spec):].strip("_").split("__")
+        outcome = f", {vocabulary.outcome(parts[0]).lower()}" if parts[0] in vocabulary.outcomes else ""
+        return f"{vocabulary.variable(term)} in {vocabulary.spec(spec)}{outcome}"
+
+    main = {spec: doc.main_results(results) for spec, results in fits.items()}
+    key_terms = [(r.model_id, t) for results in main.values() for r in results for t in doc.key_terms(r)]
+    if readings_summary is not None:
+        out["says readings"] = say.readings_sentence(read_summary(readings_summary), key_terms, label)
+    pairs = []
+    for spec in ordinal:
+        by_outcome: dict[str, dict[str, ModelResult]] = {}
+        for r in fits[spec]:
+            by_outcome.setdefault(r.outcome, {})[r.kind] = r
+        pairs += [(kinds["ordered_probit"], kinds["ordered_logit"]) for kinds in by_outcome.values()
+                  if {"ordered_probit", "ordered_logit"} <= set(kinds)]
+    out["says link"] = say.link_sentence(pairs, doc.key_terms, label)
+    out["says se"] = say.se_sentence([r for s in ordinal for r in main[s]],
+                                     [r for s in panel for r in fits[s] if r.extra.get("cluster_conventions")],
+                                     doc.key_terms, label)
+    with_without = pd.read_csv(cases_estimates) if cases_estimates else None
+    out["says cases"] = say.cases_sentence(with_without, cases_selected)
+    out["says chapter9"] = say.chapter9_sentence(pd.read_csv(agreement_summary),
+                                                 vocabulary.categories.get("rule_variant", {}))
+    return out
+
+
 def trade_flow_numbers(facts: dict) -> dict[str, str]:
     """The numbers the section on the user's trade flows quotes, from the classification's facts."""
     from gvc_clusters.analysis.trade_flows import product_groups
@@ -261,15 +303,18 @@ def claim_caveats(results: list[ModelResult], vocabulary: Vocabulary) -> list[st
         who = vocabulary.outcome(r.outcome).lower()  # outcome labels are plain words
         if not r.converged:
             caveats.append(f"the model of {who} did not converge")
-        separated = sorted({f["term"] for f in r.extra.get("separation") or [] if isinstance(f, dict)})
+        separated = separated_terms(r.extra.get("separation"))   # "model" findings name "terms"
         if separated:
             caveats.append(f"in the model of {who} some outcome splits are separated by "
                            + ", ".join(vocabulary.variable(t) for t in separated)
                            + ", so those coefficients are not well identified")
-    excluded = {r.n_excluded for r in results if r.n_excluded}
-    if excluded:
-        caveats.append(f"{' or '.join(str(e) for e in sorted(excluded))} clusters are excluded for missing "
-                       "upgrading scores or regressors")
+    from gvc_clusters.output.statements import exclusion_phrase, listing
+
+    excluded = [(r, exclusion_phrase(r)) for r in results]
+    for phrase in dict.fromkeys(p for _, p in excluded if p):
+        who = [vocabulary.outcome(r.outcome).lower() for r, p in excluded if p == phrase]
+        caveats.append(phrase + (f" in the model{'s' if len(who) > 1 else ''} of {listing(who)}"
+                                 if len(results) > 1 else ""))
     return caveats
 
 

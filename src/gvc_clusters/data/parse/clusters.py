@@ -64,7 +64,7 @@ def read_cluster_key(path: str | Path) -> pd.DataFrame:
     errors = []
 
     def integer(line, column, text, *, optional=False):
-        if (optional and text == "") or (text.isdigit() and int(text) >= 1):
+        if (optional and text == "") or (re.fullmatch("[0-9]+", text) and int(text) >= 1):
             return
         errors.append(InputError(path, f"{column} is not a printed row number", row=line, column=column, value=text,
                                  expected="a positive integer" + (" or empty" if optional else "")))
@@ -263,7 +263,7 @@ def tidy_case_list(raw: pd.DataFrame, key: pd.DataFrame, path) -> pd.DataFrame:
     return out
 
 
-SUM_OF_PARTS = re.compile(r"^\s*\d[\d,]*(?:\s*\+\s*\d[\d,]*)+\s*$")
+SUM_OF_PARTS = re.compile(r"^\s*[0-9][0-9,]*(?:\s*\+\s*[0-9][0-9,]*)+\s*$")
 
 
 def printed_parts(text) -> str | None:

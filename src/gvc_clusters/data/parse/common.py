@@ -162,7 +162,7 @@ def whole_numbers(t: PrintedTable, columns: list[str], rows=None) -> None:
 
 def year_of(t: PrintedTable, row: int, column: str) -> int:
     text = t.raw.at[row, column]
-    if not re.fullmatch(r"(19|20)\d\d", text):
+    if not re.fullmatch(r"(19|20)[0-9][0-9]", text):
         raise InputError(t.path, "not a printed year", row=row, column=column, value=text,
                          expected="a year such as 1987")
     return int(text)

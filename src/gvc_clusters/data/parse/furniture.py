@@ -66,7 +66,7 @@ def split_label(t: PrintedTable, row: int) -> tuple[str, str, int | None]:
     label = t.raw.at[row, "Country"]
     if label in AGGREGATE_ROWS:
         return label, AGGREGATE_ROWS[label], None
-    match = re.fullmatch(r"(\d{1,2}) (\S.*)", label)
+    match = re.fullmatch(r"([0-9]{1,2}) (\S.*)", label)
     if not match:
         raise InputError(t.path, "country label without its 2001 rank prefix", row=row, column="Country",
                          value=label, expected=f"'<rank> <country>' or one of {list(AGGREGATE_ROWS)}")
@@ -92,7 +92,7 @@ def us_imports_long(t: PrintedTable) -> pd.DataFrame:
 def parse_date(t: PrintedTable, row: int) -> tuple[int, int | None]:
     """'November 1997' -> (1997, 11); '1996' -> (1996, None)."""
     text = t.raw.at[row, "Date"]
-    match = re.fullmatch(rf"(?:({'|'.join(MONTHS)}) )?((?:19|20)\d\d)", text)
+    match = re.fullmatch(rf"(?:({'|'.join(MONTHS)}) )?((?:19|20)[0-9][0-9])", text)
     if not match:
         raise InputError(t.path, "date label is not '[Month] YYYY'", row=row, column="Date", value=text,
                          expected="e.g. 'November 1997' or '1996'")

@@ -125,7 +125,7 @@ def verdicts(path: Path, entry: dict, performance: pd.DataFrame) -> pd.DataFrame
         if (rec["table"], code, rec["country"]) not in printed:
             raise InputError(path, f"country is not printed in Table {rec['table']} block ({code})", row=line,
                              column="country", value=rec["country"])
-        if not rec["seed_line"].isdigit() or not first <= int(rec["seed_line"]) <= last:
+        if not re.fullmatch("[0-9]+", rec["seed_line"]) or not first <= int(rec["seed_line"]) <= last:
             raise InputError(path, "seed line is not a line of chapter 9", row=line, column="seed_line",
                              value=rec["seed_line"], expected=f"an integer in {first}..{last}")
         records.append({"source_table": rec["table"], "product_code": code, "product": match[2],

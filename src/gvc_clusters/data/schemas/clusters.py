@@ -75,7 +75,7 @@ SCHEMAS = {
             "exports_2002_usd_million": Column(float, COUNT, nullable=True),
             "direct_jobs_count": Column(float, COUNT, nullable=True),
             "indirect_jobs_count": Column(float, COUNT, nullable=True),
-            "firms_count_printed_parts": Column(str, Check.str_matches(r"^\d+( \+ \d+)+$"), nullable=True),
+            "firms_count_printed_parts": Column(str, Check.str_matches(r"^[0-9]+( \+ [0-9]+)+$"), nullable=True),
         },
         unique=["field_study_row"], strict=True, ordered=True,
     ),

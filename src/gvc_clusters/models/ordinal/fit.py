@@ -47,6 +47,7 @@ from gvc_clusters.models.ordinal import batch
 from gvc_clusters.models.ordinal.effects import Design, build_design, effect_definitions, marginal_effects
 from gvc_clusters.models.ordinal.inputs import code_clusters, outcome_codes, regressor_frame
 from gvc_clusters.models.ordinal.likelihood import (
+    LINKS,
     AnalyticOrderedModel,
     FitOutcome,
     build_model,
@@ -132,6 +133,8 @@ def fit_ordered(y, X, *, model_id: str, outcome: str | None = None, distr: LinkN
         notes.append(f"cluster-robust SEs rest on only {n_clusters} clusters")
 
     extra = _extra(model, fit, params, data, rows, cov_real, separation, distr, method, cov_type)
+    if not diverges:
+        extra["se_conventions"] = se_conventions(codes, len(labels), frame, params, distr)
     if permutation_terms and n_permutations > 0:
         perm = permutation_pvalues(codes, data.base_frame, permutation_terms, n_permutations=n_permutations,
                                    seed=seed, distr=distr, model_id=model_id, interactions=interactions,
@@ -328,6 +331,24 @@ def _row(role, term, category, estimate, se, alpha) -> dict:
 # ----------------------------------------------------------------------------------------------
 # small helpers
 # ----------------------------------------------------------------------------------------------
+
+def se_conventions(codes: np.ndarray, n_cat: int, frame: pd.DataFrame, params: np.ndarray, distr: str
+                   ) -> dict[str, dict[str, float]]:
+    """The coefficients' SEs under each covariance an ordered model offers without clusters (model-based,
+    HC0, HC1; the batched fit's covariances, equal to ``fit_ordered``'s): what the report's robustness
+    section compares, whichever one the spec chose. Cheap: one Hessian and one score matrix."""
+    p = frame.shape[1]
+    alpha, _ = cutpoints_and_jacobian(params[p:])
+    theta = np.concatenate([params[:p], alpha])[None, :]
+    design = frame.to_numpy(dtype=float)[None]
+    out = {}
+    for kind in ("model_based", "hc0", "hc1"):
+        cov = batch.batch_covariance(LINKS[distr], codes, n_cat, design, theta, kind)[0]
+        with np.errstate(invalid="ignore"):
+            se = np.sqrt(np.diag(cov))[:p]
+        out[kind] = {str(c): finite_or_none(s) for c, s in zip(frame.columns, se)}
+    return out
+
 
 def _se_label(cov_type: str) -> str:
     return {"nonrobust": "model-based (inverse observed information)", "HC0": "robust (HC0)",

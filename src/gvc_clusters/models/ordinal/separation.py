@@ -127,6 +127,17 @@ def separation_findings(codes: np.ndarray, labels: list[str], values: np.ndarray
     return model_separation(codes, len(labels), values, names) + split_separation(codes, labels, values, names)
 
 
+def separated_terms(findings) -> list[str]:
+    """Every term a list of findings names, sorted: a "model" finding names its ``terms``, a "split"
+    or "estimate" finding its ``term`` (readers of ``ModelResult.extra["separation"]`` use this
+    rather than assume one shape)."""
+    names = set()
+    for f in findings or []:
+        if isinstance(f, dict):
+            names.update(f.get("terms") or ([f["term"]] if "term" in f else []))
+    return sorted(names)
+
+
 def separation_text(finding: dict) -> str:
     return f"{finding['type']} separation of the outcome by {finding['terms']}"
 

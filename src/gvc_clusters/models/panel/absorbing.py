@@ -39,6 +39,7 @@ def fit_absorbed(frame, *, entity, time, outcome, regressors, entity_effects, ti
     data, labels, n_missing, clusters = sample_.data, sample_.labels, sample_.n_missing, sample_.clusters
     ent_codes, n_ent, time_codes, n_time = sample_.ent_codes, sample_.n_ent, sample_.time_codes, sample_.n_time
     codes = {"entity": (entity, ent_codes), "time": (time, time_codes)}
+    _refuse_row_ids(data, effects, model_id)
     x = data[regressors].astype(float)
     if constant:
         x = x.assign(const=1.0)[["const", *regressors]]
@@ -56,10 +57,15 @@ def fit_absorbed(frame, *, entity, time, outcome, regressors, entity_effects, ti
                                   clusters=clusters, n_missing=n_missing, sample=sample, labels=labels)
     model = AbsorbingLS(data[outcome].astype(float), x, absorb=absorbed,
                         weights=data[weights].astype(float) if weights else None)
+    from linearmodels.panel.utility import AbsorbingEffectError
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             res = model.fit(cov_type=cov[0], debiased=True, **cov[1])
+    except AbsorbingEffectError as err:   # not a ValueError: named here, not a traceback
+        raise ModelError(f"{model_id}: the absorbed effects {effects} fully absorb, or leave collinear: "
+                         f"{absorbed_names(str(err))}") from None
     except ValueError as err:
         raise ModelError(f"{model_id}: the absorbed effects {effects} leave the regressors collinear or "
                          f"absorbed: {err}") from err
@@ -84,6 +90,17 @@ def fit_absorbed(frame, *, entity, time, outcome, regressors, entity_effects, ti
                                 + (f"; weighted by {weights}" if weights else "")])
     return finish_result(result, {"se_type": se_type, "entity": entity, "time": time}, clusters, n_missing,
                          sample, labels, n_time)
+
+
+def _refuse_row_ids(data: pd.DataFrame, effects: list[str], model_id: str) -> None:
+    """An absorbed effect with a level per row (a row id) absorbs every regressor and the outcome:
+    refused by name before linearmodels or the fast engine fails on it."""
+    for column in effects:
+        levels = int(data[column].nunique(dropna=False))
+        if len(data) > 1 and levels >= len(data):
+            raise ModelError(f"{model_id}: the absorbed effect {column!r} has a different value in every row "
+                             f"({levels:,} levels for {len(data):,} rows), like a row id: it absorbs every regressor "
+                             "and leaves nothing to estimate; absorb a grouping column (exporter, product, year ...)")
 
 
 def _fit_absorbed_fast(data, *, spec, codes, n_ent, n_time, clusters, n_missing, sample, labels) -> ModelResult:
@@ -118,3 +135,10 @@ def _fit_absorbed_fast(data, *, spec, codes, n_ent, n_time, clusters, n_missing,
                                 + f"; fast engine ({fit.method}), equal to linearmodels AbsorbingLS to rounding"])
     return finish_result(result, {"se_type": se_type, "entity": spec["entity"], "time": spec["time"]}, clusters,
                          n_missing, sample, labels, n_time)
+
+
+def absorbed_names(message: str) -> str:
+    """The variable lines of linearmodels' absorbing-effect message, joined into one line."""
+    body = message.split("removed:")[-1].split("Set drop_absorbed")[0]
+    names = [line.strip() for line in body.strip().splitlines() if line.strip()]
+    return "; ".join(names) or message.strip()

@@ -187,3 +187,25 @@ def cluster_correction_text(convention: ClusterConvention, *, df: int, factor: f
                  f"vce(cluster). R plm's vcovHC(type = \"sss\", cluster = \"group\") has K = {n_slopes}, the "
                  "slopes only (its within model has no constant and sweeps the time effects out)")
     return text + f"; factor {factor:.4f}"
+
+
+def convention_ses(result: ModelResult, crv0: np.ndarray, spec: dict) -> dict[str, dict[str, float | None]]:
+    """The coefficients' entity-clustered SEs under every convention (options.ClusterConvention), from
+    the CR0 matrix and linearmodels' own fit (``result`` as linearmodels fitted it): what the report
+    compares, whichever one the spec chose."""
+    from gvc_clusters.models.inference import finite_or_none
+    from gvc_clusters.models.options import choices
+
+    coef = result.estimates[result.estimates["role"] == "coef"]
+    fe = spec["estimator"] == "panel_ols"
+    n_absorbed = spec["n_entities"] - 1 if fe and spec["entity_effects"] else 0
+    n_time_dummies = spec["n_periods"] - 1 if fe and spec["time_effects"] else 0
+    out = {"linearmodels": {str(t): finite_or_none(s) for t, s in zip(coef["term"], coef["std_error"])}}
+    for convention in choices(ClusterConvention):
+        if convention == "linearmodels":
+            continue
+        factor, _ = cluster_scale(convention, result.n_obs, spec["n_entities"], len(coef), n_time_dummies, n_absorbed)
+        with np.errstate(invalid="ignore"):
+            se = np.sqrt(np.diag(crv0) * factor)
+        out[convention] = {str(t): finite_or_none(s) for t, s in zip(coef["term"], se)}
+    return out

@@ -33,10 +33,11 @@ from gvc_clusters.errors import ModelError
 from gvc_clusters.models.inference import finite_or_none
 from gvc_clusters.models.options import ClusterConvention, PanelEngine, PanelEstimator, PanelSEType, check_choice
 from gvc_clusters.models.panel import fast_fe
-from gvc_clusters.models.panel.absorbing import fit_absorbed
+from gvc_clusters.models.panel.absorbing import absorbed_names, fit_absorbed
 from gvc_clusters.models.panel.covariance import (
     SE_TYPES,
     apply_cluster_convention,
+    convention_ses,
     cov_dict,
     jsonable,
     linearmodels_options,
@@ -166,26 +167,22 @@ def _fit_linearmodels(data, spec) -> ModelResult:
             _ = res.cov  # covariances can be deferred: force them so errors surface here
     except AbsorbingEffectError as err:
         raise ModelError(f"{spec['model_id']}: the fixed effects absorb or make collinear: "
-                         f"{_absorbed_names(str(err))}") from err
+                         f"{absorbed_names(str(err))}") from err
     except ValueError as err:
         raise _explain_value_error(err, x, spec) from err
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=RuntimeWarning)  # sqrt of a negative variance -> NaN
         result = _result_from_linearmodels(res, spec, options)
-        if SE_TYPES[spec["se_type"]].clusters == ("entity",) and spec["cluster_convention"] != "linearmodels":
+        if SE_TYPES[spec["se_type"]].clusters == ("entity",):
             crv0 = model.fit(cov_type="clustered", cluster_entity=True, debiased=False, group_debias=False,
                              **({"auto_df": False, "count_effects": False} if spec["estimator"] == "panel_ols"
                                 else {}))
-            apply_cluster_convention(result, np.asarray(crv0.cov), spec)
+            # every convention's SEs, for the report's robustness section (one CR0 matrix, three factors)
+            result.extra["cluster_conventions"] = convention_ses(result, np.asarray(crv0.cov), spec)
+            if spec["cluster_convention"] != "linearmodels":
+                apply_cluster_convention(result, np.asarray(crv0.cov), spec)
         return result
 
-
-
-def _absorbed_names(message: str) -> str:
-    """The variable lines of linearmodels' absorbing-effect message, joined into one line."""
-    body = message.split("removed:")[-1].split("Set drop_absorbed")[0]
-    names = [line.strip() for line in body.strip().splitlines() if line.strip()]
-    return "; ".join(names) or message.strip()
 
 
 def _explain_value_error(err: ValueError, x: pd.DataFrame, spec) -> ModelError:
