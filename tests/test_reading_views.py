@@ -7,11 +7,12 @@ import pytest
 from gvc_clusters.models.reading_batch import SUMMARY_COLUMNS
 from gvc_clusters.models.reading_views import (
     claim_ranges,
-    figure_frame,
+    distribution_frame,
     percent,
     read_summary,
     reading_numbers,
     reading_sets,
+    weighted_quantile,
 )
 from gvc_clusters.output.render import document as doc
 from gvc_clusters.results import ModelResult, estimate_rows
@@ -52,13 +53,48 @@ def test_summary_counts_round_trip_as_exact_integers(tmp_path):
         {"name": "B", "label": "checksums only", "enumerated": False, "set_size": 22629472588800, "n_readings": 200}]
 
 
-def test_ranges_and_figure_rows_per_assumption():
+def test_ranges_per_assumption():
     ranges = claim_ranges(_summary())
     assert list(ranges["assumption"]) == ["A", "B"] and len(ranges) == 2
-    rows = figure_frame(_summary())
-    assert list(rows["reading"]) == ["default", "glyph-consistent (A), all readings", "checksums only (B), 200 sampled"]
-    assert rows.loc[2, "ci_low"] == -1.536 and rows.loc[0, "std_error"] == 0.5
     assert (percent(1.0), percent(0.81), percent(0.004), percent(0.0)) == ("100", "81", "0.4", "0")
+
+
+def _estimates():
+    """Per-reading estimates of the summary's model: A enumerated (three fitted readings standing for
+    1, 1 and 2 readings), B sampled (four draws, weight 1); its default (weight 0, not in the sample)."""
+    rows = []
+    for role in ("coef", "ame"):
+        for reading, weight, value in (("A.1", 1, 0.10), ("A.2", 1, 0.20), ("A.3", 2, 0.40)):
+            rows.append(["A", reading, weight, True, reading == "A.1", role, value])
+        for reading, value in (("B.1", -0.1), ("B.2", 0.1), ("B.3", 0.3), ("B.4", 0.5)):
+            rows.append(["B", reading, 1, True, False, role, value])
+        rows.append(["B", "B.default", 0, False, True, role, 0.10])
+    frame = pd.DataFrame(rows, columns=["assumption", "reading", "weight", "in_sample", "is_default", "role",
+                                        "estimate"])
+    return frame.assign(model_id="s__product__probit", term="quasi_hierarchy_global")
+
+
+def test_weighted_quantiles_follow_the_summarys_median():
+    from gvc_clusters.models.reading_batch import weighted_median
+
+    values, weights = [0.1, 0.2, 0.4], [1, 1, 2]
+    assert weighted_quantile(values, weights, 0.5) == weighted_median(values, weights) == 0.2
+    assert weighted_quantile(values, weights, 0.25) == 0.1 and weighted_quantile(values, weights, 0.75) == 0.4
+    assert weighted_quantile([1.0, 2.0, 3.0, 4.0], [1] * 4, 0.25) == 1.75   # equal weights: numpy's quantile
+
+
+def test_figure_rows_are_the_effects_where_the_summary_has_them_with_their_quartiles():
+    """An ordered model's rows are its effects on the top category (role ame), never its latent-scale
+    coefficients; a model with coefficients only (the panel) keeps them; the constant never."""
+    panel = _summary().iloc[:2].assign(model_id="p_fe", spec="p", outcome="score", role="coef")
+    constant = panel.assign(term="const")
+    rows = distribution_frame(pd.concat([_summary(), panel, constant], ignore_index=True), _estimates())
+    assert list(zip(rows["model_id"], rows["role"])) == [("s__product__probit", "ame")] * 2 + [("p_fe", "coef")] * 2
+    a, b = rows.iloc[0], rows.iloc[1]
+    assert (a["estimate_q25"], a["estimate_q75"]) == (0.1, 0.4)          # weighted: A.3 counts twice
+    assert b["estimate_q25"] == pytest.approx(0.05) and b["estimate_q75"] == pytest.approx(0.35)
+    assert (a["estimate_min"], a["estimate_max"]) == (-1.16, -0.349)   # the summary's, as the text quotes
+    assert rows.iloc[2:]["estimate_q25"].isna().all()                  # no per-reading rows for the panel here
 
 
 def test_a_claims_reading_numbers_follow_the_summary():

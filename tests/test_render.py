@@ -20,7 +20,7 @@ from gvc_clusters.output.render import (
     figure_export_quadrants,
     figure_furniture,
     figure_governance,
-    figure_reading_ranges,
+    figure_reading_distributions,
     figure_salmon,
     figure_upgrading,
     get_preset,
@@ -147,7 +147,7 @@ def test_statistics_rows_and_number_formats():
     assert stats[("r2_net_of_effects", "(2)")] == "0.010" and stats[("r2_net_of_effects", "(3)")] == ""
     assert stats[("r2_quasi_demeaned", "(3)")] == "0.010" and stats[("r2_quasi_demeaned", "(2)")] == ""
     assert _estimate_cells(_table(), "a").set_index("column").loc["(2)", "text"] == "0.000"   # no negative zero
-    assert format_number(-1234.5678, 2) == "-1,234.57" and format_count(1234567) == "1,234,567"
+    assert format_number(-1234.5678, 2) == "\u22121,234.57" and format_count(1234567) == "1,234,567"  # a true minus
 
 
 def test_note_names_se_type_and_cluster_count():
@@ -231,7 +231,7 @@ def test_html_is_well_formed_and_escaped():
     assert "x &lt; y &amp; z" in markup
     body = [[c.text or "" for c in tr] for tbody in root.findall("tbody") for tr in tbody]
     assert ["Constant", "1.800***"] in body and ["", "(0.150)"] in body
-    notes = [td.text for td in root.find("tfoot").iter("td")]
+    notes = ["".join(td.itertext()) for td in root.find("tfoot").iter("td")]
     assert any("34 clusters" in n for n in notes)
 
 
@@ -315,7 +315,7 @@ def test_chapter10_tables_with_the_replication_check(table_id):
         assert any(n.startswith("Replication check") for n in table.notes)
         _assert_well_formed(to_html(table, TABLES))
     if table_id == "10-6":
-        assert any("printed 2.7, reproduced 2.667 (mismatch)" in n for n in table.notes)
+        assert any("printed 2.70, reproduced 2.667 (mismatch)" in n for n in table.notes)
         assert r"Average &  &  & 2.44 & 2.67 & 0.94 & 0 & 6.06 \\" in latex
         assert r"Caixa do Sul, Rio Grande do Sul & Automotive & Medium & 1.5 & 2.5 & 0 & 0 & 4 \\" in latex
 
@@ -347,6 +347,16 @@ def test_chapter9_classification_table():
 # ------------------------------------------------------------------------------------------------
 # Figures
 # ------------------------------------------------------------------------------------------------
+def _reading_frame() -> pd.DataFrame:
+    """Figure 10's rows (models.reading_views.distribution_frame) for one spec, outcome and term."""
+    from gvc_clusters.models.reading_views import DISTRIBUTION_COLUMNS
+
+    rows = [["s", "product", "s__product__probit", "ame", "a", a, label, method, 6912, 200, 201, 0.2, 0.05, -0.1, 0.1,
+             0.2, 0.25, 0.4] for a, label, method in (("A", "glyph-consistent", "enumerated"),
+                                                      ("B", "checksums only", "sampled"))]
+    return pd.DataFrame(rows, columns=DISTRIBUTION_COLUMNS)
+
+
 def _figure_cases():
     def quadrants():
         from gvc_clusters.analysis.export_performance import classify_amighini
@@ -354,10 +364,9 @@ def _figure_cases():
         return figure_export_quadrants(classify_amighini(perf), perf)
 
     def ranges():
-        frame = pd.DataFrame({"term": ["a", "a", "b", "b"], "reading": ["default", "10-2.B"] * 2,
-                              "estimate": [0.1, 0.2, -0.3, -0.1], "ci_low": [-0.1, 0.0, -0.6, -0.4],
-                              "ci_high": [0.3, 0.4, 0.0, 0.2]})
-        return figure_reading_ranges(frame)
+        return figure_reading_distributions(_reading_frame(), spec_labels={"s": "Spec S"},
+                                            outcome_labels={"product": "Product"}, term_labels={"a": "A"},
+                                            scale_labels={"ame": "Effect"}, assumption_labels={"A": "A", "B": "B"})
 
     return {
         "upgrading": lambda: figure_upgrading(_processed("clusters/model_dataset.parquet")),

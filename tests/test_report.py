@@ -93,6 +93,17 @@ def test_html_report_is_self_contained_with_every_table_and_figure(built):
     agreement = (built / "results/classification/verdict_agreement_summary.csv").read_text()
     text_agree = next(line for line in agreement.splitlines() if line.startswith("text,")).split(",")[1]
     assert f"agrees with the chapter's verdicts in {text_agree} cases" in " ".join(html.split())
+    # every element id once on the page (each inline SVG's ids carry its figure's name)
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) > 1000 and len(ids) == len(set(ids)), [i for i in set(ids) if ids.count(i) > 1][:10]
+    for target in set(re.findall(r'href="#([^"]+)"', html)) | set(re.findall(r"url\(#([^)]+)\)", html)):
+        assert target in set(ids), target
+    # every negative number of the page's text has a true minus sign (figures are drawn as paths)
+    text = re.sub(r"<[^>]+>", " ", re.sub(r"<(svg|style)\b.*?</\1>", "", html, flags=re.DOTALL))
+    assert not re.findall(r"(?:^|[\s(\[])-\.?\d[\d.,]*", text) and "\u2212" in text
+    # the codebook is a numbered appendix in the contents, the references a section of their own
+    assert re.search(r'<a href="#sec-codebook">B\. Codebook of the processed data</a>', html)
+    assert '<section id="sec-references">' in html and '<li id="ref-book">' in html
 
 
 def test_latex_paper_inputs_exist_and_numbers_are_defined(built):
@@ -135,6 +146,10 @@ def test_latex_paper_compiles_and_fits_the_page(built, tmp_path):
     tables = set(re.findall(r"\\label\{(tab:[^}]+)\}", "".join(
         p.read_text(encoding="utf-8") for p in (report / "tables").glob("*.tex"))))
     assert "There were undefined references" not in log and len(tables) >= 10
+    if shutil.which("pdfinfo"):   # the PDF's metadata: the title block's title and author, no build date
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+        assert re.search(r"^Title:\s+Upgrading to Compete, Replicated: Clusters", info, flags=re.MULTILINE)
+        assert re.search(r"^Author:\s+The gvc-clusters authors$", info, flags=re.MULTILINE)
 
 
 def chromium() -> str | None:
@@ -230,19 +245,27 @@ def test_snakemake_report_has_every_figure_by_chapter(built, tmp_path):
     assert "index.html" in text
 
 
-def _measured(html: Path, tmp_path: Path) -> dict[str, str]:
+def _measured(html: Path, tmp_path: Path, width: int = 1280) -> dict[str, str]:
     """Load a copy of the page with a probe script (the report itself has none) in headless
-    Chromium at 1280 px and read back what the probe wrote into the DOM."""
+    Chromium at ``width`` px and read back what the probe wrote into the DOM: widths, the table of
+    contents' links, the widest table note and caption, and the smallest scale a figure is drawn
+    at (CSS px per SVG pt: 1.33 is the drawn size)."""
     probe = ("<script>window.addEventListener('load', () => { const d = document.documentElement;"
              " const missing = [...document.querySelectorAll('nav.toc a')].map(a => a.getAttribute('href').slice(1))"
              ".filter(id => !document.getElementById(id));"
+             " const widest = sel => Math.max(0, ...[...document.querySelectorAll(sel)]"
+             ".map(e => e.getBoundingClientRect().width));"
+             " const scales = [...document.querySelectorAll('figure svg')]"
+             ".map(s => s.getBoundingClientRect().width / s.viewBox.baseVal.width);"
              " document.body.setAttribute('data-probe', JSON.stringify({scroll: d.scrollWidth, client: d.clientWidth,"
-             " height: d.scrollHeight, links: document.querySelectorAll('nav.toc a').length, missing: missing})); });"
+             " height: d.scrollHeight, links: document.querySelectorAll('nav.toc a').length, missing: missing,"
+             " note: widest('tfoot div.note'), caption: widest('table.gvc-table caption'),"
+             " figure_scale: Math.min(...scales)})); });"
              "</script>")
     copy = tmp_path / "probe.html"
     copy.write_text(html.read_text(encoding="utf-8").replace("</body>", probe + "</body>"), encoding="utf-8")
     run = subprocess.run([chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                          "--window-size=1280,900", "--virtual-time-budget=5000", "--dump-dom", copy.as_uri()],
+                          f"--window-size={width},900", "--virtual-time-budget=5000", "--dump-dom", copy.as_uri()],
                          capture_output=True, text=True, timeout=120, check=False)
     found = re.search(r'data-probe="([^"]+)"', run.stdout)
     assert found, run.stderr[-2000:]
@@ -265,3 +288,14 @@ def test_report_table_of_contents_and_width_at_1280_px(built, tmp_path):
                     f"--window-size=1280,{height}", f"--screenshot={shots / 'report-full.png'}", page.as_uri()],
                    capture_output=True, timeout=180, check=False)
     assert (shots / "report-full.png").stat().st_size > 100_000
+
+
+@pytest.mark.skipif(chromium() is None, reason="Chromium is not installed (CI installs it from Debian packages)")
+def test_report_reads_on_a_phone_at_390_px(built, tmp_path):
+    """At 390 px the page itself never scrolls sideways (wide tables and figures scroll inside their
+    own box), every table note and caption wraps at the screen's width, and every figure keeps its
+    drawn size (its 9-point type stays readable: it scrolls rather than shrinks)."""
+    probe = _measured(built / "results/report/index.html", tmp_path, width=390)
+    assert probe["scroll"] <= 390
+    assert 0 < probe["note"] <= 390 and 0 < probe["caption"] <= 390
+    assert probe["figure_scale"] >= 1.3

@@ -5,7 +5,7 @@ written by :func:`gvc_clusters.models.reading_batch.summarize_readings`, through
 
 * :func:`read_summary` - the file, with its exact integer counts as Python ints;
 * :func:`claim_ranges` - per model, term and assumption, what a claim's text states;
-* :func:`figure_frame` - the rows of the figure of estimates over the readings;
+* :func:`distribution_frame` - the rows of the figure of the estimates' distribution over the readings;
 * :func:`reading_sets` - per assumption, the size of the set and how it was covered;
 * :func:`reading_numbers` - the numbers (formatted) a sentence about one range quotes.
 """
@@ -50,21 +50,56 @@ def reading_sets(summary: pd.DataFrame) -> list[dict]:
              "set_size": int(r.set_size), "n_readings": int(r.n_readings)} for r in first.itertuples()]
 
 
-def figure_frame(summary: pd.DataFrame) -> pd.DataFrame:
-    """The figure's rows (columns model_id, term, reading, estimate, ci_low, ci_high, std_error): per
-    coefficient the default reading's estimate (its interval from its SE), then per assumption the
-    median over its readings with their range (min to max) as the interval."""
-    rows = []
-    coefs = summary[summary["role"] == "coef"] if summary is not None and not summary.empty else pd.DataFrame()
-    for (model_id, term), group in coefs.groupby(["model_id", "term"], sort=False):
-        first = group.iloc[0]
-        rows.append([model_id, term, "default", first["default_estimate"], float("nan"), float("nan"),
-                     first["default_std_error"]])
-        for r in group.sort_values("assumption", kind="stable").itertuples():
-            how = "all readings" if r.method == ENUMERATED else f"{int(r.n_readings):,} sampled"
-            rows.append([model_id, term, f"{r.assumption_label} ({r.assumption}), {how}",
-                         r.estimate_median, r.estimate_min, r.estimate_max, float("nan")])
-    return pd.DataFrame(rows, columns=["model_id", "term", "reading", "estimate", "ci_low", "ci_high", "std_error"])
+# The constant and the intercept are on another scale than the slopes: never a row of the figure.
+CONSTANTS = ("const", "Intercept", "intercept")
+DISTRIBUTION_COLUMNS = ["spec", "outcome", "model_id", "role", "term", "assumption", "assumption_label", "method",
+                        "set_size", "n_readings", "n_fitted", "default_estimate", "default_std_error", "estimate_min",
+                        "estimate_q25", "estimate_median", "estimate_q75", "estimate_max"]
+
+
+def weighted_quantile(values, weights, q: float) -> float:
+    """The q-quantile of ``values`` where each counts ``weights`` times: numpy's (linear) quantile
+    when the weights are equal, else the lower weighted quantile (the convention of
+    reading_batch.weighted_median, so the median drawn is the one the summary states)."""
+    v, w = np.asarray(values, float), np.asarray(weights, float)
+    if len(v) == 0:
+        return float("nan")
+    if np.all(w == w[0]):
+        return float(np.quantile(v, q))
+    order = np.argsort(v, kind="stable")
+    v, cum = v[order], np.cumsum(w[order])
+    return float(v[min(np.searchsorted(cum, q * cum[-1]), len(v) - 1)])
+
+
+def distribution_frame(summary: pd.DataFrame, estimates: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the figure of the key estimates over the readings (DISTRIBUTION_COLUMNS): per
+    (spec, outcome, model, term) and assumption, the default reading's estimate and SE and the
+    distribution over the assumption's readings, weighted as the shares are (each fitted reading by
+    the readings of the set it stands for; a sample's draws equally).
+
+    The scale: where the summary has a model's average marginal effects (role "ame": the ordered
+    models' effects on the probability of the top outcome category) those are the rows, since a
+    probability is what a reader can interpret; a model without them (the panel's linear fit) gives
+    its coefficients, in the outcome's units. Min, median and max are the summary's (the numbers the
+    text quotes); the quartiles are computed here from ``estimates`` (reading_estimates.csv)."""
+    if summary is None or summary.empty:
+        return pd.DataFrame(columns=DISTRIBUTION_COLUMNS)
+    has_ame = set(summary.loc[summary["role"] == "ame", "model_id"])
+    keep = (summary["role"] == "ame") | ((summary["role"] == "coef") & ~summary["model_id"].isin(has_ame))
+    rows = summary[keep & ~summary["term"].isin(CONSTANTS)].copy()
+    drawn = estimates[estimates["in_sample"].astype(bool)]
+    groups = dict(iter(drawn.groupby(["model_id", "role", "term", "assumption"], sort=False)))
+    quartiles = []
+    for r in rows.itertuples(index=False):
+        g = groups.get((r.model_id, r.role, r.term, r.assumption))
+        if g is None:
+            quartiles.append((float("nan"), float("nan")))
+            continue
+        values, weights = g["estimate"].to_numpy(float), g["weight"].astype(float).to_numpy()
+        quartiles.append((weighted_quantile(values, weights, 0.25), weighted_quantile(values, weights, 0.75)))
+    rows["estimate_q25"] = [q[0] for q in quartiles]
+    rows["estimate_q75"] = [q[1] for q in quartiles]
+    return rows[DISTRIBUTION_COLUMNS].reset_index(drop=True)
 
 
 def percent(share: float) -> str:

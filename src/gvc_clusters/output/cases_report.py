@@ -19,7 +19,7 @@ from gvc_clusters.analysis.case_protocol import timeline
 from gvc_clusters.analysis.case_sensitivity import KEY_TERM, verdicts
 from gvc_clusters.analysis.cases import CE_VARIABLE, DATASET_COLUMNS, VARIABLES, format_value, normalize
 from gvc_clusters.output import cases_text as T
-from gvc_clusters.output.render.tables import latex_escape
+from gvc_clusters.output.render.tables import latex_escape, typeset_text
 from gvc_clusters.templating import render_template
 from gvc_clusters.vocabulary import CHAIN_TYPE_LABELS, CHAIN_TYPES, UPGRADING_TYPE_LABELS, UPGRADING_TYPES
 
@@ -282,19 +282,19 @@ def tex_text(text: str) -> str:
     return out
 
 
-def _escape_all(value):
+def _escape_all(value, escape=tex_text):
     if isinstance(value, str):
-        return tex_text(value)
+        return escape(value)
     if isinstance(value, list):
-        return [_escape_all(v) for v in value]
+        return [_escape_all(v, escape) for v in value]
     if isinstance(value, dict):
-        return {k: _escape_all(v) for k, v in value.items()}
+        return {k: _escape_all(v, escape) for k, v in value.items()}
     return value
 
 
 def write_section(context: dict, *, html_template: str | Path, tex_template: str | Path, out_html: str | Path,
                   out_tex: str | Path) -> None:
-    Path(out_html).write_text(render_template(html_template, context, autoescape=True),
+    Path(out_html).write_text(render_template(html_template, _escape_all(context, typeset_text), autoescape=True),
                               encoding="utf-8")
     Path(out_tex).write_text(render_template(tex_template, _escape_all(context), latex=True),
                              encoding="utf-8")

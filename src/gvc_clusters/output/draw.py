@@ -68,7 +68,8 @@ def export_quadrants(src: Sources):
     classified = src.csv("classification")
     default_rule = classified["rule_variant"].iloc[0]
     return fig.figure_export_quadrants(classified[classified["rule_variant"] == default_rule],
-                                       src.parquet("export_performance"))
+                                       src.parquet("export_performance"),
+                                       legend_title=f"Outcome, {tab.VARIANT_LABELS.get(default_rule, default_rule)}")
 
 
 def salmon(src: Sources):
@@ -83,16 +84,36 @@ def furniture(src: Sources):
     return fig.figure_furniture(src.parquet("mexico_furniture_exports"), src.parquet("puebla_furniture_exports"))
 
 
-# The reading-ranges figure: the default reading's 95% interval, each assumption's range over its readings.
-READING_RANGES_XLABEL = "Estimate (default: 95% interval;\nassumptions: median, min to max)"
+# The readings figure's x axes: effects on a probability where the summary has them, else coefficients.
+READING_SCALES = {"ame": "Effect on the probability of the top category (average marginal effect)",
+                  "coef": "Coefficient, in the outcome's units"}
 
 
 def reading_ranges(src: Sources):
-    from gvc_clusters.models.reading_views import figure_frame, read_summary
+    """Figure 10: the key estimates' distribution over the readings of each assumption, one block per
+    spec, one panel per outcome, one row per term (models.reading_views.distribution_frame)."""
+    from gvc_clusters.models.reading_views import distribution_frame, read_summary
 
-    readings = figure_frame(read_summary(src.path("reading_summary")))
-    return fig.figure_reading_ranges(_key_readings(readings, src.vocabulary), term_labels=src.vocabulary.term_labels(),
-                                     xlabel=READING_RANGES_XLABEL)
+    frame = distribution_frame(read_summary(src.path("reading_summary")), src.csv("reading_estimates"))
+    vocabulary = src.vocabulary
+    return fig.figure_reading_distributions(
+        frame, spec_labels={s: vocabulary.spec(s) for s in frame["spec"]},
+        outcome_labels={o: vocabulary.outcome(o) for o in frame["outcome"]},
+        term_labels={t: vocabulary.variable(t) for t in frame["term"]}, scale_labels=READING_SCALES,
+        assumption_labels=reading_assumption_labels(frame))
+
+
+def reading_assumption_labels(frame: pd.DataFrame) -> dict[str, str]:
+    """assumption -> "glyph-consistent (A): all 6,912 readings" / "checksums only (B): 200 sampled of
+    22,629,472,588,800 readings": what each colour is, and the readings behind it."""
+    from gvc_clusters.models.reading_design import ENUMERATED
+
+    out = {}
+    for r in frame.drop_duplicates("assumption").itertuples(index=False):
+        how = (f"all {int(r.set_size):,} readings" if r.method == ENUMERATED
+               else f"{int(r.n_readings):,} sampled of {int(r.set_size):,} readings")
+        out[str(r.assumption)] = f"{r.assumption_label} ({r.assumption}): {how}"
+    return out
 
 
 def ordinal_coefficients(src: Sources):
@@ -155,19 +176,6 @@ def _top_category_ames(results: list[ModelResult]) -> list[ModelResult]:
         kept = pd.concat([r.estimates[r.estimates["role"] != "ame"], ame[ame["category"] == top]])
         out.append(ModelResult(**{**r.__dict__, "estimates": kept}))
     return out
-
-
-def _key_readings(readings: pd.DataFrame, vocabulary: Vocabulary = DEFAULT) -> pd.DataFrame:
-    """Probit and FE-panel key terms across readings (the figure's rows), labelled by outcome and
-    variable (never by internal model id)."""
-    if readings.empty:
-        return readings
-    keep = readings["model_id"].str.endswith(("__probit", "_fe")) & (readings["term"] != "const")
-    frame = readings[keep].copy()
-    outcome = frame["model_id"].str.extract(r"__([a-z]+)__probit$")[0]
-    frame["term"] = [(vocabulary.outcome(o) + ": " if isinstance(o, str) else "Upgrading score: ")
-                     + vocabulary.variable(t) for o, t in zip(outcome, frame["term"])]
-    return frame
 
 
 # ----------------------------------------------------------------------------------------------

@@ -67,6 +67,7 @@ SOURCES = {
     "trade_flows_summary": ("results", "trade_flows/summary.csv"),
     "reading_summary": ("results", "models/readings/reading_summary.csv"),
     "claim_verdicts": ("results", "claims/verdicts.csv"),
+    "reading_estimates": ("results", "models/readings/reading_estimates.csv"),
 }
 # A spec's result files an exhibit may read (the source key is "<kind>__<spec>__<file>").
 SPEC_FILES = ("estimates", "models")
@@ -122,7 +123,8 @@ BOOK_EXHIBITS: tuple[Exhibit, ...] = (
     _book_table("10-4", "Upgrading in traditional manufacturing clusters (Table 10-4, reproduced)"),
     _book_table("10-5", "Upgrading in natural-resource-based clusters (Table 10-5, reproduced)"),
     _book_table("10-6", "Upgrading in complex-product clusters (Table 10-6, reproduced)"),
-    Exhibit("upgrading_by_sector_ce", "figure", "Upgrading by sector group and CE degree (Tables 10-4–10-6)",
+    Exhibit("upgrading_by_sector_ce", "figure", "Mean upgrading scores by sector group and CE degree, over the "
+            "clusters with each score (Tables 10-4–10-6)",
             CHAPTER_10, "chapter10", ("model_dataset",), "upgrading_by_sector_ce"),
     Exhibit("claims_verdicts", "table", "Table 10-3, tested: the book's claims and their verdicts", CHAPTER_10,
             "claims", ("claim_verdicts",), "claims_verdicts", label="tab:claims-verdicts"),
@@ -134,8 +136,12 @@ BOOK_EXHIBITS: tuple[Exhibit, ...] = (
             "cases", ("dairy_milk",), "dairy"),
     Exhibit("furniture", "figure", "Mexican and Puebla furniture exports (Tables 5-1, 5-2)", CHAPTER_5, "cases",
             ("mexico_furniture_exports", "puebla_furniture_exports"), "furniture"),
-    Exhibit("reading_ranges", "figure", "Key estimates over the readings of the OCR's uncertain cells, by assumption",
-            CHAPTER_10, "robustness", ("reading_summary",), "reading_ranges"),
+    Exhibit("reading_ranges", "figure", "Key estimates over the readings of the OCR's uncertain cells, by assumption: "
+            "the ordered models' effects on the probability of the top upgrading category and the panel's "
+            "coefficients. Per assumption a box (the middle half of its readings, weighted as the shares), a line "
+            "(the median) and whiskers (smallest to largest); the default reading a black diamond, its 95% "
+            "interval a grey bar",
+            CHAPTER_10, "robustness", ("reading_summary", "reading_estimates"), "reading_ranges"),
     Exhibit("replication_check", "table", "Replication check: printed and reproduced numbers", CHAPTER_10,
             "appendix", ("replication_check",), "replication_check", label="tab:replication-check"),
     Exhibit("classification", "table", "Export performance classified (Tables 9-2 and 9-4)", CHAPTER_9,

@@ -192,9 +192,23 @@ def sha256_of(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+# The manifest keeps each title as the OCR printed it; a reader is shown it without the OCR's marks:
+# "\\$" is the OCR's escaped dollar sign (the book prints "US$"), and a title's closing "°" is its
+# footnote mark a (Table 5-2, seed lines 1534 and 1552: "a Excludes exports with maquiladora program").
+OCR_TITLE_MARKS = ((re.compile(r"\\\$"), "$"), (re.compile(r"°$"), " (excluding maquiladora exports, footnote a)"))
+
+
+def readable_title(title: str) -> str:
+    """A printed table title as a reader sees it: the OCR's marks spelled (``OCR_TITLE_MARKS``)."""
+    for pattern, text in OCR_TITLE_MARKS:
+        title = pattern.sub(text, title)
+    return title
+
+
 def raw_files(manifest_path: str | Path) -> list[dict]:
+    """The raw tables of the manifest for a reader (README, provenance table): titles readable."""
     entries = yaml.safe_load(Path(manifest_path).read_text(encoding="utf-8"))
-    return [{"file": e["file"], "table": e["table"], "chapter": e["chapter"], "title": e["title"],
+    return [{"file": e["file"], "table": e["table"], "chapter": e["chapter"], "title": readable_title(e["title"]),
              "authors": "; ".join(e.get("authors", [])), "lines": f"{e['seed_lines'][0]}–{e['seed_lines'][1]}",
              "units": e.get("units", ""), "sha256": e["sha256"][:12]} for e in entries]
 

@@ -20,6 +20,7 @@ from gvc_clusters.io import read_parquet
 from gvc_clusters.models.book_panels import descriptive_panel, descriptive_table_note
 from gvc_clusters.models.ordinal.separation import separated_terms
 from gvc_clusters.models.reading_views import claim_ranges, read_summary, reading_sets
+from gvc_clusters.output import front_matter as fm
 from gvc_clusters.output.exhibits import Exhibit, of_kind
 from gvc_clusters.output.render import document as doc
 from gvc_clusters.output.render import tables as tab
@@ -46,12 +47,31 @@ def spec_term_labels(results: list[ModelResult], vocabulary: Vocabulary = DEFAUL
 
 def ordinal_coefficient_table(results: list[ModelResult], preset: str, under: str = "se",
                               vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> tab.Table:
-    """Coefficients of every outcome × link, with the profile-likelihood intervals in the notes."""
+    """Coefficients of every outcome × link, with the profile-likelihood intervals in a panel of their
+    own under the coefficients (``profile_panel``)."""
     labels = [vocabulary.kind(r.kind) for r in results]  # the outcome is the renderer's own header row
     terms = spec_term_labels(results, vocabulary)
     table = tab.regression_table(results, preset=preset, term_labels=terms, column_labels=labels, p_column="p_value",
                                  under=under)
-    table.notes += profile_notes(results, terms)
+    return profile_panel(table, results, terms)
+
+
+PROFILE_HEADING = "Profile-likelihood 95% confidence intervals"
+
+
+def profile_panel(table: tab.Table, results: list[ModelResult], terms: dict[str, str]) -> tab.Table:
+    """The profile-likelihood 95% CIs of the coefficients (models.json extra["profile_ci"], the
+    small-sample standard of maximum likelihood) as a panel under the coefficients, each column's
+    where computed, with a note that says which columns have them."""
+    intervals = [dict(r.extra.get("profile_ci") or {}) for r in results]
+    if not any(intervals):
+        return table
+    tab.add_interval_panel(table, intervals, key="profile", heading=PROFILE_HEADING, labels=terms)
+    with_ci = [f"({k})" for k, ci in enumerate(intervals, start=1) if ci]
+    without = [f"({k})" for k, ci in enumerate(intervals, start=1) if not ci]
+    table.notes.append(f"{PROFILE_HEADING}: the values of each coefficient that the likelihood-ratio test does "
+                       "not reject at 5%; computed in " + (", ".join(with_ci) if without else "every column")
+                       + (f", not in {', '.join(without)}." if without else "."))
     return table
 
 
@@ -90,19 +110,6 @@ def _label(terms: dict[str, str], name: str) -> str:
     from gvc_clusters.vocabulary import humanize
 
     return terms.get(name) or humanize(name)
-
-
-def profile_notes(results: list[ModelResult], terms: dict[str, str]) -> list[str]:
-    """Profile-likelihood 95% CIs of the coefficients (the small-sample ML standard)."""
-    parts = []
-    for column, r in enumerate(results, start=1):
-        ci = r.extra.get("profile_ci")
-        if not ci:
-            continue
-        cis = ", ".join(f"{terms.get(t, t)} [{tab.format_number(lo)}, {tab.format_number(hi)}]"
-                        for t, (lo, hi) in ci.items())
-        parts.append(f"({column}) {cis}")
-    return ["Profile-likelihood 95% confidence intervals: " + "; ".join(parts) + "."] if parts else []
 
 
 def panel_table(results: list[ModelResult], preset: str, under: str = "se",
@@ -346,6 +353,15 @@ def model_notes(results: list[ModelResult], vocabulary: Vocabulary = DEFAULT_VOC
     return {"columns": columns, "rows": list(facts.items()), "notes": list(dict.fromkeys(notes))}
 
 
+def typeset_model_notes(view: dict) -> dict:
+    """A spec's model notes (``model_notes``) as the page prints them: true minus signs and curly
+    quotes in every heading, cell and note (render.tables.typeset_text)."""
+    text = tab.typeset_text
+    return {"columns": [text(c) for c in view["columns"]],
+            "rows": [(text(key), [text(v) for v in values]) for key, values in view["rows"]],
+            "notes": [text(n) for n in view["notes"]]}
+
+
 def changes_view(changes, vocabulary: Vocabulary) -> dict:
     """The "what changed since the last run" section: the summary lines (``summary_lines`` with the
     report's labels) and every change row, estimates named by model (outcome, estimator) and term."""
@@ -354,9 +370,11 @@ def changes_view(changes, vocabulary: Vocabulary) -> dict:
     if changes is None:
         return {"summary": [NOTHING_CHANGED], "rows": []}
     label = functools.partial(change_label, vocabulary=vocabulary)
-    rows = [{**row, "id": label(row["id"]) if row["what"] in ("estimate", "verdict") else row["id"]}
+    rows = [{**{k: tab.typeset_minus(v) if isinstance(v, str) else v for k, v in row.items()},
+             "id": label(row["id"]) if row["what"] in ("estimate", "verdict") else row["id"]}
             for row in changes.rows.to_dict("records")]
-    return {"summary": summary_lines(changes, label), "rows": rows if changes.previous else []}
+    return {"summary": [tab.typeset_minus(line) for line in summary_lines(changes, label)],
+            "rows": rows if changes.previous else []}
 
 
 def change_label(estimate_id: str, vocabulary: Vocabulary) -> str:
@@ -440,17 +458,28 @@ def write_report(*, exhibits: list[Exhibit], tables: dict[str, str], figures_svg
     prose_tex = doc.render_prose(Path(templates["prose"]), doc.Target("latex", numbers, items, tab.latex_escape),
                                  prose_context)
     prose_html = doc.render_prose(Path(templates["prose"]), doc.Target("html", numbers, items), prose_context)
+    prose_tex = {k: fm.italic_titles(v, "latex") for k, v in prose_tex.items()}
+    prose_html = {k: fm.italic_titles(v, "html") for k, v in prose_html.items()}
+    versions = fm.installed_versions()
+    front = {**fm.front_matter(config, versions), "book": fm.BOOK_TITLE}
+    front_tex = {**{k: tab.latex_escape(v) for k, v in front.items()},
+                 "title_tex": fm.italic_titles(tab.latex_escape(front["title"]), "latex")}
     figures = of_kind(exhibits, "figure")
-    svg = {e.name: _inline_svg(Path(figures_svg[e.name]).read_text(encoding="utf-8")) for e in figures}
+    svg = {e.name: _inline_svg(Path(figures_svg[e.name]).read_text(encoding="utf-8"), f"svg-{e.name}")
+           for e in figures}
     html_numbered = {name: _number_html_table(html_tables[name], items[name]) for name in html_tables if name in items}
     footer = {"digest": config_digest(config or {}), "versions": footer_versions()}
     context = {"tables": html_numbered, "figures": svg, "captions": {e.name: e.caption for e in figures},
                "numbers": numbers,
-               "notes": {(f"ordinal_{k}" if k in ordinal else f"panel_{k}"): v for k, v in notes.items()},
+               "notes": {(f"ordinal_{k}" if k in ordinal else f"panel_{k}"): typeset_model_notes(v)
+                         for k, v in notes.items()},
                "sections": plan, "prose": prose_html, "footer": footer,
                "codebook": Path(codebook).read_text(encoding="utf-8") if codebook else None,
                "cases_section": numbered_cases_section(Path(cases).read_text(encoding="utf-8"), plan) if cases else None,
-               "cases_number": cases_section_number(plan), "changes": changes_view(changes, vocabulary)}
+               "cases_number": cases_section_number(plan), "changes": changes_view(changes, vocabulary),
+               "front": front, "references": fm.references_html(versions),
+               "conclusion_number": str(int(cases_section_number(plan)) + (1 if cases else 0)),
+               "codebook_number": codebook_letter(plan)}
     Path(out_html).parent.mkdir(parents=True, exist_ok=True)
     Path(out_html).write_text(render_template(templates["report"], context, autoescape=True),
                               encoding="utf-8")
@@ -458,11 +487,18 @@ def write_report(*, exhibits: list[Exhibit], tables: dict[str, str], figures_svg
                                  encoding="utf-8")
     tex_context = {"tables": tex_tables, "sections": plan, "prose": prose_tex, "macros": macros,
                    "figures_rel": _relative(figures_dir, Path(out_tex).parent),
-                   "escape": tab.latex_escape, "footer": footer,
+                   "escape": tab.latex_escape, "footer": footer, "front": front_tex,
+                   "references": fm.references_latex(versions, tab.latex_escape),
                    "codebook_rel": _relative(Path(codebook).with_suffix(".tex"), Path(out_tex).parent) if codebook else None,
                    "cases_rel": _relative(Path(cases).with_suffix(".tex"), Path(out_tex).parent) if cases else None}
     Path(out_tex).write_text(render_template(templates["paper"], tex_context, latex=True),
                              encoding="utf-8")
+
+
+def codebook_letter(plan: list) -> str:
+    """The codebook's appendix letter: the one after the appendix's, as LaTeX's \appendix numbers it."""
+    appendix = next((s.number for s in plan if s.id == "appendix"), "A")
+    return chr(ord(appendix) + 1)
 
 
 def cases_section_number(plan: list) -> str:
@@ -482,10 +518,25 @@ def _number_html_table(html: str, item: doc.Item) -> str:
     return html.replace("<caption>", f'<caption><span class="number">{item.title}.</span> ', 1)
 
 
-def _inline_svg(text: str) -> str:
-    """An SVG file's markup without its XML prolog and DOCTYPE, ready to sit inside HTML."""
+def _inline_svg(text: str, prefix: str = "") -> str:
+    """An SVG file's markup without its XML prolog and DOCTYPE, ready to sit inside HTML. With
+    ``prefix`` (the figure's name) every element id of the SVG and every reference to one (href,
+    xlink:href, url(#...)) gets ``<prefix>-`` in front: matplotlib names its glyphs, clip paths and
+    groups the same in every figure (DejaVuSans-41, figure_1, ...), and one page may hold each id
+    once. The same figure always gets the same ids."""
     start = text.find("<svg")
-    return text[start:] if start >= 0 else text
+    svg = text[start:] if start >= 0 else text
+    if not prefix:
+        return svg
+    ids = set(SVG_ID.findall(svg))
+    if not ids:
+        return svg
+    names = "|".join(re.escape(i) for i in sorted(ids, key=len, reverse=True))
+    pattern = re.compile(rf'(\bid="|href="#|url\(#)({names})(?=[")])')
+    return pattern.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", svg)
+
+
+SVG_ID = re.compile(r'\bid="([^"]+)"')
 
 
 def _relative(path: Path, start: Path) -> str:

@@ -12,7 +12,7 @@ from gvc_clusters.output.render.figures import (
     figure_export_quadrants,
     figure_furniture,
     figure_governance,
-    figure_reading_ranges,
+    figure_reading_distributions,
     figure_salmon,
     figure_upgrading,
     save_figure,
@@ -34,5 +34,5 @@ from gvc_clusters.output.render.tables import (
 
 __all__ = ["PRESETS", "Table", "chapter10_table", "classification_table", "descriptive_table",
            "figure_coefficients", "figure_dairy", "figure_export_quadrants", "figure_furniture", "figure_governance",
-           "figure_reading_ranges", "figure_salmon", "figure_upgrading", "get_preset", "regression_table",
+           "figure_reading_distributions", "figure_salmon", "figure_upgrading", "get_preset", "regression_table",
            "replication_check_table", "save_figure", "to_csv_frame", "to_html", "to_latex", "write_table"]

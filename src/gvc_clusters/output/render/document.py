@@ -23,6 +23,7 @@ import pandas as pd
 from gvc_clusters.models.reading_design import ENUMERATED
 from gvc_clusters.models.reading_views import reading_numbers
 from gvc_clusters.output.exhibits import OPTIONAL_SECTIONS, SECTIONS, Exhibit
+from gvc_clusters.output.render.tables import typeset_minus, typeset_text
 from gvc_clusters.results import ModelResult
 from gvc_clusters.templating import environment
 from gvc_clusters.vocabulary import Vocabulary
@@ -239,13 +240,13 @@ class Target:
             raise KeyError(f"prose.j2 quotes the number {key!r}, which report_numbers did not compute")
         if self.name == "latex":
             return f"\\{latex_macro_name(key)}{{}}"
-        return html.escape(self.numbers[key])
+        return html.escape(typeset_minus(self.numbers[key]))
 
     def has(self, key: str) -> bool:
         return key in self.numbers
 
     def t(self, text: str) -> str:
-        return self.escape_latex(str(text)) if self.name == "latex" else html.escape(str(text))
+        return self.escape_latex(str(text)) if self.name == "latex" else html.escape(typeset_text(str(text)))
 
     def ref(self, name: str) -> str:
         if name not in self.items:

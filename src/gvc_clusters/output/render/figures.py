@@ -33,6 +33,7 @@ STYLE = {
     "font.size": 9,
     "svg.hashsalt": "gvc_clusters",
     "svg.fonttype": "path",
+    "axes.unicode_minus": True,          # a true minus sign (U+2212) on every axis, as in the text and tables
     "axes.prop_cycle": cycler(color=PALETTE),
     "axes.spines.top": False,
     "axes.spines.right": False,
@@ -56,6 +57,10 @@ OUTCOME_ORDER = ["product_upgrading", "upgrading", "shift_to_higher_quality_segm
                  "downgrading_immiserizing_growth", "immiserizing_growth", "withdrawal", "collapse_and_withdrawal",
                  "ambiguous_downgrading_or_withdrawal", "not_upgrading_subclass_undetermined", "not_classifiable"]
 MARKERS = ["o", "s", "^", "v", "D", "P", "X", "<", ">", "*"]
+# Every figure is drawn at the paper's text width (6.5 in; the paper scales it by at most a few per
+# cent), so 9-point type prints at about 9 points in every figure: a narrower figure scaled up or a
+# wider one scaled down would set its type larger or smaller than its neighbours'.
+TEXT_WIDTH = 6.5
 
 
 def styled(func):
@@ -106,10 +111,12 @@ def _grouped_bars(ax, table: pd.DataFrame) -> None:
 def figure_upgrading(dataset: pd.DataFrame) -> Figure:
     """Mean upgrading score (0–3) by sector group and by CE degree, one bar per upgrading type.
 
-    Clusters without upgrading data (``has_upgrading_data`` False) are left out, not counted as 0."""
+    Clusters without upgrading data (``has_upgrading_data`` False) are left out, not counted as 0; a
+    score the book does not print is left out of its column's mean, and the figure's note says so
+    (``missing_score_note``: the book's tables average over every cluster listed)."""
     data = dataset[dataset["has_upgrading_data"].astype(bool)]
     columns = [c for c in UPGRADING_TYPES if c in data.columns]
-    fig, axes = _figure(1, 2, (9.0, 3.8), sharey=True)
+    fig, axes = _figure(1, 2, (TEXT_WIDTH, 3.3), sharey=True)
     for ax, key, order, labels in ((axes[0, 0], "sector_group", list(SECTOR_LABELS), SECTOR_LABELS),
                                    (axes[0, 1], "ce_degree", CE_ORDER, {})):
         groups = data.groupby(data[key].astype(str), observed=True)
@@ -118,12 +125,45 @@ def figure_upgrading(dataset: pd.DataFrame) -> Figure:
         counts = groups.size()
         means.index = [f"{_label(g, labels)}\n(n = {counts[g]})" for g in means.index]
         _grouped_bars(ax, means)
-        ax.set_title("By sector group" if key == "sector_group" else "By degree of collective efficiency")
+        ax.set_title("By sector group" if key == "sector_group" else "By degree of collective efficiency",
+                     fontsize=9)
+        ax.tick_params(axis="x", labelsize=7.5)
         ax.set_ylim(0, 3)
-    axes[0, 0].set_ylabel("Mean score (0–3)")
+    axes[0, 0].set_ylabel("Mean score (0–3) over the\nclusters with that score")
     handles, names = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, names, title="Upgrading", loc="outside lower center", ncols=len(names))
+    # the legend above the panels, so the note (if any) has the bottom to itself
+    fig.legend(handles, names, title="Upgrading", loc="outside upper center", ncols=len(names), fontsize=8,
+               title_fontsize=8)
+    note = missing_score_note(data, columns)
+    if note:   # under the legend, at the figure's width (the constrained layout makes room for it)
+        import textwrap
+
+        fig.supxlabel(textwrap.fill(note, 118), fontsize=7, color="0.25", x=0.0, ha="left", multialignment="left")
     return fig
+
+
+def missing_score_note(data: pd.DataFrame, columns: list[str]) -> str:
+    """What the figure's means leave out, in words: each score the book does not print (cluster and
+    column), and for its sector group the mean drawn (over the clusters with the score) beside the
+    average the book's table prints (over every cluster listed, the missing one counting in the
+    denominator). '' when every score is printed."""
+    parts, effects = [], []
+    for column in columns:
+        missing = data[data[column].isna()]
+        for r in missing.itertuples(index=False):
+            where = f"{r.location} ({r.country})" if "location" in data.columns else str(r.cluster_id)
+            parts.append(f"{where}, {UPGRADING_TYPES[column].lower()} upgrading")
+        for group in dict.fromkeys(missing["sector_group"].astype(str)):
+            mine = data[data["sector_group"].astype(str) == group][column]
+            total, scored, listed = float(mine.sum()), int(mine.notna().sum()), len(mine)
+            effects.append(f"{SECTOR_LABELS.get(group, group).replace(chr(10), ' ').replace('- ', '-')}'s "
+                           f"{UPGRADING_TYPES[column].lower()} mean is {total:g}/{scored} = {total / scored:.2f}, "
+                           f"where the book's table averages over all {listed} clusters "
+                           f"({total:g}/{listed} = {total / listed:.2f})")
+    if not parts:
+        return ""
+    return (f"Not printed (N/A), so left out of its column's mean: {'; '.join(parts)}. "
+            + "; ".join(effects) + ".")
 
 
 @styled
@@ -133,21 +173,27 @@ def figure_governance(dataset: pd.DataFrame) -> Figure:
     Reads the chain codes 0–3 of Table 10-2 (0 none, 1 domestic, 2 global, 3 both); clusters whose
     codes are missing are left out of the denominator."""
     sectors = [s for s in SECTOR_LABELS if s in set(dataset["sector_group"].astype(str))]
-    fig, axes = _figure(1, len(CHAINS), (10.0, 4.2), sharey=True)
+    # Horizontal bars, the sector groups named once on the left: four panels fit the text width
+    # with their labels set level (vertical bars needed slanted labels under every panel).
+    fig, axes = _figure(1, len(CHAINS), (TEXT_WIDTH, 2.6), sharey=True)
+    y = np.arange(len(sectors))
     for ax, (chain, chain_label) in zip(axes[0], CHAINS.items()):
         codes = dataset[["sector_group", f"{chain}_chain_0to3"]].dropna()
-        bottom = np.zeros(len(sectors))
+        left = np.zeros(len(sectors))
         for code, scope in CHAIN_SCOPES.items():
             shares = np.array([_share(codes, s, chain, code) for s in sectors])
-            ax.bar(np.arange(len(sectors)), shares, 0.7, bottom=bottom, label=scope, color=PALETTE[code - 1])
-            bottom += shares
-        ax.set_xticks(np.arange(len(sectors)), [SECTOR_LABELS[s].replace("-\n", "-").replace("\n", " ")
-                                                for s in sectors], rotation=40, ha="right")
-        ax.set_title(chain_label)
-        ax.set_ylim(0, 100)
-    axes[0, 0].set_ylabel("Clusters with the chain (%)")
+            ax.barh(y, shares, 0.7, left=left, label=scope, color=PALETTE[code - 1])
+            left += shares
+        ax.set_title(chain_label, fontsize=9)
+        ax.set_xlim(0, 100)
+        ax.set_xticks([0, 50, 100])
+        ax.tick_params(labelsize=7.5)
+    axes[0, 0].set_yticks(y, [SECTOR_LABELS[s] for s in sectors], fontsize=7.5)
+    axes[0, 0].invert_yaxis()
+    fig.supxlabel("Clusters with the chain (%)", fontsize=8)
     handles, names = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, names, title="Chain", loc="outside lower center", ncols=len(names))
+    fig.legend(handles, names, title="Chain", loc="outside upper center", ncols=len(names), fontsize=8,
+               title_fontsize=8)
     return fig
 
 
@@ -208,38 +254,79 @@ def _key_label(term: str, category: str, labels: dict | None) -> str:
     return f"{text} (y = {category})" if category else text
 
 
+# The readings figure: one colour per assumption (A glyph-consistent, B checksums only, then any other).
+ASSUMPTION_COLORS = ["#1f77b4", "#d95f02", "#7570b3", "#66a61e"]
+
+
 @styled
-def figure_reading_ranges(frame: pd.DataFrame, *, terms: list[str] | None = None,
-                          term_labels: dict | None = None, xlabel: str = "Estimate (95% interval)") -> Figure:
-    """How much each estimate moves across readings of the OCR: one row per term, one
-    point with its interval per reading ("default" first). Input columns: term, reading, estimate,
-    ci_low, ci_high; where the interval is missing it is estimate ± 1.96 SE from a std_error column
-    (a normal approximation: pass the model's own intervals when its statistic is t)."""
+def figure_reading_distributions(frame: pd.DataFrame, *, spec_labels: dict, outcome_labels: dict, term_labels: dict,
+                                 scale_labels: dict, assumption_labels: dict) -> Figure:
+    """The key estimates over the readings of the OCR's uncertain cells: one block per spec (its
+    label above it, so no row mixes two specs), one panel per outcome, one row per term. Per row and
+    assumption a box (the middle half of the readings, weighted as the shares), whiskers (min to max)
+    and a median line; the default reading's estimate as a black diamond on the row's centre line,
+    its 95% interval (estimate ± 1.96 SE) as a grey bar behind it.
+
+    ``frame``: models.reading_views.distribution_frame; ``scale_labels``: role -> what the x axis
+    measures ("ame": the effect on the probability of the top category, "coef": the coefficient);
+    ``assumption_labels``: assumption -> its legend text (what it is and how many readings)."""
+    from matplotlib.patches import Patch, Rectangle
+
     data = frame.copy()
-    for column in ("ci_low", "ci_high"):
-        if column not in data:
-            data[column] = math.nan
-    data = _intervals(data)
-    terms = terms or list(dict.fromkeys(data["term"]))
-    data = data[data["term"].isin(terms)]
-    names = sorted(data["reading"].astype(str).unique())
-    readings = [r for r in names if r == "default"] + [r for r in names if r != "default"]
-    fig, axes = _figure(1, 1, (6.5, 0.3 * max(len(terms), 2) + 1.4))  # fits a page and a screen
-    ax = axes[0, 0]
-    step = 0.7 / max(len(readings), 1)
-    for j, reading in enumerate(readings):
-        part = data[data["reading"].astype(str) == reading]
-        y = np.array([terms.index(t) for t in part["term"]], dtype=float) + (j - (len(readings) - 1) / 2) * step
-        est = part["estimate"].to_numpy(dtype=float)
-        err = np.vstack([est - part["ci_low"].to_numpy(dtype=float), part["ci_high"].to_numpy(dtype=float) - est])
-        ax.errorbar(est, y, xerr=err, fmt=MARKERS[j % len(MARKERS)], capsize=2, label=reading,
-                    color=PALETTE[j % len(PALETTE)])
-    ax.axvline(0, color="0.5", linewidth=0.8)
-    ax.set_yticks(np.arange(len(terms)), [_label(t, term_labels) for t in terms])
-    ax.invert_yaxis()
-    ax.set_xlabel(xlabel)
-    fig.legend(*ax.get_legend_handles_labels(), title="Reading", loc="outside lower center",
-               ncols=min(len(readings), 4))
+    specs = list(dict.fromkeys(data["spec"]))
+    assumptions = sorted(data["assumption"].astype(str).unique())
+    colors = {a: ASSUMPTION_COLORS[k % len(ASSUMPTION_COLORS)] for k, a in enumerate(assumptions)}
+    order = list(UPGRADING_TYPE_LABELS)
+    blocks = []
+    for spec in specs:
+        part = data[data["spec"] == spec]
+        outcomes = sorted(dict.fromkeys(part["outcome"]), key=lambda o: (order.index(o) if o in order else len(order)))
+        blocks.append((spec, part, outcomes, list(dict.fromkeys(part["term"]))))
+    row_height, header = 0.34, 0.75          # inches per term row; a block's title, panel titles and axis
+    heights = [row_height * len(terms) + header for *_, terms in blocks]
+    fig = Figure(figsize=(6.5, sum(heights) + 0.55), layout="constrained")
+    FigureCanvasAgg(fig)
+    subfigures = np.atleast_1d(fig.subfigures(len(blocks), 1, height_ratios=heights))
+    offset = 0.2 if len(assumptions) > 1 else 0.0
+    for sub, (spec, part, outcomes, terms) in zip(subfigures, blocks):
+        axes = sub.subplots(1, len(outcomes), sharey=True, sharex=True, squeeze=False)[0]
+        role = part["role"].iloc[0]
+        sub.suptitle(spec_labels.get(spec, spec), fontsize=8.5, fontweight="bold", x=0.01, ha="left")
+        sub.supxlabel(scale_labels.get(role, role), fontsize=7.5)
+        for ax, outcome in zip(axes, outcomes):
+            mine = part[part["outcome"] == outcome]
+            for i, term in enumerate(terms):
+                rows = mine[mine["term"] == term]
+                if rows.empty:
+                    continue
+                first = rows.iloc[0]
+                default, se = float(first["default_estimate"]), float(first["default_std_error"])
+                if np.isfinite(se):
+                    ax.plot([default - 1.96 * se, default + 1.96 * se], [i, i], color="0.82", linewidth=3.2,
+                            solid_capstyle="butt", zorder=1)
+                for k, a in enumerate(assumptions):
+                    hit = rows[rows["assumption"].astype(str) == a]
+                    if hit.empty:
+                        continue
+                    r = hit.iloc[0]
+                    y = i + (k - (len(assumptions) - 1) / 2) * 2 * offset / max(len(assumptions) - 1, 1)
+                    ax.plot([r["estimate_min"], r["estimate_max"]], [y, y], color=colors[a], linewidth=0.9, zorder=2)
+                    ax.add_patch(Rectangle((r["estimate_q25"], y - 0.13), r["estimate_q75"] - r["estimate_q25"], 0.26,
+                                           facecolor=colors[a], alpha=0.35, edgecolor=colors[a], linewidth=0.8,
+                                           zorder=3))
+                    ax.plot([r["estimate_median"]] * 2, [y - 0.13, y + 0.13], color=colors[a], linewidth=1.6,
+                            zorder=4)
+                ax.plot([default], [i], marker="D", markersize=3.6, color="black", linestyle="", zorder=5)
+            ax.axvline(0, color="0.45", linewidth=0.7, zorder=0)
+            ax.set_title(outcome_labels.get(outcome, outcome), fontsize=8)
+            ax.tick_params(labelsize=7)
+            ax.set_ylim(len(terms) - 0.5, -0.5)
+        axes[0].set_yticks(np.arange(len(terms)), [term_labels.get(t, t) for t in terms], fontsize=7.5)
+    handles = [Patch(facecolor=colors[a], alpha=0.6, edgecolor=colors[a], label=assumption_labels.get(a, a))
+               for a in assumptions]
+    handles += [Line2D([], [], marker="D", color="black", linestyle="", markersize=4,
+                       label="default reading, with its 95% interval (grey)")]
+    fig.legend(handles=handles, loc="outside lower center", ncols=1, fontsize=7, handlelength=1.4)
     return fig
 
 
@@ -254,42 +341,88 @@ def _outcome_styles(outcomes) -> dict[str, tuple[str, str]]:
             for i, o in enumerate(ordered)}
 
 
+# Point labels of the chapter 9 figure: their type size (points) and the label-repulsion iterations.
+# adjustText's default stops after one second of wall time, which would make the figure depend on
+# the machine's speed: a fixed number of iterations keeps reruns byte-identical.
+POINT_LABEL_SIZE = 7
+LABEL_ITERATIONS = 400
+
+
 @styled
-def figure_export_quadrants(classified: pd.DataFrame, perf: pd.DataFrame | None = None) -> Figure:
+def figure_export_quadrants(classified: pd.DataFrame, perf: pd.DataFrame | None = None, *,
+                            legend_title: str = "Outcome") -> Figure:
     """Market-share change (pp) against unit-value change (%), one panel per product, each exporter
-    marked by its classification (``outcome``). The unit-value change is taken from ``perf`` (the
-    export_performance table) when ``classified`` lacks it; rows without a share change are not drawn
-    (a share printed n.a. has no position on that axis)."""
+    marked by its classification (``outcome``) and labelled by name. The unit-value change is taken
+    from ``perf`` (the export_performance table) when ``classified`` lacks it; rows without a share
+    change are not drawn (a share printed n.a. has no position on that axis).
+
+    Three panels a row at the text width, so the labels print at POINT_LABEL_SIZE points on the
+    page; the labels are moved apart by adjustText (``_repel_labels``) and kept inside their panel;
+    the legend takes the empty panels of the last row."""
+    import textwrap
+
     data = _with_unit_values(classified, perf)
     products = list(dict.fromkeys(zip(data["source_table"], data["product_code"], data["product"])))
-    ncols = min(4, len(products))
+    ncols = min(3, len(products))
     nrows = math.ceil(len(products) / ncols)
-    fig, axes = _figure(nrows, ncols, (3.0 * ncols, 2.8 * nrows + 0.8))
+    fig, axes = _figure(nrows, ncols, (6.5, 2.35 * nrows + (0.0 if nrows * ncols > len(products) else 0.7)))
     drawable = data.dropna(subset=["delta_M_pp", "unit_value_change_pct"])
     styles = _outcome_styles(drawable["outcome"])
+    labels = []
     for ax, (table, code, product) in zip(axes.flat, products):
         part = drawable[(drawable["source_table"] == table) & (drawable["product_code"] == code)]
         for outcome, (marker, color) in styles.items():
             mine = part[part["outcome"] == outcome]
-            ax.scatter(mine["delta_M_pp"], mine["unit_value_change_pct"], marker=marker, color=color, s=22)
-        for r in part.itertuples(index=False):
-            ax.annotate(r.country, (r.delta_M_pp, r.unit_value_change_pct), fontsize=6, xytext=(2, 2),
-                        textcoords="offset points")
-        ax.axhline(0, color="0.5", linewidth=0.8)
-        ax.axvline(0, color="0.5", linewidth=0.8)
-        ax.set_title(f"{table} ({code}) {product}", fontsize=8)
-    for ax in list(axes.flat)[len(products):]:
+            ax.scatter(mine["delta_M_pp"], mine["unit_value_change_pct"], marker=marker, color=color, s=18, zorder=3)
+        ax.axhline(0, color="0.5", linewidth=0.8, zorder=1)
+        ax.axvline(0, color="0.5", linewidth=0.8, zorder=1)
+        ax.margins(x=0.18, y=0.16)          # room for the labels inside the panel
+        ax.set_title(textwrap.fill(f"{table} ({code}) {product}", 34), fontsize=8)
+        ax.tick_params(labelsize=7.5)
+        texts = [ax.text(r.delta_M_pp, r.unit_value_change_pct, r.country, fontsize=POINT_LABEL_SIZE, zorder=4)
+                 for r in part.itertuples(index=False)]
+        labels.append((ax, texts, part["delta_M_pp"].to_numpy(float), part["unit_value_change_pct"].to_numpy(float)))
+    spare = list(axes.flat)[len(products):]
+    for ax in spare:
         ax.set_axis_off()
-    for ax in axes[-1]:
-        ax.set_xlabel("Market share change (pp)")
-    for ax in axes[:, 0]:
-        ax.set_ylabel("Unit value change (%)")
+    for k, ax in enumerate(axes.flat[:len(products)]):
+        if k >= len(products) - ncols:          # the lowest panel of each column
+            ax.set_xlabel("Market share change (pp)", fontsize=8)
+        if k % ncols == 0:
+            ax.set_ylabel("Unit value change (%)", fontsize=8)
     handles = [Line2D([], [], marker=m, color=c, linestyle="", markersize=5) for m, c in styles.values()]
-    fig.legend(handles, [o.replace("_", " ") for o in styles], loc="outside lower center", ncols=3)
-    if len(drawable) < len(data):
-        fig.text(0.99, 0.01, f"{len(data) - len(drawable)} exporter-products without a printed share change "
-                 "are not drawn.", ha="right", va="bottom", fontsize=7)
+    names = [o.replace("_", " ") for o in styles]
+    hidden = len(data) - len(drawable)
+    note = (f"{hidden} exporter-products without a printed\nshare change are not drawn." if hidden else "")
+    if spare:   # the legend in the empty panels of the last row
+        spare[0].legend(handles, names, loc="upper left", fontsize=7.5, title=legend_title,
+                        title_fontsize=8, alignment="left")
+        if note:
+            spare[0].text(0.0, 0.02, note, transform=spare[0].transAxes, fontsize=7, va="bottom")
+    else:
+        fig.legend(handles, names, loc="outside lower center", ncols=3, fontsize=7.5, title=legend_title)
+        if note:
+            fig.text(0.99, 0.01, note.replace("\n", " "), ha="right", va="bottom", fontsize=7)
+    _repel_labels(fig, labels)
     return fig
+
+
+def _repel_labels(fig: Figure, labels) -> None:
+    """Move each panel's point labels off each other and off the points, inside the panel, with a
+    thin leader line where a label moved away from its point (adjustText, a fixed number of
+    iterations). The layout is fixed first and the labels take no part in it, so moving them
+    cannot move the panels."""
+    from adjustText import adjust_text
+
+    for _, texts, _, _ in labels:
+        for text in texts:
+            text.set_in_layout(False)
+    fig.canvas.draw()                          # the constrained layout, then the labels' places
+    fig.set_layout_engine("none")
+    for ax, texts, x, y in labels:
+        if texts:
+            adjust_text(texts, x=x, y=y, ax=ax, iter_lim=LABEL_ITERATIONS, ensure_inside_axes=True,
+                        expand=(1.15, 1.35), arrowprops={"arrowstyle": "-", "color": "0.55", "linewidth": 0.5})
 
 
 def _with_unit_values(classified: pd.DataFrame, perf: pd.DataFrame | None) -> pd.DataFrame:
@@ -307,7 +440,7 @@ def _with_unit_values(classified: pd.DataFrame, perf: pd.DataFrame | None) -> pd
 # ------------------------------------------------------------------------------------------------
 # Time series (chapters 2, 4, 5)
 # ------------------------------------------------------------------------------------------------
-def _lines(ax, frame: pd.DataFrame, series: dict[str, str], ylabel: str) -> None:
+def _lines(ax, frame: pd.DataFrame, series: dict[str, str], ylabel: str, legend: str = "upper left") -> None:
     """One marked line per column (years on x; missing years leave a gap, never a zero)."""
     for j, (column, name) in enumerate(series.items()):
         if column in frame:
@@ -316,13 +449,13 @@ def _lines(ax, frame: pd.DataFrame, series: dict[str, str], ylabel: str) -> None
     ax.set_ylabel(ylabel)
     ax.set_xlabel("Year")
     ax.set_ylim(bottom=0)
-    ax.legend(loc="upper left")
+    ax.legend(loc=legend)
 
 
 @styled
 def figure_salmon(production: pd.DataFrame) -> Figure:
     """Chilean salmon: production (Chile, Tenth Region) and exports (Table 4-1)."""
-    fig, axes = _figure(1, 2, (9.0, 3.4))
+    fig, axes = _figure(1, 2, (TEXT_WIDTH, 2.9))
     _lines(axes[0, 0], production, {"chile_production_thousand_tons": "Chile",
                                     "tenth_region_production_thousand_tons": "Tenth Region"},
            "Production (thousand tons)")
@@ -335,10 +468,11 @@ def figure_salmon(production: pd.DataFrame) -> Figure:
 @styled
 def figure_dairy(milk: pd.DataFrame) -> Figure:
     """Nicaraguan milk: production, collection and pasteurization (Table 2-1)."""
-    fig, axes = _figure(1, 1, (6.0, 3.6))
+    fig, axes = _figure(1, 1, (TEXT_WIDTH, 2.9))
     _lines(axes[0, 0], milk, {"production_million_gallons": "Production",
                               "collection_million_gallons": "Collection",
-                              "pasteurization_million_gallons": "Pasteurization"}, "Million gallons")
+                              "pasteurization_million_gallons": "Pasteurization"}, "Million gallons",
+           legend="center left")   # between production (about 50-60) and collection (about 10-15)
     return fig
 
 
@@ -347,7 +481,7 @@ def figure_furniture(mexico: pd.DataFrame, puebla: pd.DataFrame) -> Figure:
     """Furniture exports: Mexico (total, maquiladora, other; Table 5-1) and Puebla (wooden, rustic;
     Table 5-2). Plotted as printed: Table 5-2's wooden total equals Table 5-1's non-maquiladora
     column (decision log, table 5-2), so the two lines coincide by the book's construction."""
-    fig, axes = _figure(1, 2, (9.0, 3.4))
+    fig, axes = _figure(1, 2, (TEXT_WIDTH, 2.9))
     _lines(axes[0, 0], mexico, {"total_exports_usd_million": "Total",
                                 "maquiladora_exports_usd_million": "Maquiladora",
                                 "non_maquiladora_exports_usd_million": "Non-maquiladora"}, "US$ million")
@@ -360,7 +494,7 @@ def figure_furniture(mexico: pd.DataFrame, puebla: pd.DataFrame) -> Figure:
 
 
 __all__ = ["STYLE", "figure_coefficients", "figure_dairy", "figure_export_quadrants", "figure_furniture",
-           "figure_governance", "figure_reading_ranges", "figure_salmon", "figure_upgrading", "save_figure",
+           "figure_governance", "figure_reading_distributions", "figure_salmon", "figure_upgrading", "save_figure",
            "styled"]
 
 

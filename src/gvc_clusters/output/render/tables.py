@@ -14,6 +14,7 @@ no negative zero.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Callable
@@ -99,12 +100,53 @@ def _missing(value) -> bool:
         return False
 
 
+MINUS = "\u2212"   # the true minus sign; LaTeX prints it as $-$ (latex_escape), HTML as is
+# A hyphen that is a number's sign: at the start, or after a space, bracket, '=', ',', ';' or ':'. A
+# hyphen between two digits or after a letter (Table 10-2, 1990-2000, scores 0-3, 10-2.A) is not one.
+_SIGN_HYPHEN = re.compile(r"(^|[\s(\[=,;:])-(?=\.?\d)")
+
+
+def typeset_minus(text: str) -> str:
+    """Every negative number's sign as a true minus (U+2212), never a hyphen: '-0.5' -> '−0.5',
+    '[-1.2, 0.3]' -> '[−1.2, 0.3]'. The one place the project decides what a minus looks like: numbers
+    (``format_number``), table cells and notes, the prose's numbers and text, the LaTeX escaper."""
+    return _SIGN_HYPHEN.sub(lambda m: m.group(1) + MINUS, str(text))
+
+
+# Straight quotes as typeset quotes: one opens at the start of the text or after a space or an opening
+# bracket, any other closes (an apostrophe is a closing single quote: "Puebla's" -> "Puebla’s").
+_OPENING_QUOTE = re.compile(r"""(^|[\s(\[{])(['"])(?=\S)""")
+_CURLY = {"'": ("\u2018", "\u2019"), '"': ("\u201c", "\u201d")}
+
+
+# A one-letter equation ("y = 0", "p = 0.04"): its spaces do not break (never "(y" / "= 0)" at a line end).
+_SHORT_EQUATION = re.compile(r"(?<![\w.])([A-Za-z]) = (?=\S)")
+NBSP = "\u00a0"
+
+
+def typeset_text(text: str) -> str:
+    """Text as a typesetter sets it: true minus signs (``typeset_minus``), curly quotes for straight
+    ones ('Metalworking' -> ‘Metalworking’, never ’Metalworking’ as TeX sets a straight quote) and
+    no line break inside a one-letter equation ("y = 0")."""
+    text = _OPENING_QUOTE.sub(lambda m: m.group(1) + _CURLY[m.group(2)][0], typeset_minus(text))
+    text = _SHORT_EQUATION.sub(lambda m: f"{m.group(1)}{NBSP}={NBSP}", text)
+    return text.replace("'", _CURLY["'"][1]).replace('"', _CURLY['"'][1])
+
+
+def format_value(value, digits: int = 3) -> str:
+    """A printed or reproduced value: a whole number without decimals ('1', not '1.000': the codes and
+    counts of the book's tables), any other with ``digits`` decimals."""
+    if _missing(value):
+        return ""
+    return format_number(value, 0 if float(value).is_integer() else digits)
+
+
 def format_number(value, digits: int = 3) -> str:
-    """Fixed decimals with thousands separators; '' for missing; never '-0.000'."""
+    """Fixed decimals with thousands separators and a true minus sign; '' for missing; never '−0.000'."""
     if _missing(value):
         return ""
     text = f"{float(value):,.{digits}f}"
-    return text[1:] if re.fullmatch(r"-[0.,]+", text) else text
+    return text[1:] if re.fullmatch(r"-[0.,]+", text) else typeset_minus(text)
 
 
 def format_count(value) -> str:
@@ -304,6 +346,35 @@ def _regression_panels(cells, role) -> list[tuple[str, str]]:
     estimate_panels = [p for p in present if p in ROLE_HEADINGS]
     titled = len(estimate_panels) > 1
     return [(p, ROLE_HEADINGS[p] if titled and p in ROLE_HEADINGS else "") for p in present]
+
+
+def add_interval_panel(table: Table, intervals: list[dict], *, key: str, heading: str, labels: dict[str, str],
+                       digits: int = 3, after: str = "coef") -> Table:
+    """A panel of intervals under the table's ``after`` panel: one row per term the columns' intervals
+    name (in the order of the ``after`` panel's rows), '[low, high]' in each column that has one.
+    ``intervals``: per column (in the table's column order) term -> (low, high), {} for none. Every
+    panel of the table is then titled (an untitled panel would read as more coefficients)."""
+    if not any(intervals):
+        return table
+    shown = table.cells[(table.cells["panel"] == after) & (table.cells["line"] == "estimate")]["term"]
+    terms = [t for t in dict.fromkeys(shown) if any(t in ci for ci in intervals)]
+    terms += [t for ci in intervals for t in ci if t not in terms]
+    first_id = int(table.cells["row_id"].max()) + 1 if len(table.cells) else 0
+    rows = []
+    for k, term in enumerate(dict.fromkeys(terms)):
+        for column, column_id, ci in zip(table.columns, [*dict.fromkeys(table.cells["column_id"])], intervals):
+            if term not in ci:
+                continue
+            low, high = ci[term]
+            rows.append({"panel": key, "row_id": first_id + k, "term": term, "row": labels.get(term, term),
+                         "line": "interval", "column": column, "column_id": column_id,
+                         "text": f"[{format_number(low, digits)}, {format_number(high, digits)}]", "stars": "",
+                         "value": float(low), "p_value": math.nan})
+    table.cells = pd.concat([table.cells, pd.DataFrame(rows, columns=CELL_COLUMNS)], ignore_index=True)
+    panels = [(p, h or ROLE_HEADINGS.get(p, "")) for p, h in table.panels]
+    at = next((i + 1 for i, (p, _) in enumerate(panels) if p == after), len(panels))
+    table.panels = panels[:at] + [(key, heading)] + panels[at:]
+    return table
 
 
 def se_description(result: ModelResult) -> str:
@@ -609,8 +680,8 @@ def replication_notes(check: pd.DataFrame, table_id: str) -> list[str]:
     if (~mine["status"].isin(["match", "mismatch"])).any():
         notes[0] += " Cells other than matches and mismatches are listed in the replication check table."
     for r in mine[mine["status"] == "mismatch"].itertuples(index=False):
-        reproduced = format_number(r.reproduced_value, 3) or "n.a."
-        printed = "n.a." if _missing(r.printed_value) else f"{r.printed_value:g}"
+        reproduced = format_value(r.reproduced_value, 3) or "n.a."
+        printed = format_value(r.printed_value, 2) or "n.a."
         explanation = "" if _missing(r.explanation) else f": {r.explanation}"
         notes.append(f"{r.row_label}, {r.column}: printed {printed}, reproduced {reproduced} "
                      f"({r.status.replace('_', ' ')}){explanation}.")
@@ -631,7 +702,8 @@ def replication_check_table(check: pd.DataFrame, *, preset: str = "aer", excepti
     return _long(descriptive_table(data, title="Replication check: printed and reproduced numbers", label=label,
                              preset=preset, columns=columns, stub="row_label", stub_header="Row", panel="table",
                              panel_labels={t: f"Table {t}" for t in data["table"].unique()},
-                             digits={"printed_value": 2, "reproduced_value": 3},
+                             digits={"printed_value": lambda v: format_value(v, 2),
+                                     "reproduced_value": lambda v: format_value(v, 3)},
                              align={"column": r"p{0.15\linewidth}", "explanation": "p{6cm}"},
                              notes=[f"All {len(check)} printed cells: {summary}."]))
 
@@ -684,26 +756,28 @@ def _long(table: Table) -> Table:
 LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
                  "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
 LATEX_SYMBOLS = {"<": "$<$", ">": "$>$", "|": r"\textbar{}", "²": "$^{2}$", "Δ": r"$\Delta$", "−": "$-$",
-                 "–": "--", "—": "---", "×": r"$\times$", "≤": r"$\leq$", "≥": r"$\geq$", "χ": r"$\chi$"}
+                 "–": "--", "—": "---", "×": r"$\times$", "≤": r"$\leq$", "≥": r"$\geq$", "χ": r"$\chi$",
+                 NBSP: "~"}
 _LATEX_PATTERN = re.compile("|".join(re.escape(k) for k in [*LATEX_SPECIAL, *LATEX_SYMBOLS]))
-_NEGATIVE_NUMBER = re.compile(r"(^|\()-(?=\d)")
 
 
 def latex_escape(text: str, *, break_underscores: bool = False) -> str:
     """Escape LaTeX's special characters and spell the few non-ASCII symbols the document uses (the one
     escaper of the project: tables, prose, codebook). ``break_underscores``: a line may break after
     each underscore (long identifiers in narrow columns, the codebook's)."""
-    escaped = _LATEX_PATTERN.sub(lambda m: LATEX_SPECIAL.get(m.group(0)) or LATEX_SYMBOLS[m.group(0)], str(text))
+    escaped = _LATEX_PATTERN.sub(lambda m: LATEX_SPECIAL.get(m.group(0)) or LATEX_SYMBOLS[m.group(0)],
+                                 typeset_text(text))
     return escaped.replace(r"\_", r"\_\allowbreak{}") if break_underscores else escaped
 
 
 def _latex_cell(text: str, stars: str) -> str:
-    """A number's minus as a math minus, stars as a superscript."""
-    body = _NEGATIVE_NUMBER.sub(lambda m: m.group(1) + "$-$", latex_escape(text))
-    return body + (f"$^{{{stars}}}$" if stars else "")
+    """A cell (its minus a math minus: latex_escape), stars as a superscript."""
+    return latex_escape(text) + (f"$^{{{stars}}}$" if stars else "")
 
 
 ALIGN_CLASSES = {"l": "left", "c": "center", "r": "right"}
+# The printed rows that belong to the estimate above them (a long table never breaks a page before one).
+UNDER_LINES = ("se", "permutation")
 LONG_TABLE_ROWS = 50  # LaTeX: a table with more printed rows runs across pages instead of shrinking
 
 
@@ -732,7 +806,9 @@ def _view(table: Table, cell_text, escape) -> dict:
             stub = "" if first["line"] in ("se", "permutation") else escape(first["row"])
             cells = [{"text": cell_text(by_column[c].text, by_column[c].stars) if c in by_column else "",
                       "align": ALIGN_CLASSES.get(align, "wrap")} for c, align in zip(table.columns, table.align)]
-            rows.append({"stub": stub, "line": first["line"], "cells": cells})
+            rows.append({"stub": stub, "line": first["line"], "cells": cells, "nobreak": False})
+        for row, following in itertools.pairwise(rows):   # an estimate and its SE (p, CI) stay on one page
+            row["nobreak"] = following["line"] in UNDER_LINES
         blocks.append({"headings": [escape(heading)] if heading else [], "rows": rows})
     header_rows = [{"stub": escape(row[0]), "cells": [{"text": escape(t)} for t in row[1:]]}
                    for row in table.header_rows if any(row)]
@@ -754,7 +830,7 @@ def to_latex(table: Table, template_dir: str | Path) -> str:
 def to_html(table: Table, template_dir: str | Path) -> str:
     """A well-formed <table> fragment for the report (text escaped by Jinja's autoescape).
     ``template_dir``: the folder of table.html.j2 (a rule input)."""
-    view = _view(table, lambda text, stars: f"{text}{stars}", lambda text: text)
+    view = _view(table, lambda text, stars: f"{typeset_text(text)}{stars}", typeset_text)
     return render_template(Path(template_dir) / "table.html.j2", view, autoescape=True)
 
 
@@ -777,6 +853,6 @@ def write_table(table: Table, path_without_ext: str | Path, template_dir: str | 
 
 
 __all__ = ["CELL_COLUMNS", "PRESETS", "Preset", "Table", "chapter10_table", "classification_table",
-           "descriptive_table", "format_count", "format_number", "get_preset", "latex_escape", "regression_table",
+           "descriptive_table", "format_count", "format_number", "format_value", "get_preset", "latex_escape", "regression_table",
            "replication_check_table", "replication_notes", "se_description", "star_legend", "stars_for",
-           "to_csv_frame", "to_html", "to_latex", "write_table"]
+           "to_csv_frame", "to_html", "to_latex", "typeset_minus", "typeset_text", "write_table"]
