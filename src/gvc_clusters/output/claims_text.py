@@ -150,18 +150,18 @@ RELATION_WORDS = {"collective_efficiency": "the relation between collective effi
 
 def cell_subject(row) -> str:
     """What a Table 10-3 cell is about: 'the relation between collective efficiency and product upgrading
-    in traditional manufacturing'."""
+    in traditional manufacturing clusters'."""
     from gvc_clusters.vocabulary import SECTOR_GROUP_LABELS
 
     sector = SECTOR_GROUP_LABELS.get(row["cell_sector_group"], row["cell_sector_group"]).lower()
     if row["cell_sector_group"] == "specialized_suppliers":
         sector = "specialized services (software)"
-    return RELATION_WORDS[row["cell_relation"]].format(type=row["cell_upgrading_type"]) + f" in {sector}"
+    return RELATION_WORDS[row["cell_relation"]].format(type=row["cell_upgrading_type"]) + f" in {sector} clusters"
 
 
 def claim_statement(row) -> str:
     """What the book says, where: 'Table 10-3 (seed line 3428) prints Positive for the relation between
-    collective efficiency and product upgrading in traditional manufacturing; the text says so at lines
+    collective efficiency and product upgrading in traditional manufacturing clusters; the text says so at lines
     3415, 3606 and 3419.' A claim of the text quotes it."""
     also = _lines(row.get("also_stated_lines"))
     if not _missing(row.get("cell_relation")) and row.get("cell_relation"):
@@ -256,7 +256,8 @@ def verdict_words(row, names: Iterable[str] = ()) -> str:
     default = decided_by.split("; ")[0]
     held, failed = robustness_words(row, names)
     if verdict == "not testable":
-        return f"Verdict: not testable: {decided_by}."
+        # the reason may already open with the verdict's words ("not testable with these data: ...")
+        return f"Verdict: not testable: {decided_by.removeprefix('not testable with these data: ')}."
     if row["kind"] in ("group_gap", "series"):
         return f"Verdict: {verdict}, by the printed numbers."
     if verdict == "supported":
