@@ -111,6 +111,11 @@ def p_text(p: float) -> str:
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
+def signed_text(value: float) -> str:
+    """'+0.265', '−0.050': decided_by is read as words, so its minus is a true one (U+2212)."""
+    return f"{value:+.3f}".replace("-", "\u2212")
+
+
 def interval(estimate: float, std_error: float, rule: VerdictRule) -> tuple[float, float]:
     """The two-sided (1 - alpha) Wald interval (the fits' own 95% CI at the default alpha)."""
     return estimate - rule.z * std_error, estimate + rule.z * std_error
@@ -233,7 +238,7 @@ def robustness_checks(ev: Evidence, rule: VerdictRule) -> list[Check]:
             checks.append(Check("cases", None, "with the added cases: not computed"))
         else:
             ok = bool(holds_at(predicted, c["estimate"], c["std_error"], c["p_value"], rule))
-            checks.append(Check("cases", ok, f"with the added cases: {c['estimate']:+.3f}, p {p_text(c['p_value'])}"))
+            checks.append(Check("cases", ok, f"with the added cases: {signed_text(c['estimate'])}, p {p_text(c['p_value'])}"))
     alt = ev.alternative
     if alt is None:
         checks.append(Check("other link", None, "other link: not fitted"))
@@ -241,7 +246,7 @@ def robustness_checks(ev: Evidence, rule: VerdictRule) -> list[Check]:
         checks.append(Check("other link", False, f"{alt['link']} link: not identified"))
     else:
         ok = bool(holds_at(predicted, alt["estimate"], alt["std_error"], alt["p_value"], rule))
-        checks.append(Check("other link", ok, f"{alt['link']} link: {alt['estimate']:+.3f}, p {p_text(alt['p_value'])}"))
+        checks.append(Check("other link", ok, f"{alt['link']} link: {signed_text(alt['estimate'])}, p {p_text(alt['p_value'])}"))
     return checks
 
 

@@ -51,9 +51,14 @@ def p_words(p: float) -> str:
 
 
 def percent(share: float) -> str:
-    """A share in per cent: '50', '2.5' (one decimal below 10 where it matters), '100'."""
+    """A share in per cent: '50', '2.5' (one decimal below 10 where it matters), '100'. A share strictly
+    between 0 and 1 never prints as 0 or 100 (that would say "none" or "all"): it rounds toward the
+    middle at one decimal ('99.9', '0.1')."""
     value = 100 * float(share)
-    return f"{value:.1f}" if 0 < value < 10 and value != round(value) else f"{value:.0f}"
+    text = f"{value:.1f}" if 0 < value < 10 and value != round(value) else f"{value:.0f}"
+    if 0 < value < 100 and float(text) in (0.0, 100.0):
+        text = f"{(math.floor(value * 10) if value > 50 else math.ceil(value * 10)) / 10:.1f}"
+    return text
 
 
 def assumptions(frame: pd.DataFrame) -> list[str]:
@@ -173,7 +178,7 @@ def claim_statement(row) -> str:
         text += f"; the text says so at line{'s' if len(also) > 1 else ''} {_join(also)}"
     text += "."
     if not _missing(row.get("note")) and row.get("note"):
-        text += f" This {str(row['note'])}."
+        text += f" This {row['note']!s}."
     return text
 
 
@@ -249,6 +254,18 @@ def robustness_words(row, names: Iterable[str]) -> tuple[list[str], list[str]]:
     return held, failed
 
 
+# A check that could not be made has no column in the verdicts file (its ``holds`` is empty), but it
+# makes the verdict fragile: decided_by names it in the words of analysis.claims.robustness_checks.
+UNCHECKED = (("readings: not computed", "the readings (not computed for this spec)"),
+             ("with the added cases: not computed", "the added cases (not computed)"),
+             ("other link: not fitted", "the other link (not fitted)"))
+
+
+def _unchecked(decided_by: str) -> list[str]:
+    failed = decided_by.partition("; but it does not hold: ")[2]
+    return [words for marker, words in UNCHECKED if marker in failed]
+
+
 def verdict_words(row, names: Iterable[str] = ()) -> str:
     """The verdict in words, with the condition that decided it (decided_by) and, for a claim that holds
     by default, where else it holds and where it does not."""
@@ -263,7 +280,10 @@ def verdict_words(row, names: Iterable[str] = ()) -> str:
     if verdict == "supported":
         return f"Verdict: supported ({default})" + (f"; it also holds over {_join(held)}." if held else ".")
     if verdict == "fragile":
-        return f"Verdict: fragile: it holds by default ({default}) but not over {_join(failed)}."
+        unchecked = _unchecked(decided_by)
+        parts = ([f"not over {_join(failed)}"] if failed else []) + \
+            ([f"not checked over {_join(unchecked)}"] if unchecked else [])
+        return f"Verdict: fragile: it holds by default ({default}) but {', and '.join(parts)}."
     return f"Verdict: {verdict}: {decided_by}."
 
 
