@@ -27,8 +27,8 @@ SLOW_RULES = {"fit_ordinal", "fit_panel", "reading_analysis", "build_paper"}
 RULES = ["clean_clusters", "clean_dairy", "clean_salmon", "clean_furniture", "clean_trade", "publish_clusters",
          "publish_dairy", "publish_salmon", "publish_furniture", "publish_trade", "replicate_chapter10",
          "solve_readings", "reading_analysis", "classify_exports", "fit_ordinal", "publish_ordinal", "fit_panel",
-         "publish_panel", "render_tables", "render_figures", "render_report", "build_paper", "snapshot_estimates",
-         "codebook", "replication_readme", "results_manifest"]
+         "publish_panel", "claim_verdicts", "render_tables", "render_figures", "render_report", "build_paper",
+         "snapshot_estimates", "codebook", "replication_readme", "results_manifest"]
 # Rules whose script reads state on purpose, named in the rule (not inputs: they change from run to
 # run): machine_facts reads the benchmark files and the machine itself.
 READS_STATE = {"machine_facts": "the benchmark .tsv files and the machine's facts (params benchmark_dir, environment)"}

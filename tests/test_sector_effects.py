@@ -112,7 +112,5 @@ def test_separation_leaves_the_effects_of_the_other_groups_identified(book_sampl
     longer = fit_ordered(sample["product"], sample[regressors], model_id="s", interactions=interactions,
                          categoricals=categoricals, maxiter=1000)
     again = longer.estimates[(longer.estimates["role"] == "ame") & (longer.estimates["category"] == "3")]
-    assert again.set_index("term").at["quasi_hierarchy_global | sector=traditional manufacturing",
-                                       "estimate"] == pytest.approx(top.at["quasi_hierarchy_global | sector="
-                                                                           "traditional manufacturing", "estimate"],
-                                                                    abs=1e-8)
+    term = "quasi_hierarchy_global | sector=traditional manufacturing"
+    assert again.set_index("term").at[term, "estimate"] == pytest.approx(top.at[term, "estimate"], abs=1e-8)
