@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 
 import pytest
 from claims_fixtures import make_results, registry, untestable_claim, verdicts
@@ -58,7 +59,7 @@ def test_holds_cell():
 def test_estimate_cell_of_each_kind():
     row = {"verdict": "fragile", "kind": "effect", "estimate": 0.288670802353, "std_error": 0.146623081418,
            "ci_low": 0.00129484347195, "ci_high": 0.576046761234}
-    assert ct.estimate_cell(row) == "+0.29 [0.00, 0.58]"
+    assert ct.estimate_cell(row) == "+0.289 [0.001, 0.576]"   # excludes zero, and reads so
     assert ct.estimate_cell({**row, "std_error": math.nan}) == "not identified"
     assert ct.estimate_cell({**row, "verdict": "not testable", "kind": "none"}) == "–"
     assert ct.estimate_cell({"verdict": "supported", "kind": "classification", "estimate": 1.0}) == "as claimed"
@@ -167,7 +168,7 @@ def base(tmp_path):
 RESULT_MUTATIONS = {
     # name: (the change to the result files, words that must now be printed: {rendered key: text in it})
     "estimate's sign flipped": ({"estimate": -0.288670802353},
-                                {"0 estimate": f"{MINUS}0.29 [{MINUS}0.58, 0.00]",
+                                {"0 estimate": f"{MINUS}0.289 [{MINUS}0.576, {MINUS}0.001]",
                                  "paragraph 0": f"{MINUS}0.289, 95% CI {MINUS}0.576 to {MINUS}0.001",
                                  "0 verdict": "contradicted", "summary": "1 is contradicted"}),
     "permutation p across 0.10": ({"p_permutation": 0.126},
@@ -311,3 +312,21 @@ def test_an_untestable_claim_prints_no_numbers_but_the_count(tmp_path):
     row = frame.iloc[0]
     assert [ct.estimate_cell(row), ct.permutation_cell(row), ct.readings_cell(row, "A"), ct.cases_cell(row),
             ct.alternative_cell(row)] == ["–"] * 5
+
+
+def test_conclusion_counts_follow_the_verdicts():
+    """The conclusion's counts and lists come from the verdicts: change one verdict and the words change."""
+    from gvc_clusters.output.report import read_claim_verdicts
+
+    built = Path(__file__).resolve().parents[1] / "results/claims/verdicts.csv"
+    if not built.exists():
+        pytest.skip("needs the built results/claims/verdicts.csv")
+    frame = read_claim_verdicts(built)
+    before = ct.conclusion_paragraphs(frame)
+    effects = frame.index[(frame["kind"] == "effect") & (frame["verdict"] == "not supported")]
+    mutated = frame.copy()
+    mutated.loc[effects[0], "verdict"] = "supported"
+    after = ct.conclusion_paragraphs(mutated)
+    assert after != before and str(mutated.loc[effects[0], "words"]) in after[0]
+    supported = int(((frame["kind"] == "effect") & (frame["verdict"] == "supported")).sum())
+    assert f"{supported + 1} are supported" in after[0]

@@ -237,6 +237,12 @@ class Vocabulary:
         if name not in self.variables and " | " in name:
             variable, _, condition = name.partition(" | ")
             moderator, _, value = condition.partition("=")
+            try:
+                float(value)
+            except ValueError:   # a level of a categorical ("sector=sector_complex_products"): its group
+                group = self.variable(value) if value in self.variables else value
+                group = group[:1].lower() + group[1:] if group[1:2].islower() else group   # mid-sentence
+                return f"{self.variable(variable)}, within {group}"
             return f"{self.variable(variable)}, where {self.variable(moderator)} = {value}"
         return self._get(self.variables, name)
 

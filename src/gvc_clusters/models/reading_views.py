@@ -102,6 +102,16 @@ def distribution_frame(summary: pd.DataFrame, estimates: pd.DataFrame) -> pd.Dat
     return rows[DISTRIBUTION_COLUMNS].reset_index(drop=True)
 
 
+def within_group_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows a figure of the key estimates draws: a model whose effects include effects within the
+    levels of a categorical ("ce_level | sector=sector_complex_products", a spec interacted with every
+    sector group) is drawn by those alone, since they are what its claims are about (its pooled effect
+    and the sector dummies are its parametrization); other models keep every row."""
+    within = frame["term"].astype(str).str.contains(r" \| [^=]+=\D", regex=True)
+    grouped = set(frame.loc[within, "model_id"])
+    return frame[within | ~frame["model_id"].isin(grouped)].reset_index(drop=True)
+
+
 def percent(share: float) -> str:
     """A share as the text prints it, in per cent: '100', '81', '0.5' (one decimal below 1)."""
     value = 100 * float(share)

@@ -76,7 +76,8 @@ def estimate_cell(row) -> str:
     if row["kind"] == "effect":
         if _missing(row["std_error"]) or row["verdict"] == "not testable":
             return "not identified" if not _missing(row["estimate"]) else "–"
-        return f"{signed(row['estimate'], 2)} [{number(row['ci_low'], 2)}, {number(row['ci_high'], 2)}]"
+        # three digits: an interval that excludes zero by 0.001 must not print as touching it
+        return f"{signed(row['estimate'])} [{number(row['ci_low'])}, {number(row['ci_high'])}]"
     if row["kind"] == "classification":
         return "as claimed" if row["estimate"] == 1 else "not as claimed"
     unit = {"per cent": "%", "per cent a year": "% a year", "percentage points": " points",
@@ -359,3 +360,72 @@ def group_heading(group: str) -> str:
 
 def rule_label(rule: str) -> str:
     return CATEGORIES["rule_variant"].get(rule, rule)
+
+
+# ---- the abstract's and the conclusion's words --------------------------------------------------
+
+def _listed(rows: pd.DataFrame) -> str:
+    """The claims' short words, joined: 'Natural-resource-based, product: Positive; ...'."""
+    return "; ".join(str(w) for w in rows["words"])
+
+
+def conclusion_paragraphs(frame: pd.DataFrame) -> list[str]:
+    """The conclusion: what the verdicts say about the book's relations (the effects), about its
+    statements on printed numbers, and what the data cannot tell, each count and list from the
+    verdicts file."""
+    effects = frame[frame["kind"] == "effect"]
+    printed = frame[frame["kind"].isin(["group_gap", "series", "classification"])]
+    untestable = frame[frame["verdict"] == "not testable"]
+    by = {v: effects[effects["verdict"] == v] for v in VERDICT_ORDER}
+    tested = len(effects) - len(by["not testable"])
+    first = (f"Of the {len(effects)} relations the book states between collective efficiency or value-chain "
+             f"governance and upgrading that a model of its clusters can estimate, {tested} could be estimated")
+    first += (f" ({len(by['not testable'])} are not identified in these data)." if len(by["not testable"]) else ".")
+    verdicts = []
+    if len(by["supported"]):
+        verdicts.append(f"{len(by['supported'])} {'is' if len(by['supported']) == 1 else 'are'} supported by the "
+                        f"declared rule ({_listed(by['supported'])})")
+    if len(by["fragile"]):
+        verdicts.append(f"{len(by['fragile'])} {'holds' if len(by['fragile']) == 1 else 'hold'} by default but not "
+                        f"over the readings of the OCR or the other link ({_listed(by['fragile'])})")
+    if len(by["contradicted"]):
+        verdicts.append(f"{len(by['contradicted'])} {'is' if len(by['contradicted']) == 1 else 'are'} contradicted "
+                        f"({_listed(by['contradicted'])})")
+    if len(by["not supported"]):
+        verdicts.append(f"{len(by['not supported'])} {'is' if len(by['not supported']) == 1 else 'are'} not "
+                        "supported: the estimate's interval includes zero or its permutation test does not reject")
+    text = first + (" " + _join(verdicts)[:1].upper() + _join(verdicts)[1:] + "." if verdicts else "")
+    out = [text]
+    if len(by["inconclusive"]):
+        smallest = float(frame["rule_smallest_effect"].iloc[0])
+        out.append(f"For {len(by['inconclusive'])} of the book's claims of no relation (Neutral, None) the data "
+                   f"cannot tell: the estimate is compatible with no relation and also with an effect larger "
+                   f"than {smallest:g} on the probability of the top score. With {_clusters(frame)} clusters, "
+                   "no evidence of a relation is not evidence of its absence.")
+    if len(printed):
+        held = printed[printed["verdict"] == "supported"]
+        against = printed[printed["verdict"].isin(["contradicted", "not supported"])]
+        text = (f"Of the book's {len(printed)} statements about its own printed numbers (the levels of collective "
+                f"efficiency by sector, chapter 9's classification and the case chapters' series), "
+                f"{len(held)} {'holds' if len(held) == 1 else 'hold'}")
+        text += (f" and {len(against)} {'does' if len(against) == 1 else 'do'} not ({_listed(against)})."
+                 if len(against) else ".")
+        out.append(text)
+    cells = untestable[untestable["kind"] == "none"]
+    if len(cells):
+        not_recorded = cells["cell_relation"].isin(["learning_pattern", "knowledge_sources"])
+        unrecorded = int(not_recorded.sum())
+        services = int(((cells["cell_sector_group"] == "specialized_suppliers") & ~not_recorded).sum())
+        reasons = [f"{services} concern the specialized-services clusters, which have no upgrading scores"
+                   if services else "",
+                   f"{unrecorded} the learning patterns and sources of knowledge, which the book does not record "
+                   "cluster by cluster" if unrecorded else ""]
+        out.append(f"{len(cells)} of the book's claims cannot be tested with its data at all"
+                   + (f": {'; '.join(r for r in reasons if r)}." if any(reasons) else "."))
+    return out
+
+
+def _clusters(frame: pd.DataFrame) -> str:
+    """The largest number of clusters behind any estimated effect ('34')."""
+    n = frame.loc[frame["kind"] == "effect", "n_obs"].dropna()
+    return f"{int(n.max())}" if len(n) else "so few"

@@ -10,6 +10,7 @@ declared inputs and what a drawer reads cannot drift apart.
 from __future__ import annotations
 
 import inspect
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,14 +93,16 @@ READING_SCALES = {"ame": "Effect on the probability of the top category (average
 def reading_ranges(src: Sources):
     """Figure 10: the key estimates' distribution over the readings of each assumption, one block per
     spec, one panel per outcome, one row per term (models.reading_views.distribution_frame)."""
-    from gvc_clusters.models.reading_views import distribution_frame, read_summary
+    from gvc_clusters.models.reading_views import distribution_frame, read_summary, within_group_rows
 
-    frame = distribution_frame(read_summary(src.path("reading_summary")), src.csv("reading_estimates"))
+    frame = within_group_rows(distribution_frame(read_summary(src.path("reading_summary")),
+                                                 src.csv("reading_estimates")))
     vocabulary = src.vocabulary
     return fig.figure_reading_distributions(
         frame, spec_labels={s: vocabulary.spec(s) for s in frame["spec"]},
         outcome_labels={o: vocabulary.outcome(o) for o in frame["outcome"]},
-        term_labels={t: vocabulary.variable(t) for t in frame["term"]}, scale_labels=READING_SCALES,
+        # long labels (an effect within a sector group) on two lines, so every block's panels keep their width
+        term_labels={t: textwrap.fill(vocabulary.variable(t), 32) for t in frame["term"]}, scale_labels=READING_SCALES,
         assumption_labels=reading_assumption_labels(frame))
 
 

@@ -453,7 +453,8 @@ def write_report(*, exhibits: list[Exhibit], tables: dict[str, str], figures_svg
     prose_context = {"sections": plan, "claim_specs": claim_blocks, "labels": vocabulary, "items": items,
                      "placed_specs": placed, "reading_sets": reading_sets(read_summary(summary)) if summary else [],
                      # the book's claims with their verdicts (results/claims/verdicts.csv): the words after the table
-                     "claims_summary": claims_summary_texts(claims), "claim_paragraphs": claim_paragraph_texts(claims)}
+                     "claims_summary": claims_summary_texts(claims), "claim_paragraphs": claim_paragraph_texts(claims),
+                     "conclusion_paragraphs": conclusion_texts(claims)}
     macros = {latex_macro_name(k): tab.latex_escape(v) for k, v in numbers.items()}
     prose_tex = doc.render_prose(Path(templates["prose"]), doc.Target("latex", numbers, items, tab.latex_escape),
                                  prose_context)
@@ -615,3 +616,13 @@ def claims_summary_texts(verdicts_path: str | Path | None) -> dict[str, str]:
         return {}
     verdicts = read_claim_verdicts(verdicts_path)
     return {"counts": ct.summary_sentence(verdicts), "rule": ct.rule_sentence(verdicts)}
+
+
+def conclusion_texts(verdicts_path: str | Path | None) -> list[str]:
+    """The conclusion's paragraphs (gvc_clusters.output.claims_text.conclusion_paragraphs); none without
+    the claims' verdicts (a report of other data)."""
+    from gvc_clusters.output import claims_text as ct
+
+    if not verdicts_path:
+        return []
+    return ct.conclusion_paragraphs(read_claim_verdicts(verdicts_path))

@@ -205,7 +205,7 @@ def link_sentence(pairs: list[tuple[ModelResult, ModelResult]], terms_of, labels
         return (f"The ordered logit repeats the probit: each of the {count_noun(total, 'key coefficient')} fitted "
                 "with both links keeps its sign and its 5 per cent verdict.")
     return (f"With the logit link instead of the probit, {len(flips):,} of the {count_noun(total, 'key coefficient')} "
-            "fitted with both links move: " + "; ".join(flips) + ".")
+            f"fitted with both links {'moves' if len(flips) == 1 else 'move'}: " + "; ".join(flips) + ".")
 
 
 def se_sentence(ordinal: list[ModelResult], panel: list[ModelResult], terms_of, labels) -> str:
