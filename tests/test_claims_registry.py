@@ -237,7 +237,7 @@ def test_specialized_services_cells_are_marked_not_testable(doc, patterns):
     for claim in doc["claims"]:
         if "cell" in claim and claim.get("testable", True):
             assert claim["estimand"]["kind"] == "effect"
-            assert claim["estimand"]["spec"] in ("ce_by_sector", "governance_by_sector"), claim["id"]
+            assert claim["estimand"]["spec"] in ("ce_by_sector", "buyers_by_sector"), claim["id"]
             assert " | sector=" in claim["estimand"]["term"], claim["id"]
 
 

@@ -192,7 +192,7 @@ SEPARATED = {"converged": False, "extra": {
 
 
 def test_separation_that_moves_the_effect_makes_it_not_testable():
-    """The build's governance_by_sector product fit: quasi-complete separation in the natural-resource group."""
+    """The build's buyers_by_sector product fit: quasi-complete separation in the natural-resource group."""
     why = _not_identified(SEPARATED, "quasi_hierarchy_global | sector=sector_natural_resource", "estimand")
     assert why == ("not testable with these data: quasi-complete separation by sector_natural_resource, "
                    "quasi_hierarchy_global:sector_natural_resource moves this effect (the MLE does not exist)")

@@ -55,7 +55,7 @@ def processed(tmp_path_factory):
 
 def test_codebook_entries_state_types_units_ranges_and_missing(processed):
     tables = {t["name"]: t for t in codebook(annotated_schemas(), FAMILIES, processed)}
-    assert len(tables) == sum(len(v) for v in FAMILY_TABLES.values()) == 22
+    assert len(tables) == sum(len(v) for v in FAMILY_TABLES.values()) == 23
     upgrading = {c["name"]: c for c in tables["upgrading"]["columns"]}
     assert tables["upgrading"]["rows"] == 140 and tables["upgrading"]["key"] == ["cluster_id", "upgrading_type"]
     assert upgrading["score_0to3"] == {
@@ -96,7 +96,7 @@ def test_datapackage_is_valid_and_catches_a_bad_cell(processed, tmp_path):
     report = validate(str(descriptor))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:10]
     package = json.loads(descriptor.read_text(encoding="utf-8"))
-    assert len(package["resources"]) == 22 and package["licenses"][0]["name"] == "CC-BY-4.0"
+    assert len(package["resources"]) == 23 and package["licenses"][0]["name"] == "CC-BY-4.0"
     assert {r["path"] for r in package["resources"]} == {
         f"{f}/{t}.csv" for f, names in FAMILY_TABLES.items() for t in names}
     # a score of 4 breaks the enum; the changed bytes break the recorded hash

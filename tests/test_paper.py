@@ -110,13 +110,14 @@ def test_plan_numbers_tables_and_figures_in_reading_order():
         ("chapter10", "Table 1", "table_10_2"), ("chapter10", "Figure 1", "governance_by_sector"),
         ("chapter10", "Table 2", "table_10_4"), ("chapter10", "Table 3", "table_10_5"),
         ("chapter10", "Table 4", "table_10_6"), ("chapter10", "Figure 2", "upgrading_by_sector_ce"),
-        ("claims", "Table 5", "ordinal_a"), ("claims", "Figure 3", "coefficients_a"),
-        ("claims", "Table 6", "panel_p"), ("claims", "Figure 4", "coefficients_p"),
-        ("chapter9", "Figure 5", "export_quadrants"), ("chapter9", "Table 7", "panel_zz"),
+        ("claims", "Table 5", "claims_verdicts"),
+        ("claims", "Table 6", "ordinal_a"), ("claims", "Figure 3", "coefficients_a"),
+        ("claims", "Table 7", "panel_p"), ("claims", "Figure 4", "coefficients_p"),
+        ("chapter9", "Figure 5", "export_quadrants"), ("chapter9", "Table 8", "panel_zz"),
         ("cases", "Figure 6", "salmon"), ("cases", "Figure 7", "dairy"), ("cases", "Figure 8", "furniture"),
         ("robustness", "Figure 9", "reading_ranges"),
-        ("appendix", "Table 8", "replication_check"), ("appendix", "Table 9", "classification"),
-        ("appendix", "Table 10", "provenance"), ("appendix", "Table 11", "ordinal_a_ame"),
+        ("appendix", "Table 9", "replication_check"), ("appendix", "Table 10", "classification"),
+        ("appendix", "Table 11", "provenance"), ("appendix", "Table 12", "ordinal_a_ame"),
     ]
     claims = next(s for s in plan if s.id == "claims")
     assert [(b.number, b.title) for b in claims.blocks[1:]] == [("3.1", "A"), ("3.2", "P")]

@@ -144,7 +144,7 @@ def test_exhibits_are_numbered_in_report_order_and_every_result_maps_to_one_or_i
     figures = [e for e in ex if e["number"].startswith("Figure ")]
     # the document plan's numbering, the one the paper and the HTML report print
     assert [e["name"] for e in tables] == [
-        "table_10_2", "table_10_4", "table_10_5", "table_10_6", "ordinal_ce_governance",
+        "table_10_2", "table_10_4", "table_10_5", "table_10_6", "claims_verdicts", "ordinal_ce_governance",
         "ordinal_governance_types", "panel_upgrading_governance",
         "panel_us_furniture_imports", "replication_check", "classification", "provenance",
         "ordinal_ce_governance_ame", "ordinal_governance_types_ame"]

@@ -384,7 +384,7 @@ def test_mistyped_key_in_the_scale_profile_is_named():
     assert [str(e) for e in preflight.check_keys(config, schema)] == [
         ("config, column 'ordinal.specs.ce_governance.se_typ': unknown config key (did you mean 'se_type'?) (got "
          "'se_typ'; expected one of ['categoricals', 'cluster_by', 'dataset', 'formula', 'halves', 'interactions', 'labels', "
-         "'links', 'outcomes', 'permutation_strata', 'permutation_terms', "
+         "'links', 'outcomes', 'permutation_by_group', 'permutation_strata', 'permutation_terms', "
          "'readings', 'reference', 'regressors', 'se_type', 'table'])"),
         ("config, column 'scale.cross_section_row': unknown config key (did you mean 'cross_section_rows'?) (got "
          "'cross_section_row'; expected one of ['baci_rows', 'cross_section_rows', 'enabled', 'panel_entities', 'panel_years'])"),

@@ -16,7 +16,7 @@ BOOK = yaml.safe_load((ROOT / "config/config.yaml").read_text(encoding="utf-8"))
 SCRIPTS = {name: f"workflow/scripts/{name}.py" for name in (
     "replicate_chapter10", "solve_readings", "reading_analysis", "classify_exports", "classify_trade_flows",
     "fit_ordinal", "fit_panel", "render_tables", "render_figures", "render_report", "build_paper",
-    "snapshot_estimates", "cases_coding", "cases_models", "cases_section", "codebook", "machine_facts")}
+    "snapshot_estimates", "cases_coding", "cases_models", "cases_section", "codebook", "machine_facts", "claim_verdicts")}
 SCRIPTS.update({f"clean_{f}": "workflow/scripts/clean_family.py" for f in FAMILY_TABLES})
 
 
@@ -50,7 +50,7 @@ def test_validate_fills_nested_defaults_the_rules_index():
 
 def test_the_books_specs_and_their_inputs_from_the_panel_registry():
     plan = book()
-    assert plan.ordinal_specs() == ["ce_governance", "governance_types"]
+    assert plan.ordinal_specs() == ["ce_governance", "governance_types", "ce_by_sector", "buyers_by_sector"]
     assert plan.panel_specs() == ["upgrading_governance", "trade_share_change", "us_furniture_imports"]
     assert plan.panel_inputs("upgrading_governance") == {
         "model_dataset": "data/processed/clusters/model_dataset.parquet"}
@@ -101,7 +101,7 @@ def test_every_output_is_in_the_catalog_once_with_its_rules_script():
     assert {(e["rule"], e["script"]) for e in exhibits} == {
         (rule, f"workflow/scripts/{rule}.py") for rule in ("render_tables", "render_figures", "render_report")}
     # the book's build: 163 results in the manifest (the PDF and machine.json are kept out of it)
-    assert len(plan.manifest_outputs()) == 163
+    assert len(plan.manifest_outputs()) == 189
 
 
 def test_cases_add_their_outputs_only_when_chosen():
@@ -158,7 +158,7 @@ def test_the_raw_inputs_are_the_files_the_build_reads_and_nothing_stray(monkeypa
     raw = book().raw_inputs()
     listed = [f"data/raw/{e['file']}" for e in load_manifest("data/raw/sources.yaml")]
     editorial = ["data/raw/SHA256SUMS", "data/raw/decision_log.csv", "data/raw/sources.yaml"]
-    assert raw == sorted(listed + editorial) and len(raw) == 24
+    assert raw == sorted(listed + editorial) and len(raw) == 25
     copy_of_raw = shutil.copytree(ROOT / "data/raw", tmp_path / "raw")
     (copy_of_raw / "clusters/table_10_4.csv~").write_text("an editor's backup\n", encoding="utf-8")
     in_copy = book(raw_dir=str(copy_of_raw)).raw_inputs()

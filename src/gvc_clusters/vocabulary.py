@@ -141,6 +141,8 @@ KINDS = {
 SPECS = {
     "ce_governance": "Collective efficiency and governance",
     "governance_types": "Types of value-chain governance",
+    "ce_by_sector": "Collective efficiency within each sector group",
+    "buyers_by_sector": "Global buyers' chains within each sector group",
     "upgrading_governance": "Governance × upgrading type (panel)",
     "trade_share_change": "Market share and unit value (chapter 9)",
     "us_furniture_imports": "US furniture imports (Table 5-3)",

@@ -75,7 +75,8 @@ def constraints_of(column: pa.Column) -> tuple[list[str], dict]:
             constraints["minLength"] = stats["min_value"]
         else:
             words.append(check.error or check.name)
-    if not column.nullable:
+    # an allowed empty text ("" in the enum) is a missing cell once written to CSV: not required
+    if not column.nullable and "" not in constraints.get("enum", []):
         constraints["required"] = True
     return words, constraints
 

@@ -225,6 +225,7 @@ MISSING = {
     ("salmon_firms_jobs", "integrated_firms_count"): "printed empty for supply industries without integrated firms",
     ("export_performance", "market_share_1990_pct"): "printed n.a. in Tables 9-2, 9-4",
     ("sector_patterns", "pattern"): "a text row (learning pattern, sources of knowledge): no word to read",
+    ("sector_patterns", "upgrading_type"): "a learning-pattern or knowledge-sources row: about no one type of upgrading",
     ("sector_patterns", "qualifier"): "the cell prints no words in brackets",
     ("sector_patterns", "footnote_printed"): "the cell prints no footnote mark",
     ("sector_patterns", "footnote"): "the cell has no footnote",
