@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from gvc_clusters.analysis.claims import Results, VerdictRule
+from gvc_clusters.claims.verdicts import Results, VerdictRule
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC, TERM, OUTCOME = "ce_by_sector", "ce_level | sector=traditional manufacturing", "product"
@@ -117,7 +117,7 @@ def verdicts(tmp_path: Path, results: Results | None = None, rule: VerdictRule |
              doc: dict | None = None) -> pd.DataFrame:
     """results/claims/verdicts.csv of the hand-made results, written and read back as the rule writes it and
     the report reads it."""
-    from gvc_clusters.analysis.claims import claim_verdicts
+    from gvc_clusters.claims.verdicts import claim_verdicts
     from gvc_clusters.io import write_csv
     from gvc_clusters.output.report import read_claim_verdicts
 

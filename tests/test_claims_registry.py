@@ -17,8 +17,8 @@ import pytest
 import yaml
 from claims_fixtures import ROOT
 
-from gvc_clusters.analysis import claims_registry as R
 from gvc_clusters.analysis.cases import find_seeds_dir
+from gvc_clusters.claims import registry as R
 from gvc_clusters.data.families import build_family
 from gvc_clusters.errors import InputError, InputErrors
 
@@ -109,7 +109,7 @@ def test_every_cell_quote_is_in_its_own_column_of_the_printed_table(raw_doc, see
 def test_the_stored_seed_lines_equal_the_seed(doc):
     stored = R.read_seed_lines(SEED_LINES)
     assert sorted(stored) == R.cited_lines(doc), (
-        "data/claims/seed_lines.csv is stale: run `python -m gvc_clusters.analysis.claims_registry`")
+        "data/claims/seed_lines.csv is stale: run `python -m gvc_clusters.claims.registry`")
     if SEEDS is None:  # a fresh clone without the seeds: the stored lines are all there is
         return
     lines = (SEEDS / doc["seed"]).read_text(encoding="utf-8").split("\n")

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import math
 import re
-from pathlib import Path
 
 import pytest
-from claims_fixtures import make_results, registry, untestable_claim, verdicts
+from claims_fixtures import effect_claim, make_results, registry, untestable_claim, verdicts
 
-from gvc_clusters.analysis.claims import VerdictRule
+from gvc_clusters.claims.verdicts import VerdictRule
 from gvc_clusters.output import claims_text as ct
 
 MINUS = "\u2212"
@@ -314,19 +313,14 @@ def test_an_untestable_claim_prints_no_numbers_but_the_count(tmp_path):
             ct.alternative_cell(row)] == ["–"] * 5
 
 
-def test_conclusion_counts_follow_the_verdicts():
-    """The conclusion's counts and lists come from the verdicts: change one verdict and the words change."""
-    from gvc_clusters.output.report import read_claim_verdicts
-
-    built = Path(__file__).resolve().parents[1] / "results/claims/verdicts.csv"
-    if not built.exists():
-        pytest.skip("needs the built results/claims/verdicts.csv")
-    frame = read_claim_verdicts(built)
-    before = ct.conclusion_paragraphs(frame)
-    effects = frame.index[(frame["kind"] == "effect") & (frame["verdict"] == "not supported")]
-    mutated = frame.copy()
-    mutated.loc[effects[0], "verdict"] = "supported"
-    after = ct.conclusion_paragraphs(mutated)
-    assert after != before and str(mutated.loc[effects[0], "words"]) in after[0]
-    supported = int(((frame["kind"] == "effect") & (frame["verdict"] == "supported")).sum())
-    assert f"{supported + 1} are supported" in after[0]
+def test_conclusion_counts_follow_the_verdicts(tmp_path):
+    """The conclusion's counts and lists come from the verdicts: a claim that turns from fragile to
+    contradicted (the estimate's sign flipped) moves from one sentence to another, and the untestable
+    claim is counted with its reason."""
+    doc = registry(effect_claim(), untestable_claim())
+    before = ct.conclusion_paragraphs(verdicts(tmp_path, doc=doc))
+    assert before[0].startswith("Of the 1 relation the book states") and "1 holds by default but not over" in before[0]
+    assert before[-1].startswith("1 of the book's claims cannot be tested with its data at all")
+    after = ct.conclusion_paragraphs(verdicts(tmp_path, results=make_results(estimate=-0.288670802353), doc=doc))
+    assert "1 is contradicted (Traditional manufacturing, product: Positive)" in after[0]
+    assert "holds by default" not in after[0]

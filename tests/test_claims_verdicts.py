@@ -1,4 +1,4 @@
-"""The declared verdict rule (gvc_clusters.analysis.claims), on hand-built evidence: no build needed.
+"""The declared verdict rule (gvc_clusters.claims.verdicts), on hand-built evidence: no build needed.
 
 The thresholds are config/config.yaml's ``claims.verdict_rule`` (so a change of the declared rule is
 seen here), and the evidence sits just inside or just outside each of them. The base case is Table
@@ -14,7 +14,7 @@ import pytest
 import yaml
 from claims_fixtures import MAIN, ROOT, TERM, config_rule, effect_claim, make_results, registry, untestable_claim
 
-from gvc_clusters.analysis.claims import (
+from gvc_clusters.claims.verdicts import (
     BASE_COLUMNS,
     TAIL_COLUMNS,
     VERDICTS,

@@ -6,6 +6,8 @@ build its DAG before any job runs. tests/test_layout.py checks them against what
 actually build.
 """
 
+import glob
+
 from gvc_clusters.vocabulary import CHAIN_TYPES, CHAPTER10_TABLES, UPGRADING_TYPES, table_file_stem
 
 # The one list of each family's raw files (relative to data/raw/) and of the tables it writes: the
@@ -56,3 +58,44 @@ def processed_file(table: str, ext: str = "parquet") -> str:
     if family is None:
         raise KeyError(f"no family writes the processed table {table!r}")
     return f"{family}/{table}.{ext}"
+
+
+# ---- files outside the build's own: the user's data, and what the manifest leaves out ----------
+SIMULATED = "data/simulated"  # the scale profile's generated data (not the book's)
+
+NOT_IN_MANIFEST = {
+    "paper.pdf": ("paper, where TeX is installed (not in the manifest)",
+                  ("its bytes depend on the TeX installation (Latin Modern where lmodern is installed, Times "
+                  "otherwise; TeX Live's version), not on the results: its sources results/report/paper.tex, "
+                  "numbers.tex, tables/*.tex, figures/*.png and codebook.tex are in the manifest")),
+}
+
+
+def user_supplied_files(config: dict) -> list[tuple[str, str]]:
+    """(file, config setting) of every data file a user added through config, in config order:
+    ordinal and panel specs with their own ``table``, and the trade flows' ``input`` (its glob
+    expanded) when ``trade_flows.enabled``. Works on a config before validation too."""
+    out = []
+    for kind in ("ordinal", "panel"):
+        for name, spec in (config.get(kind) or {}).get("specs", {}).items():
+            if "table" in spec:
+                out.append((spec["table"], f"{kind}.specs.{name}.table"))
+    flows = config.get("trade_flows") or {}
+    if flows.get("enabled"):  # the scale profile's simulated flows are generated, not supplied
+        out += [(path, "trade_flows.input") for path in expand_globs(flows["input"]) if not path.startswith(SIMULATED)]
+    return out
+
+
+def expand_globs(patterns: str | list[str]) -> list[str]:
+    """A file, a glob or a list of them; a glob must match (the trade flows are the user's data)."""
+    files = []
+    for pattern in [patterns] if isinstance(patterns, str) else patterns:
+        if any(c in pattern for c in "*?["):
+            found = sorted(glob.glob(pattern))
+            if not found:
+                raise ValueError(f"trade_flows.input: no file matches {pattern!r} "
+                                 "(see config/README.md, trade_flows)")
+            files += found
+        else:
+            files.append(pattern)
+    return files

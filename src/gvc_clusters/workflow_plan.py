@@ -11,14 +11,21 @@ Imported by the Snakefile, so it stays light (no pandas).
 
 from __future__ import annotations
 
-import glob
 from pathlib import Path
 
-from gvc_clusters.layout import FAMILY_FILES, FAMILY_TABLES, REPLICATION_OUTPUTS, processed_file
+from gvc_clusters.layout import (
+    FAMILY_FILES,
+    FAMILY_TABLES,
+    NOT_IN_MANIFEST,
+    REPLICATION_OUTPUTS,
+    SIMULATED,
+    expand_globs,
+    processed_file,
+    user_supplied_files,
+)
 from gvc_clusters.models.book_panels import BUILTIN_PANELS
 from gvc_clusters.vocabulary import CHAPTER10_TABLES, table_file_stem
 
-SIMULATED = "data/simulated"  # the scale profile's generated data (not the book's)
 CASES_DIR = "data/cases"
 BOOK_FAMILIES = {"clusters", "dairy", "salmon", "furniture", "trade"}
 
@@ -64,46 +71,10 @@ CASES_FILES = {
 # Built and packed, but not in results/MANIFEST.sha256: file name -> (the README's kind, why). A
 # replicator's byte-for-byte check on another machine would fail on them for reasons that are not
 # the results'. (results/machine.json, the facts of the machine, is the other file kept out.)
-NOT_IN_MANIFEST = {
-    "paper.pdf": ("paper, where TeX is installed (not in the manifest)",
-                  ("its bytes depend on the TeX installation (Latin Modern where lmodern is installed, Times "
-                  "otherwise; TeX Live's version), not on the results: its sources results/report/paper.tex, "
-                  "numbers.tex, tables/*.tex, figures/*.png and codebook.tex are in the manifest")),
-}
 def is_simulated(spec: dict) -> bool:
     """A spec of the scale profile (``dataset: simulated``): it reads the simulated data. A panel
     spec has no schema default for ``dataset`` (absent = book)."""
     return spec.get("dataset") == "simulated"
-
-
-def user_supplied_files(config: dict) -> list[tuple[str, str]]:
-    """(file, config setting) of every data file a user added through config, in config order:
-    ordinal and panel specs with their own ``table``, and the trade flows' ``input`` (its glob
-    expanded) when ``trade_flows.enabled``. Works on a config before validation too."""
-    out = []
-    for kind in ("ordinal", "panel"):
-        for name, spec in (config.get(kind) or {}).get("specs", {}).items():
-            if "table" in spec:
-                out.append((spec["table"], f"{kind}.specs.{name}.table"))
-    flows = config.get("trade_flows") or {}
-    if flows.get("enabled"):  # the scale profile's simulated flows are generated, not supplied
-        out += [(path, "trade_flows.input") for path in expand_globs(flows["input"]) if not path.startswith(SIMULATED)]
-    return out
-
-
-def expand_globs(patterns: str | list[str]) -> list[str]:
-    """A file, a glob or a list of them; a glob must match (the trade flows are the user's data)."""
-    files = []
-    for pattern in [patterns] if isinstance(patterns, str) else patterns:
-        if any(c in pattern for c in "*?["):
-            found = sorted(glob.glob(pattern))
-            if not found:
-                raise ValueError(f"trade_flows.input: no file matches {pattern!r} "
-                                 "(see config/README.md, trade_flows)")
-            files += found
-        else:
-            files.append(pattern)
-    return files
 
 
 class Plan:

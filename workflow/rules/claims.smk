@@ -1,5 +1,5 @@
 # The book's claims (data/claims/claims.yaml), each estimated and given a verdict by the one rule of
-# config claims.verdict_rule (gvc_clusters.analysis.claims): results/claims/verdicts.csv, which the
+# config claims.verdict_rule (gvc_clusters.claims.verdicts): results/claims/verdicts.csv, which the
 # verdict table of the report draws and "what changed" compares across builds.
 
 

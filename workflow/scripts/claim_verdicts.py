@@ -3,7 +3,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).resolve().parents[1] / "src"))  # the gvc_clusters package
-from gvc_clusters.analysis.claims import write_claim_verdicts
+from gvc_clusters.claims.verdicts import write_claim_verdicts
 from gvc_clusters.jobs import run_job
 
 

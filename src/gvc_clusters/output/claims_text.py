@@ -1,7 +1,7 @@
 """The words of Section 3 about the book's claims, each computed from the verdicts it states.
 
 Every function takes rows of results/claims/verdicts.csv (rule claim_verdicts,
-gvc_clusters.analysis.claims) and returns text: the cells of the verdict table and the paragraph
+gvc_clusters.claims.verdicts) and returns text: the cells of the verdict table and the paragraph
 that says each claim's verdict and why. Change a number, a share or a verdict in the file and the
 words change; the templates only place them. Numbers print with a true minus sign.
 """
@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from gvc_clusters.analysis.claims_registry import GROUPS
+from gvc_clusters.claims.registry import GROUPS
 from gvc_clusters.vocabulary import CATEGORIES
 
 MINUS = "−"
@@ -256,7 +256,7 @@ def robustness_words(row, names: Iterable[str]) -> tuple[list[str], list[str]]:
 
 
 # A check that could not be made has no column in the verdicts file (its ``holds`` is empty), but it
-# makes the verdict fragile: decided_by names it in the words of analysis.claims.robustness_checks.
+# makes the verdict fragile: decided_by names it in the words of claims.verdicts.robustness_checks.
 UNCHECKED = (("readings: not computed", "the readings (not computed for this spec)"),
              ("with the added cases: not computed", "the added cases (not computed)"),
              ("other link: not fitted", "the other link (not fitted)"))
@@ -378,7 +378,7 @@ def conclusion_paragraphs(frame: pd.DataFrame) -> list[str]:
     untestable = frame[frame["verdict"] == "not testable"]
     by = {v: effects[effects["verdict"] == v] for v in VERDICT_ORDER}
     tested = len(effects) - len(by["not testable"])
-    first = (f"Of the {len(effects)} relations the book states between collective efficiency or value-chain "
+    first = (f"Of the {len(effects)} relation{'' if len(effects) == 1 else 's'} the book states between collective efficiency or value-chain "
              f"governance and upgrading that a model of its clusters can estimate, {tested} could be estimated")
     first += (f" ({len(by['not testable'])} are not identified in these data)." if len(by["not testable"]) else ".")
     verdicts = []
@@ -405,7 +405,7 @@ def conclusion_paragraphs(frame: pd.DataFrame) -> list[str]:
     if len(printed):
         held = printed[printed["verdict"] == "supported"]
         against = printed[printed["verdict"].isin(["contradicted", "not supported"])]
-        text = (f"Of the book's {len(printed)} statements about its own printed numbers (the levels of collective "
+        text = (f"Of the book's {len(printed)} statement{'' if len(printed) == 1 else 's'} about its own printed numbers (the levels of collective "
                 f"efficiency by sector, chapter 9's classification and the case chapters' series), "
                 f"{len(held)} {'holds' if len(held) == 1 else 'hold'}")
         text += (f" and {len(against)} {'does' if len(against) == 1 else 'do'} not ({_listed(against)})."

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import yaml
 
+from gvc_clusters.layout import NOT_IN_MANIFEST
 from gvc_clusters.templating import render_template
-from gvc_clusters.workflow_plan import NOT_IN_MANIFEST
 
 # The packages whose versions a replicator needs (the full pin list is requirements.lock).
 KEY_PACKAGES = ["snakemake", "pandas", "numpy", "scipy", "pyarrow", "pandera", "statsmodels", "linearmodels",
@@ -216,7 +216,7 @@ def raw_files(manifest_path: str | Path) -> list[dict]:
 def user_inputs(config: dict) -> list[dict]:
     """Files a user added through config: ordinal and panel tables, trade flows
     (gvc_clusters.workflow_plan.user_supplied_files)."""
-    from gvc_clusters.workflow_plan import user_supplied_files
+    from gvc_clusters.layout import user_supplied_files
 
     return [{"path": path, "setting": setting, "sha256": sha256_of(path) if Path(path).is_file() else "missing"}
             for path, setting in user_supplied_files(config)]

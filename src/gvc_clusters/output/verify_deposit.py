@@ -27,8 +27,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from gvc_clusters.layout import NOT_IN_MANIFEST
 from gvc_clusters.output.package import DEPOSITED_MANIFEST, manifest_entries
-from gvc_clusters.workflow_plan import NOT_IN_MANIFEST
 
 # Where a build writes: the deposited results are here; the rebuild starts without them.
 BUILT = ("results/", "data/processed/", "data/interim/", "data/simulated/", "logs/", "benchmarks/", ".snakemake/")

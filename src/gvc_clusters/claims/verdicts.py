@@ -1,6 +1,6 @@
 """The book's claims, estimated, and one declared rule that gives each its verdict.
 
-For every claim of the registry (:mod:`gvc_clusters.analysis.claims_registry`) ``gather_evidence``
+For every claim of the registry (:mod:`gvc_clusters.claims.registry`) ``gather_evidence``
 collects what the workflow computed about its estimand, and ``verdict`` applies the rule of config
 ``claims.verdict_rule`` (``VerdictRule``; defaults and wording in config/README.md "claims"), the
 same way to every claim. Each verdict records the condition that decided it.
@@ -606,7 +606,7 @@ def write_claim_verdicts(inputs: dict, output: str, *, specs: list[str], links: 
     ``inputs``: the rule's inputs by name (``table__<name>``: a processed table a claim names;
     ``ordinal_estimates``/``ordinal_models``: one per spec of ``specs``, in that order; ``cases``:
     with_without.csv and samples.csv, or nothing)."""
-    from gvc_clusters.analysis.claims_registry import check_registry, read_registry, read_seed_lines
+    from gvc_clusters.claims.registry import check_registry, read_registry, read_seed_lines
     from gvc_clusters.io import read_parquet, write_csv
 
     registry = read_registry(inputs["registry"])

@@ -5,10 +5,10 @@ Each claim quotes the book verbatim at a line of the OCR seed, says what the boo
 it or why the book's data cannot (``testable: false`` with a ``reason``). The schema is
 gvc_clusters/data/schemas/claims.schema.json; ``check_registry`` adds what a schema cannot say:
 unique ids, quotes verbatim at their lines, and Table 10-3's cells each claimed once with the
-direction their printed word says. The verdicts are :mod:`gvc_clusters.analysis.claims`.
+direction their printed word says. The verdicts are :mod:`gvc_clusters.claims.verdicts`.
 
 The cited seed lines are stored in data/claims/seed_lines.csv, so the build checks the quotes without
-the seeds (which are not part of the repository); ``python -m gvc_clusters.analysis.claims_registry``
+the seeds (which are not part of the repository); ``python -m gvc_clusters.claims.registry``
 refreshes that file from the seeds, and tests/test_claims_registry.py checks it against them.
 """
 
@@ -159,7 +159,7 @@ def check_registry(doc: dict, lines: dict[int, str], patterns: pd.DataFrame, pat
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m gvc_clusters.analysis.claims_registry`` refreshes data/claims/seed_lines.csv from the
+    """``python -m gvc_clusters.claims.registry`` refreshes data/claims/seed_lines.csv from the
     seeds after a claim is added or edited (tests/test_claims_registry.py says when it is stale)."""
     import argparse
 
