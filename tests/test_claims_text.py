@@ -58,7 +58,7 @@ def test_holds_cell():
 def test_estimate_cell_of_each_kind():
     row = {"verdict": "fragile", "kind": "effect", "estimate": 0.288670802353, "std_error": 0.146623081418,
            "ci_low": 0.00129484347195, "ci_high": 0.576046761234}
-    assert ct.estimate_cell(row) == "+0.289 [0.001, 0.576]"   # excludes zero, and reads so
+    assert ct.estimate_cell(row) == "+0.289\u00a0[0.001,\u00a00.576]"   # excludes zero, and reads so; one line
     assert ct.estimate_cell({**row, "std_error": math.nan}) == "not identified"
     assert ct.estimate_cell({**row, "verdict": "not testable", "kind": "none"}) == "–"
     assert ct.estimate_cell({"verdict": "supported", "kind": "classification", "estimate": 1.0}) == "as claimed"
@@ -167,7 +167,7 @@ def base(tmp_path):
 RESULT_MUTATIONS = {
     # name: (the change to the result files, words that must now be printed: {rendered key: text in it})
     "estimate's sign flipped": ({"estimate": -0.288670802353},
-                                {"0 estimate": f"{MINUS}0.289 [{MINUS}0.576, {MINUS}0.001]",
+                                {"0 estimate": f"{MINUS}0.289\u00a0[{MINUS}0.576,\u00a0{MINUS}0.001]",
                                  "paragraph 0": f"{MINUS}0.289, 95% CI {MINUS}0.576 to {MINUS}0.001",
                                  "0 verdict": "contradicted", "summary": "1 is contradicted"}),
     "permutation p across 0.10": ({"p_permutation": 0.126},

@@ -77,7 +77,8 @@ def estimate_cell(row) -> str:
         if _missing(row["std_error"]) or row["verdict"] == "not testable":
             return "not identified" if not _missing(row["estimate"]) else "–"
         # three digits: an interval that excludes zero by 0.001 must not print as touching it
-        return f"{signed(row['estimate'])} [{number(row['ci_low'])}, {number(row['ci_high'])}]"
+        # no-break spaces: the estimate and its interval stay on one line of the table
+        return f"{signed(row['estimate'])}\u00a0[{number(row['ci_low'])},\u00a0{number(row['ci_high'])}]"
     if row["kind"] == "classification":
         return "as claimed" if row["estimate"] == 1 else "not as claimed"
     unit = {"per cent": "%", "per cent a year": "% a year", "percentage points": " points",
