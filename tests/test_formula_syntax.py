@@ -80,6 +80,8 @@ def test_the_whitelist_accepts_what_users_write(formula):
     ("y ~ x[0]", 6, "[", "character not allowed"),
     ("y ~ np.log(x)", 5, "np.log", "not an allowed function"),
     ("y ~ x.real", 5, "x.real", "not allowed in a formula"),
+    ("y.__class__ ~ x", 1, "y.__class__", "the outcome must be one column name"),   # an attribute, found by the fuzz
+    ("C.~0", 1, "C.", "the outcome must be one column name"),
     ("y ~ __import__", 5, "__import__", "expected a column name"),
     ("y ~ 2", 5, "2", "may only be 0 or 1"),
     ("y ~ True", 5, "True", "not allowed in a formula"),

@@ -15,8 +15,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
-# What a workspace needs: the workflow, its config and profile, the package, the raw data and the cases.
-COPIED = ["Snakefile", "workflow", "config", "profiles", "src", "data/raw", "data/cases", "pyproject.toml",
+# What a workspace needs: the workflow, its config and profile, the package, the raw data, the cases and the claims.
+COPIED = ["Snakefile", "workflow", "config", "profiles", "src", "data/raw", "data/cases", "data/claims", "pyproject.toml",
           "requirements.lock"]
 # Where the workflow writes what it builds (hashed by `hashes`).
 BUILT = ("data/processed", "results")

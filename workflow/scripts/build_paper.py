@@ -12,7 +12,8 @@ from gvc_clusters.output.tex_requirements import tex_problem
 
 def main():
     # With paper: {pdf: on} on a machine whose TeX lacks a package: say which, not sixty lines of TeX log.
-    problem = tex_problem()
+    # (the packages are read from the paper itself, a declared input: it loads what the template loads)
+    problem = tex_problem(Path(snakemake.input.tex))
     if problem:
         raise InputError(snakemake.input.tex, f"config paper.pdf is 'on' but {problem}; "
                          "set paper: {pdf: auto} to build everything else without the PDF")

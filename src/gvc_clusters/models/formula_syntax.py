@@ -41,7 +41,6 @@ ALLOWED = ("column names, 0/1/-1, + - * / : ** ( ), C(column[, Treatment('level'
 
 _OUTSIDE = re.compile(r"[A-Za-z0-9_ \t~+\-*/:(),.='\"]")
 _COLUMN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_OUTCOME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 _LEVEL_FORBIDDEN = set("'\"\\`{}")
 
 
@@ -67,7 +66,9 @@ def check_formula(formula) -> None:
         raise FormulaSyntaxError(formula, where + 1, formula[where:where + 1] or formula[-20:],
                                  "a formula needs exactly one '~' (outcome ~ regressors)")
     lhs, rhs = formula[:tilde[0]], formula[tilde[0] + 1:]
-    if not _OUTCOME.fullmatch(lhs.strip()):
+    # a column name, as on the right: formulaic evaluates the outcome as Python, and a dot there is an
+    # attribute access ("y.__class__"), so no dot either
+    if not _COLUMN.fullmatch(lhs.strip()):
         start = len(lhs) - len(lhs.lstrip())
         raise FormulaSyntaxError(formula, start + 1, lhs.strip() or "~", "the outcome must be one column name")
     if not rhs.strip():
