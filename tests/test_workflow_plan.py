@@ -128,6 +128,17 @@ def test_scale_profile_builds_only_simulated_specs():
     assert plan.manifest_outputs() == plan.final_outputs()
     assert "data/simulated/baci_flows.parquet" in plan.final_outputs()
     assert "results/scale/trade_flows/summary.csv" in plan.final_outputs()
+    assert plan.claims_outputs() == [] and plan.claims_inputs() == {}   # no claims read, not even the registry
+
+
+def test_the_claims_read_their_registry_and_a_missing_one_is_named():
+    inputs = book().claims_inputs()
+    assert inputs["registry"] == "data/claims/claims.yaml" and inputs["seed_lines"] == "data/claims/seed_lines.csv"
+    assert inputs["patterns"] == "data/processed/clusters/sector_patterns.parquet"
+    config = validated(BOOK)
+    config["claims"]["registry"] = "data/claims/missing.yaml"
+    with pytest.raises(ValueError, match="claims.registry: no such file 'data/claims/missing.yaml'"):
+        Plan(config).claims_inputs()
 
 
 def test_a_simulated_panel_spec_must_read_the_scale_panel():

@@ -341,7 +341,12 @@ class Plan:
     def claims_inputs(self) -> dict[str, str]:
         """What rule claim_verdicts reads: the registry and its stored seed lines, Table 10-3, the processed
         tables its descriptive claims name, chapter 9's classification and the readings output."""
+        if not self.claims_outputs():   # the scale profile, or a build without the book's report
+            return {}
         registry = self.config["claims"]["registry"]
+        if not Path(registry).is_file():
+            raise ValueError(f"claims.registry: no such file {registry!r} (the book's claims, data/claims/claims.yaml; "
+                             "see config/README.md, claims)")
         named = sorted({c["estimand"]["table"] for c in self.claims_registry()["claims"]
                         if "table" in (c.get("estimand") or {})})
         return {"registry": registry, "seed_lines": str(Path(registry).with_name("seed_lines.csv")),
