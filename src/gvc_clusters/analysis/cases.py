@@ -410,12 +410,12 @@ def lines_directory(seed_lines: pd.DataFrame, tmp_dir: str | Path) -> Path:
     return tmp_dir
 
 
-def main(argv: list[str] | None = None) -> None:
-    """``python -m gvc_clusters.analysis.cases`` refreshes data/cases/seed_lines.csv from the seeds after a
-    case file is added or edited (the tests say when it is stale)."""
+def seed_lines_arguments(argv: list[str] | None, description: str) -> tuple[Path, Path]:
+    """(repository root, seeds folder) of a command that refreshes a stored seed_lines.csv (the
+    cases' here, the claims' in gvc_clusters.claims.registry)."""
     import argparse
 
-    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--root", default=".", help="repository root")
     parser.add_argument("--seeds", default=None, help="directory of the OCR seeds")
     args = parser.parse_args(argv)
@@ -423,6 +423,13 @@ def main(argv: list[str] | None = None) -> None:
     seeds = Path(args.seeds) if args.seeds else find_seeds_dir(root)
     if seeds is None:
         raise SystemExit("seeds not found: pass --seeds DIR or set GVC_SEEDS_DIR")
+    return root, seeds
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m gvc_clusters.analysis.cases`` refreshes data/cases/seed_lines.csv from the seeds after a
+    case file is added or edited (the tests say when it is stale)."""
+    root, seeds = seed_lines_arguments(argv, main.__doc__)
     docs = all_evidence_documents(root)
     extract_seed_lines(docs, seeds).to_csv(root / "data/cases/seed_lines.csv", index=False, lineterminator="\n")
 

@@ -161,18 +161,9 @@ def check_registry(doc: dict, lines: dict[int, str], patterns: pd.DataFrame, pat
 def main(argv: list[str] | None = None) -> None:
     """``python -m gvc_clusters.claims.registry`` refreshes data/claims/seed_lines.csv from the
     seeds after a claim is added or edited (tests/test_claims_registry.py says when it is stale)."""
-    import argparse
+    from gvc_clusters.analysis.cases import seed_lines_arguments
 
-    from gvc_clusters.analysis.cases import find_seeds_dir
-
-    parser = argparse.ArgumentParser(description=main.__doc__)
-    parser.add_argument("--root", default=".", help="repository root")
-    parser.add_argument("--seeds", default=None, help="directory of the OCR seeds")
-    args = parser.parse_args(argv)
-    root = Path(args.root)
-    seeds = Path(args.seeds) if args.seeds else find_seeds_dir(root)
-    if seeds is None:
-        raise SystemExit("seeds not found: pass --seeds DIR or set GVC_SEEDS_DIR")
+    root, seeds = seed_lines_arguments(argv, main.__doc__)
     doc = read_registry(root / "data/claims/claims.yaml")
     extract_seed_lines(doc, seeds).to_csv(root / "data/claims/seed_lines.csv", index=False, lineterminator="\n")
 
