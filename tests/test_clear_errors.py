@@ -384,15 +384,21 @@ def test_digits_of_other_scripts_are_not_numbers_in_cells_or_checks(raw_copy):
 def test_signatures_survive_a_crlf_checkout(tmp_path):
     """.gitattributes: a `core.autocrlf=true` checkout keeps the raw files' bytes (before: every
     signature failed)."""
-    head = subprocess.run(["git", "show", "HEAD:.gitattributes"], cwd=ROOT, capture_output=True, check=False)
-    if head.returncode != 0:
-        pytest.fail("the checkout has no committed .gitattributes (or is not a git checkout)")
-    archive = subprocess.run(["git", "-c", "core.autocrlf=true", "archive", "HEAD", "--", "data/raw"], cwd=ROOT,
+    assert (ROOT / ".gitattributes").is_file(), "the repository has no .gitattributes"
+    # A repository of its own with the project's .gitattributes and raw files (the test runs the same in
+    # a git checkout and in the unpacked deposit archive, which has no .git), checked out with autocrlf.
+    repo = tmp_path / "repo"
+    shutil.copytree(ROOT / "data/raw", repo / "data/raw", ignore=shutil.ignore_patterns("_fragments"))
+    shutil.copy2(ROOT / ".gitattributes", repo / ".gitattributes")
+    git = ["git", "-c", "user.name=test", "-c", "user.email=test@example.org", "-c", "init.defaultBranch=main"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "raw"]):
+        subprocess.run([*git, *args], cwd=repo, capture_output=True, check=True)
+    archive = subprocess.run([*git, "-c", "core.autocrlf=true", "archive", "HEAD", "--", "data/raw"], cwd=repo,
                              capture_output=True, check=True).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(tmp_path, filter="data")
-    verify_inputs(tmp_path / "data/raw")
-    run = subprocess.run(["sha256sum", "--strict", "-c", "SHA256SUMS"], cwd=tmp_path / "data/raw",
+        tar.extractall(tmp_path / "checkout", filter="data")
+    verify_inputs(tmp_path / "checkout/data/raw")
+    run = subprocess.run(["sha256sum", "--strict", "-c", "SHA256SUMS"], cwd=tmp_path / "checkout/data/raw",
                          capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stdout + run.stderr
 

@@ -88,7 +88,7 @@ def test_html_report_is_self_contained_with_every_table_and_figure(built):
     for name in tables:
         assert f'id="section-{name}"' in html
     # the provenance table lists every raw file of the manifest
-    assert html.count('<th scope="row">clusters/table_') == 7
+    assert html.count('<th scope="row">clusters/table_') == 8
     # honest numbers: the chapter 9 agreement quoted in the text is the one computed
     agreement = (built / "results/classification/verdict_agreement_summary.csv").read_text()
     text_agree = next(line for line in agreement.splitlines() if line.startswith("text,")).split(",")[1]

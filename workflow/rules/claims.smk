@@ -11,7 +11,8 @@ rule claim_verdicts:
         # the with-cases comparison, when config `cases:` names some
         cases=plan.claims_case_inputs(),
     output:
-        verdicts=plan.claims_file(),
+        verdicts=published(plan.claims_file()),
+        receipt=receipt("claim_verdicts"),
     log:
         "logs/claims/claim_verdicts.log",
     benchmark:

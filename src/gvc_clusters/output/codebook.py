@@ -150,7 +150,8 @@ def html_fragment(tables: list[dict]) -> str:
 
     out = ['<section class="codebook" id="codebook">']
     for t in tables:
-        out.append(f'<table class="gvc-table codebook-table" id="codebook-{e(t["name"])}">')
+        # in the page's scroll box, as every table: a phone scrolls the table, not the page
+        out.append(f'<div class="table-wrap"><table class="gvc-table codebook-table" id="codebook-{e(t["name"])}">')
         out.append(f"<caption><code>{e(t['csv'])}</code>: {e(t['description'])} Rows: {t['rows']}; key: "
                    f"{e(', '.join(t['key']) or 'none')}.</caption>")
         out.append("<thead><tr>" + "".join(f'<th scope="col">{h}</th>' for h in
@@ -160,7 +161,7 @@ def html_fragment(tables: list[dict]) -> str:
             out.append("<tr>" + "".join(f"<td>{e(str(x))}</td>" for x in
                        (c["name"], c["type"], c["unit"], c["allowed"], c["missing"], c["description"])) + "</tr>")
         out.append("</tbody>")
-        out.append("</table>")
+        out.append("</table></div>")
     out.append("</section>")
     return "\n".join(out) + "\n"
 
