@@ -194,11 +194,11 @@ SEPARATED = {"converged": False, "extra": {
 def test_separation_that_moves_the_effect_makes_it_not_testable():
     """The build's buyers_by_sector product fit: quasi-complete separation in the natural-resource group."""
     why = _not_identified(SEPARATED, "quasi_hierarchy_global | sector=sector_natural_resource", "estimand")
-    assert why == ("not testable with these data: quasi-complete separation by sector_natural_resource, "
-                   "quasi_hierarchy_global:sector_natural_resource moves this effect (the MLE does not exist)")
+    assert why == ("not testable with these data: quasi-complete separation by Natural-resource sector, "
+                   "Global quasi-hierarchy × Natural-resource sector moves this effect (the MLE does not exist)")
     assert _not_identified(SEPARATED, "quasi_hierarchy_global | sector=traditional manufacturing", "estimand") == ""
     strict = _not_identified(SEPARATED, "quasi_hierarchy_global | sector=traditional manufacturing", "fit")
-    assert strict.startswith("not testable with these data: quasi-complete separation by sector_natural_resource")
+    assert strict.startswith("not testable with these data: quasi-complete separation by Natural-resource sector")
     assert "(rule: any separation of the fit)" in strict
     assert _not_identified({"converged": False, "extra": {}}, "x", "estimand") == \
         "not testable with these data: the fit did not converge"

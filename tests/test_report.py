@@ -247,9 +247,11 @@ def test_snakemake_report_has_every_figure_by_chapter(built, tmp_path):
 
 def _measured(html: Path, tmp_path: Path, width: int = 1280) -> dict[str, str]:
     """Load a copy of the page with a probe script (the report itself has none) in headless
-    Chromium at ``width`` px and read back what the probe wrote into the DOM: widths, the table of
-    contents' links, the widest table note and caption, and the smallest scale a figure is drawn
-    at (CSS px per SVG pt: 1.33 is the drawn size)."""
+    Chromium, in a frame ``width`` px wide, and read back what the probe wrote into the DOM: widths,
+    the table of contents' links, the widest table note and caption, and the smallest scale a figure
+    is drawn at (CSS px per SVG pt: 1.33 is the drawn size). A frame, because Chromium will not make
+    its window narrower than 500 px: at --window-size=390 the page is laid out at 500 and a phone's
+    overflow goes unseen. The frame's ``srcdoc`` keeps the page same-origin with the probe's target."""
     probe = ("<script>window.addEventListener('load', () => { const d = document.documentElement;"
              " const missing = [...document.querySelectorAll('nav.toc a')].map(a => a.getAttribute('href').slice(1))"
              ".filter(id => !document.getElementById(id));"
@@ -257,19 +259,25 @@ def _measured(html: Path, tmp_path: Path, width: int = 1280) -> dict[str, str]:
              ".map(e => e.getBoundingClientRect().width));"
              " const scales = [...document.querySelectorAll('figure svg')]"
              ".map(s => s.getBoundingClientRect().width / s.viewBox.baseVal.width);"
-             " document.body.setAttribute('data-probe', JSON.stringify({scroll: d.scrollWidth, client: d.clientWidth,"
-             " height: d.scrollHeight, links: document.querySelectorAll('nav.toc a').length, missing: missing,"
-             " note: widest('tfoot div.note'), caption: widest('table.gvc-table caption'),"
+             " window.parent.document.body.setAttribute('data-probe', JSON.stringify({scroll: d.scrollWidth,"
+             " client: d.clientWidth, height: d.scrollHeight, links: document.querySelectorAll('nav.toc a').length,"
+             " missing: missing, note: widest('tfoot div.note'), caption: widest('table.gvc-table caption'),"
              " figure_scale: Math.min(...scales)})); });"
              "</script>")
-    copy = tmp_path / "probe.html"
-    copy.write_text(html.read_text(encoding="utf-8").replace("</body>", probe + "</body>"), encoding="utf-8")
+    page = html.read_text(encoding="utf-8").replace("</body>", probe + "</body>")
+    frame = tmp_path / "probe.html"
+    frame.write_text(f'<!DOCTYPE html><html><body style="margin:0"><iframe style="width:{width}px;height:900px;'
+                     f'border:0" srcdoc="{html_lib.escape(page, quote=True)}"></iframe></body></html>',
+                     encoding="utf-8")
     run = subprocess.run([chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                          f"--window-size={width},900", "--virtual-time-budget=5000", "--dump-dom", copy.as_uri()],
-                         capture_output=True, text=True, timeout=120, check=False)
-    found = re.search(r'data-probe="([^"]+)"', run.stdout)
+                          f"--window-size={max(width, 500) + 40},900", "--virtual-time-budget=5000", "--dump-dom",
+                          frame.as_uri()], capture_output=True, text=True, timeout=120, check=False)
+    found = re.search(r'<body[^>]*data-probe="([^"]+)"', run.stdout)
     assert found, run.stderr[-2000:]
-    return json.loads(html_lib.unescape(found.group(1)))
+    probed = json.loads(html_lib.unescape(found.group(1)))
+    # laid out at the width asked for (less the frame's vertical scroll bar)
+    assert width - 20 <= probed["client"] <= width, probed
+    return probed
 
 
 @pytest.mark.skipif(chromium() is None, reason="Chromium is not installed (CI installs it from Debian packages)")

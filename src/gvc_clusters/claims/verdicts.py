@@ -41,6 +41,7 @@ import pandas as pd
 from scipy import stats
 
 from gvc_clusters.errors import InputError
+from gvc_clusters.vocabulary import DEFAULT
 
 VERDICTS = ("supported", "fragile", "not supported", "inconclusive", "contradicted", "not testable")
 DIRECTIONAL = ("positive", "negative")
@@ -313,17 +314,23 @@ def _top_ame(estimates: pd.DataFrame, model_id: str, term: str) -> pd.Series | N
     return hit.iloc[0] if len(hit) else None
 
 
+def _terms_text(terms: list[str]) -> str:
+    """Separating columns as a reader knows them ('Natural-resource sector, Global quasi-hierarchy ×
+    Natural-resource sector'), not as column names: the reason is printed in the report."""
+    return ", ".join(DEFAULT.variable(t) for t in terms)
+
+
 def _not_identified(model: dict, term: str, separation: str) -> str:
     """Why the fit cannot identify the effect ('' when it can)."""
     extra = model.get("extra", {})
     diverging = [f for f in extra.get("separation") or [] if isinstance(f, dict) and f.get("scope") == "model"]
     if separation == "fit" and (diverging or not model["converged"]):
-        what = f"{diverging[0]['type']} separation by {', '.join(diverging[0]['terms'])}" if diverging \
+        what = f"{diverging[0]['type']} separation by {_terms_text(diverging[0]['terms'])}" if diverging \
             else "the fit did not converge"
         return f"not testable with these data: {what} (rule: any separation of the fit)"
     if term in (extra.get("effects_not_identified") or []):
         return (f"not testable with these data: {diverging[0]['type']} separation by "
-                f"{', '.join(diverging[0]['terms'])} moves this effect (the MLE does not exist)")
+                f"{_terms_text(diverging[0]['terms'])} moves this effect (the MLE does not exist)")
     if not model["converged"] and not diverging:
         return "not testable with these data: the fit did not converge"
     return ""
