@@ -401,3 +401,21 @@ def test_figure_inputs_are_checked():
                                                       "delta_M_pp", "outcome"]))
     with pytest.raises(ValueError, match="role"):
         figure_coefficients([_panel()], role="cutpoint")
+
+
+def test_hashed_svg_ids_are_renumbered_so_a_last_bit_change_keeps_the_bytes():
+    """Matplotlib names a clip path by a hash of its floats' repr: two drawings whose clip rectangles
+    differ in the last bit (numpy's SIMD sums) print the same coordinates under different ids. After
+    stable_svg_ids they are the same bytes; glyph and element ids are left alone."""
+    from gvc_clusters.io import stable_svg_ids
+
+    def drawing(clip: str, marker: str) -> str:
+        return (f'<g id="line2d_76"><path d="M 1 2" clip-path="url(#{clip})"/><use xlink:href="#{marker}" '
+                f'x="3"/><use xlink:href="#DejaVuSans-41"/></g><defs><clipPath id="{clip}"><rect/></clipPath>'
+                f'<path id="{marker}" d="M 0 0"/></defs><g clip-path="url(#{clip})"/>')
+
+    first, second = drawing("p6fd8fc073d", "m0123456789"), drawing("p103c92847f", "mabcdefabcd")
+    assert first != second and stable_svg_ids(first) == stable_svg_ids(second)
+    assert stable_svg_ids(first) == drawing("p1", "m1")
+    assert stable_svg_ids(stable_svg_ids(first)) == stable_svg_ids(first)
+    assert 'id="line2d_76"' in stable_svg_ids(first) and "#DejaVuSans-41" in stable_svg_ids(first)

@@ -22,12 +22,16 @@ readings that differ only where the model does not look) is made once.
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
 from gvc_clusters.analysis.coding import estimation_sample, model_variables
 from gvc_clusters.errors import ModelError
+from gvc_clusters.io import stable_svg_ids
 from gvc_clusters.models.book_panels import readings_apply
 from gvc_clusters.models.options import BatchSEType, OrdinalSEType, choices
 from gvc_clusters.models.ordinal.effects import build_design, marginal_effects
@@ -385,7 +389,12 @@ def plot_readings(estimates: pd.DataFrame, path) -> None:
     ax.set_title("Key estimates over the readings, by assumption (results/models/readings/)", fontsize=8)
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
-    fig.savefig(path, metadata={"Date": None, "Creator": None} if str(path).endswith(".svg") else None)
+    if str(path).endswith(".svg"):
+        buffer = io.StringIO()
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+        Path(path).write_text(stable_svg_ids(buffer.getvalue()), encoding="utf-8")
+    else:
+        fig.savefig(path)
     plt.close(fig)
 
 

@@ -9,6 +9,7 @@ software stamps from the SVG and PNG metadata.
 from __future__ import annotations
 
 import functools
+import io
 import math
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from gvc_clusters.io import stable_svg_ids
 from gvc_clusters.models.inference import confidence_interval
 from gvc_clusters.results import ModelResult
 from gvc_clusters.vocabulary import CE_DEGREES, CHAIN_TYPE_LABELS, SECTOR_GROUPS, UPGRADING_TYPE_LABELS
@@ -85,7 +87,9 @@ def save_figure(fig: Figure, path_without_ext: str | Path, dpi: int = 150) -> li
     base.parent.mkdir(parents=True, exist_ok=True)
     svg, png = Path(f"{base}.svg"), Path(f"{base}.png")
     with mpl.rc_context(STYLE):
-        fig.savefig(svg, format="svg", metadata=SVG_METADATA)
+        buffer = io.StringIO()
+        fig.savefig(buffer, format="svg", metadata=SVG_METADATA)
+        svg.write_text(stable_svg_ids(buffer.getvalue()), encoding="utf-8")
         fig.savefig(png, format="png", dpi=dpi, metadata=PNG_METADATA)
     return [svg, png]
 
