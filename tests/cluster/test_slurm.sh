@@ -102,7 +102,7 @@ export PATH="$REPO/.venv/bin:$PATH"
 copy_workflow() {
     mkdir -p "$1/data"
     (cd "$REPO" && tar -cf - --exclude=__pycache__ --exclude='*.egg-info' \
-        Snakefile workflow config profiles src data/raw pyproject.toml requirements.lock) | tar -xf - -C "$1"
+        Snakefile workflow config profiles src data/raw data/cases data/claims pyproject.toml requirements.lock) | tar -xf - -C "$1"
 }
 
 # run_snakemake NAME TIMEOUT DIR ARGS... : snakemake in DIR, output to $WORK/NAME.out; sets RC

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-COPIED = ["Snakefile", "workflow", "config", "profiles", "src", "data/raw", "pyproject.toml", "requirements.lock"]
+COPIED = ["Snakefile", "workflow", "config", "profiles", "src", "data/raw", "data/cases", "data/claims", "pyproject.toml", "requirements.lock"]
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 
 
