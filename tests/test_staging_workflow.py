@@ -20,7 +20,6 @@ Runs put a stub ``scontrol`` first on PATH (no SLURM controller here; see test_r
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from collections import Counter
@@ -29,7 +28,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import edit_cell
-from workflow_copy import SNAKEMAKE, copy_build, hashes, isolated_env
+from workflow_copy import SNAKEMAKE, copy_build, env_without_slurm, hashes
 
 pytestmark = pytest.mark.slow
 
@@ -38,19 +37,9 @@ TIMING = ("results/benchmarks/",)
 JOB_BLOCK = re.compile(r"^(?:local)?rule (\S+):$", re.MULTILINE)
 
 
-def env_of(workspace: Path) -> dict[str, str]:
-    env = isolated_env(workspace)
-    stub = workspace / ".test_bin" / "scontrol"
-    stub.parent.mkdir(exist_ok=True)
-    stub.write_text("#!/bin/sh\nexit 1\n", encoding="utf-8")
-    stub.chmod(0o755)
-    env["PATH"] = f"{stub.parent}{os.pathsep}{env['PATH']}"
-    return env
-
-
 def snakemake(workspace: Path, *args: str, timeout: int = 900) -> subprocess.CompletedProcess:
     return subprocess.run([SNAKEMAKE, "--cores", "2", *args], cwd=workspace, capture_output=True, text=True,
-                          timeout=timeout, env=env_of(workspace), check=False)
+                          timeout=timeout, env=env_without_slurm(workspace), check=False)
 
 
 def tail(proc: subprocess.CompletedProcess, n: int = 3000) -> str:

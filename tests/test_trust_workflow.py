@@ -9,7 +9,6 @@ byte-identical and consistent: ``sha256sum -c`` still verifies.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import time
@@ -17,22 +16,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from workflow_copy import SNAKEMAKE, copy_build, hashes, isolated_env, make_workspace
+from workflow_copy import SNAKEMAKE, copy_build, env_without_slurm, hashes, make_workspace
 
 pytestmark = pytest.mark.slow
 
 LIGHT = {"ordinal": {"n_permutations": 19}, "readings": {"sample": {"size": 8}, "enumerate_up_to": 8}}
-
-
-def env_of(workspace: Path) -> dict[str, str]:
-    """The workspace's own src/ first, and a stub ``scontrol`` (no SLURM controller: fail at once)."""
-    env = isolated_env(workspace)
-    stub = workspace / ".test_bin" / "scontrol"
-    stub.parent.mkdir(exist_ok=True)
-    stub.write_text("#!/bin/sh\nexit 1\n", encoding="utf-8")
-    stub.chmod(0o755)
-    env["PATH"] = f"{stub.parent}{os.pathsep}{env['PATH']}"
-    return env
 
 
 def command(override: dict) -> list[str]:
@@ -46,7 +34,7 @@ def write_override(workspace: Path, override: dict) -> None:
 def run(workspace: Path, override: dict, timeout: int = 1800) -> subprocess.CompletedProcess:
     write_override(workspace, override)
     return subprocess.run(command(override), cwd=workspace, capture_output=True, text=True, timeout=timeout,
-                          env=env_of(workspace), check=False)
+                          env=env_without_slurm(workspace), check=False)
 
 
 def manifest_verifies(workspace: Path) -> subprocess.CompletedProcess:
@@ -91,7 +79,7 @@ def test_sigterm_during_a_model_job_keeps_results_report_and_manifest_consistent
     override = {**LIGHT, "ordinal": {"n_permutations": 99999}}
     write_override(workspace, override)
     proc = subprocess.Popen(command(override), cwd=workspace, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env_of(workspace))
+                            text=True, env=env_without_slurm(workspace))
     deadline = time.monotonic() + 900
     while time.monotonic() < deadline and proc.poll() is None:
         logs = list((workspace / "logs/models/ordinal").glob("*.log"))

@@ -77,3 +77,15 @@ def copy_build(built: Path, target: Path) -> Path:
     keeps the files' mtimes and copies .snakemake's metadata."""
     shutil.copytree(built, target, symlinks=True)
     return target
+
+
+def env_without_slurm(workspace: Path) -> dict[str, str]:
+    """``isolated_env`` with a stub ``scontrol`` first on PATH (no SLURM controller: the executor plugin's
+    probe fails at once instead of waiting), for the tests that run the workflow locally."""
+    env = isolated_env(workspace)
+    stub = workspace / ".test_bin" / "scontrol"
+    stub.parent.mkdir(exist_ok=True)
+    stub.write_text("#!/bin/sh\nexit 1\n", encoding="utf-8")
+    stub.chmod(0o755)
+    env["PATH"] = f"{stub.parent}{os.pathsep}{env['PATH']}"
+    return env
