@@ -136,3 +136,25 @@ def test_the_chapter9_sentence_follows_the_agreement_counts():
 @pytest.mark.parametrize("n, word", [(1, "1 cluster"), (1200, "1,200 clusters")])
 def test_counts_say_what_they_count(n, word):
     assert say.count_noun(n, "cluster") == word
+
+
+def test_the_abstracts_largest_model_is_the_largest_ordered_fit_of_the_build():
+    """"at most N in any one ordered model": N is computed from the fits (was a literal 34), so a fit
+    on one cluster more or less changes it."""
+    import json
+    from pathlib import Path
+
+    from conftest import ROOT, ensure_built
+
+    from gvc_clusters.output.report import report_numbers, spec_files
+
+    ensure_built()
+    models = ROOT / "results/models/ordinal"
+    specs = sorted(p.name for p in models.iterdir() if (p / "models.json").is_file())
+    ordinal = spec_files(specs, [str(models / s / "estimates.csv") for s in specs],
+                         [str(models / s / "models.json") for s in specs], None)
+    numbers = report_numbers(replication_summary=str(ROOT / "results/replication/replication_summary.csv"),
+                             agreement_summary=str(ROOT / "results/classification/verdict_agreement_summary.csv"),
+                             ordinal=ordinal, panel={}, dataset=str(ROOT / "data/processed/clusters/model_dataset.parquet"))
+    fits = [m for s in specs for m in json.loads(Path(models / s / "models.json").read_text(encoding="utf-8")).values()]
+    assert numbers["ordinal largest N"] == str(max(int(m["n_obs"]) for m in fits)) == "34"

@@ -177,11 +177,13 @@ def report_numbers(*, replication_summary: str, agreement_summary: str, ordinal:
             numbers[f"decisions {key}"] = f"{int(total[column]):,}"
     if raw_tables is not None:
         numbers["raw tables"] = str(raw_tables)
-    draws = None
-    for files in {**ordinal, **panel}.values():
+    draws, ordinal_n = None, []
+    for spec, files in {**ordinal, **panel}.items():
         results = load_spec_results(*files[:2])
         for r in results:
             numbers[f"{r.model_id} N"] = str(r.n_obs)
+            if spec in ordinal:
+                ordinal_n.append(int(r.n_obs))
             for est in r.estimates[r.estimates["role"] == "coef"].itertuples():
                 if est.term != "const":
                     numbers[f"{r.model_id} {est.term}"] = tab.format_number(est.estimate)
@@ -191,6 +193,8 @@ def report_numbers(*, replication_summary: str, agreement_summary: str, ordinal:
         draws = draws or doc.permutation_draws(results)
     if draws:
         numbers["permutation draws"] = f"{draws:,}"
+    if ordinal_n:   # the clusters of the largest ordered model (the abstract's "at most ... in any one model")
+        numbers["ordinal largest N"] = str(max(ordinal_n))
     if trade_flows_facts is not None:
         numbers.update(trade_flow_numbers(json.loads(Path(trade_flows_facts).read_text(encoding="utf-8"))))
     return dict(sorted(numbers.items()))
